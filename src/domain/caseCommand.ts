@@ -1,0 +1,58 @@
+import * as t from 'io-ts';
+import type * as E from 'fp-ts/lib/Either.js';
+import { arrayOf, decodeWith, jsonObject, nonEmptyStr, nullable, objectOf, oneOf, optional, str } from './codecs.js';
+import type { FieldError } from './rejection.js';
+
+/** Commands on topic KAFKA_COMMAND_TOPIC (key = case id), as the README documents them. */
+
+export const EntityType = ['PERSON', 'COMPANY'] as const;
+export type EntityType = (typeof EntityType)[number];
+
+export const DocumentStatus = [
+  'AWAITING_UPLOAD',
+  'UPLOADED',
+  'VERIFIED_SYSTEM',
+  'VERIFIED_MANUAL',
+  'REJECTED',
+  'NOT_APPLICABLE',
+] as const;
+export type DocumentStatus = (typeof DocumentStatus)[number];
+
+const determineDocumentRequirements = objectOf('DetermineDocumentRequirements', {
+  command_type: oneOf(['DetermineDocumentRequirements'] as const),
+  command_id: nonEmptyStr,
+  case_id: nonEmptyStr,
+  entity_id: nonEmptyStr,
+  entity_type: oneOf(EntityType),
+});
+export type DetermineDocumentRequirements = t.TypeOf<typeof determineDocumentRequirements>;
+
+const updateDocumentStatus = objectOf('UpdateDocumentStatus', {
+  command_type: oneOf(['UpdateDocumentStatus'] as const),
+  command_id: nonEmptyStr,
+  case_id: nonEmptyStr,
+  document_requirement_id: nonEmptyStr,
+  new_status: oneOf(DocumentStatus),
+  updated_by_actor_type: nullable(str),
+  updated_by_actor_id: nullable(str),
+  metadata_changes: optional(jsonObject, {} as Record<string, unknown>),
+  notes_to_add: optional(arrayOf(str), [] as string[]),
+});
+export type UpdateDocumentStatus = t.TypeOf<typeof updateDocumentStatus>;
+
+export type CaseCommand = DetermineDocumentRequirements | UpdateDocumentStatus;
+
+const commandType = objectOf('case command', {
+  command_type: oneOf(['DetermineDocumentRequirements', 'UpdateDocumentStatus'] as const),
+});
+
+const decodeType = decodeWith(commandType);
+const decodeDetermine = decodeWith(determineDocumentRequirements);
+const decodeUpdate = decodeWith(updateDocumentStatus);
+
+/** Decodes a parsed JSON value into a case command, or every field error it has. */
+export const decodeCaseCommand = (input: unknown): E.Either<FieldError[], CaseCommand> => {
+  const kind = decodeType(input);
+  if (kind._tag === 'Left') return kind;
+  return kind.right.command_type === 'DetermineDocumentRequirements' ? decodeDetermine(input) : decodeUpdate(input);
+};

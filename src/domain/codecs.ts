@@ -1,0 +1,124 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import type { FieldError } from './rejection.js';
+
+/**
+ * io-ts building blocks whose failures carry the rule a user broke, so that one
+ * reporter can name every failing field as a JSON path without guessing from type names.
+ */
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u);
+
+const primitive = <A>(name: string, guard: (u: unknown) => u is A) =>
+  new t.Type<A, A, unknown>(name, guard, (u, c) => (guard(u) ? t.success(u) : t.failure(u, c, `must be ${name}`)), t.identity);
+
+export const str = primitive('a string', (u): u is string => typeof u === 'string');
+export const nonEmptyStr = primitive('a non-empty string', (u): u is string => typeof u === 'string' && u.trim().length > 0);
+export const num = primitive('a finite number', (u): u is number => typeof u === 'number' && Number.isFinite(u));
+export const bool = primitive('a boolean', (u): u is boolean => typeof u === 'boolean');
+export const jsonObject = primitive('an object', isPlainObject);
+
+/** A number within [min, max] inclusive. */
+export const numberBetween = (min: number, max: number) =>
+  new t.Type<number, number, unknown>(
+    `a number from ${min} to ${max}`,
+    (u): u is number => typeof u === 'number' && u >= min && u <= max,
+    (u, c) =>
+      typeof u === 'number' && Number.isFinite(u) && u >= min && u <= max
+        ? t.success(u)
+        : t.failure(u, c, `must be a number from ${min} to ${max} inclusive`),
+    t.identity,
+  );
+
+/** Exactly one of the given string values. */
+export const oneOf = <L extends string>(values: readonly L[]) =>
+  new t.Type<L, L, unknown>(
+    values.join(' | '),
+    (u): u is L => typeof u === 'string' && (values as readonly string[]).includes(u),
+    (u, c) =>
+      typeof u === 'string' && (values as readonly string[]).includes(u)
+        ? t.success(u as L)
+        : t.failure(u, c, `must be one of ${values.join(', ')}`),
+    t.identity,
+  );
+
+/** Absent or null decodes to `fallback`; anything else must satisfy `codec`. */
+export const optional = <A, O>(codec: t.Type<A, O, unknown>, fallback: A) =>
+  new t.Type<A, O | A, unknown>(
+    `${codec.name} or null`,
+    (u): u is A => u === undefined || u === null || codec.is(u),
+    (u, c) => (u === undefined || u === null ? t.success(fallback) : codec.validate(u, c)),
+    (a) => codec.encode(a),
+  );
+
+export const nullable = <A, O>(codec: t.Type<A, O, unknown>) => optional<A | null, O | null>(codec as t.Type<A | null, O | null, unknown>, null);
+
+/** An array whose every element must satisfy `item`; each bad element is reported with its index. */
+export const arrayOf = <A, O>(item: t.Type<A, O, unknown>) =>
+  new t.Type<A[], O[], unknown>(
+    `an array of ${item.name}`,
+    (u): u is A[] => Array.isArray(u) && u.every(item.is),
+    (u, c) => {
+      if (!Array.isArray(u)) return t.failure(u, c, 'must be an array');
+      const errors: t.Errors = [];
+      const out: A[] = [];
+      u.forEach((el, i) => {
+        const r = item.validate(el, t.appendContext(c, String(i), item, el));
+        if (E.isLeft(r)) errors.push(...r.left);
+        else out.push(r.right);
+      });
+      return errors.length > 0 ? t.failures(errors) : t.success(out);
+    },
+    (as) => as.map(item.encode),
+  );
+
+type Props = Record<string, t.Mixed>;
+type Decoded<P extends Props> = { [K in keyof P]: t.TypeOf<P[K]> };
+
+/**
+ * An object with the given fields; unknown fields are dropped; a missing required field says
+ * "is required" rather than "must be a string".
+ */
+export const objectOf = <P extends Props>(name: string, props: P) =>
+  new t.Type<Decoded<P>, unknown, unknown>(
+    name,
+    (u): u is Decoded<P> => isPlainObject(u) && Object.entries(props).every(([k, codec]) => codec.is(u[k])),
+    (u, c) => {
+      if (!isPlainObject(u)) return t.failure(u, c, 'must be an object');
+      const errors: t.Errors = [];
+      const out: Record<string, unknown> = {};
+      for (const [key, codec] of Object.entries(props)) {
+        const value = u[key];
+        const r = codec.validate(value, t.appendContext(c, key, codec, value));
+        if (E.isLeft(r)) {
+          if (value === undefined && !codec.is(undefined)) {
+            errors.push({ value, context: t.appendContext(c, key, codec, value), message: 'is required' });
+          } else errors.push(...r.left);
+        } else out[key] = r.right;
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(out as Decoded<P>);
+    },
+    t.identity,
+  );
+
+/** Joins an io-ts context into a JSON path: `$.persons[0].firstname`. */
+export const pathOf = (context: t.Context): string =>
+  context.slice(1).reduce((path, entry) => (/^\d+$/.test(entry.key) ? `${path}[${entry.key}]` : `${path}.${entry.key}`), '$');
+
+/** Turns io-ts errors into one FieldError per failing path, first rule wins. */
+export const fieldErrors = (errors: t.Errors): FieldError[] => {
+  const seen = new Map<string, string>();
+  for (const e of errors) {
+    const path = pathOf(e.context);
+    if (!seen.has(path)) seen.set(path, e.message ?? `must be ${e.context[e.context.length - 1]?.type.name ?? 'valid'}`);
+  }
+  return [...seen].map(([path, rule]) => ({ path, rule }));
+};
+
+/** Decodes with `codec`, reporting failures as field errors. */
+export const decodeWith =
+  <A>(codec: t.Type<A, unknown, unknown>) =>
+  (input: unknown): E.Either<FieldError[], A> =>
+    pipe(codec.decode(input), E.mapLeft(fieldErrors));

@@ -1,0 +1,144 @@
+import type { CompanyProfileData, PersonData, TraitementType } from './clientMessage.js';
+import type { DocumentStatus, EntityType } from './caseCommand.js';
+
+/** The domain events casestream records in `domain_events`, one document per event. */
+
+export interface EventMetadata {
+  /** The idempotency key of the message that caused the event. */
+  readonly correlation_id: string;
+  /** The id of the command the event answers. */
+  readonly causation_id: string;
+}
+
+interface Envelope<Type extends string, Payload> {
+  readonly event_id: string;
+  readonly event_type: Type;
+  readonly aggregate_id: string;
+  readonly timestamp: Date;
+  readonly version: number;
+  readonly payload: Payload;
+  readonly metadata: EventMetadata;
+}
+
+export type CaseCreated = Envelope<
+  'CaseCreated',
+  {
+    readonly client_id: string;
+    readonly case_type: string;
+    readonly case_version: string;
+    readonly traitement_type: TraitementType;
+    readonly company_id: string | null;
+  }
+>;
+
+export type PersonAddedToCase = Envelope<
+  'PersonAddedToCase',
+  {
+    readonly person_id: string;
+    readonly firstname: string;
+    readonly lastname: string;
+    readonly birthdate: string | null;
+    readonly role_in_company: string | null;
+  }
+>;
+
+export type DocumentRequirementDetermined = Envelope<
+  'DocumentRequirementDetermined',
+  {
+    readonly document_requirement_id: string;
+    readonly case_id: string;
+    readonly entity_id: string;
+    readonly entity_type: EntityType;
+    readonly document_type: string;
+    readonly is_required: boolean;
+  }
+>;
+
+export type DocumentStatusUpdated = Envelope<
+  'DocumentStatusUpdated',
+  {
+    readonly document_requirement_id: string;
+    readonly new_status: DocumentStatus;
+    readonly old_status: DocumentStatus;
+    readonly updated_by: string;
+    readonly metadata_update: Readonly<Record<string, unknown>>;
+    readonly notes_added: readonly string[];
+  }
+>;
+
+export interface NotificationPayload {
+  readonly notification_type: string;
+  readonly recipient_details: {
+    readonly case_id: string;
+    readonly client_id: string;
+    readonly primary_contact_name?: string;
+  };
+  readonly template_id: string | null;
+  readonly language_code: string | null;
+  readonly context_data: {
+    readonly case_id: string;
+    readonly client_name: string;
+    readonly case_type: string;
+    readonly traitement_type: TraitementType;
+  };
+}
+
+export type NotificationRequired = Envelope<'NotificationRequired', NotificationPayload>;
+
+/** Company-stream payloads also name the case they came with, so read models can link back without a lookup. */
+export type CompanyProfileCreated = Envelope<'CompanyProfileCreated', CompanyProfileData & { readonly case_id: string }>;
+
+export type PersonLinkedToCompany = Envelope<
+  'PersonLinkedToCompany',
+  {
+    readonly case_id: string;
+    readonly person_id: string;
+    readonly firstname: string;
+    readonly lastname: string;
+    readonly birthdate: string | null;
+    readonly role_in_company: string;
+  }
+>;
+
+export type BeneficialOwnerAdded = Envelope<
+  'BeneficialOwnerAdded',
+  {
+    readonly case_id: string;
+    readonly beneficial_owner_id: string;
+    readonly person_details: PersonData;
+    readonly ownership_percentage: number | null;
+    readonly types_of_control: readonly string[];
+    readonly is_ubo: boolean;
+  }
+>;
+
+export type CaseEvent =
+  | CaseCreated
+  | PersonAddedToCase
+  | DocumentRequirementDetermined
+  | DocumentStatusUpdated
+  | NotificationRequired;
+
+export type CompanyEvent = CompanyProfileCreated | PersonLinkedToCompany | BeneficialOwnerAdded;
+
+export type DomainEvent = CaseEvent | CompanyEvent;
+
+export type EventType = DomainEvent['event_type'];
+
+/** Narrows an event by its type. */
+export const isEventOf =
+  <T extends EventType>(type: T) =>
+  (e: DomainEvent): e is Extract<DomainEvent, { event_type: T }> =>
+    e.event_type === type;
+
+/** The event as JSON on the notification topic: ISO-8601 timestamp, envelope fields in the documented order. */
+export const toWireJson = (e: DomainEvent): string =>
+  JSON.stringify({
+    event_id: e.event_id,
+    event_type: e.event_type,
+    aggregate_id: e.aggregate_id,
+    timestamp: e.timestamp.toISOString(),
+    version: e.version,
+    payload: e.payload,
+    metadata: e.metadata,
+  });

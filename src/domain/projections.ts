@@ -1,0 +1,158 @@
+import type { DomainEvent } from './events.js';
+
+/** The read models casestream keeps, one MongoDB collection each. */
+export const ReadModelNames = ['cases', 'persons', 'companies', 'beneficial_owners', 'document_requirements'] as const;
+export type ReadModelName = (typeof ReadModelNames)[number];
+
+export type StreamKind = 'case' | 'company';
+
+/**
+ * One change to one read-model document, keyed by its `id`. A small vocabulary on purpose:
+ * the MongoDB adapter turns it into an update, an in-memory model applies it in tests, and
+ * every write is idempotent, so replaying events (or re-projecting after a crash) changes nothing.
+ */
+export interface ReadModelWrite {
+  readonly collection: ReadModelName;
+  readonly id: string;
+  /** Fields written only when the write creates the document. */
+  readonly onInsert?: Readonly<Record<string, unknown>>;
+  /** Fields written every time (dotted paths allowed). */
+  readonly set: Readonly<Record<string, unknown>>;
+  /** Values appended to array fields. */
+  readonly push?: Readonly<Record<string, readonly unknown[]>>;
+  /**
+   * When present the write changes an existing document only, and only if the version it
+   * recorded for this stream is below this event's: an event already applied is ignored.
+   */
+  readonly guard?: { readonly stream: StreamKind; readonly version: number };
+}
+
+export const appliedField = (stream: StreamKind): string => `applied.${stream}`;
+
+const created = (e: DomainEvent) => ({ created_at: e.timestamp, updated_at: e.timestamp });
+
+/** What one event changes in the read models; NotificationRequired changes none. */
+export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
+  switch (e.event_type) {
+    case 'CaseCreated': {
+      const p = e.payload;
+      return [
+        {
+          collection: 'cases',
+          id: e.aggregate_id,
+          onInsert: {
+            client_id: p.client_id,
+            version: p.case_version,
+            type: p.case_type,
+            traitement_type: p.traitement_type,
+            company_id: p.company_id,
+            status: 'OPEN',
+            ...created(e),
+          },
+          set: { [appliedField('case')]: e.version },
+        },
+      ];
+    }
+    case 'PersonAddedToCase': {
+      const p = e.payload;
+      return [
+        {
+          collection: 'persons',
+          id: p.person_id,
+          onInsert: { company_id: null, ...created(e) },
+          set: {
+            case_id: e.aggregate_id,
+            firstname: p.firstname,
+            lastname: p.lastname,
+            birthdate: p.birthdate,
+            role_in_company: p.role_in_company,
+            [appliedField('case')]: e.version,
+          },
+        },
+      ];
+    }
+    case 'PersonLinkedToCompany': {
+      const p = e.payload;
+      return [
+        {
+          collection: 'persons',
+          id: p.person_id,
+          onInsert: { case_id: p.case_id, firstname: p.firstname, lastname: p.lastname, birthdate: p.birthdate, ...created(e) },
+          set: { company_id: e.aggregate_id, role_in_company: p.role_in_company, [appliedField('company')]: e.version },
+        },
+      ];
+    }
+    case 'CompanyProfileCreated': {
+      const { case_id, ...profile } = e.payload;
+      return [
+        {
+          collection: 'companies',
+          id: e.aggregate_id,
+          onInsert: { case_id, ...profile, ...created(e) },
+          set: { [appliedField('company')]: e.version },
+        },
+      ];
+    }
+    case 'BeneficialOwnerAdded': {
+      const p = e.payload;
+      return [
+        {
+          collection: 'beneficial_owners',
+          id: p.beneficial_owner_id,
+          onInsert: {
+            company_id: e.aggregate_id,
+            case_id: p.case_id,
+            firstname: p.person_details.firstname,
+            lastname: p.person_details.lastname,
+            birthdate: p.person_details.birthdate,
+            ownership_percentage: p.ownership_percentage,
+            types_of_control: p.types_of_control,
+            is_ubo: p.is_ubo,
+            ...created(e),
+          },
+          set: { [appliedField('company')]: e.version },
+        },
+      ];
+    }
+    case 'DocumentRequirementDetermined': {
+      const p = e.payload;
+      return [
+        {
+          collection: 'document_requirements',
+          id: p.document_requirement_id,
+          onInsert: {
+            case_id: p.case_id,
+            entity_id: p.entity_id,
+            entity_type: p.entity_type,
+            document_type: p.document_type,
+            status: 'AWAITING_UPLOAD',
+            is_required: p.is_required,
+            metadata: {},
+            notes: [],
+            ...created(e),
+            [appliedField('case')]: e.version,
+          },
+          set: {},
+        },
+      ];
+    }
+    case 'DocumentStatusUpdated': {
+      const p = e.payload;
+      const metadata = Object.fromEntries(Object.entries(p.metadata_update).map(([k, v]) => [`metadata.${k}`, v]));
+      return [
+        {
+          collection: 'document_requirements',
+          id: p.document_requirement_id,
+          set: { status: p.new_status, ...metadata, updated_at: e.timestamp, [appliedField('case')]: e.version },
+          push: p.notes_added.length > 0 ? { notes: p.notes_added } : {},
+          guard: { stream: 'case', version: e.version },
+        },
+      ];
+    }
+    case 'NotificationRequired':
+      return [];
+  }
+};
+
+/** The writes for many events, in event order. */
+export const projectEvents = (events: readonly DomainEvent[]): ReadModelWrite[] => events.flatMap(projectEvent);

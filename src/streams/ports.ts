@@ -1,0 +1,73 @@
+import type { Observable } from 'rxjs';
+import type { DomainEvent, NotificationRequired } from '../domain/events.js';
+import type { NotificationRule } from '../domain/notificationRule.js';
+import type { ReadModelWrite } from '../domain/projections.js';
+import type { Rejection } from '../domain/rejection.js';
+import type { InboundRecord } from './records.js';
+
+/**
+ * What the pipeline needs from the outside world. Every port returns a cold Observable so that
+ * marble tests can drive it with virtual time; the adapters in src/infra wrap Promise clients
+ * with `defer`. Ports may batch many concurrent calls into one round trip (they see calls from
+ * many case actors at once); each call still completes only when its own work is durable.
+ */
+
+export type AppendResult =
+  /** Every event is stored; `duplicates` were already there (a redelivery). */
+  | { readonly kind: 'appended'; readonly duplicates: number }
+  /** A version of some aggregate is taken by a different event: the decision was made on stale state. */
+  | { readonly kind: 'conflict'; readonly aggregate_id: string; readonly version: number };
+
+export interface EventStore {
+  /** Appends events; idempotent per event_id; errors only on infrastructure failures. */
+  append(events: readonly DomainEvent[]): Observable<AppendResult>;
+  /** The stored events of one aggregate in version order. */
+  load(aggregate_id: string): Observable<DomainEvent[]>;
+}
+
+export interface ReadModelStore {
+  /** Applies idempotent read-model writes in order. */
+  apply(writes: readonly ReadModelWrite[]): Observable<void>;
+}
+
+export type RuleAnswer =
+  | { readonly kind: 'rule'; readonly rule: NotificationRule }
+  | { readonly kind: 'no-rule' }
+  /** The service could not answer and nothing was cached: remembered for a later retry. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+export interface RuleLookup {
+  /** Which rule applies to a trigger; never errors (failures are an answer). */
+  ruleFor(trigger: string, context: Readonly<Record<string, unknown>>): Observable<RuleAnswer>;
+}
+
+export interface NotificationPublisher {
+  /** Publishes to the notification topic (key = case id) and records the acknowledgement. */
+  publish(events: readonly NotificationRequired[]): Observable<void>;
+}
+
+export interface DeadLetterSink {
+  send(record: InboundRecord, why: Rejection): Observable<void>;
+}
+
+export interface RawEventEntry {
+  readonly id: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly received_at: Date;
+  readonly status: 'processed' | 'rejected';
+  readonly error?: Rejection;
+}
+
+export interface RawEventLog {
+  /** Keeps a client message as received, with how it ended; idempotent per id. */
+  record(entry: RawEventEntry): Observable<void>;
+}
+
+export interface PipelinePorts {
+  readonly eventStore: EventStore;
+  readonly readModels: ReadModelStore;
+  readonly rules: RuleLookup;
+  readonly notifications: NotificationPublisher;
+  readonly deadLetters: DeadLetterSink;
+  readonly rawEvents: RawEventLog;
+}
