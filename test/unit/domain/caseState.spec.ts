@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
+import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
+import type { CaseEvent, DocumentStatusUpdated } from '../../../src/domain/events.js';
+import { creationCommand, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
+
+const kycCmd = creationCommand(rawKycMessage());
+const kybCmd = creationCommand(rawKybMessage());
+const kycEvents = decideCaseCreation(kycCmd);
+const kybEvents = decideCaseCreation(kybCmd);
+const kycState = evolveCase(emptyCase(kycCmd.case_id), kycEvents);
+const kybState = evolveCase(emptyCase(kybCmd.case_id), kybEvents);
+
+const statusUpdate = (
+  case_id: string,
+  version: number,
+  document_requirement_id: string,
+  new_status: DocumentStatusUpdated['payload']['new_status'],
+): DocumentStatusUpdated => ({
+  event_id: `evt-${version}`,
+  event_type: 'DocumentStatusUpdated',
+  aggregate_id: case_id,
+  timestamp: T0,
+  version,
+  payload: {
+    document_requirement_id,
+    new_status,
+    old_status: 'AWAITING_UPLOAD',
+    updated_by: 'SYSTEM',
+    metadata_update: {},
+    notes_added: [],
+  },
+  metadata: { correlation_id: 'k', causation_id: 'c' },
+});
+
+describe('emptyCase', () => {
+  it('is a case that does not exist yet: version 0, no facts, no persons, documents or events', () => {
+    const s = emptyCase('case-1');
+    expect(s.case_id).to.equal('case-1');
+    expect(s.version).to.equal(0);
+    expect(s.facts).to.equal(null);
+    expect(s.personIds.size).to.equal(0);
+    expect(s.documents.size).to.equal(0);
+    expect(s.eventIds.size).to.equal(0);
+  });
+});
+
+describe('evolveCase', () => {
+  it('records the facts of the created case', () => {
+    expect(kycState.facts).to.deep.equal({
+      client_id: 'client-42',
+      case_type: 'STANDARD_DUE_DILIGENCE',
+      traitement_type: 'KYC',
+      company_id: null,
+    });
+    expect(kybState.facts!.company_id).to.be.a('string');
+    expect(kybState.facts!.traitement_type).to.equal('KYB');
+  });
+
+  it('ends at the version of the last case event', () => {
+    const last = Math.max(...kycEvents.filter((e) => e.aggregate_id === kycCmd.case_id).map((e) => e.version));
+    expect(kycState.version).to.equal(last);
+  });
+
+  it('knows every person added to the case', () => {
+    const added = kybEvents.filter((e) => e.event_type === 'PersonAddedToCase');
+    expect(kybState.personIds.size).to.equal(3);
+    for (const e of added) expect(kybState.personIds.has(e.payload.person_id)).to.equal(true);
+  });
+
+  it('knows every document requirement, each awaiting upload', () => {
+    const determined = kybEvents.filter((e) => e.event_type === 'DocumentRequirementDetermined');
+    expect(kybState.documents.size).to.equal(determined.length);
+    for (const e of determined) {
+      expect(kybState.documents.get(e.payload.document_requirement_id)).to.deep.equal({
+        id: e.payload.document_requirement_id,
+        entity_id: e.payload.entity_id,
+        entity_type: e.payload.entity_type,
+        document_type: e.payload.document_type,
+        status: 'AWAITING_UPLOAD',
+      });
+    }
+  });
+
+  it('remembers the id of every case event it folded', () => {
+    const caseEventIds = kybEvents.filter((e) => e.aggregate_id === kybCmd.case_id).map((e) => e.event_id);
+    expect([...kybState.eventIds]).to.have.members(caseEventIds);
+  });
+
+  it('ignores events of the company stream', () => {
+    const companyIds = kybEvents.filter((e) => e.aggregate_id !== kybCmd.case_id).map((e) => e.event_id);
+    expect(companyIds).to.not.be.empty;
+    for (const id of companyIds) expect(kybState.eventIds.has(id)).to.equal(false);
+    expect(kybState.version).to.equal(kybEvents.filter((e) => e.aggregate_id === kybCmd.case_id).length);
+  });
+
+  it('ignores events of another case', () => {
+    expect(evolveCase(emptyCase('some-other-case'), kycEvents)).to.deep.equal(emptyCase('some-other-case'));
+  });
+
+  it('ignores events it has already folded, so replaying a stream changes nothing', () => {
+    expect(evolveCase(kybState, kybEvents)).to.deep.equal(kybState);
+  });
+
+  it('applies a status update to the named document and moves to its version', () => {
+    const [docId] = [...kycState.documents.keys()];
+    const next = evolveCase(kycState, [statusUpdate(kycCmd.case_id, kycState.version + 1, docId!, 'UPLOADED')]);
+    expect(next.documents.get(docId!)!.status).to.equal('UPLOADED');
+    expect(next.version).to.equal(kycState.version + 1);
+    const others = [...next.documents.values()].filter((d) => d.id !== docId);
+    for (const d of others) expect(d.status).to.equal('AWAITING_UPLOAD');
+  });
+
+  it('only moves the version on for a status update of a document it does not know', () => {
+    const next = evolveCase(kycState, [statusUpdate(kycCmd.case_id, kycState.version + 1, 'no-such-doc', 'UPLOADED')]);
+    expect(next.version).to.equal(kycState.version + 1);
+    expect(next.documents).to.deep.equal(kycState.documents);
+  });
+
+  it('only moves the version on for a NotificationRequired event', () => {
+    const notification = {
+      ...statusUpdate(kycCmd.case_id, kycState.version + 1, 'x', 'UPLOADED'),
+      event_type: 'NotificationRequired',
+    } as unknown as CaseEvent;
+    const next = evolveCase(kycState, [notification]);
+    expect(next.version).to.equal(kycState.version + 1);
+    expect(next.documents).to.deep.equal(kycState.documents);
+    expect(next.facts).to.deep.equal(kycState.facts);
+  });
+
+  it('does not change the state it was given', () => {
+    const before = emptyCase(kycCmd.case_id);
+    evolveCase(before, kycEvents);
+    expect(before).to.deep.equal(emptyCase(kycCmd.case_id));
+    const [docId] = [...kycState.documents.keys()];
+    evolveCase(kycState, [statusUpdate(kycCmd.case_id, kycState.version + 1, docId!, 'REJECTED')]);
+    expect(kycState.documents.get(docId!)!.status).to.equal('AWAITING_UPLOAD');
+  });
+});
