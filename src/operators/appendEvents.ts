@@ -1,0 +1,31 @@
+import { concatMap, map, of, type OperatorFunction } from 'rxjs';
+import { emptyCase, evolveCase } from '../domain/caseState.js';
+import type { EventStore } from '../streams/ports.js';
+import type { CaseWork } from './caseWork.js';
+
+/** The events were decided on a stale view of the case: another event holds one of their versions. */
+export class VersionConflict extends Error {
+  constructor(
+    readonly aggregate_id: string,
+    readonly version: number,
+  ) {
+    super(`version ${version} of ${aggregate_id} is taken by another event`);
+    this.name = 'VersionConflict';
+  }
+}
+
+/**
+ * Appends the decided events and folds them into the case state. A version conflict is thrown
+ * as VersionConflict so that the caller can reload the case and decide again.
+ */
+export const appendEvents = (store: Pick<EventStore, 'append'>): OperatorFunction<CaseWork, CaseWork> =>
+  concatMap((w) => {
+    if (w.events.length === 0) return of(w);
+    return store.append(w.events).pipe(
+      map((result) => {
+        if (result.kind === 'conflict') throw new VersionConflict(result.aggregate_id, result.version);
+        const state = w.state ?? emptyCase(w.command?.case_id ?? '');
+        return { ...w, state: evolveCase(state, w.events), duplicates: result.duplicates };
+      }),
+    );
+  });

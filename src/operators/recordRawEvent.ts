@@ -1,0 +1,19 @@
+import { concatMap, of, type OperatorFunction } from 'rxjs';
+import { idFor } from '../domain/deterministicId.js';
+import type { RawEventLog } from '../streams/ports.js';
+import { idempotencyKey } from '../streams/records.js';
+import { afterDone } from './afterDone.js';
+import type { CaseWork } from './caseWork.js';
+
+/** Keeps every JSON-object client message in raw_events with how it ended. */
+export const recordRawEvent = (log: RawEventLog, now: () => Date = () => new Date()): OperatorFunction<CaseWork, CaseWork> =>
+  concatMap((w) => {
+    if (w.raw === null) return of(w);
+    const entry = {
+      id: idFor(idempotencyKey(w.record), 'raw'),
+      payload: w.raw,
+      received_at: now(),
+      ...(w.rejection === null ? { status: 'processed' as const } : { status: 'rejected' as const, error: w.rejection }),
+    };
+    return afterDone(log.record(entry), w);
+  });

@@ -1,0 +1,90 @@
+import { Observable } from 'rxjs';
+
+/**
+ * A counting semaphore for Observables, granting permits in request order. It is how casestream
+ * bounds work without losing values: RxJS has no backpressure, so instead of dropping or
+ * buffering blindly, a caller waits (subscribed, unserved) until a permit is free.
+ */
+export class Semaphore {
+  private available: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`semaphore size must be a positive integer, got ${size}`);
+    this.available = size;
+  }
+
+  /** Permits currently held. */
+  get inUse(): number {
+    return this.size - this.available;
+  }
+
+  /** Callers waiting for a permit. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Emits once when a permit is granted, then completes; the holder must `release()` it.
+   * Unsubscribing before the grant gives up the place in the queue.
+   */
+  acquire(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const grant = () => {
+        subscriber.next();
+        subscriber.complete();
+      };
+      if (this.available > 0) {
+        this.available -= 1;
+        grant();
+        return undefined;
+      }
+      this.waiting.push(grant);
+      return () => {
+        const i = this.waiting.indexOf(grant);
+        if (i >= 0) this.waiting.splice(i, 1);
+      };
+    });
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else if (this.available < this.size) this.available += 1;
+    else throw new Error('semaphore released more often than acquired');
+  }
+
+  /** Runs `work` while holding a permit, released when it completes, errors or is unsubscribed. */
+  run<T>(work: Observable<T>): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      let held = false;
+      let innerTeardown: (() => void) | undefined;
+      const free = () => {
+        if (held) {
+          held = false;
+          this.release();
+        }
+      };
+      const acquisition = this.acquire().subscribe(() => {
+        held = true;
+        const inner = work.subscribe({
+          next: (v) => subscriber.next(v),
+          error: (e: unknown) => {
+            free();
+            subscriber.error(e);
+          },
+          complete: () => {
+            free();
+            subscriber.complete();
+          },
+        });
+        innerTeardown = () => inner.unsubscribe();
+      });
+      return () => {
+        acquisition.unsubscribe();
+        innerTeardown?.();
+        free();
+      };
+    });
+  }
+}

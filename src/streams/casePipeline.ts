@@ -1,0 +1,31 @@
+import type { OperatorFunction } from 'rxjs';
+import type { CaseState } from '../domain/caseState.js';
+import { actorKeyOf, decodeRecord, type InboundTopics } from '../operators/decodeRecord.js';
+import { perCaseActor, type ActorHooks, type PerCaseActorOptions } from '../operators/perCaseActor.js';
+import { handleMessage, type Completion, type HandlerOptions } from './handleMessage.js';
+import type { PipelinePorts } from './ports.js';
+import type { InboundRecord } from './records.js';
+
+export interface CasePipelineConfig {
+  readonly topics: InboundTopics;
+  readonly actors: PerCaseActorOptions;
+  readonly handler: HandlerOptions;
+  readonly hooks?: ActorHooks;
+}
+
+/**
+ * Kafka records in, one completion per record out: decode at the edge, then one actor per case
+ * (in order within a case, in parallel across cases up to a bound).
+ */
+export const casePipeline =
+  (ports: PipelinePorts, config: CasePipelineConfig): OperatorFunction<InboundRecord, Completion> =>
+  (records) =>
+    records.pipe(
+      decodeRecord(config.topics),
+      perCaseActor<Parameters<typeof actorKeyOf>[0], Completion, CaseState>(
+        actorKeyOf,
+        handleMessage(ports, config.handler),
+        config.actors,
+        config.hooks,
+      ),
+    );

@@ -1,0 +1,93 @@
+import { catchError, defer, map, of, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { emptyCase, type CaseState } from '../domain/caseState.js';
+import { appendEvents, VersionConflict } from '../operators/appendEvents.js';
+import { startWork, type CaseWork } from '../operators/caseWork.js';
+import { deadLetter } from '../operators/deadLetter.js';
+import type { DecodedRecord } from '../operators/decodeRecord.js';
+import { decideEvents } from '../operators/decideEvents.js';
+import { loadCaseState } from '../operators/loadCaseState.js';
+import { lookUpRule } from '../operators/lookUpRule.js';
+import type { ActorMemo } from '../operators/perCaseActor.js';
+import { projectReadModels } from '../operators/projectReadModels.js';
+import { publishNotifications } from '../operators/publishNotifications.js';
+import { recordRawEvent } from '../operators/recordRawEvent.js';
+import { retryWithBackoff } from '../operators/retryWithBackoff.js';
+import type { PipelinePorts } from './ports.js';
+import { positionOf, type RecordPosition } from './records.js';
+
+/** How one message ended: what the offset ledger, metrics and logs need. */
+export interface Completion {
+  readonly position: RecordPosition;
+  readonly outcome: 'processed' | 'rejected';
+  readonly case_id: string | null;
+  readonly event_ids: readonly string[];
+  readonly reason: string | null;
+}
+
+export interface HandlerOptions {
+  /** How often a decision may meet a version conflict, reloading the case each time, before backing off. */
+  readonly maxConflictRetries: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  readonly scheduler?: SchedulerLike;
+}
+
+const completionOf = (w: CaseWork): Completion => ({
+  position: positionOf(w.record),
+  outcome: w.rejection === null ? 'processed' : 'rejected',
+  case_id: w.command?.case_id ?? null,
+  event_ids: w.events.map((e) => e.event_id),
+  reason: w.rejection?.reason ?? null,
+});
+
+/**
+ * The state a decision starts from: what the actor remembers; for a new case, an empty one
+ * without a read (a redelivery finds its events stored and comes back through a conflict);
+ * otherwise null, which makes loadCaseState read the stream.
+ */
+const initialState = (d: DecodedRecord, memo: ActorMemo<CaseState>, reload: boolean): CaseState | null => {
+  if (d.kind !== 'command' || reload) return null;
+  if (memo.state) return memo.state;
+  return d.command.command_type === 'CreateCase' ? emptyCase(d.command.case_id) : null;
+};
+
+/**
+ * Everything one message does inside its case actor: decide and append (deciding again on a fresh
+ * view of the case after a version conflict), project, publish notifications, dead-letter a
+ * rejection, keep the raw message. Infrastructure failures retry the whole message with backoff;
+ * every step is idempotent, so a retry redoes nothing twice. The actor's memory is updated only
+ * once the message is complete.
+ */
+export const handleMessage =
+  (ports: PipelinePorts, options: HandlerOptions) =>
+  (d: DecodedRecord, memo: ActorMemo<CaseState>): Observable<Completion> => {
+    const decideAndAppend = (attempt: number): Observable<CaseWork> =>
+      defer(() => of(startWork(d, initialState(d, memo, attempt > 0)))).pipe(
+        loadCaseState(ports.eventStore),
+        lookUpRule(ports.rules),
+        decideEvents(),
+        appendEvents(ports.eventStore),
+        catchError((error: unknown) => {
+          if (!(error instanceof VersionConflict)) return throwError(() => error);
+          memo.state = undefined;
+          return attempt < options.maxConflictRetries ? decideAndAppend(attempt + 1) : throwError(() => error);
+        }),
+      );
+    return decideAndAppend(0).pipe(
+      projectReadModels(ports.readModels),
+      publishNotifications(ports.notifications),
+      deadLetter(ports.deadLetters),
+      recordRawEvent(ports.rawEvents),
+      tap((w) => {
+        if (w.rejection === null && w.state) memo.state = w.state;
+      }),
+      map(completionOf),
+      retryWithBackoff({
+        initialMs: options.retryInitialMs,
+        maxMs: options.retryMaxMs,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+      }),
+    );
+  };

@@ -1,0 +1,81 @@
+import type { RecordPosition } from './records.js';
+
+/** A commit to make: `offset` is the next offset to read, as Kafka expects. */
+export interface CommitPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+interface PartitionBook {
+  /** Offsets received and not yet passed by the commit position, in arrival (= offset) order. */
+  readonly open: number[];
+  readonly done: Set<number>;
+  /** The next offset to read once everything before it is complete. */
+  next: number | null;
+  committed: number | null;
+}
+
+const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * Which offsets may be committed: per partition, the highest offset below which every message is
+ * complete, plus one. A slow early message holds the commit back even when later ones finish,
+ * so a crash never skips work that was not done.
+ */
+export class OffsetLedger {
+  private readonly books = new Map<string, { topic: string; partition: number; book: PartitionBook }>();
+
+  private bookOf(p: { topic: string; partition: number }): PartitionBook {
+    const key = partitionKey(p.topic, p.partition);
+    let entry = this.books.get(key);
+    if (!entry) {
+      entry = { topic: p.topic, partition: p.partition, book: { open: [], done: new Set(), next: null, committed: null } };
+      this.books.set(key, entry);
+    }
+    return entry.book;
+  }
+
+  /** A message entered the pipeline; call in offset order per partition. */
+  track(p: RecordPosition): void {
+    this.bookOf(p).open.push(Number(p.offset));
+  }
+
+  /** A message is done (processed or dead-lettered). */
+  complete(p: RecordPosition): void {
+    const book = this.bookOf(p);
+    const offset = Number(p.offset);
+    book.done.add(offset);
+    let passed = 0;
+    while (passed < book.open.length && book.done.has(book.open[passed]!)) {
+      book.done.delete(book.open[passed]!);
+      book.next = book.open[passed]! + 1;
+      passed += 1;
+    }
+    if (passed > 0) book.open.splice(0, passed);
+  }
+
+  /** Messages received and not yet complete, over all partitions. */
+  get inFlight(): number {
+    let n = 0;
+    for (const { book } of this.books.values()) n += book.open.length - book.done.size;
+    return n;
+  }
+
+  /** The positions that moved since they were last taken; taking them marks them committed. */
+  takeCommittable(): CommitPosition[] {
+    const out: CommitPosition[] = [];
+    for (const { topic, partition, book } of this.books.values()) {
+      if (book.next !== null && book.next !== book.committed) {
+        out.push({ topic, partition, offset: String(book.next) });
+        book.committed = book.next;
+      }
+    }
+    return out;
+  }
+
+  /** Forgets a partition (it was revoked): its open messages will be redelivered to its next owner. */
+  forget(topic: string, partition: number): void {
+    this.books.delete(partitionKey(topic, partition));
+  }
+}

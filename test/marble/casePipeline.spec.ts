@@ -1,0 +1,171 @@
+import { expect } from 'chai';
+import { filter, map, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { idFor } from '../../src/domain/deterministicId.js';
+import { Semaphore } from '../../src/operators/semaphore.js';
+import { casePipeline } from '../../src/streams/casePipeline.js';
+import { consumeLoop, takeWithCredit, type LoopEvent } from '../../src/streams/consumeLoop.js';
+import { OffsetLedger } from '../../src/streams/offsetLedger.js';
+import type { InboundRecord } from '../../src/streams/records.js';
+import { FakePorts } from '../support/fakePorts.js';
+import { newTestScheduler } from '../support/marbles.js';
+import { CLIENT_TOPIC, COMMAND_TOPIC, kycMessage, recordOf } from '../support/records.js';
+
+interface Setup {
+  readonly maxActiveCases?: number;
+  readonly inFlight?: number;
+  readonly idleMs?: number;
+  readonly commitEveryMs?: number;
+  readonly onActorsChanged?: (n: number) => void;
+}
+
+/** The composed loop (credit → decode → per-case actors → completions and commits) over fake ports. */
+const run = (scheduler: TestScheduler, fake: FakePorts, available: Observable<InboundRecord>, setup: Setup = {}) => {
+  const inFlight = new Semaphore(setup.inFlight ?? 100);
+  const ledger = new OffsetLedger();
+  const pipeline = casePipeline(fake.ports, {
+    topics: { clientData: CLIENT_TOPIC, commands: COMMAND_TOPIC },
+    actors: { maxActiveCases: setup.maxActiveCases ?? 10, idleMs: setup.idleMs ?? 1000, scheduler },
+    handler: { maxConflictRetries: 3, retryInitialMs: 10, retryMaxMs: 100, scheduler },
+    ...(setup.onActorsChanged ? { hooks: { onActorsChanged: setup.onActorsChanged } } : {}),
+  });
+  const events = available.pipe(takeWithCredit(inFlight, ledger), consumeLoop(pipeline, { inFlight, ledger, commitEveryMs: setup.commitEveryMs ?? 0, scheduler }));
+  return { events, inFlight, ledger };
+};
+
+const completedOffsets = (events: Observable<LoopEvent>) =>
+  events.pipe(
+    filter((e) => e.kind === 'completed'),
+    map((e) => (e.kind === 'completed' ? `${e.completion.position.partition}:${e.completion.position.offset}` : '')),
+  );
+
+const commits = (events: Observable<LoopEvent>) =>
+  events.pipe(
+    filter((e) => e.kind === 'commit'),
+    map((e) => (e.kind === 'commit' ? e.positions.map((p) => `${p.partition}@${p.offset}`).join(',') : '')),
+  );
+
+const caseIdOf = (r: InboundRecord) => idFor(`${r.topic}/${r.partition}/${r.offset}`, 'case');
+
+describe('the composed case pipeline', () => {
+  it('applies a case creation and then a command for that case in order, even when the command arrives at once', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.appendDelay = 5;
+      const create = recordOf(kycMessage('c1'), { offset: 0 });
+      const person = idFor('kyc_events/0/0', 'person', 0);
+      const command = recordOf(
+        { command_type: 'DetermineDocumentRequirements', command_id: 'cmd-1', case_id: caseIdOf(create), entity_id: person, entity_type: 'PERSON' },
+        { topic: COMMAND_TOPIC, offset: 0 },
+      );
+      const { events } = run(scheduler, fake, cold('(ab)', { a: create, b: command }));
+      expectObservable(completedOffsets(events)).toBe('-----(aa)', { a: '0:0' });
+      scheduler.flush();
+      // The command found the case created before it: it adds nothing (the documents exist) and is not rejected.
+      expect(fake.deadLetters).to.have.length(0);
+      expect(fake.stream(caseIdOf(create)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4]);
+    });
+  });
+
+  it('handles one case at a time per case, and cases in parallel up to the bound and not beyond', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.appendDelay = 10;
+      const records = Array.from({ length: 6 }, (_, i) => recordOf(kycMessage(`c${i}`), { offset: i }));
+      const { events } = run(scheduler, fake, cold('(abcdef)', Object.fromEntries(records.map((r, i) => ['abcdef'[i]!, r]))), { maxActiveCases: 2 });
+      expectObservable(completedOffsets(events)).toBe('10ms (ab) 6ms (cd) 6ms (ef)', { a: '0:0', b: '0:1', c: '0:2', d: '0:3', e: '0:4', f: '0:5' });
+      scheduler.flush();
+      expect(fake.maxActiveAppends).to.equal(2);
+    });
+  });
+
+  it('keeps at most the in-flight bound of messages between the consumer and their completion', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.appendDelay = 10;
+      const records = Array.from({ length: 5 }, (_, i) => recordOf(kycMessage(`c${i}`), { offset: i }));
+      const taken: number[] = [];
+      const { events, inFlight } = run(scheduler, fake, cold('(abcde)', Object.fromEntries(records.map((r, i) => ['abcde'[i]!, r]))), {
+        inFlight: 2,
+        maxActiveCases: 10,
+      });
+      const watched = events.pipe(map((e) => (taken.push(inFlight.inUse), e)));
+      expectObservable(completedOffsets(watched)).toBe('10ms (ab) 6ms (cd) 6ms e', { a: '0:0', b: '0:1', c: '0:2', d: '0:3', e: '0:4' });
+      scheduler.flush();
+      expect(Math.max(...taken)).to.be.at.most(2);
+      expect(fake.maxActiveAppends).to.equal(2);
+    });
+  });
+
+  it('never commits past a message that is still incomplete, even when later ones finish first', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      // The first case is slow (30 ms); the next two are fast (2 ms).
+      fake.appendDelay = (events) => (events[0]?.payload && 'client_id' in events[0].payload && events[0].payload.client_id === 'slow' ? 30 : 2);
+      const r0 = recordOf(kycMessage('slow'), { offset: 0 });
+      const r1 = recordOf(kycMessage('fast1'), { offset: 1 });
+      const r2 = recordOf(kycMessage('fast2'), { offset: 2 });
+      const { events } = run(scheduler, fake, cold('(abc)', { a: r0, b: r1, c: r2 }));
+      expectObservable(commits(events)).toBe('30ms a', { a: '0@3' });
+      expectObservable(completedOffsets(events)).toBe('--(bc) 24ms a', { a: '0:0', b: '0:1', c: '0:2' });
+    });
+  });
+
+  it('commits each partition on its own as soon as its prefix is complete', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.appendDelay = (events) => (events[0]?.payload && 'client_id' in events[0].payload && events[0].payload.client_id === 'p0' ? 20 : 4);
+      const a = recordOf(kycMessage('p0'), { partition: 0, offset: 7 });
+      const b = recordOf(kycMessage('p1'), { partition: 1, offset: 3 });
+      const { events } = run(scheduler, fake, cold('(ab)', { a, b }));
+      expectObservable(commits(events)).toBe('----b 15ms a', { a: '0@8', b: '1@4' });
+    });
+  });
+
+  it('releases the actor of an idle case and keeps its memory only while it is busy', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const fake = new FakePorts();
+      fake.appendDelay = 1;
+      const live: number[] = [];
+      const r0 = recordOf(kycMessage('c0'), { offset: 0 });
+      const r1 = recordOf(kycMessage('c1'), { offset: 1 });
+      run(scheduler, fake, cold('a 50ms b', { a: r0, b: r1 }), { idleMs: 10, onActorsChanged: (n) => live.push(n) }).events.subscribe();
+      scheduler.flush();
+      expect(live).to.deep.equal([1, 0, 1, 0]);
+    });
+  });
+
+  it('dead-letters a broken message without stopping the messages behind it', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      const bad = recordOf('{"client_id": 42', { offset: 0 });
+      const good = recordOf(kycMessage('c1'), { offset: 1 });
+      const { events } = run(scheduler, fake, cold('(ab)', { a: bad, b: good }));
+      expectObservable(commits(events)).toBe('(ab)', { a: '0@1', b: '0@2' });
+      scheduler.flush();
+      expect(fake.deadLetters.map((d) => d.why.reason)).to.deep.equal(['the message value is not valid JSON (at character 16)']);
+      expect(fake.stream(caseIdOf(good))).to.have.length(4);
+    });
+  });
+
+  it('retries an infrastructure failure with backoff and completes the message without losing or doubling it', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.failNextAppends = 2;
+      const r = recordOf(kycMessage('c1'), { offset: 0 });
+      const { events } = run(scheduler, fake, cold('a', { a: r }));
+      // Two failures: waits 10 ms, then 20 ms, then succeeds.
+      expectObservable(completedOffsets(events)).toBe('30ms a', { a: '0:0' });
+      scheduler.flush();
+      expect(fake.stream(caseIdOf(r))).to.have.length(4);
+    });
+  });
+});

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import type { TestScheduler } from 'rxjs/testing';
+import { from, map, Observable, timer } from 'rxjs';
+import { newTestScheduler } from '../support/marbles.js';
+import { perCaseActor, type ActorMemo } from '../../src/operators/perCaseActor.js';
+
+interface Msg {
+  readonly key: string;
+  readonly n: number;
+  readonly ms: number;
+}
+
+
+/** Work that takes `ms` virtual milliseconds and reports when it started and ended. */
+const timedWork = (log: string[], scheduler: TestScheduler) => (m: Msg): Observable<string> => {
+  log.push(`start ${m.key}${m.n}@${scheduler.now()}`);
+  return timer(m.ms, scheduler).pipe(map(() => `${m.key}${m.n}`));
+};
+
+describe('perCaseActor', () => {
+  it('handles the messages of one case strictly in order, one at a time', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const log: string[] = [];
+      const source = cold<Msg>('(abc)', { a: { key: 'x', n: 1, ms: 5 }, b: { key: 'x', n: 2, ms: 1 }, c: { key: 'x', n: 3, ms: 3 } });
+      const out = source.pipe(perCaseActor((m) => m.key, timedWork(log, scheduler), { maxActiveCases: 4, idleMs: 100 }));
+      expectObservable(out).toBe('-----a b--c', { a: 'x1', b: 'x2', c: 'x3' });
+      scheduler.flush();
+      expect(log).to.deep.equal(['start x1@0', 'start x2@5', 'start x3@6']);
+    });
+  });
+
+  it('runs different cases in parallel up to the bound and not beyond', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const log: string[] = [];
+      const values = { a: { key: 'a', n: 1, ms: 10 }, b: { key: 'b', n: 1, ms: 10 }, c: { key: 'c', n: 1, ms: 10 }, d: { key: 'd', n: 1, ms: 10 } };
+      const out = cold<Msg>('(abcd)', values).pipe(perCaseActor((m) => m.key, timedWork(log, scheduler), { maxActiveCases: 2, idleMs: 100 }));
+      expectObservable(out).toBe('----------(ab)------(cd)', { a: 'a1', b: 'b1', c: 'c1', d: 'd1' });
+      scheduler.flush();
+      expect(log).to.deep.equal(['start a1@0', 'start b1@0', 'start c1@10', 'start d1@10']);
+    });
+  });
+
+  it('loses no message when many more cases than the bound arrive at once', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(() => {
+      const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+      const seen: string[] = [];
+      from(keys.flatMap((key) => [`${key}/1`, `${key}/2`]))
+        .pipe(perCaseActor((m) => m.split('/')[0]!, (m) => timer(1, scheduler).pipe(map(() => m)), { maxActiveCases: 3, idleMs: 5 }))
+        .subscribe((m) => seen.push(m));
+      scheduler.flush();
+      expect(seen).to.have.length(100);
+      expect(seen).to.have.members(keys.flatMap((key) => [`${key}/1`, `${key}/2`]));
+      for (const key of keys) expect(seen.indexOf(`${key}/1`)).to.be.below(seen.indexOf(`${key}/2`));
+    });
+  });
+
+  it('releases an idle case with its memory and starts it afresh on its next message', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const counted = (m: Msg, memo: ActorMemo<number>) => {
+        memo.state = (memo.state ?? 0) + 1;
+        return timer(m.ms, scheduler).pipe(map(() => `${m.n}:${memo.state}`));
+      };
+      const values = { a: { key: 'x', n: 1, ms: 2 }, b: { key: 'x', n: 2, ms: 2 }, c: { key: 'x', n: 3, ms: 2 } };
+      const lives: number[] = [];
+      const out = cold<Msg>('a 4ms b 19ms c', values).pipe(
+        perCaseActor((m) => m.key, counted, { maxActiveCases: 1, idleMs: 10 }, { onActorsChanged: (n) => lives.push(n) }),
+      );
+      // b arrives 3 ms after a finished (not yet idle): same memory; c arrives after release: fresh memory.
+      expectObservable(out).toBe('--a 4ms b 19ms c', { a: '1:1', b: '2:2', c: '3:1' });
+      scheduler.flush();
+      expect(lives).to.deep.equal([1, 0, 1, 0]);
+    });
+  });
+
+  it('does not release a case while its last message is still running, so a message arriving then keeps its order', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const log: string[] = [];
+      // a runs 30 ms, far longer than idleMs; b for the same case arrives while a still runs.
+      const values = { a: { key: 'x', n: 1, ms: 30 }, b: { key: 'x', n: 2, ms: 1 } };
+      const out = cold<Msg>('a 19ms b', values).pipe(perCaseActor((m) => m.key, timedWork(log, scheduler), { maxActiveCases: 4, idleMs: 5 }));
+      expectObservable(out).toBe('30ms a b', { a: 'x1', b: 'x2' });
+      scheduler.flush();
+      expect(log).to.deep.equal(['start x1@0', 'start x2@30']);
+    });
+  });
+
+  it('re-opens a released case in order when a message arrives right after the release', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const log: string[] = [];
+      const values = { a: { key: 'x', n: 1, ms: 2 }, b: { key: 'x', n: 2, ms: 3 }, c: { key: 'x', n: 3, ms: 1 } };
+      // a ends at 2, released at 7; b arrives at 7 (right after release), c at 8 while b runs.
+      const out = cold<Msg>('a 6ms b c', values).pipe(perCaseActor((m) => m.key, timedWork(log, scheduler), { maxActiveCases: 4, idleMs: 5 }));
+      expectObservable(out).toBe('--a 7ms b c', { a: 'x1', b: 'x2', c: 'x3' });
+      scheduler.flush();
+      expect(log).to.deep.equal(['start x1@0', 'start x2@7', 'start x3@10']);
+    });
+  });
+});

@@ -1,0 +1,71 @@
+import { defer, map, of, timer, type Observable } from 'rxjs';
+import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
+import type { Rejection } from '../../src/domain/rejection.js';
+import type { AppendResult, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
+import type { InboundRecord } from '../../src/streams/records.js';
+import { InMemoryReadModels } from './inMemoryReadModels.js';
+
+/** How long (virtual ms) a fake takes for a call; 0 answers synchronously. */
+export type Delay = number | ((events: readonly DomainEvent[]) => number);
+
+const after = <T>(delay: number, value: () => T): Observable<T> => (delay === 0 ? defer(() => of(value())) : timer(delay).pipe(map(value)));
+
+/** In-memory ports with the same idempotency rules as the real adapters, and a log of what they saw. */
+export class FakePorts {
+  readonly events: DomainEvent[] = [];
+  readonly readModels = new InMemoryReadModels();
+  readonly published: NotificationRequired[] = [];
+  readonly deadLetters: { record: InboundRecord; why: Rejection }[] = [];
+  readonly rawEvents = new Map<string, RawEventEntry>();
+  /** Appends running right now, and the most seen at once. */
+  activeAppends = 0;
+  maxActiveAppends = 0;
+  appendDelay: Delay = 0;
+  ruleAnswer: RuleAnswer = { kind: 'no-rule' };
+  /** Fail the next N appends with an infrastructure error. */
+  failNextAppends = 0;
+
+  stream(aggregate_id: string): DomainEvent[] {
+    return this.events.filter((e) => e.aggregate_id === aggregate_id).sort((a, b) => a.version - b.version);
+  }
+
+  private storeEvents(events: readonly DomainEvent[]): AppendResult {
+    let duplicates = 0;
+    for (const e of events) {
+      if (this.events.some((s) => s.event_id === e.event_id)) {
+        duplicates += 1;
+        continue;
+      }
+      if (this.events.some((s) => s.aggregate_id === e.aggregate_id && s.version === e.version)) {
+        return { kind: 'conflict', aggregate_id: e.aggregate_id, version: e.version };
+      }
+    }
+    for (const e of events) if (!this.events.some((s) => s.event_id === e.event_id)) this.events.push(e);
+    return { kind: 'appended', duplicates };
+  }
+
+  readonly ports: PipelinePorts = {
+    eventStore: {
+      append: (events) =>
+        defer(() => {
+          if (this.failNextAppends > 0) {
+            this.failNextAppends -= 1;
+            throw new Error('event store unavailable');
+          }
+          this.activeAppends += 1;
+          this.maxActiveAppends = Math.max(this.maxActiveAppends, this.activeAppends);
+          const delay = typeof this.appendDelay === 'function' ? this.appendDelay(events) : this.appendDelay;
+          return after(delay, () => {
+            this.activeAppends -= 1;
+            return this.storeEvents(events);
+          });
+        }),
+      load: (aggregate_id) => defer(() => of(this.stream(aggregate_id))),
+    },
+    readModels: { apply: (writes) => defer(() => of(this.readModels.apply(writes))) },
+    rules: { ruleFor: () => defer(() => of(this.ruleAnswer)) },
+    notifications: { publish: (events) => defer(() => of(void this.published.push(...events))) },
+    deadLetters: { send: (record, why) => defer(() => of(void this.deadLetters.push({ record, why }))) },
+    rawEvents: { record: (entry) => defer(() => of(void this.rawEvents.set(entry.id, entry))) },
+  };
+}
