@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { arrayOf, bool, decodeWith, nullable, numberBetween, objectOf, optional, str } from './codecs.js';
+import { arrayOf, bool, decodeWith, jsonObject, nullable, numberBetween, objectOf, optional, str } from './codecs.js';
 import type { FieldError } from './rejection.js';
 
 /** The inbound client-data message (topic KAFKA_TOPIC_NAME), as the README's schema section documents it. */
@@ -62,7 +62,7 @@ const beneficialOwnerCodec = objectOf('beneficial owner', {
 });
 export type BeneficialOwnerData = t.TypeOf<typeof beneficialOwnerCodec>;
 
-const clientMessageShape = objectOf('client data message', {
+const messageFields = {
   client_id: str,
   version: schemaVersion,
   type: str,
@@ -70,7 +70,10 @@ const clientMessageShape = objectOf('client data message', {
   persons: arrayOf(personCodec),
   company_profile: nullable(companyProfileCodec),
   beneficial_owners: optional(arrayOf(beneficialOwnerCodec), [] as BeneficialOwnerData[]),
-});
+};
+const clientMessageShape = objectOf('client data message', messageFields);
+/** A KYC message may carry a company profile of any shape: it is ignored, so it is not checked. */
+const kycMessageShape = objectOf('KYC client data message', { ...messageFields, company_profile: nullable(jsonObject) });
 
 export interface ClientDataMessage {
   readonly client_id: string;
@@ -99,17 +102,21 @@ const crossFieldErrors = (input: unknown): FieldError[] => {
 };
 
 const decodeShape = decodeWith(clientMessageShape);
+const decodeKycShape = decodeWith(kycMessageShape);
+
+const isKyc = (input: unknown): boolean =>
+  typeof input === 'object' && input !== null && String((input as Record<string, unknown>).traitement_type).toUpperCase() === 'KYC';
 
 /** Decodes a parsed JSON value into a client-data message, or every field error it has. */
 export const decodeClientMessage = (input: unknown): E.Either<FieldError[], ClientDataMessage> => {
-  const shape = decodeShape(input);
+  const shape = isKyc(input) ? decodeKycShape(input) : decodeShape(input);
   const cross = crossFieldErrors(input);
   if (E.isLeft(shape)) return E.left([...shape.left, ...cross.filter((c) => !shape.left.some((s) => s.path === c.path))]);
   if (cross.length > 0) return E.left(cross);
   const m = shape.right;
   return E.right({
     ...m,
-    company_profile: m.traitement_type === 'KYB' ? m.company_profile : null,
+    company_profile: m.traitement_type === 'KYB' ? (m.company_profile as CompanyProfileData | null) : null,
     beneficial_owners: m.traitement_type === 'KYB' ? m.beneficial_owners : [],
   });
 };

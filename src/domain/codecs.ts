@@ -44,12 +44,12 @@ export const oneOf = <L extends string>(values: readonly L[]) =>
     t.identity,
   );
 
-/** Absent or null decodes to `fallback`; anything else must satisfy `codec`. */
+/** Absent or null decodes to a fresh copy of `fallback`; anything else must satisfy `codec`. */
 export const optional = <A, O>(codec: t.Type<A, O, unknown>, fallback: A) =>
   new t.Type<A, O | A, unknown>(
     `${codec.name} or null`,
     (u): u is A => u === undefined || u === null || codec.is(u),
-    (u, c) => (u === undefined || u === null ? t.success(fallback) : codec.validate(u, c)),
+    (u, c) => (u === undefined || u === null ? t.success(structuredClone(fallback)) : codec.validate(u, c)),
     (a) => codec.encode(a),
   );
 

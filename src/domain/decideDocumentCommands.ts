@@ -70,7 +70,7 @@ export const decideDocumentStatusUpdate = (
       document_requirement_id: doc.id,
       new_status: cmd.new_status,
       old_status: doc.status,
-      updated_by: cmd.updated_by_actor_id ?? cmd.updated_by_actor_type ?? 'SYSTEM',
+      updated_by: cmd.updated_by_actor_id || cmd.updated_by_actor_type || 'SYSTEM',
       metadata_update: cmd.metadata_changes,
       notes_added: cmd.notes_to_add,
     },

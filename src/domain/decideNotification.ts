@@ -38,7 +38,7 @@ export const decideNotification = (cmd: CreateCase, rule: NotificationRule, afte
       language_code: rule.language_code,
       context_data: {
         case_id: cmd.case_id,
-        client_name: first?.firstname ?? 'N/A',
+        client_name: first?.firstname || 'N/A',
         case_type: cmd.message.type,
         traitement_type: cmd.message.traitement_type,
       },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** casestream's UUIDv5 namespace (itself a UUIDv5 of "casestream" in the URL namespace). */
+/** casestream's UUIDv5 namespace: a fixed random UUID. Never change it: every stored id derives from it. */
 export const CASESTREAM_NAMESPACE = '4b1f3c52-6f0e-5c59-9d55-8f3f7a3b2c10';
 
 const toBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');

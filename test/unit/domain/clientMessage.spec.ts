@@ -62,6 +62,17 @@ describe('decodeClientMessage', () => {
       expect(m.persons[0]).to.include({ birthdate: null, role_in_company: null });
     });
 
+    it('accepts a KYC message whose company profile is incomplete, since a KYC company profile is ignored', () => {
+      const m = decoded(kyc({ company_profile: { x: 1 } }));
+      expect(m.company_profile).to.equal(null);
+    });
+
+    it('gives every decode its own default lists, so changing one message never leaks into the next', () => {
+      const first = decoded(kyc({}));
+      (first.beneficial_owners as unknown[]).push('LEAK');
+      expect(decoded(kyc({})).beneficial_owners).to.deep.equal([]);
+    });
+
     it('keeps every person in the order they were sent', () => {
       const m = decoded(rawKybMessage());
       expect(m.persons.map((p) => p.firstname)).to.deep.equal(['Grace', 'Alan', 'Edsger']);

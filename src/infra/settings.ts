@@ -1,0 +1,152 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+
+/**
+ * Every setting casestream reads, decoded with io-ts at startup. A bad or missing value stops
+ * startup with one message listing every problem. The README's Configuration table lists them.
+ */
+
+const text = (fallback: string) =>
+  new t.Type<string, string, unknown>(
+    'text',
+    (u): u is string => typeof u === 'string',
+    (u, c) => (u === undefined || u === '' ? t.success(fallback) : typeof u === 'string' ? t.success(u) : t.failure(u, c, 'must be text')),
+    t.identity,
+  );
+
+const optionalText = new t.Type<string | undefined, string | undefined, unknown>(
+  'optional text',
+  (u): u is string | undefined => u === undefined || typeof u === 'string',
+  (u, c) => (u === undefined || u === '' ? t.success(undefined) : typeof u === 'string' ? t.success(u) : t.failure(u, c, 'must be text')),
+  t.identity,
+);
+
+const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  new t.Type<number, string, unknown>(
+    `an integer from ${min} to ${max}`,
+    (u): u is number => typeof u === 'number',
+    (u, c) => {
+      if (u === undefined || u === '') return t.success(fallback);
+      const n = typeof u === 'string' && /^-?\d+$/.test(u.trim()) ? Number(u) : NaN;
+      return Number.isSafeInteger(n) && n >= min && n <= max
+        ? t.success(n)
+        : t.failure(u, c, `must be an integer from ${min} to ${max}, got ${JSON.stringify(u)}`);
+    },
+    String,
+  );
+
+const seconds = (fallback: number) =>
+  new t.Type<number, string, unknown>(
+    'seconds',
+    (u): u is number => typeof u === 'number',
+    (u, c) => {
+      if (u === undefined || u === '') return t.success(fallback);
+      const n = typeof u === 'string' ? Number(u) : NaN;
+      return Number.isFinite(n) && n > 0 ? t.success(n) : t.failure(u, c, `must be a positive number of seconds, got ${JSON.stringify(u)}`);
+    },
+    String,
+  );
+
+const parsesAs = (value: string, schemes: readonly string[]): boolean => {
+  try {
+    return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+  } catch {
+    return false;
+  }
+};
+
+const optionalUrl = (schemes: readonly string[]) =>
+  new t.Type<string | undefined, string | undefined, unknown>(
+    `a ${schemes.join('/')} URL`,
+    (u): u is string | undefined => u === undefined || typeof u === 'string',
+    (u, c) =>
+      u === undefined || u === ''
+        ? t.success(undefined)
+        : typeof u === 'string' && parsesAs(u, schemes)
+          ? t.success(u)
+          : t.failure(u, c, `must be a ${schemes.join(' or ')} URL`),
+    t.identity,
+  );
+
+const url = (schemes: readonly string[], fallback: string) =>
+  new t.Type<string, string, unknown>(
+    `a ${schemes.join('/')} URL`,
+    (u): u is string => typeof u === 'string',
+    (u, c) => {
+      const value = u === undefined || u === '' ? fallback : u;
+      return typeof value === 'string' && parsesAs(value, schemes)
+        ? t.success(value)
+        : t.failure(u, c, `must be a ${schemes.join(' or ')} URL`);
+    },
+    t.identity,
+  );
+
+const logLevel = new t.Type<string, string, unknown>(
+  'log level',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    const v = u === undefined || u === '' ? 'info' : typeof u === 'string' ? u.toLowerCase() : '';
+    return ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)
+      ? t.success(v)
+      : t.failure(u, c, 'must be one of fatal, error, warn, info, debug, trace, silent');
+  },
+  t.identity,
+);
+
+const brokers = new t.Type<string[], string, unknown>(
+  'host:port list',
+  (u): u is string[] => Array.isArray(u),
+  (u, c) => {
+    const v = u === undefined || u === '' ? 'localhost:9092' : u;
+    if (typeof v !== 'string') return t.failure(u, c, 'must be a comma-separated host:port list');
+    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    return list.length > 0 && list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b))
+      ? t.success(list)
+      : t.failure(u, c, 'must be a comma-separated host:port list');
+  },
+  (a) => a.join(','),
+);
+
+export const settingsCodec = t.type({
+  KAFKA_BOOTSTRAP_SERVERS: brokers,
+  KAFKA_TOPIC_NAME: text('kyc_events'),
+  KAFKA_COMMAND_TOPIC: text('case_commands'),
+  KAFKA_CONSUMER_GROUP_ID: text('case_management_group'),
+  KAFKA_DLQ_TOPIC: text('kyc_events.dlq'),
+  NOTIFICATION_KAFKA_TOPIC: text('notification_events'),
+  KAFKA_TOPIC_PARTITIONS: integer(6, 1, 10_000),
+  KAFKA_CLIENT_ID: text('casestream'),
+  MONGO_DETAILS: url(['mongodb', 'mongodb+srv'], 'mongodb://localhost:27017'),
+  DB_NAME: text('case_management_db'),
+  REDIS_URL: url(['redis', 'rediss'], 'redis://localhost:6379'),
+  CONFIG_SERVICE_URL: optionalUrl(['http', 'https']),
+  DEFAULT_HTTP_TIMEOUT: seconds(5),
+  CONFIG_CACHE_TTL_SECONDS: integer(300, 1),
+  CONFIG_CACHE_NEGATIVE_TTL_SECONDS: integer(60, 1),
+  CONFIG_CACHE_STALE_TTL_SECONDS: integer(86_400, 0),
+  LOG_LEVEL: logLevel,
+  MAX_IN_FLIGHT_MESSAGES: integer(1000, 1, 1_000_000),
+  MAX_ACTIVE_CASES: integer(256, 1, 100_000),
+  CASE_IDLE_MS: integer(10_000, 1),
+  COMMIT_INTERVAL_MS: integer(200, 0),
+  PARTITIONS_CONSUMED_CONCURRENTLY: integer(6, 1, 1000),
+  RETRY_INITIAL_MS: integer(200, 1),
+  RETRY_MAX_MS: integer(30_000, 1),
+  MAX_CONFLICT_RETRIES: integer(5, 0, 100),
+  DB_MAX_BATCH: integer(500, 1, 100_000),
+  SHUTDOWN_TIMEOUT_MS: integer(15_000, 0),
+  HTTP_PORT: integer(8000, 0, 65_535),
+});
+
+export type Settings = t.TypeOf<typeof settingsCodec>;
+
+/** Decodes the environment into settings, or one message naming every bad value. */
+export const decodeSettings = (env: Record<string, string | undefined>): E.Either<string, Settings> =>
+  pipe(
+    settingsCodec.decode(Object.fromEntries(Object.keys(settingsCodec.props).map((k) => [k, env[k]]))),
+    E.mapLeft(
+      (errors) =>
+        `invalid settings:\n${[...new Set(errors.map((e) => `  ${e.context[1]?.key ?? '?'} ${e.message ?? 'is invalid'}`))].join('\n')}`,
+    ),
+  );
