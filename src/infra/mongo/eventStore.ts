@@ -1,0 +1,223 @@
+import type { Collection, Db, ObjectId, WithId } from 'mongodb';
+import { defer, map, of, type Observable } from 'rxjs';
+import type { DomainEvent, EventMetadata, NotificationRequired } from '../../domain/events.js';
+import type { AppendResult, EventStore } from '../../streams/ports.js';
+import { createMicroBatcher } from '../microBatcher.js';
+import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
+
+export const EVENTS_COLLECTION = 'domain_events';
+
+export type PublicationStatus = 'pending' | 'published';
+
+/** One stored event: the domain envelope, plus the outbox flag on NotificationRequired only. */
+export interface EventDocument {
+  event_id: string;
+  event_type: DomainEvent['event_type'];
+  aggregate_id: string;
+  timestamp: Date;
+  version: number;
+  payload: DomainEvent['payload'];
+  metadata: EventMetadata;
+  publication?: { status: PublicationStatus; published_at: Date | null };
+}
+
+export interface MongoEventStore extends EventStore {
+  /** Marks notifications as published (acknowledged by the topic); idempotent, keeps the first published_at. */
+  markPublished(event_ids: readonly string[]): Observable<void>;
+  /** Stored NotificationRequired events not yet published, in (aggregate_id, version) order. */
+  pendingNotifications(limit: number): Observable<NotificationRequired[]>;
+}
+
+export interface MongoEventStoreOptions {
+  /**
+   * The most appends (callers) one insertMany carries (default 200); an append is never split
+   * across insertMany calls, so one call carries this many appends' events.
+   */
+  readonly maxBatch?: number;
+  /** How long an append waits for company before its batch starts (default 0: the next macrotask). */
+  readonly maxWaitMs?: number;
+}
+
+export const eventsCollection = (db: Db): Collection<EventDocument> => db.collection<EventDocument>(EVENTS_COLLECTION);
+
+/**
+ * The indexes the event store relies on; creating them again is a no-op. The two unique indexes
+ * are what makes append safe without transactions, on MongoDB and on FerretDB v1 alike.
+ */
+export const ensureEventStoreIndexes = async (db: Db): Promise<void> => {
+  await eventsCollection(db).createIndexes([
+    { key: { event_id: 1 }, name: 'event_id_unique', unique: true },
+    { key: { aggregate_id: 1, version: 1 }, name: 'aggregate_version_unique', unique: true },
+    { key: { 'publication.status': 1, aggregate_id: 1, version: 1 }, name: 'publication_outbox' },
+  ]);
+};
+
+export const toEventDocument = (e: DomainEvent): EventDocument => ({
+  event_id: e.event_id,
+  event_type: e.event_type,
+  aggregate_id: e.aggregate_id,
+  timestamp: e.timestamp,
+  version: e.version,
+  payload: e.payload,
+  metadata: e.metadata,
+  ...(e.event_type === 'NotificationRequired' ? { publication: { status: 'pending', published_at: null } } : {}),
+});
+
+/** The domain event a stored document holds (envelope fields in their documented order; `_id` and `publication` dropped). */
+export const fromEventDocument = (d: EventDocument): DomainEvent =>
+  ({
+    event_id: d.event_id,
+    event_type: d.event_type,
+    aggregate_id: d.aggregate_id,
+    timestamp: d.timestamp,
+    version: d.version,
+    payload: d.payload,
+    metadata: { correlation_id: d.metadata.correlation_id, causation_id: d.metadata.causation_id },
+  }) as DomainEvent;
+
+const projection = { _id: 0, publication: 0 } as const;
+
+/** What one caller gets back from a batch: its result, or the error of its own documents. */
+type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: Error };
+
+const unwrap = (o: Outcome): AppendResult => {
+  if (!o.ok) throw o.error;
+  return o.result;
+};
+
+/** One caller's append inside a batch: which documents of the insertMany are its own. */
+interface Slot {
+  readonly events: readonly DomainEvent[];
+  readonly docs: EventDocument[];
+  readonly first: number;
+}
+
+/**
+ * An EventStore on the `domain_events` collection.
+ *
+ * Appends are inserts guarded by the unique indexes (never conditional updates, which FerretDB v1
+ * does not run atomically). Concurrent appends from many case actors are gathered by a
+ * micro-batcher into one `insertMany(docs, {ordered: false})`; the per-document duplicate-key
+ * errors are then told apart: the event_id is stored → a redelivery (`duplicates`); it is not →
+ * another event holds that (aggregate_id, version) → a `conflict` for that caller only.
+ *
+ * What the servers report for `insertMany(ordered: false)` with some duplicates (checked by
+ * test/integration/mongo/eventStore.int.spec.ts against FerretDB v1.24 / SQLite): every document is
+ * attempted — the insert continues past the first error — and the MongoBulkWriteError's
+ * `writeErrors` holds one entry per failing document with its `index` in the insertMany array,
+ * `code` 11000 and an errmsg naming the collection and index, exactly as MongoDB does;
+ * `result.insertedCount` counts the documents that were stored. So the failing indexes are the
+ * whole truth about which documents were not stored.
+ *
+ * A conflicting append may have had some of its other events inserted (ordered: false goes on past
+ * the conflict, and a later version may still have been free). Those events came from a decision
+ * made on stale state, so they are deleted again by `_id` (only the documents this very insert
+ * created) before the conflict is reported, leaving the aggregate's stream as the winner wrote it.
+ * Without transactions this compensation is not atomic: a crash in between leaves them stored.
+ */
+export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {}): MongoEventStore => {
+  const events = eventsCollection(db);
+
+  /** Deletes the documents a conflicting append did insert; resolves with the error if that failed. */
+  const removeStale = async (ids: ObjectId[]): Promise<Error | undefined> => {
+    try {
+      await events.deleteMany({ _id: { $in: ids } });
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
+
+  const runBatch = async (batch: (readonly DomainEvent[])[]): Promise<Outcome[]> => {
+    const slots: Slot[] = [];
+    const docs: EventDocument[] = [];
+    for (const appended of batch) {
+      const own = appended.map(toEventDocument);
+      slots.push({ events: appended, docs: own, first: docs.length });
+      docs.push(...own);
+    }
+    const failures = new Map<number, { code: number; error: ReturnType<typeof itemError> }>();
+    try {
+      await events.insertMany(docs, { ordered: false, ignoreUndefined: true });
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      if (writeErrors === undefined) throw error;
+      for (const w of writeErrors) failures.set(w.index, { code: w.code, error: itemError(w, 'event append failed') });
+    }
+    if (failures.size === 0) return slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } }));
+
+    // Which of the duplicate-key failures are events that are already stored?
+    const duplicateIds = [...failures]
+      .filter(([, f]) => isDuplicateKeyCode(f.code))
+      .map(([index]) => docs[index]!.event_id);
+    const stored = new Set<string>();
+    if (duplicateIds.length > 0) {
+      const found = await events
+        .find({ event_id: { $in: duplicateIds } }, { projection: { _id: 0, event_id: 1 } })
+        .toArray();
+      for (const d of found) stored.add(d.event_id);
+    }
+
+    const outcomes: Outcome[] = [];
+    for (const slot of slots) {
+      let duplicates = 0;
+      let conflict: { aggregate_id: string; version: number } | undefined;
+      let failed: Error | undefined;
+      const inserted: ObjectId[] = [];
+      slot.docs.forEach((doc, i) => {
+        const failure = failures.get(slot.first + i);
+        if (failure === undefined) {
+          inserted.push((doc as WithId<EventDocument>)._id as ObjectId);
+        } else if (isDuplicateKeyCode(failure.code) && stored.has(doc.event_id)) {
+          duplicates += 1;
+        } else if (isDuplicateKeyCode(failure.code)) {
+          conflict ??= { aggregate_id: doc.aggregate_id, version: doc.version };
+        } else {
+          failed ??= failure.error;
+        }
+      });
+      if (conflict !== undefined) {
+        const undone = inserted.length === 0 ? undefined : await removeStale(inserted);
+        outcomes.push(undone === undefined ? { ok: true, result: { kind: 'conflict', ...conflict } } : { ok: false, error: undone });
+      } else if (failed !== undefined) {
+        outcomes.push({ ok: false, error: failed });
+      } else {
+        outcomes.push({ ok: true, result: { kind: 'appended', duplicates } });
+      }
+    }
+    return outcomes;
+  };
+
+  // Per-caller failures travel as outcomes so that one caller's failed document fails that caller only.
+  const submit = createMicroBatcher<readonly DomainEvent[], Outcome>({
+    run: runBatch,
+    maxBatch: opts.maxBatch ?? 200,
+    maxWaitMs: opts.maxWaitMs ?? 0,
+  });
+
+  return {
+    append: (appended) =>
+      appended.length === 0 ? of<AppendResult>({ kind: 'appended', duplicates: 0 }) : submit(appended).pipe(map(unwrap)),
+    load: (aggregate_id) =>
+      defer(() => events.find({ aggregate_id }, { projection, sort: { version: 1 } }).toArray()).pipe(
+        map((docs) => docs.map(fromEventDocument)),
+      ),
+    markPublished: (event_ids) =>
+      defer(async () => {
+        if (event_ids.length === 0) return;
+        await events.updateMany(
+          { event_id: { $in: [...event_ids] }, 'publication.status': 'pending' },
+          { $set: { 'publication.status': 'published', 'publication.published_at': new Date() } },
+        );
+      }),
+    pendingNotifications: (limit) =>
+      defer(() =>
+        events
+          .find(
+            { 'publication.status': 'pending', event_type: 'NotificationRequired' },
+            { projection, sort: { aggregate_id: 1, version: 1 }, limit },
+          )
+          .toArray(),
+      ).pipe(map((docs) => docs.map((d) => fromEventDocument(d) as NotificationRequired))),
+  };
+};

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { Db, Document } from 'mongodb';
+import { idFor } from '../../../src/domain/deterministicId.js';
+import type { DomainEvent, PersonAddedToCase } from '../../../src/domain/events.js';
+import { connectMongo, ensureIndexes, type MongoConnection } from '../../../src/infra/mongo/connect.js';
+
+export const MONGO_URI = process.env.MONGO_DETAILS ?? 'mongodb://127.0.0.1:27017';
+
+export interface TestDatabase {
+  /** The connection of this test file (set in `before`). */
+  connection: MongoConnection;
+  readonly db: Db;
+  readonly dbName: string;
+  /** A second, independent connection to the same database (a second process, for races). */
+  connectAnother(): Promise<MongoConnection>;
+}
+
+/**
+ * A fresh database with every index for the current describe block: random name, created in
+ * `before`, dropped in `after`.
+ */
+export const useTestDatabase = (label: string): TestDatabase => {
+  const dbName = `casestream_it_${label}_${randomBytes(4).toString('hex')}`;
+  const extra: MongoConnection[] = [];
+  const t = {
+    connection: undefined as unknown as MongoConnection,
+    get db(): Db {
+      return t.connection.db;
+    },
+    dbName,
+    connectAnother: async () => {
+      const c = await connectMongo({ uri: MONGO_URI, dbName, appName: `casestream-it-${label}-2` });
+      extra.push(c);
+      return c;
+    },
+  };
+  before(async function () {
+    this.timeout(30_000);
+    t.connection = await connectMongo({ uri: MONGO_URI, dbName, appName: `casestream-it-${label}` });
+    await ensureIndexes(t.connection.db);
+  });
+  after(async function () {
+    this.timeout(30_000);
+    await Promise.all(extra.map((c) => c.close()));
+    if (t.connection) {
+      await t.connection.db.dropDatabase();
+      await t.connection.close();
+    }
+  });
+  return t;
+};
+
+export const T0 = new Date('2026-01-05T09:00:00.000Z');
+
+/** A unique aggregate id per call, so tests in one database do not collide. */
+let counter = 0;
+export const freshId = (label: string): string => idFor(`it-${label}`, process.pid, Date.now(), (counter += 1));
+
+/** A small case-stream event at `version`; `tag` tells apart two different events at one version. */
+export const personEvent = (aggregate_id: string, version: number, tag = 'a'): PersonAddedToCase => ({
+  event_id: idFor(`msg-${tag}`, 'event', aggregate_id, version),
+  event_type: 'PersonAddedToCase',
+  aggregate_id,
+  timestamp: new Date(T0.getTime() + version * 1000),
+  version,
+  payload: {
+    person_id: idFor(`msg-${tag}`, 'person', aggregate_id, version),
+    firstname: `First${version}`,
+    lastname: tag,
+    birthdate: null,
+    role_in_company: null,
+  },
+  metadata: { correlation_id: `msg-${tag}`, causation_id: idFor(`msg-${tag}`, 'command') },
+});
+
+/** Versions from..to of one aggregate, written by the same decision `tag`. */
+export const personEvents = (aggregate_id: string, from: number, to: number, tag = 'a'): DomainEvent[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => personEvent(aggregate_id, from + i, tag));
+
+/** Documents of a collection without `_id`, sorted by the given key. */
+export const documentsOf = async (db: Db, collection: string, filter: Document = {}, sort: Document = { id: 1 }) =>
+  db.collection(collection).find(filter, { projection: { _id: 0 }, sort }).toArray();
