@@ -87,7 +87,6 @@ const unwrap = (o: Outcome): AppendResult => {
 
 /** One caller's append inside a batch: which documents of the insertMany are its own. */
 interface Slot {
-  readonly events: readonly DomainEvent[];
   readonly docs: EventDocument[];
   readonly first: number;
 }
@@ -101,19 +100,24 @@ interface Slot {
  * errors are then told apart: the event_id is stored → a redelivery (`duplicates`); it is not →
  * another event holds that (aggregate_id, version) → a `conflict` for that caller only.
  *
- * What the servers report for `insertMany(ordered: false)` with some duplicates (checked by
- * test/integration/mongo/eventStore.int.spec.ts against FerretDB v1.24 / SQLite): every document is
- * attempted — the insert continues past the first error — and the MongoBulkWriteError's
- * `writeErrors` holds one entry per failing document with its `index` in the insertMany array,
- * `code` 11000 and an errmsg naming the collection and index, exactly as MongoDB does;
- * `result.insertedCount` counts the documents that were stored. So the failing indexes are the
- * whole truth about which documents were not stored.
+ * What FerretDB v1.24 (SQLite) reports for `insertMany(docs, {ordered: false})` with some duplicates
+ * (seen against the real server; test/integration/mongo/eventStore.int.spec.ts relies on it):
+ * - every document is attempted: the insert goes on past the first error, documents after a failing
+ *   one are stored, and a clash between two documents of the same batch is caught too;
+ * - the driver throws a MongoBulkWriteError (code 11000) whose `writeErrors` has one entry per
+ *   failing document: `{code: 11000, index: <position in docs>, errmsg: "E11000 duplicate key error
+ *   collection: <db>.domain_events"}`; `insertedCount`/`insertedIds` cover only the stored documents;
+ * - unlike MongoDB, the errmsg names neither the index nor the key (MongoDB adds `index: <name>
+ *   dup key: {...}`), so which unique index was hit cannot be read from the error: the event_ids are
+ *   looked up instead, which works on both servers.
  *
  * A conflicting append may have had some of its other events inserted (ordered: false goes on past
  * the conflict, and a later version may still have been free). Those events came from a decision
  * made on stale state, so they are deleted again by `_id` (only the documents this very insert
  * created) before the conflict is reported, leaving the aggregate's stream as the winner wrote it.
  * Without transactions this compensation is not atomic: a crash in between leaves them stored.
+ * Two writers racing with multi-event appends can thus both lose (A takes v2, B takes v3, each
+ * removes its own): both reload and decide again; both winning is impossible.
  */
 export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {}): MongoEventStore => {
   const events = eventsCollection(db);
@@ -133,7 +137,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     const docs: EventDocument[] = [];
     for (const appended of batch) {
       const own = appended.map(toEventDocument);
-      slots.push({ events: appended, docs: own, first: docs.length });
+      slots.push({ docs: own, first: docs.length });
       docs.push(...own);
     }
     const failures = new Map<number, { code: number; error: ReturnType<typeof itemError> }>();

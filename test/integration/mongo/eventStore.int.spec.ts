@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Collection } from 'mongodb';
+import { Collection, MongoBulkWriteError } from 'mongodb';
 import { firstValueFrom } from 'rxjs';
 import sinon from 'sinon';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
@@ -60,6 +60,33 @@ describe('MongoEventStore (integration)', function () {
       .aggregate([{ $match: { event_id: first.event_id } }, { $project: { v: { $type: '$version' }, ts: { $type: '$timestamp' } } }])
       .toArray();
     expect(types).to.include({ v: 'int', ts: 'date' });
+  });
+
+  it('relies on the server reporting every failing document of an unordered insertMany, by index, and storing the rest', async () => {
+    const aggregate = freshId('shape');
+    await append(personEvents(aggregate, 1, 2, 'first'));
+    const docs = [
+      personEvent(aggregate, 1, 'first'), // same event_id: a duplicate
+      personEvent(aggregate, 3, 'first'), // free
+      personEvent(aggregate, 2, 'other'), // taken version
+      personEvent(aggregate, 4, 'first'), // free
+      personEvent(aggregate, 4, 'other'), // clashes with the document just before it
+    ].map((e) => ({ ...e }));
+
+    const error = await stored()
+      .insertMany(docs, { ordered: false })
+      .then(() => undefined, (e: unknown) => e);
+
+    expect(error).to.be.instanceOf(MongoBulkWriteError);
+    const bulk = error as MongoBulkWriteError;
+    const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors];
+    expect(writeErrors.map((w) => [w.index, w.code])).to.deep.equal([
+      [0, 11000],
+      [2, 11000],
+      [4, 11000],
+    ]);
+    expect(bulk.insertedCount).to.equal(2);
+    expect((await load(aggregate)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4]);
   });
 
   it('returns an empty list when loading an aggregate that has no events', async () => {
