@@ -200,6 +200,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
   const resolve = async (trigger: string, context: Readonly<Record<string, unknown>>, api: ConfigServiceClient): Promise<RuleAnswer> => {
     // Redis is the shared truth when it answers; the in-process copy stands in only when it does not.
     let known: RuleCacheEntry | undefined;
+    let redisUsable = redis !== null;
     if (redis === null) known = memory.get(trigger);
     else {
       const read = await readRuleCacheEntry(redis, trigger);
@@ -220,6 +221,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
           break;
         case 'error':
           redisFailed(trigger, 'read', read.reason);
+          redisUsable = false; // it just failed: do not wait for it a second time in this lookup
           known = memory.get(trigger);
           break;
       }
@@ -237,7 +239,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
       const fetchedAt = now();
       const entry = newRuleCacheEntry(result.rule, fetchedAt, freshMsFor(result.rule));
       memory.set(trigger, entry);
-      if (redis !== null) {
+      if (redis !== null && redisUsable) {
         const failed = await writeRuleCacheEntry(redis, trigger, entry, entry.freshUntilMs - fetchedAt + staleMs);
         if (failed === null) redisWorked();
         else redisFailed(trigger, 'write', failed);

@@ -16,6 +16,12 @@ export const RULE_CACHE_REDIS_OPTIONS = {
   connectTimeout: 1000,
   /** A command without a reply in 500 ms fails (a hung Redis must not hold lookups). */
   commandTimeout: 500,
+  /**
+   * A socket that stays silent for 2 s while replies are pending is destroyed and reconnected, so a
+   * hung Redis turns into a disconnected one (whose commands fail at once) instead of costing every
+   * lookup a command timeout.
+   */
+  socketTimeout: 2000,
   /** Reconnect forever: 100 ms, 200 ms, … capped at 2 s. */
   retryStrategy: (times: number): number => Math.min(times * 100, 2000),
 } as const satisfies RedisOptions;

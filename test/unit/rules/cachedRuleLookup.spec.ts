@@ -304,7 +304,16 @@ describe('createCachedRuleLookup', () => {
       s.redis.failing = true;
       expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
       expect(s.matchRule.callCount).to.equal(1);
-      expect(s.lookup.stats()).to.include({ redis_errors: 2, http_calls: 1, errors: 0 }); // the read and the write
+      expect(s.lookup.stats()).to.include({ redis_errors: 1, http_calls: 1, errors: 0 });
+      expect(s.redis.set.called).to.equal(false); // no second wait on a Redis that just failed
+    });
+
+    it('counts a failed write and still answers', async () => {
+      const s = setup();
+      const failingSet = async (): Promise<'OK'> => Promise.reject(new Error('Command timed out'));
+      const lookup = createCachedRuleLookup({ ...s.options, redis: { get: s.redis.get, set: failingSet } });
+      expect(await firstValueFrom(lookup.ruleFor(TRIGGER, CONTEXT))).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(lookup.stats()).to.include({ redis_errors: 1, misses: 1 });
     });
 
     it('logs the outage once when it starts and once when it ends', async () => {
