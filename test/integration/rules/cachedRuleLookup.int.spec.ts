@@ -197,7 +197,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       const answers = await Promise.all([ask(lookup, T.active), ask(lookup, T.none), ask(lookup, T.inactiveOnly)]);
       const elapsed = Date.now() - started;
       expect(answers).to.deep.equal([{ kind: 'rule', rule: rule('ACTIVE_RULE') }, { kind: 'no-rule' }, { kind: 'no-rule' }]);
-      expect(elapsed).to.be.below(500);
+      expect(elapsed).to.be.below(750);
       expect(lookup.stats().redis_errors).to.be.at.least(3);
       expect(stub.state().requests).to.equal(3);
     });
@@ -207,14 +207,14 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       const lookup = lookupWith({ redis: down });
       const started = Date.now();
       expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
-      expect(Date.now() - started).to.be.below(500);
+      expect(Date.now() - started).to.be.below(750);
     });
 
     it('answers unavailable quickly when the service fails too and nothing is cached in process', async () => {
       stub.setMode({ mode: 'error', status: 503 });
       const started = Date.now();
       expect((await ask(lookupWith({ redis: down }), T.active)).kind).to.equal('unavailable');
-      expect(Date.now() - started).to.be.below(500);
+      expect(Date.now() - started).to.be.below(750);
     });
   });
 
@@ -243,7 +243,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       await cleanUp(redis, prefix);
       const started = Date.now();
       expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
-      expect(Date.now() - started).to.be.below(500);
+      expect(Date.now() - started).to.be.below(750);
       expect(lookup.stats().redis_errors).to.be.at.least(1);
       expect(stub.state().requests).to.equal(2);
 
@@ -262,7 +262,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       const started = Date.now();
       expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
       // The read is bounded by commandTimeout (500 ms); no write is tried after a failed read.
-      expect(Date.now() - started).to.be.within(400, 1000);
+      expect(Date.now() - started).to.be.within(400, 1500);
       expect(lookup.stats().redis_errors).to.equal(1);
 
       // After socketTimeout (2 s) the silent connection is dropped: lookups no longer wait for it.
@@ -271,7 +271,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       lookup.forgetLocal();
       const again = Date.now();
       expect(await ask(lookup, T.none)).to.deep.equal({ kind: 'no-rule' });
-      expect(Date.now() - again).to.be.below(200);
+      expect(Date.now() - again).to.be.below(400);
     });
   });
 });
