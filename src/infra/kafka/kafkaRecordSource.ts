@@ -1,0 +1,117 @@
+import { firstValueFrom, map, race, Subject, type Observable } from 'rxjs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Semaphore } from '../../operators/semaphore.js';
+import type { CommitPosition, OffsetLedger } from '../../streams/offsetLedger.js';
+import type { InboundRecord } from '../../streams/records.js';
+import type { Logger } from '../logger.js';
+import { toInboundRecord } from './toInboundRecord.js';
+
+export interface KafkaRecordSourceOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly partitionsConsumedConcurrently: number;
+  /** The pipeline's credits: a message is taken only with one, so a full pipeline stops fetching. */
+  readonly inFlight: Semaphore;
+  readonly ledger: OffsetLedger;
+  readonly logger: Logger;
+  readonly heartbeatEveryMs?: number;
+}
+
+export interface KafkaRecordSource {
+  readonly records: Observable<InboundRecord>;
+  readonly consumer: Consumer;
+  start(): Promise<void>;
+  commit(positions: readonly CommitPosition[]): Promise<void>;
+  /**
+   * Stops taking messages (fetching pauses, `records` completes) while staying in the group, so
+   * that the work already taken can finish and be committed.
+   */
+  stopFetching(): void;
+  /** Leaves the group and disconnects. */
+  close(): Promise<void>;
+  /** True once the consumer has joined its group. */
+  readonly joined: () => boolean;
+}
+
+/**
+ * The Kafka edge of the pipeline: consumes with `eachBatch`, taking one credit per message before
+ * handing it on, and heartbeating while it waits, so that backpressure reaches the broker without
+ * losing the group membership. Offsets are committed only through `commit`, with positions from
+ * the offset ledger.
+ */
+export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSourceOptions): KafkaRecordSource => {
+  const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const records = new Subject<InboundRecord>();
+  let stopping = false;
+  const stopped = new Subject<boolean>();
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    joined = true;
+    options.logger.info({ member: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    joined = false;
+    options.logger.error({ error: String(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
+  });
+
+  /** Waits for a credit, heartbeating meanwhile; false when the consumer is stopping. */
+  const takeCredit = async (payload: EachBatchPayload): Promise<boolean> => {
+    const heartbeat = setInterval(() => {
+      payload.heartbeat().catch((error: unknown) => options.logger.warn({ error: String(error) }, 'heartbeat failed while waiting'));
+    }, options.heartbeatEveryMs ?? 1000);
+    let granted: boolean;
+    try {
+      granted = await firstValueFrom(race(options.inFlight.acquire().pipe(map(() => true)), stopped));
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (!granted) return false;
+    if (stopping || !payload.isRunning() || payload.isStale()) {
+      options.inFlight.release();
+      return false;
+    }
+    return true;
+  };
+
+  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { batch } = payload;
+    for (const message of batch.messages) {
+      if (stopping || !payload.isRunning() || payload.isStale()) return;
+      if (!(await takeCredit(payload))) return;
+      const record = toInboundRecord(batch.topic, batch.partition, message);
+      options.ledger.track(record);
+      payload.resolveOffset(message.offset);
+      records.next(record);
+    }
+  };
+
+  return {
+    records: records.asObservable(),
+    consumer,
+    joined: () => joined,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        eachBatch,
+      });
+    },
+    async commit(positions) {
+      if (positions.length === 0) return;
+      await consumer.commitOffsets(positions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
+    },
+    stopFetching() {
+      if (stopping) return;
+      stopping = true;
+      stopped.next(false);
+      consumer.pause(options.topics.map((topic) => ({ topic })));
+      records.complete();
+    },
+    async close() {
+      await consumer.disconnect();
+    },
+  };
+};

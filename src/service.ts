@@ -1,0 +1,145 @@
+import { catchError, concatMap, EMPTY, filter, from, lastValueFrom, map, share, tap, timeout } from 'rxjs';
+import { Semaphore } from './operators/semaphore.js';
+import { casePipeline } from './streams/casePipeline.js';
+import { consumeLoop } from './streams/consumeLoop.js';
+import { OffsetLedger } from './streams/offsetLedger.js';
+import type { PipelinePorts } from './streams/ports.js';
+import { describePosition } from './streams/records.js';
+import { createKafka } from './infra/kafka/kafkaClient.js';
+import { createKafkaRecordSource } from './infra/kafka/kafkaRecordSource.js';
+import { createKafkaSinks, createProducer } from './infra/kafka/kafkaSinks.js';
+import { ensureTopics } from './infra/kafka/ensureTopics.js';
+import { safeUrl, type Logger } from './infra/logger.js';
+import { connectMongo, ensureIndexes } from './infra/mongo/connect.js';
+import { createMongoEventStore } from './infra/mongo/eventStore.js';
+import { createMongoRawEventLog } from './infra/mongo/rawEventLog.js';
+import { createMongoReadModelStore } from './infra/mongo/readModelStore.js';
+import { createCachedRuleLookup } from './infra/rules/cachedRuleLookup.js';
+import { createRedisClient } from './infra/rules/redisClient.js';
+import type { Settings } from './infra/settings.js';
+
+export interface RunningService {
+  /** Settles when the pipeline has stopped (after `stop`, or on a fatal error). */
+  readonly finished: Promise<void>;
+  /** Stops fetching, lets in-flight work finish within SHUTDOWN_TIMEOUT_MS, commits, closes every client. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts casestream: connects to MongoDB (creating indexes), Redis, the Configuration Service and
+ * Kafka (creating missing topics), then consumes client data and case commands until stopped.
+ */
+export const startService = async (settings: Settings, logger: Logger): Promise<RunningService> => {
+  const topics = {
+    clientData: settings.KAFKA_TOPIC_NAME,
+    commands: settings.KAFKA_COMMAND_TOPIC,
+  };
+  logger.info(
+    { mongo: safeUrl(settings.MONGO_DETAILS), db: settings.DB_NAME, brokers: settings.KAFKA_BOOTSTRAP_SERVERS, redis: safeUrl(settings.REDIS_URL) },
+    'starting casestream',
+  );
+
+  const mongo = await connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream' });
+  await ensureIndexes(mongo.db);
+  const redis = createRedisClient(settings.REDIS_URL, { logger: logger.child({ component: 'redis' }) });
+  const rules = createCachedRuleLookup({
+    url: settings.CONFIG_SERVICE_URL,
+    timeoutMs: settings.DEFAULT_HTTP_TIMEOUT * 1000,
+    redis,
+    ttlSeconds: settings.CONFIG_CACHE_TTL_SECONDS,
+    negativeTtlSeconds: settings.CONFIG_CACHE_NEGATIVE_TTL_SECONDS,
+    staleTtlSeconds: settings.CONFIG_CACHE_STALE_TTL_SECONDS,
+    logger: logger.child({ component: 'rules' }),
+  });
+  if (!settings.CONFIG_SERVICE_URL) logger.warn({}, 'CONFIG_SERVICE_URL is not set: notifications are disabled');
+
+  const kafka = createKafka({ brokers: settings.KAFKA_BOOTSTRAP_SERVERS, clientId: settings.KAFKA_CLIENT_ID }, logger.child({ component: 'kafka' }));
+  const created = await ensureTopics(
+    kafka,
+    [settings.KAFKA_TOPIC_NAME, settings.KAFKA_COMMAND_TOPIC, settings.KAFKA_DLQ_TOPIC, settings.NOTIFICATION_KAFKA_TOPIC],
+    settings.KAFKA_TOPIC_PARTITIONS,
+  );
+  if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
+  const producer = createProducer(kafka);
+  await producer.connect();
+
+  const eventStore = createMongoEventStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH });
+  const sinks = createKafkaSinks(producer, {
+    notificationTopic: settings.NOTIFICATION_KAFKA_TOPIC,
+    deadLetterTopic: settings.KAFKA_DLQ_TOPIC,
+    maxBatch: settings.DB_MAX_BATCH,
+    markPublished: (ids) => eventStore.markPublished(ids),
+  });
+  const ports: PipelinePorts = {
+    eventStore,
+    readModels: createMongoReadModelStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
+    rawEvents: createMongoRawEventLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
+    rules,
+    notifications: sinks.notifications,
+    deadLetters: sinks.deadLetters,
+  };
+
+  const inFlight = new Semaphore(settings.MAX_IN_FLIGHT_MESSAGES);
+  const ledger = new OffsetLedger();
+  const source = createKafkaRecordSource(kafka, {
+    groupId: settings.KAFKA_CONSUMER_GROUP_ID,
+    topics: [topics.clientData, topics.commands],
+    partitionsConsumedConcurrently: settings.PARTITIONS_CONSUMED_CONCURRENTLY,
+    inFlight,
+    ledger,
+    logger: logger.child({ component: 'consumer' }),
+  });
+  const pipeline = casePipeline(ports, {
+    topics,
+    actors: { maxActiveCases: settings.MAX_ACTIVE_CASES, idleMs: settings.CASE_IDLE_MS },
+    handler: {
+      maxConflictRetries: settings.MAX_CONFLICT_RETRIES,
+      retryInitialMs: settings.RETRY_INITIAL_MS,
+      retryMaxMs: settings.RETRY_MAX_MS,
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn({ error: error instanceof Error ? error.message : String(error), attempt, delayMs }, 'infrastructure failure, retrying'),
+    },
+  });
+
+  const loop = source.records.pipe(consumeLoop(pipeline, { inFlight, ledger, commitEveryMs: settings.COMMIT_INTERVAL_MS }), share());
+  const commit = (positions: Parameters<typeof source.commit>[0]) =>
+    from(source.commit(positions)).pipe(
+      catchError((error: unknown) => {
+        // A commit lost to a rebalance is harmless: the partition's next owner redoes idempotent work.
+        logger.warn({ error: String(error), positions }, 'offset commit failed');
+        return EMPTY;
+      }),
+    );
+  const finished = lastValueFrom(
+    loop.pipe(
+      tap((e) => {
+        if (e.kind !== 'completed') return;
+        const c = e.completion;
+        if (c.outcome === 'rejected') logger.warn({ position: describePosition(c.position), reason: c.reason }, 'message rejected to the dead-letter topic');
+        else logger.debug({ position: describePosition(c.position), case_id: c.case_id, events: c.event_ids.length }, 'message processed');
+      }),
+      filter((e) => e.kind === 'commit'),
+      concatMap((e) => (e.kind === 'commit' ? commit(e.positions) : EMPTY)),
+      map(() => undefined),
+    ),
+    { defaultValue: undefined },
+  );
+  await source.start();
+  logger.info({ topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID }, 'consuming');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info({ inFlight: ledger.inFlight }, 'stopping: no new messages; finishing in-flight work');
+      source.stopFetching();
+      await lastValueFrom(from(finished).pipe(timeout(settings.SHUTDOWN_TIMEOUT_MS)), { defaultValue: undefined }).catch(() =>
+        logger.warn({ inFlight: ledger.inFlight }, 'shutdown timeout: abandoning unfinished messages, they will be redelivered'),
+      );
+      await source.commit(ledger.takeCommittable()).catch((error: unknown) => logger.warn({ error: String(error) }, 'final commit failed'));
+      await Promise.allSettled([source.close(), producer.disconnect()]);
+      redis.disconnect();
+      await mongo.close();
+      logger.info({}, 'stopped');
+    })());
+  return { finished, stop };
+};
