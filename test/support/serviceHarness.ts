@@ -1,0 +1,146 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import { MongoClient, type Db } from 'mongodb';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/infra/logger.js';
+import { decodeSettings, type Settings } from '../../src/infra/settings.js';
+import { startService, type RunningService } from '../../src/service.js';
+import { KAFKA_BROKERS, MONGO_URL, REDIS_URL, uniqueName, waitFor } from './stack.js';
+
+export interface ReceivedMessage {
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+  readonly offset: string;
+}
+
+const textHeaders = (headers: IHeaders | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]));
+
+const received = (m: KafkaMessage): ReceivedMessage => ({
+  key: m.key?.toString() ?? null,
+  value: m.value?.toString() ?? null,
+  headers: textHeaders(m.headers),
+  offset: m.offset,
+});
+
+/**
+ * casestream running in this process against the real stack, on topics, a consumer group and a
+ * database of its own, with a watcher on its notification and dead-letter topics.
+ */
+export class ServiceHarness {
+  readonly settings: Settings;
+  readonly logLines: string[] = [];
+  readonly notifications: ReceivedMessage[] = [];
+  readonly deadLetters: ReceivedMessage[] = [];
+  private readonly kafka = new Kafka({ clientId: 'casestream-tests', brokers: [...KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  private producer: Producer | undefined;
+  private watcher: Consumer | undefined;
+  private mongo: MongoClient | undefined;
+  private service: RunningService | undefined;
+
+  constructor(overrides: Record<string, string> = {}) {
+    const id = uniqueName('cs');
+    const decoded = decodeSettings({
+      KAFKA_BOOTSTRAP_SERVERS: KAFKA_BROKERS.join(','),
+      KAFKA_TOPIC_NAME: `${id}.kyc_events`,
+      KAFKA_COMMAND_TOPIC: `${id}.case_commands`,
+      KAFKA_DLQ_TOPIC: `${id}.kyc_events.dlq`,
+      NOTIFICATION_KAFKA_TOPIC: `${id}.notification_events`,
+      KAFKA_CONSUMER_GROUP_ID: `${id}.group`,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      MONGO_DETAILS: MONGO_URL,
+      DB_NAME: id,
+      REDIS_URL,
+      LOG_LEVEL: 'info',
+      CASE_IDLE_MS: '1000',
+      COMMIT_INTERVAL_MS: '50',
+      RETRY_INITIAL_MS: '50',
+      RETRY_MAX_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...overrides,
+    });
+    if (E.isLeft(decoded)) throw new Error(decoded.left);
+    this.settings = decoded.right;
+  }
+
+  get db(): Db {
+    if (!this.mongo) throw new Error('harness not started');
+    return this.mongo.db(this.settings.DB_NAME);
+  }
+
+  async start(): Promise<this> {
+    const lines = this.logLines;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    this.mongo = await MongoClient.connect(MONGO_URL);
+    this.service = await startService(this.settings, createLogger(this.settings.LOG_LEVEL, sink));
+    this.producer = this.kafka.producer();
+    await this.producer.connect();
+    this.watcher = this.kafka.consumer({ groupId: `${this.settings.KAFKA_CONSUMER_GROUP_ID}.watcher` });
+    await this.watcher.connect();
+    await this.watcher.subscribe({ topics: [this.settings.NOTIFICATION_KAFKA_TOPIC, this.settings.KAFKA_DLQ_TOPIC], fromBeginning: true });
+    await this.watcher.run({
+      eachMessage: async ({ topic, message }) => {
+        (topic === this.settings.KAFKA_DLQ_TOPIC ? this.deadLetters : this.notifications).push(received(message));
+      },
+    });
+    return this;
+  }
+
+  /** Sends client-data messages (objects are sent as JSON, strings and Buffers as they are). */
+  async sendClientData(...messages: { value: unknown; messageId?: string; key?: string }[]): Promise<void> {
+    await this.send(this.settings.KAFKA_TOPIC_NAME, messages);
+  }
+
+  async sendCommand(...messages: { value: unknown; key?: string }[]): Promise<void> {
+    await this.send(this.settings.KAFKA_COMMAND_TOPIC, messages);
+  }
+
+  private async send(topic: string, messages: { value: unknown; messageId?: string; key?: string }[]): Promise<void> {
+    await this.producer!.send({
+      topic,
+      messages: messages.map((m) => ({
+        key: m.key ?? null,
+        value: Buffer.isBuffer(m.value) ? m.value : typeof m.value === 'string' ? m.value : JSON.stringify(m.value),
+        headers: m.messageId ? { 'message-id': m.messageId } : {},
+      })),
+    });
+  }
+
+  /** The case created from a client message, found by client id. */
+  caseOf(client_id: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    return waitFor(() => this.db.collection('cases').findOne({ client_id }, { projection: { _id: 0 } }), timeoutMs, {
+      description: `the case of ${client_id}`,
+    });
+  }
+
+  events(aggregate_id: string): Promise<Record<string, unknown>[]> {
+    return this.db.collection('domain_events').find({ aggregate_id }, { projection: { _id: 0 } }).sort({ version: 1 }).toArray();
+  }
+
+  async stop(): Promise<void> {
+    await this.service?.stop();
+    await this.watcher?.disconnect();
+    await this.producer?.disconnect();
+    await this.mongo?.db(this.settings.DB_NAME).dropDatabase().catch(() => undefined);
+    await this.mongo?.close();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({
+        topics: [
+          this.settings.KAFKA_TOPIC_NAME,
+          this.settings.KAFKA_COMMAND_TOPIC,
+          this.settings.KAFKA_DLQ_TOPIC,
+          this.settings.NOTIFICATION_KAFKA_TOPIC,
+        ],
+      })
+      .catch(() => undefined);
+    await admin.disconnect();
+  }
+}
