@@ -1,5 +1,5 @@
 import { concatMap, forkJoin, type Observable } from 'rxjs';
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { toWireJson, type NotificationRequired } from '../../domain/events.js';
 import type { Rejection } from '../../domain/rejection.js';
 import type { DeadLetterSink, NotificationPublisher } from '../../streams/ports.js';
@@ -16,7 +16,12 @@ export interface KafkaSinkOptions {
 
 /** A producer that waits for every in-sync replica, so an acknowledged message survives a broker loss. */
 export const createProducer = (kafka: Kafka): Producer =>
-  kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, retry: { retries: 5, initialRetryTime: 200 } });
+  kafka.producer({
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: 5, initialRetryTime: 200 },
+  });
 
 /** The headers a dead letter carries besides the original ones. */
 export const deadLetterHeaders = (record: InboundRecord, why: Rejection): IHeaders => ({
