@@ -1,0 +1,203 @@
+import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
+import { map, of } from 'rxjs';
+import { appliedField, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
+import type { ReadModelStore } from '../../streams/ports.js';
+import { createMicroBatcher } from '../microBatcher.js';
+import { ensureIndexList } from './indexes.js';
+import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
+
+export interface MongoReadModelStoreOptions {
+  /** The most `apply` calls (callers) gathered into one round of bulkWrites (default 200). */
+  readonly maxBatch?: number;
+  /** How long an apply waits for company before its batch starts (default 0: the next macrotask). */
+  readonly maxWaitMs?: number;
+}
+
+/**
+ * Unique `id` on every read model plus the indexes behind the REST API's queries; creating them
+ * again is a no-op.
+ */
+export const ensureReadModelIndexes = async (db: Db): Promise<void> => {
+  const extra: Partial<Record<ReadModelName, { key: Record<string, 1 | -1>; name: string }[]>> = {
+    cases: [{ key: { created_at: -1 }, name: 'created_at_desc' }],
+    persons: [{ key: { case_id: 1 }, name: 'case_id' }],
+    beneficial_owners: [{ key: { company_id: 1 }, name: 'company_id' }],
+    document_requirements: [{ key: { case_id: 1, entity_id: 1, status: 1 }, name: 'case_entity_status' }],
+  };
+  for (const name of ReadModelNames) {
+    await ensureIndexList(db.collection(name), [{ key: { id: 1 }, name: 'id_unique', unique: true }, ...(extra[name] ?? [])]);
+  }
+};
+
+/** A read-model document as stored: `_id` is its `id`. */
+export interface ReadModelDocument extends Document {
+  _id: string;
+}
+
+/** One ReadModelWrite as a MongoDB update. */
+export interface ReadModelUpdate {
+  readonly filter: Filter<ReadModelDocument>;
+  readonly update: UpdateFilter<ReadModelDocument>;
+  readonly upsert: boolean;
+}
+
+/**
+ * FerretDB v1 silently skips `$setOnInsert` fields whose value is null or an empty array
+ * (internal/handler/common/update.go, processSetFieldExpression: "$setOnInsert do not set null and
+ * empty array value"), so `{$setOnInsert: {company_id: null, notes: []}}` inserts neither field
+ * there, while MongoDB sets both. Such fields are written with `$max` instead, on both servers:
+ * `$max` sets a missing field, and null / [] are the lowest values of their BSON type order, so it
+ * never replaces a stored null, number, string or array of the same role. Two differences from
+ * `$setOnInsert`, both harmless for read models whose onInsert fields always exist after the insert:
+ * it also fills the field on an existing document that lacks it, and `[]` replaces a stored value of
+ * a lower BSON type (null, number, string, object).
+ */
+const droppedByFerretSetOnInsert = (value: unknown): boolean => value === null || (Array.isArray(value) && value.length === 0);
+
+const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+
+/**
+ * The update that carries out one write, or undefined when it changes nothing.
+ *
+ * - filter `{_id: id}`: read-model documents are stored with `_id` = their `id` (and `id` itself,
+ *   unique-indexed, for the API). On FerretDB v1 (SQLite) a filter that is exactly `{_id: <string>}`
+ *   is the only one answered from an index; `{id}` scans and decodes the whole collection for every
+ *   update (measured: 100 upserts into 3,000 documents took 5-20 s; by `_id` they take milliseconds).
+ *   A guarded filter has a second condition, so on FerretDB v1 it still scans: guarded writes (one
+ *   per document status change) are the slow ones there. On MongoDB both are index lookups.
+ *   With a guard also "the version recorded for this stream is missing or below the
+ *   event's", written `$or: [{f: {$exists: false}}, {f: {$lt: v}}]` (works on MongoDB 6/7 and on
+ *   FerretDB v1; `{f: {$not: {$gte: v}}}` means the same on both), and no upsert: a guarded write
+ *   changes an existing document only. Without a guard, `upsert: true`.
+ * - `$setOnInsert` from `onInsert` plus `id` (unguarded writes only: without upsert it could never
+ *   apply); null and empty-array values go to `$max` instead (see droppedByFerretSetOnInsert). Paths that `$set` or `$push` also write (or a parent/child of them) are left out of
+ *   `$setOnInsert`: both servers refuse an update whose operators touch overlapping paths, and
+ *   on insert the `$set`/`$push` value is the one that would survive anyway.
+ * - `$set` from `set`, `$push: {field: {$each: values}}` from `push`; empty operators are omitted.
+ */
+export const toReadModelUpdate = (w: ReadModelWrite): ReadModelUpdate | undefined => {
+  const set = { ...w.set };
+  const push = Object.fromEntries(
+    Object.entries(w.push ?? {})
+      .filter(([, values]) => values.length > 0)
+      .map(([field, values]) => [field, { $each: [...values] }]),
+  );
+  const written = [...Object.keys(set), ...Object.keys(push)];
+  const update: Document = {};
+  if (w.guard === undefined) {
+    const onInsert = Object.entries({ ...w.onInsert, id: w.id }).filter(([path]) => !written.some((p) => overlaps(path, p)));
+    const setOnInsert = Object.fromEntries(onInsert.filter(([, value]) => !droppedByFerretSetOnInsert(value)));
+    const lowest = Object.fromEntries(onInsert.filter(([, value]) => droppedByFerretSetOnInsert(value)));
+    if (Object.keys(setOnInsert).length > 0) update.$setOnInsert = setOnInsert;
+    if (Object.keys(lowest).length > 0) update.$max = lowest;
+  }
+  if (Object.keys(set).length > 0) update.$set = set;
+  if (Object.keys(push).length > 0) update.$push = push;
+  if (Object.keys(update).length === 0) return undefined;
+
+  if (w.guard === undefined) return { filter: { _id: w.id }, update, upsert: true };
+  const applied = appliedField(w.guard.stream);
+  return {
+    filter: { _id: w.id, $or: [{ [applied]: { $exists: false } }, { [applied]: { $lt: w.guard.version } }] },
+    update,
+    upsert: false,
+  };
+};
+
+/** One operation of a collection's bulkWrite and the caller it belongs to. */
+interface Op {
+  readonly caller: number;
+  readonly update: ReadModelUpdate;
+}
+
+const toModel = (u: ReadModelUpdate): AnyBulkWriteOperation<ReadModelDocument> => ({
+  updateOne: { filter: u.filter, update: u.update, upsert: u.upsert },
+});
+
+/** The update without $setOnInsert (useless without upsert), for the retry after a duplicate-key race. */
+const asPlainUpdate = (u: ReadModelUpdate): UpdateFilter<ReadModelDocument> => {
+  const { $setOnInsert: _ignored, ...rest } = u.update;
+  // an update needs at least one operator: setting id to itself changes nothing
+  return Object.keys(rest).length === 0 ? { $set: { id: u.filter._id as unknown } } : rest;
+};
+
+/**
+ * Runs one collection's operations in order with `ordered: true` (so writes to the same document
+ * keep their order). On a failure the failing caller is marked failed and the operations of the
+ * *other* callers after it still run (in order): one caller's bad write does not fail its batch-mates.
+ *
+ * A duplicate-key error on an upsert is the race where another writer inserted the same `id`
+ * between our lookup and our insert (both servers can lose it; MongoDB does not retry it inside a
+ * bulkWrite): the document exists now, so the write is retried once as a plain update.
+ */
+const runOrdered = async (collection: Collection<ReadModelDocument>, ops: readonly Op[], failed: Map<number, Error>): Promise<void> => {
+  let pending = ops;
+  while (pending.length > 0) {
+    const batch = pending.filter((op) => !failed.has(op.caller));
+    if (batch.length === 0) return;
+    try {
+      await collection.bulkWrite(batch.map((op) => toModel(op.update)), { ordered: true, ignoreUndefined: true });
+      return;
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      const first = writeErrors?.[0];
+      const op = first === undefined ? undefined : batch[first.index];
+      if (first === undefined || op === undefined) {
+        for (const o of batch) if (!failed.has(o.caller)) failed.set(o.caller, error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      if (isDuplicateKeyCode(first.code) && op.update.upsert) {
+        try {
+          await collection.updateOne(op.update.filter, asPlainUpdate(op.update), { ignoreUndefined: true });
+        } catch (retryError) {
+          failed.set(op.caller, retryError instanceof Error ? retryError : new Error(String(retryError)));
+        }
+      } else {
+        failed.set(op.caller, itemError(first, `read-model write to ${collection.collectionName} failed`));
+      }
+      pending = batch.slice(first.index + 1);
+    }
+  }
+};
+
+/**
+ * A ReadModelStore on one collection per read model. Concurrent `apply` calls are gathered by a
+ * micro-batcher; their writes are grouped by collection (keeping caller order, then write order)
+ * and sent as one ordered bulkWrite per collection, collections in parallel. Every write is
+ * idempotent, so a caller whose apply failed part-way simply applies all its writes again.
+ */
+export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptions = {}): ReadModelStore => {
+  const runBatch = async (batch: (readonly ReadModelWrite[])[]): Promise<(Error | undefined)[]> => {
+    const byCollection = new Map<ReadModelName, Op[]>();
+    batch.forEach((writes, caller) => {
+      for (const w of writes) {
+        const update = toReadModelUpdate(w);
+        if (update === undefined) continue;
+        const ops = byCollection.get(w.collection) ?? [];
+        ops.push({ caller, update });
+        byCollection.set(w.collection, ops);
+      }
+    });
+    const failed = new Map<number, Error>();
+    await Promise.all([...byCollection].map(([name, ops]) => runOrdered(db.collection<ReadModelDocument>(name), ops, failed)));
+    return batch.map((_, caller) => failed.get(caller));
+  };
+
+  const submit = createMicroBatcher<readonly ReadModelWrite[], Error | undefined>({
+    run: runBatch,
+    maxBatch: opts.maxBatch ?? 200,
+    maxWaitMs: opts.maxWaitMs ?? 0,
+  });
+
+  return {
+    apply: (writes) =>
+      writes.length === 0
+        ? of(undefined)
+        : submit(writes).pipe(
+            map((error) => {
+              if (error !== undefined) throw error;
+            }),
+          ),
+  };
+};
+
