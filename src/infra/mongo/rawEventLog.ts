@@ -1,0 +1,112 @@
+import type { AnyBulkWriteOperation, Collection, Db, Filter, UpdateFilter } from 'mongodb';
+import { map } from 'rxjs';
+import type { Rejection } from '../../domain/rejection.js';
+import type { RawEventEntry, RawEventLog } from '../../streams/ports.js';
+import { createMicroBatcher } from '../microBatcher.js';
+import { ensureIndexList } from './indexes.js';
+import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
+
+export const RAW_EVENTS_COLLECTION = 'raw_events';
+export const RAW_EVENT_TYPE = 'KAFKA_MESSAGE_RAW_STORED';
+
+/** A client message as received, with how its processing ended. */
+export interface RawEventDocument {
+  /** = id: on FerretDB v1 only a `{_id: <string>}` filter is answered from an index (see readModelStore). */
+  _id: string;
+  id: string;
+  event_type: typeof RAW_EVENT_TYPE;
+  payload: Readonly<Record<string, unknown>>;
+  received_at: Date;
+  processed_at: Date;
+  status: RawEventEntry['status'];
+  error?: Rejection;
+}
+
+export interface MongoRawEventLogOptions {
+  /** The most entries one bulkWrite carries (default 500). */
+  readonly maxBatch?: number;
+  /** How long a record waits for company before its batch starts (default 0: the next macrotask). */
+  readonly maxWaitMs?: number;
+  /** The clock for processed_at (tests pass a fixed one). */
+  readonly now?: () => Date;
+}
+
+export const rawEventsCollection = (db: Db): Collection<RawEventDocument> => db.collection<RawEventDocument>(RAW_EVENTS_COLLECTION);
+
+export const ensureRawEventLogIndexes = async (db: Db): Promise<void> => {
+  await ensureIndexList(rawEventsCollection(db), [{ key: { id: 1 }, name: 'id_unique', unique: true }]);
+};
+
+/**
+ * The upsert that records one entry, keyed by `_id` = id: what was received is written once (`$setOnInsert`), how it
+ * ended is written every time (`$set`; a stale `error` is removed with `$unset` when the entry now has none).
+ */
+export const toRawEventUpsert = (
+  entry: RawEventEntry,
+  now: Date,
+): { filter: Filter<RawEventDocument>; update: UpdateFilter<RawEventDocument> } => ({
+  filter: { _id: entry.id },
+  update: {
+    $setOnInsert: { id: entry.id, event_type: RAW_EVENT_TYPE, payload: entry.payload, received_at: entry.received_at },
+    $set: { processed_at: now, status: entry.status, ...(entry.error === undefined ? {} : { error: entry.error }) },
+    ...(entry.error === undefined ? { $unset: { error: '' as const } } : {}),
+  },
+});
+
+/**
+ * A RawEventLog on the `raw_events` collection, idempotent per `id`. Concurrent records are gathered
+ * by a micro-batcher into one `bulkWrite(ordered: false)` of upserts; a failed upsert fails its own
+ * caller only. A duplicate-key error is the race of two upserts inserting the same id: retried once
+ * as a plain update (the document exists by then).
+ */
+export const createMongoRawEventLog = (db: Db, opts: MongoRawEventLogOptions = {}): RawEventLog => {
+  const raw = rawEventsCollection(db);
+  const now = opts.now ?? (() => new Date());
+
+  const runBatch = async (entries: RawEventEntry[]): Promise<(Error | undefined)[]> => {
+    const at = now();
+    const upserts = entries.map((e) => toRawEventUpsert(e, at));
+    const models: AnyBulkWriteOperation<RawEventDocument>[] = upserts.map((u) => ({
+      updateOne: { filter: u.filter, update: u.update, upsert: true },
+    }));
+    const outcomes: (Error | undefined)[] = entries.map(() => undefined);
+    try {
+      await raw.bulkWrite(models, { ordered: false, ignoreUndefined: true });
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      if (writeErrors === undefined) throw error;
+      await Promise.all(
+        writeErrors.map(async (w) => {
+          const u = upserts[w.index];
+          if (u === undefined) return;
+          if (!isDuplicateKeyCode(w.code)) {
+            outcomes[w.index] = itemError(w, 'raw event record failed');
+            return;
+          }
+          const { $setOnInsert: _ignored, ...plain } = u.update;
+          try {
+            await raw.updateOne(u.filter, plain, { ignoreUndefined: true });
+          } catch (retryError) {
+            outcomes[w.index] = retryError instanceof Error ? retryError : new Error(String(retryError));
+          }
+        }),
+      );
+    }
+    return outcomes;
+  };
+
+  const submit = createMicroBatcher<RawEventEntry, Error | undefined>({
+    run: runBatch,
+    maxBatch: opts.maxBatch ?? 500,
+    maxWaitMs: opts.maxWaitMs ?? 0,
+  });
+
+  return {
+    record: (entry) =>
+      submit(entry).pipe(
+        map((error) => {
+          if (error !== undefined) throw error;
+        }),
+      ),
+  };
+};
