@@ -1,0 +1,57 @@
+import { MongoClient, type Db } from 'mongodb';
+import { ensureEventStoreIndexes } from './eventStore.js';
+import { ensureRawEventLogIndexes } from './rawEventLog.js';
+import { ensureReadModelIndexes } from './readModelStore.js';
+
+export interface MongoConnectionOptions {
+  /** e.g. `mongodb://127.0.0.1:27017` (env MONGO_DETAILS). */
+  readonly uri: string;
+  readonly dbName: string;
+  /** Shown in the server's logs and currentOp. */
+  readonly appName: string;
+  /** Connections per server (default 20); batching keeps the number of concurrent commands low. */
+  readonly maxPoolSize?: number;
+}
+
+export interface MongoConnection {
+  readonly client: MongoClient;
+  readonly db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects and checks the server answers (so a wrong URI fails at startup, within
+ * serverSelectionTimeoutMS, rather than on the first write).
+ *
+ * `ignoreUndefined`: optional fields left undefined are not stored (instead of as null), so an
+ * event reads back exactly as it was appended.
+ */
+export const connectMongo = async (options: MongoConnectionOptions): Promise<MongoConnection> => {
+  const client = new MongoClient(options.uri, {
+    appName: options.appName,
+    maxPoolSize: options.maxPoolSize ?? 20,
+    minPoolSize: 0,
+    maxIdleTimeMS: 60_000,
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    socketTimeoutMS: 60_000,
+    heartbeatFrequencyMS: 10_000,
+    ignoreUndefined: true,
+  });
+  await client.connect();
+  try {
+    const db = client.db(options.dbName);
+    await db.command({ ping: 1 });
+    return { client, db, close: () => client.close() };
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
+};
+
+/** Creates every index casestream relies on (idempotent; run at startup; one index at a time, see ensureIndexList). */
+export const ensureIndexes = async (db: Db): Promise<void> => {
+  await ensureEventStoreIndexes(db);
+  await ensureReadModelIndexes(db);
+  await ensureRawEventLogIndexes(db);
+};
