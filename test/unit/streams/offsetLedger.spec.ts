@@ -1,0 +1,147 @@
+import { expect } from 'chai';
+import { OffsetLedger } from '../../../src/streams/offsetLedger.js';
+import type { RecordPosition } from '../../../src/streams/records.js';
+
+const at = (offset: number | string, partition = 0, topic = 'kyc_events'): RecordPosition => ({ topic, partition, offset: String(offset) });
+
+/** A ledger that has received `offsets` of one partition, in order. */
+const tracking = (offsets: number[], partition = 0, topic = 'kyc_events'): OffsetLedger => {
+  const ledger = new OffsetLedger();
+  for (const o of offsets) ledger.track(at(o, partition, topic));
+  return ledger;
+};
+
+describe('OffsetLedger', () => {
+  it('has nothing to commit before anything is complete', () => {
+    const ledger = tracking([0, 1, 2]);
+    expect(ledger.takeCommittable()).to.deep.equal([]);
+  });
+
+  it('commits the offset after the highest contiguous completed one, as Kafka expects', () => {
+    const ledger = tracking([10, 11, 12]);
+    ledger.complete(at(10));
+    ledger.complete(at(11));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '12' }]);
+  });
+
+  it('holds the commit back while an early offset is still running, however many later ones finish', () => {
+    const ledger = tracking([0, 1, 2, 3]);
+    ledger.complete(at(1));
+    ledger.complete(at(2));
+    ledger.complete(at(3));
+    expect(ledger.takeCommittable()).to.deep.equal([]);
+    ledger.complete(at(0));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '4' }]);
+  });
+
+  it('moves the commit only as far as the first gap when offsets complete out of order', () => {
+    const ledger = tracking([0, 1, 2, 3, 4]);
+    ledger.complete(at(3));
+    ledger.complete(at(0));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '1' }]);
+    ledger.complete(at(2));
+    expect(ledger.takeCommittable()).to.deep.equal([]);
+    ledger.complete(at(1));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '4' }]);
+    ledger.complete(at(4));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '5' }]);
+  });
+
+  it('follows the offsets it received, not consecutive numbers: gaps left by compaction do not block it', () => {
+    const ledger = tracking([5, 9, 20]);
+    ledger.complete(at(5));
+    ledger.complete(at(9));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '10' }]);
+  });
+
+  it('keeps each partition and each topic on its own', () => {
+    const ledger = new OffsetLedger();
+    ledger.track(at(0, 0));
+    ledger.track(at(7, 1));
+    ledger.track(at(3, 0, 'case_commands'));
+    ledger.track(at(4, 0, 'case_commands'));
+    ledger.complete(at(7, 1));
+    ledger.complete(at(4, 0, 'case_commands'));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 1, offset: '8' }]);
+    ledger.complete(at(3, 0, 'case_commands'));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'case_commands', partition: 0, offset: '5' }]);
+    ledger.complete(at(0, 0));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '1' }]);
+  });
+
+  it('returns only the positions that moved since they were last taken', () => {
+    const ledger = new OffsetLedger();
+    for (const p of [0, 1]) ledger.track(at(0, p));
+    for (const p of [0, 1]) ledger.track(at(1, p));
+    ledger.complete(at(0, 0));
+    ledger.complete(at(0, 1));
+    expect(ledger.takeCommittable()).to.have.deep.members([
+      { topic: 'kyc_events', partition: 0, offset: '1' },
+      { topic: 'kyc_events', partition: 1, offset: '1' },
+    ]);
+    expect(ledger.takeCommittable(), 'taking marks them committed').to.deep.equal([]);
+    ledger.complete(at(1, 1));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 1, offset: '2' }]);
+  });
+
+  it('counts the messages received and not yet complete, over all partitions', () => {
+    const ledger = new OffsetLedger();
+    expect(ledger.inFlight).to.equal(0);
+    ledger.track(at(0, 0));
+    ledger.track(at(1, 0));
+    ledger.track(at(0, 1));
+    expect(ledger.inFlight).to.equal(3);
+    ledger.complete(at(1, 0));
+    expect(ledger.inFlight, 'a later offset done before an earlier one still counts as done').to.equal(2);
+    ledger.complete(at(0, 1));
+    ledger.complete(at(0, 0));
+    expect(ledger.inFlight).to.equal(0);
+  });
+
+  it('drops a forgotten partition: its open messages no longer count and it has nothing to commit', () => {
+    const ledger = new OffsetLedger();
+    ledger.track(at(0, 0));
+    ledger.track(at(1, 0));
+    ledger.track(at(0, 1));
+    ledger.complete(at(0, 0));
+    ledger.forget('kyc_events', 0);
+    expect(ledger.inFlight).to.equal(1);
+    expect(ledger.takeCommittable()).to.deep.equal([]);
+    ledger.complete(at(0, 1));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 1, offset: '1' }]);
+  });
+
+  it('starts a forgotten partition afresh when it is assigned again', () => {
+    const ledger = tracking([0, 1]);
+    ledger.complete(at(0));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '1' }]);
+    ledger.forget('kyc_events', 0);
+    ledger.track(at(1));
+    ledger.complete(at(1));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '2' }]);
+  });
+
+  it('ignores a completion that arrives after its partition was forgotten, so the in-flight count never goes negative', () => {
+    // A rebalance revokes a partition while one of its messages is still in the pipeline; the message finishes later.
+    const ledger = tracking([5]);
+    ledger.forget('kyc_events', 0);
+    ledger.complete(at(5));
+    expect(ledger.inFlight).to.equal(0);
+    expect(ledger.takeCommittable()).to.deep.equal([]);
+  });
+
+  it('handles offsets beyond 2^31 exactly', () => {
+    const base = 2 ** 31 + 5;
+    const ledger = tracking([base, base + 1]);
+    ledger.complete(at(base));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '2147483654' }]);
+    ledger.complete(at(base + 1));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '2147483655' }]);
+  });
+
+  it('handles offsets far beyond 2^32 exactly', () => {
+    const ledger = tracking([1_099_511_627_776]); // 2^40
+    ledger.complete(at('1099511627776'));
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '1099511627777' }]);
+  });
+});

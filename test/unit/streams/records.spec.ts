@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { describePosition, idempotencyKey, positionOf, type InboundRecord } from '../../../src/streams/records.js';
+import { recordOf } from '../../support/records.js';
+
+const withHeaders = (headers: InboundRecord['headers'], at = { partition: 2, offset: 41 }): InboundRecord => ({
+  ...recordOf({}, at),
+  headers,
+});
+
+describe('records', () => {
+  describe('idempotencyKey', () => {
+    it('uses the message-id header when it is a string', () => {
+      expect(idempotencyKey(withHeaders({ 'message-id': 'msg-1' }))).to.equal('msg-1');
+    });
+
+    it('uses the message-id header when it arrives as bytes, as kafkajs delivers headers', () => {
+      expect(idempotencyKey(withHeaders({ 'message-id': Buffer.from('msg-é-2', 'utf8') }))).to.equal('msg-é-2');
+    });
+
+    it('trims whitespace around the header', () => {
+      expect(idempotencyKey(withHeaders({ 'message-id': '  msg-3\n' }))).to.equal('msg-3');
+    });
+
+    it('falls back to topic/partition/offset when the header is missing', () => {
+      expect(idempotencyKey(withHeaders({}))).to.equal('kyc_events/2/41');
+      expect(idempotencyKey(withHeaders({ 'message-id': undefined }))).to.equal('kyc_events/2/41');
+    });
+
+    it('falls back to topic/partition/offset when the header is blank, as text or as bytes', () => {
+      for (const blank of ['', '   ', Buffer.from(''), Buffer.from(' \t ')]) {
+        expect(idempotencyKey(withHeaders({ 'message-id': blank })), JSON.stringify(String(blank))).to.equal('kyc_events/2/41');
+      }
+    });
+
+    it('ignores other headers', () => {
+      expect(idempotencyKey(withHeaders({ 'correlation-id': 'x', 'Message-Id': 'y' }))).to.equal('kyc_events/2/41');
+    });
+
+    it('gives two records at different positions different keys, and the same record the same key', () => {
+      const a = recordOf({}, { offset: 1 });
+      expect(idempotencyKey(a)).to.equal(idempotencyKey({ ...a }));
+      expect(idempotencyKey(a)).not.to.equal(idempotencyKey(recordOf({}, { offset: 2 })));
+      expect(idempotencyKey(a)).not.to.equal(idempotencyKey(recordOf({}, { partition: 1, offset: 1 })));
+    });
+  });
+
+  describe('describePosition', () => {
+    it('writes a position as topic/partition/offset', () => {
+      expect(describePosition({ topic: 'case_commands', partition: 3, offset: '9007199254740993' })).to.equal('case_commands/3/9007199254740993');
+    });
+  });
+
+  describe('positionOf', () => {
+    it('keeps only where the record sits, not its content', () => {
+      expect(positionOf(recordOf({ secret: 'x' }, { partition: 1, offset: 5 }))).to.deep.equal({ topic: 'kyc_events', partition: 1, offset: '5' });
+    });
+  });
+});
