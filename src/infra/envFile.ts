@@ -12,7 +12,7 @@ export const parseEnvFile = (text: string): Record<string, string> => {
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!m) continue;
     let value = m[2]!;
-    const quoted = /^(['"])(.*)\1$/.exec(value);
+    const quoted = /^(['"])(.*?)\1\s*(?:#.*)?$/.exec(value);
     if (quoted) value = quoted[2]!;
     else value = value.replace(/\s+#.*$/, '');
     out[m[1]!] = value;

@@ -26,6 +26,10 @@ const partitionKey = (topic: string, partition: number) => `${topic}\u0000${part
 export class OffsetLedger {
   private readonly books = new Map<string, { topic: string; partition: number; book: PartitionBook }>();
 
+  private existingBook(p: { topic: string; partition: number }): PartitionBook | undefined {
+    return this.books.get(partitionKey(p.topic, p.partition))?.book;
+  }
+
   private bookOf(p: { topic: string; partition: number }): PartitionBook {
     const key = partitionKey(p.topic, p.partition);
     let entry = this.books.get(key);
@@ -41,10 +45,11 @@ export class OffsetLedger {
     this.bookOf(p).open.push(Number(p.offset));
   }
 
-  /** A message is done (processed or dead-lettered). */
+  /** A message is done (processed or dead-lettered); one of a forgotten partition is ignored. */
   complete(p: RecordPosition): void {
-    const book = this.bookOf(p);
+    const book = this.existingBook(p);
     const offset = Number(p.offset);
+    if (!book || book.open.length === 0 || offset < book.open[0]! || offset > book.open[book.open.length - 1]!) return;
     book.done.add(offset);
     let passed = 0;
     while (passed < book.open.length && book.done.has(book.open[passed]!)) {
