@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
-import { caseCreatedTrigger, decideNotification, ruleContext } from '../../../src/domain/decideNotification.js';
+import { caseCreatedTrigger, decideNotification, notificationSubjectFromHistory, ruleContext } from '../../../src/domain/decideNotification.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
 import { creationCommand, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
 
@@ -123,5 +123,19 @@ describe('decideNotification', () => {
   it('has a different id under a different idempotency key', () => {
     const other = creationCommand(rawKybMessage(), 'key-M');
     expect(decideNotification(other, rule, state.version).event_id).to.not.equal(event.event_id);
+  });
+});
+
+describe('notificationSubjectFromHistory', () => {
+  it('decides from a stored case exactly the notification the pipeline would have decided from the command', () => {
+    const cmd = creationCommand(rawKycMessage(), 'history-key');
+    const events = decideCaseCreation(cmd);
+    const subject = notificationSubjectFromHistory(events);
+    expect(subject).to.not.equal(null);
+    expect(decideNotification(subject!, rule, events.length)).to.deep.equal(decideNotification(cmd, rule, events.length));
+  });
+
+  it('finds no subject in a stream without CaseCreated', () => {
+    expect(notificationSubjectFromHistory([])).to.equal(null);
   });
 });
