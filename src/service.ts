@@ -12,6 +12,7 @@ import { ensureTopics } from './infra/kafka/ensureTopics.js';
 import { safeUrl, type Logger } from './infra/logger.js';
 import { connectMongo, ensureIndexes } from './infra/mongo/connect.js';
 import { createMongoEventStore } from './infra/mongo/eventStore.js';
+import { createMongoLookupFailures } from './infra/mongo/lookupFailures.js';
 import { createMongoRawEventLog } from './infra/mongo/rawEventLog.js';
 import { createMongoReadModelStore } from './infra/mongo/readModelStore.js';
 import { createCachedRuleLookup } from './infra/rules/cachedRuleLookup.js';
@@ -77,6 +78,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     rules,
     notifications: sinks.notifications,
     deadLetters: sinks.deadLetters,
+    lookupFailures: createMongoLookupFailures(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
   };
 
   const inFlight = new Semaphore(settings.MAX_IN_FLIGHT_MESSAGES);

@@ -10,6 +10,7 @@ import { lookUpRule } from '../operators/lookUpRule.js';
 import type { ActorMemo } from '../operators/perCaseActor.js';
 import { projectReadModels } from '../operators/projectReadModels.js';
 import { publishNotifications } from '../operators/publishNotifications.js';
+import { recordLookupFailure } from '../operators/recordLookupFailure.js';
 import { recordRawEvent } from '../operators/recordRawEvent.js';
 import { retryWithBackoff } from '../operators/retryWithBackoff.js';
 import type { PipelinePorts } from './ports.js';
@@ -77,6 +78,7 @@ export const handleMessage =
     return decideAndAppend(0).pipe(
       projectReadModels(ports.readModels),
       publishNotifications(ports.notifications),
+      recordLookupFailure(ports.lookupFailures),
       deadLetter(ports.deadLetters),
       recordRawEvent(ports.rawEvents),
       tap((w) => {

@@ -63,6 +63,18 @@ export interface RawEventLog {
   record(entry: RawEventEntry): Observable<void>;
 }
 
+export interface LookupFailure {
+  readonly case_id: string;
+  readonly trigger: string;
+  readonly reason: string;
+  readonly failed_at: Date;
+}
+
+export interface LookupFailureLog {
+  /** Remembers that no rule could be had for a case, so that `notifications retry` can ask again. */
+  record(failure: LookupFailure): Observable<void>;
+}
+
 export interface PipelinePorts {
   readonly eventStore: EventStore;
   readonly readModels: ReadModelStore;
@@ -70,4 +82,5 @@ export interface PipelinePorts {
   readonly notifications: NotificationPublisher;
   readonly deadLetters: DeadLetterSink;
   readonly rawEvents: RawEventLog;
+  readonly lookupFailures: LookupFailureLog;
 }

@@ -1,7 +1,7 @@
 import { defer, map, of, timer, type Observable } from 'rxjs';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
 import type { Rejection } from '../../src/domain/rejection.js';
-import type { AppendResult, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
+import type { AppendResult, LookupFailure, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
 import type { InboundRecord } from '../../src/streams/records.js';
 import { InMemoryReadModels } from './inMemoryReadModels.js';
 
@@ -17,6 +17,7 @@ export class FakePorts {
   readonly published: NotificationRequired[] = [];
   readonly deadLetters: { record: InboundRecord; why: Rejection }[] = [];
   readonly rawEvents = new Map<string, RawEventEntry>();
+  readonly lookupFailures: LookupFailure[] = [];
   /** Appends running right now, and the most seen at once. */
   activeAppends = 0;
   maxActiveAppends = 0;
@@ -67,5 +68,6 @@ export class FakePorts {
     notifications: { publish: (events) => defer(() => of(void this.published.push(...events))) },
     deadLetters: { send: (record, why) => defer(() => of(void this.deadLetters.push({ record, why }))) },
     rawEvents: { record: (entry) => defer(() => of(void this.rawEvents.set(entry.id, entry))) },
+    lookupFailures: { record: (failure) => defer(() => of(void this.lookupFailures.push(failure))) },
   };
 }

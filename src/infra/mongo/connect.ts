@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import { ensureEventStoreIndexes } from './eventStore.js';
+import { ensureLookupFailureIndexes } from './lookupFailures.js';
 import { ensureRawEventLogIndexes } from './rawEventLog.js';
 import { ensureReadModelIndexes } from './readModelStore.js';
 
@@ -54,4 +55,5 @@ export const ensureIndexes = async (db: Db): Promise<void> => {
   await ensureEventStoreIndexes(db);
   await ensureReadModelIndexes(db);
   await ensureRawEventLogIndexes(db);
+  await ensureLookupFailureIndexes(db);
 };

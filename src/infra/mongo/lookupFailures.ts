@@ -1,0 +1,73 @@
+import type { Collection, Db } from 'mongodb';
+import { defer, map, type Observable } from 'rxjs';
+import type { LookupFailure, LookupFailureLog } from '../../streams/ports.js';
+import { createMicroBatcher } from '../microBatcher.js';
+import { ensureIndexList } from './indexes.js';
+
+export const LOOKUP_FAILURES_COLLECTION = 'notification_lookup_failures';
+
+/** A case whose notification rule could not be looked up; `notifications retry` works through the open ones. */
+export interface LookupFailureDocument {
+  /** `<case_id>|<trigger>`: one document per case and trigger, however often the lookup failed. */
+  _id: string;
+  case_id: string;
+  trigger: string;
+  status: 'open' | 'resolved';
+  failures: number;
+  first_failed_at: Date;
+  last_failed_at: Date;
+  last_reason: string;
+  resolved_at?: Date;
+  /** How a retry ended it: `notified` (event id), `no-rule`, or `already-notified`. */
+  outcome?: string;
+}
+
+export interface MongoLookupFailures extends LookupFailureLog {
+  open(limit: number): Observable<LookupFailureDocument[]>;
+  resolve(id: string, outcome: string): Observable<void>;
+  stillFailing(id: string, reason: string): Observable<void>;
+}
+
+export const lookupFailuresCollection = (db: Db): Collection<LookupFailureDocument> =>
+  db.collection<LookupFailureDocument>(LOOKUP_FAILURES_COLLECTION);
+
+export const ensureLookupFailureIndexes = async (db: Db): Promise<void> => {
+  await ensureIndexList(lookupFailuresCollection(db), [{ key: { status: 1, first_failed_at: 1 }, name: 'status_first_failed' }]);
+};
+
+export const lookupFailureId = (f: Pick<LookupFailure, 'case_id' | 'trigger'>): string => `${f.case_id}|${f.trigger}`;
+
+/** The `notification_lookup_failures` collection; records are batched across case actors. */
+export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = {}): MongoLookupFailures => {
+  const failures = lookupFailuresCollection(db);
+  const record = createMicroBatcher<LookupFailure, void>({
+    maxBatch: opts.maxBatch ?? 500,
+    run: async (items) => {
+      await failures.bulkWrite(
+        items.map((f) => ({
+          updateOne: {
+            filter: { _id: lookupFailureId(f) },
+            update: {
+              $setOnInsert: { case_id: f.case_id, trigger: f.trigger, first_failed_at: f.failed_at },
+              $set: { status: 'open' as const, last_failed_at: f.failed_at, last_reason: f.reason },
+              $inc: { failures: 1 },
+            },
+            upsert: true,
+          },
+        })),
+        { ordered: true },
+      );
+      return items.map(() => undefined);
+    },
+  });
+  return {
+    record,
+    open: (limit) => defer(() => failures.find({ status: 'open' }).sort({ first_failed_at: 1 }).limit(limit).toArray()),
+    resolve: (id, outcome) =>
+      defer(() => failures.updateOne({ _id: id }, { $set: { status: 'resolved', outcome, resolved_at: new Date() } })).pipe(map(() => undefined)),
+    stillFailing: (id, reason) =>
+      defer(() => failures.updateOne({ _id: id }, { $set: { last_failed_at: new Date(), last_reason: reason }, $inc: { failures: 1 } })).pipe(
+        map(() => undefined),
+      ),
+  };
+};
