@@ -317,10 +317,12 @@ kafka_prepare() {
 EOF
   rm -rf "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs"
   echo "fetching Kafka $KAFKA_VERSION jars with Maven into $KAFKA_HOME/libs"
+  # (sed strips the colour resets Maven prints even in batch/quiet mode)
   mvn -q -B -Dstyle.color=never -f "$KAFKA_HOME/pom.xml" \
     -Dmaven.repo.local="$CACHE_DIR/m2" \
     "org.apache.maven.plugins:maven-dependency-plugin:$MAVEN_DEPENDENCY_PLUGIN_VERSION:copy-dependencies" \
-    -DoutputDirectory="$KAFKA_HOME/libs.tmp" -DincludeScope=runtime
+    -DoutputDirectory="$KAFKA_HOME/libs.tmp" -DincludeScope=runtime </dev/null 2>&1 |
+    sed 's/\x1b\[[0-9;]*m//g'
   [[ -f $KAFKA_HOME/libs.tmp/kafka_2.13-$KAFKA_VERSION.jar ]] ||
     die "Maven finished but kafka_2.13-$KAFKA_VERSION.jar is missing from $KAFKA_HOME/libs.tmp"
   mv "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs"
