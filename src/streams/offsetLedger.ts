@@ -60,6 +60,14 @@ export class OffsetLedger {
     if (passed > 0) book.open.splice(0, passed);
   }
 
+  /** True when every message of the partition up to and including `offset` is complete (or the partition was forgotten). */
+  isCompleteThrough(topic: string, partition: number, offset: string): boolean {
+    const book = this.existingBook({ topic, partition });
+    if (!book) return true;
+    const first = book.open[0];
+    return first === undefined || first > Number(offset);
+  }
+
   /** Messages received and not yet complete, over all partitions. */
   get inFlight(): number {
     let n = 0;
@@ -67,10 +75,14 @@ export class OffsetLedger {
     return n;
   }
 
-  /** The positions that moved since they were last taken; taking them marks them committed. */
-  takeCommittable(): CommitPosition[] {
+  /**
+   * The positions that moved since they were last taken (of one partition when named); taking them
+   * marks them committed.
+   */
+  takeCommittable(only?: { readonly topic: string; readonly partition: number }): CommitPosition[] {
     const out: CommitPosition[] = [];
     for (const { topic, partition, book } of this.books.values()) {
+      if (only && (only.topic !== topic || only.partition !== partition)) continue;
       if (book.next !== null && book.next !== book.committed) {
         out.push({ topic, partition, offset: String(book.next) });
         book.committed = book.next;

@@ -6,6 +6,9 @@ import type { InboundRecord } from '../../streams/records.js';
 import type { Logger } from '../logger.js';
 import { toInboundRecord } from './toInboundRecord.js';
 
+/** How often a batch checks whether its messages are complete. */
+const SETTLE_POLL_MS = 5;
+
 export interface KafkaRecordSourceOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
@@ -27,7 +30,7 @@ export interface KafkaRecordSource {
    * that the work already taken can finish and be committed.
    */
   stopFetching(): void;
-  /** Leaves the group and disconnects. */
+  /** Leaves the group and disconnects, abandoning messages not yet complete (they are redelivered). */
   close(): Promise<void>;
   /** True once the consumer has joined its group. */
   readonly joined: () => boolean;
@@ -43,6 +46,7 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
   const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   const records = new Subject<InboundRecord>();
   let stopping = false;
+  let abandoned = false;
   const stopped = new Subject<boolean>();
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -73,16 +77,41 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     return true;
   };
 
+  /**
+   * Holds the batch open until every message taken from it is complete. kafkajs rejoins the group
+   * only after eachBatch returns, so the work of a partition being revoked finishes here, and is
+   * committed, before the partition moves: a case is never handled by two instances at once.
+   */
+  const settle = async (payload: EachBatchPayload, lastTaken: string): Promise<void> => {
+    const { topic, partition } = payload.batch;
+    let sinceHeartbeat = 0;
+    while (!abandoned && !options.ledger.isCompleteThrough(topic, partition, lastTaken)) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      sinceHeartbeat += SETTLE_POLL_MS;
+      if (sinceHeartbeat >= (options.heartbeatEveryMs ?? 1000)) {
+        sinceHeartbeat = 0;
+        await payload.heartbeat().catch((error: unknown) => options.logger.warn({ error: String(error) }, 'heartbeat failed while settling'));
+      }
+    }
+    const positions = options.ledger.takeCommittable({ topic, partition });
+    if (positions.length > 0 && !abandoned) {
+      await consumer.commitOffsets(positions).catch((error: unknown) => options.logger.warn({ error: String(error), positions }, 'offset commit failed'));
+    }
+  };
+
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
+    let lastTaken: string | undefined;
     for (const message of batch.messages) {
-      if (stopping || !payload.isRunning() || payload.isStale()) return;
-      if (!(await takeCredit(payload))) return;
+      if (stopping || !payload.isRunning() || payload.isStale()) break;
+      if (!(await takeCredit(payload))) break;
       const record = toInboundRecord(batch.topic, batch.partition, message);
       options.ledger.track(record);
       payload.resolveOffset(message.offset);
       records.next(record);
+      lastTaken = message.offset;
     }
+    if (lastTaken !== undefined) await settle(payload, lastTaken);
   };
 
   return {
@@ -111,6 +140,7 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
       records.complete();
     },
     async close() {
+      abandoned = true;
       await consumer.disconnect();
     },
   };

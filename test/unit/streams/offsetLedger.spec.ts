@@ -145,3 +145,28 @@ describe('OffsetLedger', () => {
     expect(ledger.takeCommittable()).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '1099511627777' }]);
   });
 });
+
+describe('OffsetLedger for one partition', () => {
+  it('takes only the named partition and leaves the others to be taken later', () => {
+    const ledger = new OffsetLedger();
+    ledger.track({ topic: 't', partition: 0, offset: '0' });
+    ledger.track({ topic: 't', partition: 1, offset: '0' });
+    ledger.complete({ topic: 't', partition: 0, offset: '0' });
+    ledger.complete({ topic: 't', partition: 1, offset: '0' });
+    expect(ledger.takeCommittable({ topic: 't', partition: 1 })).to.deep.equal([{ topic: 't', partition: 1, offset: '1' }]);
+    expect(ledger.takeCommittable()).to.deep.equal([{ topic: 't', partition: 0, offset: '1' }]);
+  });
+
+  it('knows when a partition is complete through an offset, and counts a forgotten partition as complete', () => {
+    const ledger = new OffsetLedger();
+    ledger.track({ topic: 't', partition: 0, offset: '5' });
+    ledger.track({ topic: 't', partition: 0, offset: '6' });
+    ledger.complete({ topic: 't', partition: 0, offset: '6' });
+    expect(ledger.isCompleteThrough('t', 0, '6')).to.equal(false);
+    ledger.complete({ topic: 't', partition: 0, offset: '5' });
+    expect(ledger.isCompleteThrough('t', 0, '6')).to.equal(true);
+    ledger.track({ topic: 't', partition: 2, offset: '1' });
+    ledger.forget('t', 2);
+    expect(ledger.isCompleteThrough('t', 2, '1')).to.equal(true);
+  });
+});
