@@ -58,14 +58,11 @@ export const ensureEventStoreIndexes = async (db: Db): Promise<void> => {
 };
 
 /**
- * The `_id` of the event at `version` of `aggregate_id`: `<aggregate_id>:<version, 10 digits>`.
- *
- * Why not an ObjectId: FerretDB v1 on SQLite uses an index for exactly one kind of query, a filter
- * that is only `{_id: <string or ObjectId>}` (backends/sqlite/collection.go, Query); every other
- * filter, whatever indexes exist, scans and decodes the whole collection (measured here: ~2.6 s for
- * 20,000 events, against ~2 ms for an `_id` lookup). Naming documents by their position lets
- * `load` and the duplicate/conflict check use `_id` lookups, cheap on both servers. It also makes
- * the position itself the primary key, so "one event per (aggregate_id, version)" holds twice over.
+ * The `_id` of the event at `version` of `aggregate_id`: `<aggregate_id>:<version, 10 digits>`, its
+ * position in the stream. A natural key instead of an ObjectId: the primary key itself says "one
+ * event per (aggregate_id, version)", and per-document operations (the compensating delete below)
+ * can filter on `_id` alone, the one filter FerretDB v1 evaluates inside SQLite (~10x cheaper than
+ * filters it evaluates by decoding every document in Go; see readModelStore).
  */
 export const positionId = (aggregate_id: string, version: number): string =>
   `${aggregate_id}:${String(version).padStart(10, '0')}`;
@@ -119,8 +116,12 @@ interface Slot {
  * errors are then told apart: the event_id is stored → a redelivery (`duplicates`); it is not →
  * another event holds that (aggregate_id, version) → a `conflict` for that caller only.
  *
- * On FerretDB v1 `pendingNotifications` and `markPublished` scan the whole collection (their
- * filters are not `{_id}`, see positionId); appends and loads do not.
+ * Cost on FerretDB v1.24 / SQLite: its secondary indexes are unique constraints only, never used
+ * by a query (and even its `_id` index is not: the pushed-down `_id` query and the index use
+ * different JSON expressions, so SQLite scans). Appends are cheap (inserts; the constraint check
+ * uses the index), but `load`, the duplicate lookup, `pendingNotifications` and `markPublished`
+ * each scan and decode the whole collection: measured ~1.5-4 s per load at 10,000-20,000 events.
+ * Case actors should load once and keep their state; on MongoDB all of these are index lookups.
  *
  * What FerretDB v1.24 (SQLite) reports for `insertMany(docs, {ordered: false})` with some duplicates
  * (seen against the real server; test/integration/mongo/eventStore.int.spec.ts relies on it):
@@ -130,8 +131,8 @@ interface Slot {
  *   failing document: `{code: 11000, index: <position in docs>, errmsg: "E11000 duplicate key error
  *   collection: <db>.domain_events"}`; `insertedCount`/`insertedIds` cover only the stored documents;
  * - unlike MongoDB, the errmsg names neither the index nor the key (MongoDB adds `index: <name>
- *   dup key: {...}`), so which unique index was hit cannot be read from the error: the document at
- *   the refused event's position is looked up instead (by `_id`), which works on both servers.
+ *   dup key: {...}`), so which unique index was hit cannot be read from the error: the refused
+ *   event_ids are looked up instead (one `find` per batch), which works on both servers.
  *
  * A conflicting append may have had some of its other events inserted (ordered: false goes on past
  * the conflict, and a later version may still have been free). Those events came from a decision
@@ -147,24 +148,12 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   /** Deletes the documents a conflicting append did insert (by position); resolves with the error if that failed. */
   const removeStale = async (positions: readonly string[]): Promise<Error | undefined> => {
     try {
-      // one `_id` filter per document: the only kind FerretDB v1 answers from an index
+      // one `{_id}` filter per document (usually one or two): the cheap kind on FerretDB v1
       await Promise.all(positions.map((_id) => events.deleteOne({ _id })));
       return undefined;
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
-  };
-
-  /**
-   * Tells a duplicate from a conflict for a document refused with a duplicate-key error: the event
-   * at its position is this very event → already stored; another event → conflict; nobody at the
-   * position (so the event_id index refused it) → stored iff its event_id is (a scan on FerretDB,
-   * but only in that odd case: the same event at another version).
-   */
-  const isStored = async (doc: EventDocument): Promise<boolean> => {
-    const atPosition = await events.findOne({ _id: doc._id }, { projection: { _id: 0, event_id: 1 } });
-    if (atPosition !== null) return atPosition.event_id === doc.event_id;
-    return (await events.findOne({ event_id: doc.event_id }, { projection: { _id: 0, event_id: 1 } })) !== null;
   };
 
   const runBatch = async (batch: (readonly DomainEvent[])[]): Promise<Outcome[]> => {
@@ -185,15 +174,13 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     }
     if (failures.size === 0) return slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } }));
 
-    // Which of the duplicate-key failures are events that are already stored?
-    const stored = new Set<number>();
-    await Promise.all(
-      [...failures]
-        .filter(([, f]) => isDuplicateKeyCode(f.code))
-        .map(async ([index]) => {
-          if (await isStored(docs[index]!)) stored.add(index);
-        }),
-    );
+    // Which of the duplicate-key failures are events that are already stored? One query for all.
+    const refusedIds = [...failures].filter(([, f]) => isDuplicateKeyCode(f.code)).map(([index]) => docs[index]!.event_id);
+    const stored = new Set<string>();
+    if (refusedIds.length > 0) {
+      const found = await events.find({ event_id: { $in: refusedIds } }, { projection: { _id: 0, event_id: 1 } }).toArray();
+      for (const d of found) stored.add(d.event_id);
+    }
 
     const outcomes: Outcome[] = [];
     for (const slot of slots) {
@@ -206,7 +193,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
         const failure = failures.get(index);
         if (failure === undefined) {
           inserted.push(doc._id);
-        } else if (isDuplicateKeyCode(failure.code) && stored.has(index)) {
+        } else if (isDuplicateKeyCode(failure.code) && stored.has(doc.event_id)) {
           duplicates += 1;
         } else if (isDuplicateKeyCode(failure.code)) {
           conflict ??= { aggregate_id: doc.aggregate_id, version: doc.version };
@@ -226,27 +213,6 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     return outcomes;
   };
 
-  /**
-   * The events of one aggregate by `_id` lookups of consecutive positions from version 1, a
-   * growing window of them in parallel, up to the first free position. Versions of a stream are
-   * consecutive by construction (every decision appends right after the state it saw, and the
-   * unique position makes that stick); should a gap ever appear, the events after it stay unseen
-   * until it is filled: the next decision takes the free version, and the one after meets a
-   * conflict and reloads.
-   */
-  const loadStream = async (aggregate_id: string): Promise<DomainEvent[]> => {
-    const loaded: DomainEvent[] = [];
-    for (let from = 1, window = 8; ; from += window, window = Math.min(window * 2, 64)) {
-      const docs = await Promise.all(
-        Array.from({ length: window }, (_, i) => events.findOne({ _id: positionId(aggregate_id, from + i) }, { projection })),
-      );
-      for (const doc of docs) {
-        if (doc === null) return loaded;
-        loaded.push(fromEventDocument(doc));
-      }
-    }
-  };
-
   // Per-caller failures travel as outcomes so that one caller's failed document fails that caller only.
   const submit = createMicroBatcher<readonly DomainEvent[], Outcome>({
     run: runBatch,
@@ -257,7 +223,10 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   return {
     append: (appended) =>
       appended.length === 0 ? of<AppendResult>({ kind: 'appended', duplicates: 0 }) : submit(appended).pipe(map(unwrap)),
-    load: (aggregate_id) => defer(() => loadStream(aggregate_id)),
+    load: (aggregate_id) =>
+      defer(() => events.find({ aggregate_id }, { projection, sort: { version: 1 } }).toArray()).pipe(
+        map((docs) => docs.map(fromEventDocument)),
+      ),
     markPublished: (event_ids) =>
       defer(async () => {
         if (event_ids.length === 0) return;

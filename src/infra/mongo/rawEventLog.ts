@@ -11,7 +11,7 @@ export const RAW_EVENT_TYPE = 'KAFKA_MESSAGE_RAW_STORED';
 
 /** A client message as received, with how its processing ended. */
 export interface RawEventDocument {
-  /** = id: on FerretDB v1 only a `{_id: <string>}` filter is answered from an index (see readModelStore). */
+  /** = id: on FerretDB v1 a filter that is exactly `{_id: <string>}` is ~10x cheaper than `{id}` (see readModelStore). */
   _id: string;
   id: string;
   event_type: typeof RAW_EVENT_TYPE;
