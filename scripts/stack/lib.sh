@@ -148,14 +148,15 @@ pid_alive() {
 # Prints the pid recorded for a service if that process is alive and really is
 # the service; prints nothing otherwise.
 svc_pid() {
-  local svc=$1 file pid pattern
+  local svc=$1 file pid pattern cmdline
   file=$(svc_pidfile "$svc")
   [[ -f $file ]] || return 0
   pid=$(<"$file")
   [[ $pid =~ ^[0-9]+$ ]] || return 0
   pid_alive "$pid" || return 0
   pattern=$(svc_cmd_pattern "$svc")
-  if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern"; then
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+  if [[ $cmdline == *"$pattern"* ]]; then
     echo "$pid"
   fi
 }
@@ -331,7 +332,12 @@ EOF
 }
 
 mongo_prepare() {
-  if [[ -x $FERRETDB_BIN ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qF "$FERRETDB_VERSION"; then
+  local have=
+  if [[ -x $FERRETDB_BIN ]]; then
+    # Not piped into grep -q: with pipefail, SIGPIPE would fail the check.
+    have=$("$FERRETDB_BIN" --version 2>/dev/null || true)
+  fi
+  if [[ $have == *"version: $FERRETDB_VERSION"* ]]; then
     return 0
   fi
   command -v go >/dev/null || die "go not found (Go is used to build FerretDB $FERRETDB_VERSION)"
