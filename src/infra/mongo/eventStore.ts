@@ -29,8 +29,14 @@ export interface EventDocument {
 export interface MongoEventStore extends EventStore {
   /** Marks notifications as published (acknowledged by the topic); idempotent, keeps the first published_at. */
   markPublished(event_ids: readonly string[]): Observable<void>;
-  /** Stored NotificationRequired events not yet published, in (aggregate_id, version) order. */
-  pendingNotifications(limit: number): Observable<NotificationRequired[]>;
+  /**
+   * Stored NotificationRequired events not yet published, in (aggregate_id, version) order, at most
+   * `limit`. With `appendedBefore`, only those whose `timestamp` is earlier: the event's timestamp
+   * (the time of the command that caused it) stands in for its append time, which is not stored; a
+   * redelivered old message's notification therefore qualifies at once (a relay may then publish it
+   * alongside the pipeline: notifications are at-least-once, keyed by event_id).
+   */
+  pendingNotifications(limit: number, appendedBefore?: Date): Observable<NotificationRequired[]>;
 }
 
 export interface MongoEventStoreOptions {
@@ -235,11 +241,15 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
           { $set: { 'publication.status': 'published', 'publication.published_at': new Date() } },
         );
       }),
-    pendingNotifications: (limit) =>
+    pendingNotifications: (limit, appendedBefore) =>
       defer(() =>
         events
           .find(
-            { 'publication.status': 'pending', event_type: 'NotificationRequired' },
+            {
+              'publication.status': 'pending',
+              event_type: 'NotificationRequired',
+              ...(appendedBefore === undefined ? {} : { timestamp: { $lt: appendedBefore } }),
+            },
             { projection, sort: { aggregate_id: 1, version: 1 }, limit },
           )
           .toArray(),

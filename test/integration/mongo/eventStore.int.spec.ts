@@ -296,6 +296,12 @@ describe('MongoEventStore (integration)', function () {
       expect(await firstValueFrom(store.pendingNotifications(2))).to.deep.equal(notifications.slice(0, 2));
     });
 
+    it('lists only notifications timestamped before appendedBefore when given', async () => {
+      const cutoff = new Date(notifications[0]!.timestamp.getTime() + 1);
+      expect(await firstValueFrom(store.pendingNotifications(10, cutoff))).to.deep.equal(notifications);
+      expect(await firstValueFrom(store.pendingNotifications(10, notifications[0]!.timestamp))).to.deep.equal([]);
+    });
+
     it('no longer lists notifications once marked published, and records when', async () => {
       const before = new Date();
       await firstValueFrom(store.markPublished([notifications[0]!.event_id]));
