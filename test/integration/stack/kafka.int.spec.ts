@@ -63,7 +63,8 @@ describe('Local stack: Kafka', function () {
       await producer.disconnect();
     }
 
-    const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    // A short fetch long-poll: disconnect() waits for the fetch in flight (5 s by default).
+    const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 500 });
     const received: { key: string; n: number; offset: string }[] = [];
     await consumer.connect();
     try {
