@@ -126,8 +126,10 @@ interface Slot {
  * by a query (and even its `_id` index is not: the pushed-down `_id` query and the index use
  * different JSON expressions, so SQLite scans). Appends are cheap (inserts; the constraint check
  * uses the index), but `load`, the duplicate lookup, `pendingNotifications` and `markPublished`
- * each scan and decode the whole collection: measured ~1.5-4 s per load at 10,000-20,000 events.
- * Case actors should load once and keep their state; on MongoDB all of these are index lookups.
+ * each scan and decode the whole collection: measured ~1.5-8 s per load at 10,000-20,000 events
+ * (on a shared machine). Case actors should load once and keep their state; on MongoDB all of
+ * these are index lookups. FerretDB v1 also refuses documents holding nested arrays (code 2,
+ * "nested arrays are not supported"): such an event fails its own append, not its batch-mates'.
  *
  * What FerretDB v1.24 (SQLite) reports for `insertMany(docs, {ordered: false})` with some duplicates
  * (seen against the real server; test/integration/mongo/eventStore.int.spec.ts relies on it):
