@@ -83,6 +83,7 @@ resolve_services() {
 select_services() {
   local names
   names=$(resolve_services "$@") || exit 1
+  names=$(awk '!seen[$0]++' <<<"$names") # each service once, in order
   # shellcheck disable=SC2034 # read by the scripts that source this file
   mapfile -t SERVICES <<<"$names"
 }
