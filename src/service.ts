@@ -4,6 +4,7 @@ import { casePipeline } from './streams/casePipeline.js';
 import { consumeLoop } from './streams/consumeLoop.js';
 import { OffsetLedger } from './streams/offsetLedger.js';
 import type { PipelinePorts } from './streams/ports.js';
+import { outboxRelay } from './streams/outboxRelay.js';
 import { describePosition } from './streams/records.js';
 import { createKafka } from './infra/kafka/kafkaClient.js';
 import { createKafkaRecordSource } from './infra/kafka/kafkaRecordSource.js';
@@ -126,6 +127,14 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     ),
     { defaultValue: undefined },
   );
+  const relay = outboxRelay(
+    { pendingNotifications: (limit, before) => eventStore.pendingNotifications(limit, before) },
+    sinks.notifications,
+    { intervalMs: settings.OUTBOX_RELAY_INTERVAL_MS, batchSize: settings.OUTBOX_BATCH, graceMs: settings.OUTBOX_GRACE_MS },
+  ).subscribe((report) => {
+    if (report.kind === 'failed') logger.warn({ error: String(report.error), published: report.published }, 'outbox relay round failed; retrying next round');
+    else if (report.published > 0) logger.info({ published: report.published }, 'outbox relay published stored notifications');
+  });
   await source.start();
   logger.info({ topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID }, 'consuming');
 
@@ -134,6 +143,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     (stopping ??= (async () => {
       logger.info({ inFlight: ledger.inFlight }, 'stopping: no new messages; finishing in-flight work');
       source.stopFetching();
+      relay.unsubscribe();
       await lastValueFrom(from(finished).pipe(timeout(settings.SHUTDOWN_TIMEOUT_MS)), { defaultValue: undefined }).catch(() =>
         logger.warn({ inFlight: ledger.inFlight }, 'shutdown timeout: abandoning unfinished messages, they will be redelivered'),
       );

@@ -136,6 +136,9 @@ export const settingsCodec = t.type({
   MAX_CONFLICT_RETRIES: integer(5, 0, 100),
   DB_MAX_BATCH: integer(500, 1, 100_000),
   SHUTDOWN_TIMEOUT_MS: integer(15_000, 0),
+  OUTBOX_RELAY_INTERVAL_MS: integer(5_000, 10),
+  OUTBOX_GRACE_MS: integer(10_000, 0),
+  OUTBOX_BATCH: integer(100, 1, 10_000),
   HTTP_PORT: integer(8000, 0, 65_535),
 });
 

@@ -23,7 +23,8 @@ export interface EventDocument {
   version: number;
   payload: DomainEvent['payload'];
   metadata: EventMetadata;
-  publication?: { status: PublicationStatus; published_at: Date | null };
+  /** On NotificationRequired only: the outbox state; `pending_since` is when it was appended. */
+  publication?: { status: PublicationStatus; published_at: Date | null; pending_since: Date };
 }
 
 export interface MongoEventStore extends EventStore {
@@ -31,10 +32,8 @@ export interface MongoEventStore extends EventStore {
   markPublished(event_ids: readonly string[]): Observable<void>;
   /**
    * Stored NotificationRequired events not yet published, in (aggregate_id, version) order, at most
-   * `limit`. With `appendedBefore`, only those whose `timestamp` is earlier: the event's timestamp
-   * (the time of the command that caused it) stands in for its append time, which is not stored; a
-   * redelivered old message's notification therefore qualifies at once (a relay may then publish it
-   * alongside the pipeline: notifications are at-least-once, keyed by event_id).
+   * `limit`; with `appendedBefore`, only those appended earlier (`publication.pending_since`), so
+   * that the relay leaves the newest ones to the pipeline, which is about to publish them.
    */
   pendingNotifications(limit: number, appendedBefore?: Date): Observable<NotificationRequired[]>;
 }
@@ -82,7 +81,7 @@ export const toEventDocument = (e: DomainEvent): EventDocument => ({
   version: e.version,
   payload: e.payload,
   metadata: e.metadata,
-  ...(e.event_type === 'NotificationRequired' ? { publication: { status: 'pending', published_at: null } } : {}),
+  ...(e.event_type === 'NotificationRequired' ? { publication: { status: 'pending', published_at: null, pending_since: new Date() } } : {}),
 });
 
 /** The domain event a stored document holds (envelope fields in their documented order; `_id` and `publication` dropped). */
@@ -250,7 +249,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
             {
               'publication.status': 'pending',
               event_type: 'NotificationRequired',
-              ...(appendedBefore === undefined ? {} : { timestamp: { $lt: appendedBefore } }),
+              ...(appendedBefore === undefined ? {} : { 'publication.pending_since': { $lt: appendedBefore } }),
             },
             { projection, sort: { aggregate_id: 1, version: 1 }, limit },
           )

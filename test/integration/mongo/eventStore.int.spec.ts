@@ -58,7 +58,8 @@ describe('MongoEventStore (integration)', function () {
     expect(first.event_type).to.equal('CaseCreated');
     const last = docs[docs.length - 1]!;
     expect(last.event_type).to.equal('NotificationRequired');
-    expect(last.publication).to.deep.equal({ status: 'pending', published_at: null });
+    expect(last.publication).to.deep.include({ status: 'pending', published_at: null });
+    expect(last.publication?.pending_since).to.be.instanceOf(Date);
     // version is stored as a BSON int, timestamp as a BSON date
     const [types] = await stored()
       .aggregate([{ $match: { event_id: first.event_id } }, { $project: { v: { $type: '$version' }, ts: { $type: '$timestamp' } } }])
@@ -296,10 +297,9 @@ describe('MongoEventStore (integration)', function () {
       expect(await firstValueFrom(store.pendingNotifications(2))).to.deep.equal(notifications.slice(0, 2));
     });
 
-    it('lists only notifications timestamped before appendedBefore when given', async () => {
-      const cutoff = new Date(notifications[0]!.timestamp.getTime() + 1);
-      expect(await firstValueFrom(store.pendingNotifications(10, cutoff))).to.deep.equal(notifications);
-      expect(await firstValueFrom(store.pendingNotifications(10, notifications[0]!.timestamp))).to.deep.equal([]);
+    it('lists only notifications appended before appendedBefore when given', async () => {
+      expect(await firstValueFrom(store.pendingNotifications(10, new Date(Date.now() + 1000)))).to.deep.equal(notifications);
+      expect(await firstValueFrom(store.pendingNotifications(10, new Date(Date.now() - 60_000)))).to.deep.equal([]);
     });
 
     it('no longer lists notifications once marked published, and records when', async () => {
