@@ -1,0 +1,59 @@
+import { parseArgs, UsageError } from './args.js';
+import { createCliContext, type CliContext } from './cliContext.js';
+import { cacheCommand } from './commands/cacheCommands.js';
+import { notificationsCommand, outboxCommand } from './commands/notificationCommands.js';
+import type { Output } from './output.js';
+import type { ParsedArgs } from './args.js';
+
+export const USAGE = `usage: casestream <command> [--json]
+
+  start                                 run the service (what npm start runs)
+  cache list [--pattern P]              cached notification rules (Redis SCAN)
+  cache get <trigger>                   one cached rule: fetched when, time to live, stale or fresh
+  cache evict <trigger>                 drop one cached rule
+  cache clear [--pattern P]             drop cached rules
+  cache stats                           how many entries, fresh and stale
+  notifications retry [--limit N]       ask again for the rules of cases whose lookup failed
+  outbox status                         notifications stored but not yet acknowledged by Kafka
+  outbox flush [--batch N]              publish them now
+
+Settings come from the environment and ENV_FILE (default config/local.env), as for the service.
+--json prints machine-readable output. Exit code 0 on success, non-zero with a one-line reason.`;
+
+type Handler = (ctx: CliContext, args: ParsedArgs, out: Output) => Promise<number>;
+
+const HANDLERS: Record<string, Handler> = {
+  cache: cacheCommand,
+  notifications: notificationsCommand,
+  outbox: outboxCommand,
+};
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Runs one CLI command; resolves with the exit code. `start` is handled by the bin itself. */
+export const runCli = async (argv: readonly string[], io: CliIo): Promise<number> => {
+  let ctx: CliContext | undefined;
+  try {
+    const args = parseArgs(argv);
+    const handler = HANDLERS[args.words[0] ?? ''];
+    if (!handler || args.flags.has('help')) {
+      io.stdout(`${USAGE}\n`);
+      return handler || args.flags.has('help') ? 0 : 2;
+    }
+    ctx = createCliContext(io.env);
+    return await handler(ctx, args, { json: args.flags.has('json'), line: (text) => io.stdout(`${text}\n`) });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`casestream: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    io.stderr(`casestream: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+    return 1;
+  } finally {
+    await ctx?.close();
+  }
+};

@@ -1,0 +1,36 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { loadEnvironment } from './infra/envFile.js';
+import { createLogger } from './infra/logger.js';
+import { decodeSettings } from './infra/settings.js';
+import { startService } from './service.js';
+
+/** Runs the service until SIGTERM/SIGINT; resolves with the process exit code. */
+export const runService = async (): Promise<number> => {
+  const settings = decodeSettings(loadEnvironment());
+  if (E.isLeft(settings)) {
+    process.stderr.write(`casestream: ${settings.left}\n`);
+    return 2;
+  }
+  const logger = createLogger(settings.right.LOG_LEVEL);
+  const service = await startService(settings.right, logger);
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'signal received');
+    void service.stop();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  await service.finished;
+  await service.stop();
+  return 0;
+};
+
+/** Exits the process with the code, or with 1 and the reason on a fatal error. */
+export const exitWith = (run: Promise<number>): void => {
+  run.then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`casestream: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+};
