@@ -6,6 +6,27 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 failed=()
+passed_total=0
+failed_total=0
+
+# run_counted <label> <command...>: runs a mocha command, echoing its output, and adds its
+# "N passing" / "N failing" lines to the totals printed at the end.
+run_counted() {
+  local label=$1 out status
+  shift
+  out=$(mktemp)
+  set +e
+  "$@" 2>&1 | tee "$out"
+  status=${PIPESTATUS[0]}
+  set -e
+  local p f
+  p=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | sed -n 's/^ *\([0-9][0-9]*\) passing.*/\1/p' | tail -n 1)
+  f=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | sed -n 's/^ *\([0-9][0-9]*\) failing.*/\1/p' | tail -n 1)
+  passed_total=$((passed_total + ${p:-0}))
+  failed_total=$((failed_total + ${f:-0}))
+  rm -f "$out"
+  ((status == 0)) || failed+=("$label")
+}
 
 section() {
   printf '\n==================== %s ====================\n' "$*"
@@ -27,7 +48,7 @@ section "unit and marble tests (npm run test:unit)"
 # test:unit names the spec globs explicitly: .mocharc.json has no "spec", since
 # mocha would add a configured spec to every command line's own globs.
 if has_specs test/unit test/marble; then
-  npm run --silent test:unit || failed+=("unit/marble tests")
+  run_counted "unit/marble tests" npm run --silent test:unit
 else
   echo "no spec files under test/unit or test/marble yet; skipped"
 fi
@@ -42,16 +63,17 @@ if ! bash scripts/stack/status.sh; then
   fi
 fi
 
-section "integration tests (npx mocha --timeout 60000 'test/integration/**/*.spec.ts')"
+section "integration tests (npm run test:integration)"
 if ! $stack_ok; then
   echo "skipped: the local stack did not start"
 elif has_specs test/integration; then
-  npx mocha --timeout 60000 'test/integration/**/*.spec.ts' || failed+=("integration tests")
+  run_counted "integration tests" npm run --silent test:integration
 else
   echo "no spec files under test/integration; skipped"
 fi
 
 section "summary"
+echo "tests: ${passed_total} passed, ${failed_total} failed"
 if ((${#failed[@]} > 0)); then
   printf 'FAILED: %s\n' "${failed[@]}"
   exit 1
