@@ -24,6 +24,9 @@ const received = (m: KafkaMessage): ReceivedMessage => ({
   offset: m.offset,
 });
 
+/** Tests cache rules in a Redis database of their own, so they never leave rules for `npm run dev` to find. */
+export const HARNESS_REDIS_URL = `${REDIS_URL}/14`;
+
 /**
  * casestream running in this process against the real stack, on topics, a consumer group and a
  * database of its own, with a watcher on its notification and dead-letter topics.
@@ -51,7 +54,7 @@ export class ServiceHarness {
       KAFKA_TOPIC_PARTITIONS: '3',
       MONGO_DETAILS: MONGO_URL,
       DB_NAME: id,
-      REDIS_URL,
+      REDIS_URL: HARNESS_REDIS_URL,
       LOG_LEVEL: 'info',
       CASE_IDLE_MS: '1000',
       COMMIT_INTERVAL_MS: '50',

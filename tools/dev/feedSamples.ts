@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
 import * as E from 'fp-ts/lib/Either.js';
 import { loadEnvironment } from '../../src/infra/envFile.js';
 import { decodeSettings } from '../../src/infra/settings.js';
@@ -54,6 +55,23 @@ const run = async () => {
     say(`sent ${file}`);
   }
   await producer.disconnect();
+  await reportCases(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { client_id?: string }).client_id ?? ''));
+};
+
+/** Prints each sample's case as it appears in the read model. */
+const reportCases = async (clientIds: string[]) => {
+  const mongo = await MongoClient.connect(s.MONGO_DETAILS);
+  const cases = mongo.db(s.DB_NAME).collection('cases');
+  const seen = new Set<string>();
+  for (let i = 0; i < 60 && seen.size < clientIds.length; i += 1) {
+    for (const c of await cases.find({ client_id: { $in: clientIds } }).toArray()) {
+      if (seen.has(String(c.client_id))) continue;
+      seen.add(String(c.client_id));
+      say(`case ${String(c.id)} created for ${String(c.client_id)}: ${String(c.traitement_type)} ${String(c.type)}${c.company_id ? `, company ${String(c.company_id)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await mongo.close();
 };
 
 run().catch((error: unknown) => {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { encodeRuleCacheEntry, newRuleCacheEntry, ruleCacheKey } from '../../../src/infra/rules/ruleCache.js';
-import { ServiceHarness } from '../../support/serviceHarness.js';
-import { REDIS_URL, sleep, uniqueName, waitFor } from '../../support/stack.js';
+import { HARNESS_REDIS_URL, ServiceHarness } from '../../support/serviceHarness.js';
+import { sleep, uniqueName, waitFor } from '../../support/stack.js';
 
 const run = uniqueName('t').toUpperCase().replace(/-/g, '_');
 const welcome = (rule_id: string, is_active = true) => ({ rule_id, is_active, notification_type: 'EMAIL', template_id: `${rule_id}_V1`, language_code: 'en' });
@@ -196,7 +196,7 @@ describe('the case pipeline on the real stack', function () {
   });
 
   it('uses an expired cached rule when the Configuration Service fails', async () => {
-    const redis = new Redis(REDIS_URL);
+    const redis = new Redis(HARNESS_REDIS_URL);
     const trigger = `CASE_CREATED_KYC_STALE_${run}`;
     const expired = newRuleCacheEntry(welcome('CACHED_RULE'), Date.now() - 3_600_000, 1000);
     await redis.set(ruleCacheKey(trigger), encodeRuleCacheEntry(expired), 'EX', 3600);
