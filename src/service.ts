@@ -1,10 +1,11 @@
-import { catchError, concatMap, EMPTY, filter, from, lastValueFrom, map, share, tap, timeout } from 'rxjs';
+import { catchError, concatMap, EMPTY, filter, from, lastValueFrom, map, share, tap } from 'rxjs';
 import { Semaphore } from './operators/semaphore.js';
 import { casePipeline } from './streams/casePipeline.js';
 import { consumeLoop } from './streams/consumeLoop.js';
 import { OffsetLedger } from './streams/offsetLedger.js';
 import type { PipelinePorts } from './streams/ports.js';
 import { outboxRelay } from './streams/outboxRelay.js';
+import { shutDown } from './streams/shutdown.js';
 import { describePosition } from './streams/records.js';
 import { createKafka } from './infra/kafka/kafkaClient.js';
 import { createKafkaRecordSource } from './infra/kafka/kafkaRecordSource.js';
@@ -142,15 +143,26 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   const stop = () =>
     (stopping ??= (async () => {
       logger.info({ inFlight: ledger.inFlight }, 'stopping: no new messages; finishing in-flight work');
-      source.stopFetching();
-      relay.unsubscribe();
-      await lastValueFrom(from(finished).pipe(timeout(settings.SHUTDOWN_TIMEOUT_MS)), { defaultValue: undefined }).catch(() =>
-        logger.warn({ inFlight: ledger.inFlight }, 'shutdown timeout: abandoning unfinished messages, they will be redelivered'),
+      await shutDown(
+        {
+          stopIntake: () => {
+            source.stopFetching();
+            relay.unsubscribe();
+          },
+          drained: finished,
+          commit: () => source.commit(ledger.takeCommittable()),
+          close: async () => {
+            await Promise.allSettled([source.close(), producer.disconnect()]);
+            redis.disconnect();
+            await mongo.close();
+          },
+        },
+        {
+          timeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+          onTimeout: () => logger.warn({ inFlight: ledger.inFlight }, 'shutdown timeout: abandoning unfinished messages, they will be redelivered'),
+          onCommitFailed: (error) => logger.warn({ error: String(error) }, 'final commit failed'),
+        },
       );
-      await source.commit(ledger.takeCommittable()).catch((error: unknown) => logger.warn({ error: String(error) }, 'final commit failed'));
-      await Promise.allSettled([source.close(), producer.disconnect()]);
-      redis.disconnect();
-      await mongo.close();
       logger.info({}, 'stopped');
     })());
   return { finished, stop };
