@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { catchError, concatMap, EMPTY, filter, from, lastValueFrom, map, share, tap } from 'rxjs';
 import { Semaphore } from './operators/semaphore.js';
 import { casePipeline } from './streams/casePipeline.js';
@@ -8,6 +9,7 @@ import { outboxRelay } from './streams/outboxRelay.js';
 import { shutDown } from './streams/shutdown.js';
 import { describePosition } from './streams/records.js';
 import { createKafka } from './infra/kafka/kafkaClient.js';
+import { kafkaSecurity } from './infra/kafka/kafkaSecurity.js';
 import { createKafkaRecordSource } from './infra/kafka/kafkaRecordSource.js';
 import { createKafkaSinks, createProducer } from './infra/kafka/kafkaSinks.js';
 import { ensureTopics } from './infra/kafka/ensureTopics.js';
@@ -44,7 +46,10 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
 
   const mongo = await connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream' });
   await ensureIndexes(mongo.db);
-  const redis = createRedisClient(settings.REDIS_URL, { logger: logger.child({ component: 'redis' }) });
+  const redis = createRedisClient(settings.REDIS_URL, {
+    logger: logger.child({ component: 'redis' }),
+    ...(settings.REDIS_TLS_CA_FILE ? { overrides: { tls: { ca: [readFileSync(settings.REDIS_TLS_CA_FILE, 'utf8')] } } } : {}),
+  });
   const rules = createCachedRuleLookup({
     url: settings.CONFIG_SERVICE_URL,
     timeoutMs: settings.DEFAULT_HTTP_TIMEOUT * 1000,
@@ -56,7 +61,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   });
   if (!settings.CONFIG_SERVICE_URL) logger.warn({}, 'CONFIG_SERVICE_URL is not set: notifications are disabled');
 
-  const kafka = createKafka({ brokers: settings.KAFKA_BOOTSTRAP_SERVERS, clientId: settings.KAFKA_CLIENT_ID }, logger.child({ component: 'kafka' }));
+  const kafka = createKafka({ brokers: settings.KAFKA_BOOTSTRAP_SERVERS, clientId: settings.KAFKA_CLIENT_ID, security: kafkaSecurity(settings) }, logger.child({ component: 'kafka' }));
   const created = await ensureTopics(
     kafka,
     [settings.KAFKA_TOPIC_NAME, settings.KAFKA_COMMAND_TOPIC, settings.KAFKA_DLQ_TOPIC, settings.NOTIFICATION_KAFKA_TOPIC],

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import { loadEnvironment } from '../infra/envFile.js';
 import { createKafka } from '../infra/kafka/kafkaClient.js';
+import { kafkaSecurity } from '../infra/kafka/kafkaSecurity.js';
 import { createProducer } from '../infra/kafka/kafkaSinks.js';
 import { createLogger, type Logger } from '../infra/logger.js';
 import { connectMongo, type MongoConnection } from '../infra/mongo/connect.js';
@@ -30,7 +31,7 @@ export const createCliContext = (env: NodeJS.ProcessEnv = process.env): CliConte
   let redis: Redis | undefined;
   let kafka: Kafka | undefined;
   let producer: Promise<Producer> | undefined;
-  const kafkaClient = () => (kafka ??= createKafka({ brokers: settings.KAFKA_BOOTSTRAP_SERVERS, clientId: `${settings.KAFKA_CLIENT_ID}-cli` }, logger));
+  const kafkaClient = () => (kafka ??= createKafka({ brokers: settings.KAFKA_BOOTSTRAP_SERVERS, clientId: `${settings.KAFKA_CLIENT_ID}-cli`, security: kafkaSecurity(settings) }, logger));
   return {
     settings,
     logger,

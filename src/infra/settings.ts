@@ -108,6 +108,32 @@ const brokers = new t.Type<string[], string, unknown>(
   (a) => a.join(','),
 );
 
+const choice = <L extends string>(values: readonly L[], fallback: L) =>
+  new t.Type<L, string, unknown>(
+    values.join('|'),
+    (u): u is L => typeof u === 'string' && (values as readonly string[]).includes(u),
+    (u, c) => {
+      const v = u === undefined || u === '' ? fallback : typeof u === 'string' ? u.toLowerCase() : '';
+      const found = values.find((x) => x.toLowerCase() === v.toLowerCase());
+      return found ? t.success(found) : t.failure(u, c, `must be one of ${values.join(', ')}`);
+    },
+    t.identity,
+  );
+
+const flag = (fallback: boolean) =>
+  new t.Type<boolean, string, unknown>(
+    'true|false',
+    (u): u is boolean => typeof u === 'boolean',
+    (u, c) => {
+      if (u === undefined || u === '') return t.success(fallback);
+      const v = typeof u === 'string' ? u.trim().toLowerCase() : '';
+      if (['true', '1', 'yes'].includes(v)) return t.success(true);
+      if (['false', '0', 'no'].includes(v)) return t.success(false);
+      return t.failure(u, c, 'must be true or false');
+    },
+    String,
+  );
+
 export const settingsCodec = t.type({
   KAFKA_BOOTSTRAP_SERVERS: brokers,
   KAFKA_TOPIC_NAME: text('kyc_events'),
@@ -117,9 +143,16 @@ export const settingsCodec = t.type({
   NOTIFICATION_KAFKA_TOPIC: text('notification_events'),
   KAFKA_TOPIC_PARTITIONS: integer(6, 1, 10_000),
   KAFKA_CLIENT_ID: text('casestream'),
+  KAFKA_SECURITY_PROTOCOL: choice(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const, 'PLAINTEXT'),
+  KAFKA_SASL_MECHANISM: choice(['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'plain'),
+  KAFKA_SASL_USERNAME: optionalText,
+  KAFKA_SASL_PASSWORD: optionalText,
+  KAFKA_SSL_CA_FILE: optionalText,
+  KAFKA_SSL_REJECT_UNAUTHORIZED: flag(true),
   MONGO_DETAILS: url(['mongodb', 'mongodb+srv'], 'mongodb://localhost:27017'),
   DB_NAME: text('case_management_db'),
   REDIS_URL: url(['redis', 'rediss'], 'redis://localhost:6379'),
+  REDIS_TLS_CA_FILE: optionalText,
   CONFIG_SERVICE_URL: optionalUrl(['http', 'https']),
   DEFAULT_HTTP_TIMEOUT: seconds(5),
   CONFIG_CACHE_TTL_SECONDS: integer(300, 1),
@@ -144,6 +177,15 @@ export const settingsCodec = t.type({
 
 export type Settings = t.TypeOf<typeof settingsCodec>;
 
+/** Rules between settings, checked once each value is valid on its own. */
+const crossChecks = (s: Settings): string[] => [
+  ...(s.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_') && (!s.KAFKA_SASL_USERNAME || !s.KAFKA_SASL_PASSWORD)
+    ? [`  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required when KAFKA_SECURITY_PROTOCOL is ${s.KAFKA_SECURITY_PROTOCOL}`]
+    : []),
+  ...(s.KAFKA_SSL_CA_FILE && !s.KAFKA_SECURITY_PROTOCOL.endsWith('SSL') ? ['  KAFKA_SSL_CA_FILE is set but KAFKA_SECURITY_PROTOCOL uses no TLS'] : []),
+  ...(s.REDIS_TLS_CA_FILE && !s.REDIS_URL.startsWith('rediss:') ? ['  REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss://'] : []),
+];
+
 /** Decodes the environment into settings, or one message naming every bad value. */
 export const decodeSettings = (env: Record<string, string | undefined>): E.Either<string, Settings> =>
   pipe(
@@ -152,4 +194,8 @@ export const decodeSettings = (env: Record<string, string | undefined>): E.Eithe
       (errors) =>
         `invalid settings:\n${[...new Set(errors.map((e) => `  ${e.context[1]?.key ?? '?'} ${e.message ?? 'is invalid'}`))].join('\n')}`,
     ),
+    E.chain((s) => {
+      const problems = crossChecks(s);
+      return problems.length === 0 ? E.right(s) : E.left(`invalid settings:\n${problems.join('\n')}`);
+    }),
   );

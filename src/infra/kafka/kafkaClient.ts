@@ -1,9 +1,11 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logger.js';
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** TLS and SASL (see kafkaSecurity). */
+  readonly security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }
 
 const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -18,6 +20,7 @@ export const createKafka = (connection: KafkaConnection, logger: Logger): Kafka 
   new Kafka({
     clientId: connection.clientId,
     brokers: [...connection.brokers],
+    ...connection.security,
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 8 },
     logCreator:
