@@ -11,13 +11,15 @@ export interface MongoReadModelStoreOptions {
   readonly maxBatch?: number;
   /** How long an apply waits for company before its batch starts (default 0: the next macrotask). */
   readonly maxWaitMs?: number;
+  /** Written to `<prefix><read model>` instead (a replay builds fresh collections this way). */
+  readonly collectionPrefix?: string;
 }
 
 /**
  * Unique `id` on every read model plus the indexes behind the REST API's queries; creating them
  * again is a no-op.
  */
-export const ensureReadModelIndexes = async (db: Db): Promise<void> => {
+export const ensureReadModelIndexes = async (db: Db, collectionPrefix = ''): Promise<void> => {
   const extra: Partial<Record<ReadModelName, { key: Record<string, 1 | -1>; name: string }[]>> = {
     cases: [{ key: { created_at: -1 }, name: 'created_at_desc' }],
     persons: [{ key: { case_id: 1 }, name: 'case_id' }],
@@ -25,7 +27,7 @@ export const ensureReadModelIndexes = async (db: Db): Promise<void> => {
     document_requirements: [{ key: { case_id: 1, entity_id: 1, status: 1 }, name: 'case_entity_status' }],
   };
   for (const name of ReadModelNames) {
-    await ensureIndexList(db.collection(name), [{ key: { id: 1 }, name: 'id_unique', unique: true }, ...(extra[name] ?? [])]);
+    await ensureIndexList(db.collection(`${collectionPrefix}${name}`), [{ key: { id: 1 }, name: 'id_unique', unique: true }, ...(extra[name] ?? [])]);
   }
 };
 
@@ -182,7 +184,7 @@ export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptio
       }
     });
     const failed = new Map<number, Error>();
-    await Promise.all([...byCollection].map(([name, ops]) => runOrdered(db.collection<ReadModelDocument>(name), ops, failed)));
+    await Promise.all([...byCollection].map(([name, ops]) => runOrdered(db.collection<ReadModelDocument>(`${opts.collectionPrefix ?? ''}${name}`), ops, failed)));
     return batch.map((_, caller) => failed.get(caller));
   };
 

@@ -3,7 +3,7 @@ import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
 import { decideNotification } from '../../../src/domain/decideNotification.js';
 import { createCaseCommand } from '../../../src/domain/commands.js';
 import { decodeClientMessage } from '../../../src/domain/clientMessage.js';
-import { toEventDocument } from '../../../src/infra/mongo/eventStore.js';
+import { toEventDocument, type EventDocument } from '../../../src/infra/mongo/eventStore.js';
 import { runCli } from '../../../src/cli/runCli.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
@@ -81,7 +81,7 @@ describe('casestream notifications and outbox commands', function () {
     const events = decideCaseCreation(cmd);
     const notification = decideNotification(cmd, welcome, events.length);
     const stuck = { ...toEventDocument(notification), publication: { status: 'pending' as const, published_at: null, pending_since: new Date(Date.now() - 60_000) } };
-    await svc.db.collection('domain_events').insertMany([...events.map(toEventDocument), stuck]);
+    await svc.db.collection<EventDocument>('domain_events').insertMany([...events.map(toEventDocument), stuck]);
 
     const status = await cli(svc, {}, 'outbox', 'status', '--json');
     expect(JSON.parse(status.stdout).pending).to.be.at.least(1);
@@ -98,7 +98,7 @@ describe('casestream notifications and outbox commands', function () {
     if (message._tag === 'Left') throw new Error('bad fixture');
     const cmd = createCaseCommand(message.right, { key: `${run}-flushed`, timestamp: new Date() });
     const notification = decideNotification(cmd, welcome, 0);
-    await svc.db.collection('domain_events').insertOne({ ...toEventDocument(notification), publication: { status: 'pending', published_at: null, pending_since: new Date() } });
+    await svc.db.collection<EventDocument>('domain_events').insertOne({ ...toEventDocument(notification), publication: { status: 'pending', published_at: null, pending_since: new Date() } });
     const flushed = await cli(svc, {}, 'outbox', 'flush');
     expect(flushed.code, flushed.stderr).to.equal(0);
     expect(flushed.stdout).to.match(/published \d+ pending notification/);
