@@ -2,6 +2,7 @@ import { parseArgs, UsageError } from './args.js';
 import { createCliContext, type CliContext } from './cliContext.js';
 import { cacheCommand } from './commands/cacheCommands.js';
 import { notificationsCommand, outboxCommand } from './commands/notificationCommands.js';
+import { replayCommand } from './commands/replayCommand.js';
 import type { Output } from './output.js';
 import type { ParsedArgs } from './args.js';
 
@@ -13,6 +14,7 @@ export const USAGE = `usage: casestream <command> [--json]
   cache evict <trigger>                 drop one cached rule
   cache clear [--pattern P]             drop cached rules
   cache stats                           how many entries, fresh and stale
+  replay [--batch N]                    rebuild every read model from domain_events (fresh collections, swapped in)
   notifications retry [--limit N]       ask again for the rules of cases whose lookup failed
   outbox status                         notifications stored but not yet acknowledged by Kafka
   outbox flush [--batch N]              publish them now
@@ -26,6 +28,7 @@ const HANDLERS: Record<string, Handler> = {
   cache: cacheCommand,
   notifications: notificationsCommand,
   outbox: outboxCommand,
+  replay: replayCommand,
 };
 
 export interface CliIo {
