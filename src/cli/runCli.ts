@@ -2,6 +2,7 @@ import { parseArgs, UsageError } from './args.js';
 import { createCliContext, type CliContext } from './cliContext.js';
 import { cacheCommand } from './commands/cacheCommands.js';
 import { notificationsCommand, outboxCommand } from './commands/notificationCommands.js';
+import { dlqCommand } from './commands/dlqCommand.js';
 import { replayCommand } from './commands/replayCommand.js';
 import type { Output } from './output.js';
 import type { ParsedArgs } from './args.js';
@@ -15,6 +16,9 @@ export const USAGE = `usage: casestream <command> [--json]
   cache clear [--pattern P]             drop cached rules
   cache stats                           how many entries, fresh and stale
   replay [--batch N]                    rebuild every read model from domain_events (fresh collections, swapped in)
+  dlq list [--limit N]                  dead letters: position, source, reason
+  dlq show <partition>/<offset>         one dead letter with its field errors, headers and value
+  dlq replay <partition>/<offset>       re-submit it to its source topic (after a fix upstream)
   notifications retry [--limit N]       ask again for the rules of cases whose lookup failed
   outbox status                         notifications stored but not yet acknowledged by Kafka
   outbox flush [--batch N]              publish them now
@@ -29,6 +33,7 @@ const HANDLERS: Record<string, Handler> = {
   notifications: notificationsCommand,
   outbox: outboxCommand,
   replay: replayCommand,
+  dlq: dlqCommand,
 };
 
 export interface CliIo {
