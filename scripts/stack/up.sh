@@ -78,6 +78,10 @@ for svc in "${services[@]}"; do
   fi
   if wait_ready "$svc"; then
     [[ ${state[$svc]} == start ]] && state[$svc]=started || state[$svc]=already
+    if [[ $svc == kafka && ${state[$svc]} == started ]] && ! kafka_add_scram_user; then
+      warn "kafka: could not create the SCRAM user of the SASL listener"
+      state[$svc]=failed
+    fi
   else
     state[$svc]=failed
   fi
