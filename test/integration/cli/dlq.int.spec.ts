@@ -56,12 +56,12 @@ describe('casestream dlq commands', function () {
 
     // The upstream is fixed: the case now exists.
     await svc.sendClientData({ value: { client_id: 'dlq-client', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [{ firstname: 'A', lastname: 'B' }] }, messageId });
-    await waitFor(() => svc.db.collection('document_requirements').findOne({ _id: docId }), 20_000, { description: 'the case' });
+    await waitFor(() => svc.db.collection<{ _id: string }>('document_requirements').findOne({ _id: docId }), 20_000, { description: 'the case' });
 
     const replayed = await cli('dlq', 'replay', early.position);
     expect(replayed.code, replayed.stderr).to.equal(0);
     expect(replayed.stdout).to.contain(`re-submitted ${early.position} to ${svc.settings.KAFKA_COMMAND_TOPIC}`);
-    await waitFor(() => svc.db.collection('document_requirements').findOne({ _id: docId, status: 'UPLOADED' }), 20_000, { description: 'the replayed command applied' });
+    await waitFor(() => svc.db.collection<{ _id: string; status: string }>('document_requirements').findOne({ _id: docId, status: 'UPLOADED' }), 20_000, { description: 'the replayed command applied' });
     expect(svc.deadLetters).to.have.length(2);
   });
 
