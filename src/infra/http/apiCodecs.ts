@@ -1,0 +1,132 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
+import { arrayOf, decodeWith, jsonObject, nullable, objectOf, oneOf, optional, str } from '../../domain/codecs.js';
+import type { FieldError } from '../../domain/rejection.js';
+
+/**
+ * io-ts codecs for the HTTP API's parameters and bodies, built from src/domain/codecs.ts so that a
+ * bad request is answered like a bad message: every failing field as a JSON path and its rule.
+ * Query parameters are decoded as the object `{query: {...}}` and path parameters as
+ * `{path: {...}}`, so their errors read `$.query.limit` and `$.path.case_id`; bodies are decoded
+ * from their root, `$.case_id`.
+ */
+
+export const MAX_ID_LENGTH = 200;
+
+/** True when a string holds a C0 control character or DEL. */
+const hasControlCharacter = (s: string): boolean => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 500;
+
+/** An id in a path or body: 1..200 characters, no control characters. */
+export const idString = new t.Type<string, string, unknown>(
+  'an id',
+  (u): u is string => typeof u === 'string' && u.trim().length > 0 && u.length <= MAX_ID_LENGTH && !hasControlCharacter(u),
+  (u, c) => {
+    if (typeof u !== 'string' || u.trim().length === 0) return t.failure(u, c, 'must be a non-empty string');
+    if (u.length > MAX_ID_LENGTH) return t.failure(u, c, `must be at most ${MAX_ID_LENGTH} characters`);
+    if (hasControlCharacter(u)) return t.failure(u, c, 'must not contain control characters');
+    return t.success(u);
+  },
+  t.identity,
+);
+
+/** A query-string integer in [min, max]; absent → `fallback`. */
+export const intParam = (min: number, max: number, fallback: number) =>
+  new t.Type<number, string, unknown>(
+    `an integer from ${min} to ${max}`,
+    (u): u is number => typeof u === 'number',
+    (u, c) => {
+      if (u === undefined) return t.success(fallback);
+      const n = typeof u === 'string' && /^\d{1,15}$/.test(u) ? Number(u) : NaN;
+      return Number.isSafeInteger(n) && n >= min && n <= max ? t.success(n) : t.failure(u, c, `must be an integer from ${min} to ${max}`);
+    },
+    String,
+  );
+
+/** A query-string boolean: `true` or `false`; absent → undefined. */
+export const boolParam = new t.Type<boolean | undefined, string | undefined, unknown>(
+  'true or false',
+  (u): u is boolean | undefined => u === undefined || typeof u === 'boolean',
+  (u, c) => (u === undefined ? t.success(undefined) : u === 'true' ? t.success(true) : u === 'false' ? t.success(false) : t.failure(u, c, 'must be true or false')),
+  (a) => (a === undefined ? undefined : String(a)),
+);
+
+/** Absent stays undefined; anything else must satisfy `codec`. */
+export const absentOr = <A, O>(codec: t.Type<A, O, unknown>) =>
+  new t.Type<A | undefined, O | undefined, unknown>(
+    `${codec.name} or absent`,
+    (u): u is A | undefined => u === undefined || codec.is(u),
+    (u, c) => (u === undefined ? t.success(undefined) : codec.validate(u, c)),
+    (a) => (a === undefined ? undefined : codec.encode(a)),
+  );
+
+const hasNestedArray = (u: unknown, insideArray = false): boolean => {
+  if (Array.isArray(u)) return insideArray || u.some((v) => hasNestedArray(v, true));
+  if (typeof u === 'object' && u !== null) return Object.values(u).some((v) => hasNestedArray(v, false));
+  return false;
+};
+
+/**
+ * `metadata_changes`: an object whose keys become `metadata.<key>` field paths in the read model, so
+ * a key must be a plain field name (non-empty, no `.`, not starting with `$`), and no value may hold
+ * an array directly inside an array (FerretDB v1 refuses to store nested arrays, which would make
+ * the event's append fail again and again).
+ */
+export const metadataChanges = new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
+  'metadata changes',
+  (u): u is Record<string, unknown> => jsonObject.is(u),
+  (u, c) => {
+    const base = jsonObject.validate(u, c);
+    if (E.isLeft(base)) return base;
+    const errors: t.Errors = [];
+    for (const [key, value] of Object.entries(base.right)) {
+      const context = t.appendContext(c, key, jsonObject, value);
+      if (key === '' || key.includes('.') || key.startsWith('$') || key.length > MAX_ID_LENGTH) {
+        errors.push({ value, context, message: 'must be a field name: non-empty, without ".", not starting with "$"' });
+      } else if (hasNestedArray(value)) {
+        errors.push({ value, context, message: 'must not hold arrays inside arrays' });
+      }
+    }
+    return errors.length > 0 ? t.failures(errors) : t.success(base.right);
+  },
+  t.identity,
+);
+
+const withQuery = <P extends Record<string, t.Mixed>>(name: string, props: P) => objectOf(name, { query: objectOf('query', props) });
+const withPath = <P extends Record<string, t.Mixed>>(name: string, props: P) => objectOf(name, { path: objectOf('path', props) });
+
+export const pageQuery = withQuery('page', {
+  limit: intParam(1, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
+  skip: intParam(0, Number.MAX_SAFE_INTEGER, 0),
+});
+
+export const documentFilterQuery = withQuery('document filter', {
+  entity_id: absentOr(idString),
+  entity_type: absentOr(oneOf(EntityType)),
+  status: absentOr(oneOf(DocumentStatus)),
+  is_required: boolParam,
+});
+
+/** One path parameter named `name`. */
+export const pathId = <N extends string>(name: N) => withPath(`path ${name}`, { [name]: idString } as Record<N, typeof idString>);
+
+export const determineRequirementsBody = objectOf('DetermineDocumentRequirements request', {
+  case_id: idString,
+  entity_id: idString,
+  entity_type: oneOf(EntityType),
+});
+export type DetermineRequirementsBody = t.TypeOf<typeof determineRequirementsBody>;
+
+export const updateDocumentStatusBody = objectOf('UpdateDocumentStatus request', {
+  new_status: oneOf(DocumentStatus),
+  updated_by_actor_type: nullable(str),
+  updated_by_actor_id: nullable(str),
+  metadata_changes: optional(metadataChanges, {} as Record<string, unknown>),
+  notes_to_add: optional(arrayOf(str), [] as string[]),
+});
+export type UpdateDocumentStatusBody = t.TypeOf<typeof updateDocumentStatusBody>;
+
+/** Decodes, or every field error. */
+export const decode = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): E.Either<FieldError[], A> => decodeWith(codec)(input);

@@ -1,0 +1,194 @@
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import { map, type Observable } from 'rxjs';
+import { createMicroBatcher } from '../microBatcher.js';
+import { isDuplicateKeyCode, itemError, perOperationErrors } from '../mongo/writeErrors.js';
+
+export const COMMAND_RESULTS_COLLECTION = 'command_results';
+
+export type CommandStatus = 'pending' | 'processed' | 'rejected';
+
+/**
+ * What became of one case command, keyed by its command_id: written `pending` by the API when it
+ * accepts a command, completed by the pipeline when the command-topic message is complete.
+ */
+export interface CommandResultDocument {
+  _id: string;
+  status: CommandStatus;
+  case_id: string | null;
+  /** Set by the API. */
+  accepted_at?: Date;
+  /** Set on completion. */
+  event_ids?: string[];
+  reason?: string;
+  completed_at?: Date;
+}
+
+/** How one command ended, as the pipeline reports it. */
+export type CommandResult =
+  | {
+      readonly command_id: string;
+      readonly status: 'processed';
+      readonly case_id: string | null;
+      /** The ids of the events the command recorded (empty when it changed nothing). */
+      readonly event_ids: readonly string[];
+      readonly completed_at: Date;
+    }
+  | {
+      readonly command_id: string;
+      readonly status: 'rejected';
+      readonly case_id: string | null;
+      readonly reason: string;
+      readonly completed_at: Date;
+    };
+
+/** What `GET /api/v1/commands/{command_id}` answers. */
+export type CommandStatusView =
+  | { readonly status: 'pending' }
+  | { readonly status: 'processed'; readonly event_ids: readonly string[] }
+  | { readonly status: 'rejected'; readonly reason: string };
+
+export const commandResultsCollection = (db: Db): Collection<CommandResultDocument> =>
+  db.collection<CommandResultDocument>(COMMAND_RESULTS_COLLECTION);
+
+export interface CommandResultLog {
+  /** Records how a command ended; idempotent (a redelivered command writes the same result again). */
+  record(result: CommandResult): Observable<void>;
+}
+
+export interface CommandResultLogOptions {
+  /** The most results one bulkWrite carries (default 500). */
+  readonly maxBatch?: number;
+  /** How long a record waits for company before its batch starts (default 0: the next macrotask). */
+  readonly maxWaitMs?: number;
+}
+
+/** The upsert of one result, by `_id` = command_id (the cheap filter on FerretDB v1); `accepted_at` is left as the API wrote it. */
+export const toCommandResultUpsert = (r: CommandResult): { filter: { _id: string }; update: Record<string, unknown> } => ({
+  filter: { _id: r.command_id },
+  update:
+    r.status === 'processed'
+      ? { $set: { status: r.status, case_id: r.case_id, event_ids: [...r.event_ids], completed_at: r.completed_at }, $unset: { reason: '' } }
+      : { $set: { status: r.status, case_id: r.case_id, reason: r.reason, completed_at: r.completed_at }, $unset: { event_ids: '' } },
+});
+
+/**
+ * The `command_results` writer the pipeline calls on completion of every command-topic message.
+ * Concurrent records are gathered into one `bulkWrite(ordered: false)` of upserts; a failed upsert
+ * fails its own caller only; a duplicate-key error (two upserts racing to insert one id) is retried
+ * once as a plain update.
+ */
+export const createCommandResultLog = (db: Db, opts: CommandResultLogOptions = {}): CommandResultLog => {
+  const results = commandResultsCollection(db);
+  const runBatch = async (items: CommandResult[]): Promise<(Error | undefined)[]> => {
+    const upserts = items.map(toCommandResultUpsert);
+    const outcomes: (Error | undefined)[] = items.map(() => undefined);
+    const models = upserts.map(
+      (u): AnyBulkWriteOperation<CommandResultDocument> => ({ updateOne: { filter: u.filter, update: u.update, upsert: true } }),
+    );
+    try {
+      await results.bulkWrite(models, { ordered: false, ignoreUndefined: true });
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      if (writeErrors === undefined) throw error;
+      await Promise.all(
+        writeErrors.map(async (w) => {
+          const u = upserts[w.index];
+          if (u === undefined) return;
+          if (!isDuplicateKeyCode(w.code)) {
+            outcomes[w.index] = itemError(w, 'command result record failed');
+            return;
+          }
+          try {
+            await results.updateOne(u.filter, u.update);
+          } catch (retryError) {
+            outcomes[w.index] = retryError instanceof Error ? retryError : new Error(String(retryError));
+          }
+        }),
+      );
+    }
+    return outcomes;
+  };
+  const submit = createMicroBatcher<CommandResult, Error | undefined>({ run: runBatch, maxBatch: opts.maxBatch ?? 500, maxWaitMs: opts.maxWaitMs ?? 0 });
+  return {
+    record: (result) =>
+      submit(result).pipe(
+        map((error) => {
+          if (error !== undefined) throw error;
+        }),
+      ),
+  };
+};
+
+/**
+ * The result of a completed command-topic message, or undefined when it carries no command id (a
+ * message so malformed that its command_id could not be read): `completion` is the pipeline's
+ * Completion (its outcome, case_id, event_ids and reason), `command_id` the id the message carried.
+ */
+export const commandResultOf = (
+  completion: {
+    readonly outcome: 'processed' | 'rejected';
+    readonly case_id: string | null;
+    readonly event_ids: readonly string[];
+    readonly reason: string | null;
+  },
+  command_id: string | null | undefined,
+  completed_at: Date = new Date(),
+): CommandResult | undefined => {
+  if (typeof command_id !== 'string' || command_id.trim() === '') return undefined;
+  return completion.outcome === 'processed'
+    ? { command_id, status: 'processed', case_id: completion.case_id, event_ids: [...completion.event_ids], completed_at }
+    : { command_id, status: 'rejected', case_id: completion.case_id, reason: completion.reason ?? 'rejected', completed_at };
+};
+
+/**
+ * The `command_id` of a raw command-topic message value, when it is a JSON object with a non-empty
+ * string `command_id` (also for messages that are otherwise invalid, so their rejection is reported).
+ */
+export const commandIdOf = (value: Buffer | string | null | undefined): string | undefined => {
+  if (value === null || value === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const id = (parsed as Record<string, unknown>).command_id;
+    return typeof id === 'string' && id.trim() !== '' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The API's side: a freshly accepted command, and its status. */
+export interface CommandResultReader {
+  /** Inserts `{_id: command_id, status: 'pending', case_id, accepted_at}` before the command is published. */
+  accept(command_id: string, case_id: string, accepted_at?: Date): Promise<void>;
+  /** Removes a pending entry whose command could not be published. */
+  forget(command_id: string): Promise<void>;
+  status(command_id: string): Promise<CommandStatusView | undefined>;
+}
+
+export const toStatusView = (d: Pick<CommandResultDocument, 'status' | 'event_ids' | 'reason'>): CommandStatusView => {
+  switch (d.status) {
+    case 'processed':
+      return { status: 'processed', event_ids: d.event_ids ?? [] };
+    case 'rejected':
+      return { status: 'rejected', reason: d.reason ?? 'rejected' };
+    default:
+      return { status: 'pending' };
+  }
+};
+
+export const createCommandResultReader = (db: Db): CommandResultReader => {
+  const results = commandResultsCollection(db);
+  return {
+    accept: async (command_id, case_id, accepted_at = new Date()) => {
+      await results.insertOne({ _id: command_id, status: 'pending', case_id, accepted_at });
+    },
+    forget: async (command_id) => {
+      await results.deleteOne({ _id: command_id, status: 'pending' });
+    },
+    status: async (command_id) => {
+      const d = await results.findOne({ _id: command_id });
+      return d === null ? undefined : toStatusView(d);
+    },
+  };
+};
+

@@ -1,0 +1,404 @@
+import { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
+import { DEFAULT_PAGE_LIMIT, MAX_ID_LENGTH, MAX_PAGE_LIMIT } from './apiCodecs.js';
+
+/** The OpenAPI 3.0 description of casestream's HTTP API, served at GET /openapi.json. Hand-written; a unit test checks it names every route. */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (schema: unknown) => ({ 'application/json': { schema } });
+const response = (description: string, schema: unknown) => ({ description, content: jsonContent(schema) });
+
+const idSchema = { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH };
+const dateTime = { type: 'string', format: 'date-time' };
+const nullableString = { type: 'string', nullable: true };
+
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: idSchema });
+const pageParams = [
+  {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    description: `Most items returned (default ${DEFAULT_PAGE_LIMIT}).`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
+  },
+  { name: 'skip', in: 'query', required: false, description: 'Items skipped first.', schema: { type: 'integer', minimum: 0, default: 0 } },
+];
+
+const errors = {
+  401: { $ref: '#/components/responses/Unauthorized' },
+  422: { $ref: '#/components/responses/ValidationFailed' },
+  503: { $ref: '#/components/responses/Unavailable' },
+};
+const notFound = { 404: { $ref: '#/components/responses/NotFound' } };
+
+const listOf = (schema: string) => ({ type: 'array', items: ref(schema) });
+
+const get = (operationId: string, summary: string, parameters: unknown[], ok: unknown, extra: Record<string, unknown> = {}) => ({
+  get: {
+    operationId,
+    summary,
+    tags: ['read models'],
+    parameters,
+    responses: { 200: response('OK', ok), ...extra, ...errors },
+  },
+});
+
+const commandAccepted = {
+  202: {
+    description: 'Accepted: published to the command topic (key = case id); follow it at /api/v1/commands/{command_id}.',
+    headers: { Location: { description: 'The command status URL.', schema: { type: 'string' } } },
+    content: jsonContent(ref('CommandAccepted')),
+  },
+};
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'casestream API',
+    version: '1.0.0',
+    description:
+      'Read models of the KYC/KYB case-management stream processor, and case commands that go through the same per-case pipeline as the Kafka command topic. ' +
+      'Errors are `{"detail": ...}`; invalid input is 422 with `detail` a list of `{path, rule}` (`$.field` for bodies, `$.query.<name>` and `$.path.<name>` for parameters). ' +
+      'When an API token is configured every /api/v1 route requires `Authorization: Bearer <token>`.',
+  },
+  servers: [{ url: '/' }],
+  tags: [
+    { name: 'read models', description: 'Cases, persons, companies, beneficial owners, document requirements and events.' },
+    { name: 'commands', description: 'Case commands, processed asynchronously by the case pipeline.' },
+    { name: 'operations', description: 'Health, readiness and metrics (no token needed).' },
+  ],
+  security: [{ bearerAuth: [] }],
+  paths: {
+    '/api/v1/cases': get('listCases', 'Cases, newest first by created_at.', pageParams, listOf('Case')),
+    '/api/v1/cases/{case_id}': get('getCase', 'One case.', [pathParam('case_id', 'The case id.')], ref('Case'), notFound),
+    '/api/v1/cases/{case_id}/events': get(
+      'getCaseEvents',
+      "The case stream's domain events in version order (empty when the case is unknown).",
+      [pathParam('case_id', 'The case id.')],
+      listOf('DomainEvent'),
+    ),
+    '/api/v1/persons/case/{case_id}': get('getPersonsOfCase', 'The persons of a case.', [pathParam('case_id', 'The case id.')], listOf('Person')),
+    '/api/v1/companies/{company_id}': get('getCompany', 'One company.', [pathParam('company_id', 'The company id.')], ref('Company'), notFound),
+    '/api/v1/companies/{company_id}/beneficial-owners': get(
+      'getBeneficialOwners',
+      'The beneficial owners of a company.',
+      [pathParam('company_id', 'The company id.')],
+      listOf('BeneficialOwner'),
+    ),
+    '/api/v1/documents/{document_requirement_id}': get(
+      'getDocumentRequirement',
+      'One document requirement.',
+      [pathParam('document_requirement_id', 'The document requirement id.')],
+      ref('DocumentRequirement'),
+      notFound,
+    ),
+    '/api/v1/documents/case/{case_id}': get(
+      'getDocumentRequirementsOfCase',
+      'The document requirements of a case, optionally filtered.',
+      [
+        pathParam('case_id', 'The case id.'),
+        { name: 'entity_id', in: 'query', required: false, schema: idSchema },
+        { name: 'entity_type', in: 'query', required: false, schema: { type: 'string', enum: [...EntityType] } },
+        { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: [...DocumentStatus] } },
+        { name: 'is_required', in: 'query', required: false, schema: { type: 'boolean' } },
+      ],
+      listOf('DocumentRequirement'),
+    ),
+    '/api/v1/events/raw': get('listRawEvents', 'Client messages as received, newest first by received_at.', pageParams, listOf('RawEvent')),
+    '/api/v1/documents/determine-requirements': {
+      post: {
+        operationId: 'determineDocumentRequirements',
+        summary: 'Determine the document requirements of one entity of a case (command DetermineDocumentRequirements).',
+        tags: ['commands'],
+        requestBody: { required: true, content: jsonContent(ref('DetermineRequirementsRequest')) },
+        responses: {
+          ...commandAccepted,
+          ...notFound,
+          413: { $ref: '#/components/responses/TooLarge' },
+          415: { $ref: '#/components/responses/UnsupportedMediaType' },
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/documents/{document_requirement_id}/status': {
+      put: {
+        operationId: 'updateDocumentStatus',
+        summary: "Change a document requirement's status (command UpdateDocumentStatus; the case is the requirement's).",
+        tags: ['commands'],
+        parameters: [pathParam('document_requirement_id', 'The document requirement id.')],
+        requestBody: { required: true, content: jsonContent(ref('UpdateDocumentStatusRequest')) },
+        responses: {
+          ...commandAccepted,
+          ...notFound,
+          413: { $ref: '#/components/responses/TooLarge' },
+          415: { $ref: '#/components/responses/UnsupportedMediaType' },
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/commands/{command_id}': {
+      get: {
+        operationId: 'getCommandStatus',
+        summary: 'What became of a command accepted by this API.',
+        tags: ['commands'],
+        parameters: [pathParam('command_id', 'The command id answered by the 202.')],
+        responses: { 200: response('OK', ref('CommandStatus')), ...notFound, ...errors },
+      },
+    },
+    '/health': {
+      get: {
+        operationId: 'health',
+        summary: 'Health of the service and its dependencies; 503 when Kafka or MongoDB is down.',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: response('ok or degraded', ref('HealthReport')), 503: response('down (or the check failed: Error)', ref('HealthReport')) },
+      },
+    },
+    '/health/live': {
+      get: {
+        operationId: 'live',
+        summary: 'Liveness: 200 while the process runs.',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: response('alive', { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } }) },
+      },
+    },
+    '/health/ready': {
+      get: {
+        operationId: 'ready',
+        summary: 'Readiness: the consumer has joined its group and the database answers (Redis and the Configuration Service do not count).',
+        tags: ['operations'],
+        security: [],
+        responses: {
+          200: response('ready', { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ready'] } } }),
+          503: response('not ready', ref('Error')),
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        operationId: 'metrics',
+        summary: 'Prometheus metrics (text exposition format 0.0.4).',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: { description: 'metrics', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'openapi',
+        summary: 'This document.',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: response('OpenAPI 3.0 document', { type: 'object' }) },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+    responses: {
+      NotFound: response('Unknown id.', ref('Error')),
+      Unauthorized: {
+        description: 'Missing or wrong bearer token (only when a token is configured).',
+        headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
+        content: jsonContent(ref('Error')),
+      },
+      ValidationFailed: response('Invalid parameters or body: every failing field and the rule it broke.', ref('ValidationError')),
+      Unavailable: response('The database is unavailable, or the command could not be published; try again.', ref('Error')),
+      TooLarge: response('The body is larger than 1 MiB.', ref('Error')),
+      UnsupportedMediaType: response('The body is not application/json.', ref('Error')),
+    },
+    schemas: {
+      Error: { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } },
+      FieldError: {
+        type: 'object',
+        required: ['path', 'rule'],
+        properties: { path: { type: 'string', example: '$.query.limit' }, rule: { type: 'string', example: 'must be an integer from 1 to 500' } },
+      },
+      ValidationError: { type: 'object', required: ['detail'], properties: { detail: { type: 'array', items: ref('FieldError') } } },
+      Case: {
+        type: 'object',
+        required: ['id', 'client_id', 'version', 'type', 'traitement_type', 'company_id', 'status', 'created_at', 'updated_at'],
+        properties: {
+          id: { type: 'string' },
+          client_id: { type: 'string' },
+          version: { type: 'string', description: 'The client message version ("1.0").' },
+          type: { type: 'string', example: 'INDIVIDUAL_STANDARD' },
+          traitement_type: { type: 'string', enum: ['KYC', 'KYB'] },
+          company_id: nullableString,
+          status: { type: 'string', example: 'OPEN' },
+          created_at: dateTime,
+          updated_at: dateTime,
+        },
+      },
+      Person: {
+        type: 'object',
+        required: ['id', 'case_id', 'company_id', 'firstname', 'lastname', 'created_at', 'updated_at'],
+        properties: {
+          id: { type: 'string' },
+          case_id: { type: 'string' },
+          company_id: nullableString,
+          firstname: { type: 'string' },
+          lastname: { type: 'string' },
+          birthdate: nullableString,
+          role_in_company: nullableString,
+          created_at: dateTime,
+          updated_at: dateTime,
+        },
+      },
+      Address: {
+        type: 'object',
+        required: ['country'],
+        properties: {
+          street: nullableString,
+          city: nullableString,
+          state_province: nullableString,
+          postal_code: nullableString,
+          country: { type: 'string' },
+        },
+      },
+      Company: {
+        type: 'object',
+        required: ['id', 'case_id', 'registered_name', 'registration_number', 'country_of_incorporation', 'registered_address', 'created_at', 'updated_at'],
+        properties: {
+          id: { type: 'string' },
+          case_id: { type: 'string' },
+          registered_name: { type: 'string' },
+          trading_name: nullableString,
+          registration_number: { type: 'string' },
+          registration_date: nullableString,
+          country_of_incorporation: { type: 'string' },
+          registered_address: ref('Address'),
+          business_type: nullableString,
+          industry_sector: nullableString,
+          created_at: dateTime,
+          updated_at: dateTime,
+        },
+      },
+      BeneficialOwner: {
+        type: 'object',
+        required: ['id', 'company_id', 'case_id', 'firstname', 'lastname', 'types_of_control', 'is_ubo', 'created_at', 'updated_at'],
+        properties: {
+          id: { type: 'string' },
+          company_id: { type: 'string' },
+          case_id: { type: 'string' },
+          firstname: { type: 'string' },
+          lastname: { type: 'string' },
+          birthdate: nullableString,
+          ownership_percentage: { type: 'number', minimum: 0, maximum: 100, nullable: true },
+          types_of_control: { type: 'array', items: { type: 'string' } },
+          is_ubo: { type: 'boolean' },
+          created_at: dateTime,
+          updated_at: dateTime,
+        },
+      },
+      DocumentRequirement: {
+        type: 'object',
+        required: ['id', 'case_id', 'entity_id', 'entity_type', 'document_type', 'status', 'is_required', 'metadata', 'notes', 'created_at', 'updated_at'],
+        properties: {
+          id: { type: 'string' },
+          case_id: { type: 'string' },
+          entity_id: { type: 'string' },
+          entity_type: { type: 'string', enum: [...EntityType] },
+          document_type: { type: 'string', example: 'PASSPORT' },
+          status: { type: 'string', enum: [...DocumentStatus] },
+          is_required: { type: 'boolean' },
+          metadata: { type: 'object', additionalProperties: true },
+          notes: { type: 'array', items: { type: 'string' } },
+          created_at: dateTime,
+          updated_at: dateTime,
+        },
+      },
+      DomainEvent: {
+        type: 'object',
+        required: ['event_id', 'event_type', 'aggregate_id', 'timestamp', 'version', 'payload', 'metadata'],
+        properties: {
+          event_id: { type: 'string' },
+          event_type: {
+            type: 'string',
+            enum: ['CaseCreated', 'PersonAddedToCase', 'DocumentRequirementDetermined', 'DocumentStatusUpdated', 'NotificationRequired'],
+          },
+          aggregate_id: { type: 'string' },
+          timestamp: dateTime,
+          version: { type: 'integer', minimum: 1 },
+          payload: { type: 'object', additionalProperties: true },
+          metadata: {
+            type: 'object',
+            required: ['correlation_id', 'causation_id'],
+            properties: { correlation_id: { type: 'string' }, causation_id: { type: 'string' } },
+          },
+        },
+      },
+      RawEvent: {
+        type: 'object',
+        required: ['id', 'event_type', 'payload', 'received_at', 'processed_at', 'status'],
+        properties: {
+          id: { type: 'string' },
+          event_type: { type: 'string', enum: ['KAFKA_MESSAGE_RAW_STORED'] },
+          payload: { type: 'object', additionalProperties: true },
+          received_at: dateTime,
+          processed_at: dateTime,
+          status: { type: 'string', enum: ['processed', 'rejected'] },
+          error: {
+            type: 'object',
+            properties: { reason: { type: 'string' }, details: { type: 'array', items: ref('FieldError') } },
+          },
+        },
+      },
+      DetermineRequirementsRequest: {
+        type: 'object',
+        required: ['case_id', 'entity_id', 'entity_type'],
+        properties: { case_id: idSchema, entity_id: idSchema, entity_type: { type: 'string', enum: [...EntityType] } },
+      },
+      UpdateDocumentStatusRequest: {
+        type: 'object',
+        required: ['new_status'],
+        properties: {
+          new_status: { type: 'string', enum: [...DocumentStatus] },
+          updated_by_actor_type: { type: 'string', nullable: true, example: 'USER' },
+          updated_by_actor_id: { type: 'string', nullable: true, example: 'agent-7' },
+          metadata_changes: {
+            type: 'object',
+            nullable: true,
+            additionalProperties: true,
+            description: 'Merged into the requirement\'s metadata; keys are plain field names (no ".", no leading "$"), no arrays inside arrays.',
+          },
+          notes_to_add: { type: 'array', nullable: true, items: { type: 'string' } },
+        },
+      },
+      CommandAccepted: { type: 'object', required: ['command_id'], properties: { command_id: { type: 'string', format: 'uuid' } } },
+      CommandStatus: {
+        oneOf: [
+          { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['pending'] } } },
+          {
+            type: 'object',
+            required: ['status', 'event_ids'],
+            properties: { status: { type: 'string', enum: ['processed'] }, event_ids: { type: 'array', items: { type: 'string' } } },
+          },
+          { type: 'object', required: ['status', 'reason'], properties: { status: { type: 'string', enum: ['rejected'] }, reason: { type: 'string' } } },
+        ],
+      },
+      ComponentHealth: {
+        type: 'object',
+        required: ['status'],
+        properties: { status: { type: 'string', enum: ['up', 'down', 'degraded', 'disabled'] }, detail: { type: 'string' } },
+      },
+      HealthReport: {
+        type: 'object',
+        required: ['status', 'components'],
+        properties: {
+          status: { type: 'string', enum: ['ok', 'degraded', 'down'] },
+          components: {
+            type: 'object',
+            required: ['kafka', 'mongodb', 'redis', 'config_service'],
+            properties: {
+              kafka: ref('ComponentHealth'),
+              mongodb: ref('ComponentHealth'),
+              redis: ref('ComponentHealth'),
+              config_service: ref('ComponentHealth'),
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
