@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import type * as E from 'fp-ts/lib/Either.js';
 import { arrayOf, decodeWith, jsonObject, nonEmptyStr, nullable, objectOf, oneOf, optional, str } from './codecs.js';
+import { unstorableBecause } from './storableDocument.js';
 import type { FieldError } from './rejection.js';
 
 /** Commands on topic KAFKA_COMMAND_TOPIC (key = case id), as the README documents them. */
@@ -17,6 +18,18 @@ export const DocumentStatus = [
   'NOT_APPLICABLE',
 ] as const;
 export type DocumentStatus = (typeof DocumentStatus)[number];
+
+/** Free-form metadata, as long as it can be stored as a document. */
+const metadataObject = new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
+  'a storable object',
+  (u): u is Record<string, unknown> => jsonObject.is(u) && unstorableBecause(u) === null,
+  (u, c) => {
+    if (!jsonObject.is(u)) return t.failure(u, c, 'must be an object');
+    const why = unstorableBecause(u);
+    return why === null ? t.success(u) : t.failure(u, c, `must be storable: it ${why}`);
+  },
+  t.identity,
+);
 
 const determineDocumentRequirements = objectOf('DetermineDocumentRequirements', {
   command_type: oneOf(['DetermineDocumentRequirements'] as const),
@@ -35,7 +48,7 @@ const updateDocumentStatus = objectOf('UpdateDocumentStatus', {
   new_status: oneOf(DocumentStatus),
   updated_by_actor_type: nullable(str),
   updated_by_actor_id: nullable(str),
-  metadata_changes: optional(jsonObject, {} as Record<string, unknown>),
+  metadata_changes: optional(metadataObject, {} as Record<string, unknown>),
   notes_to_add: optional(arrayOf(str), [] as string[]),
 });
 export type UpdateDocumentStatus = t.TypeOf<typeof updateDocumentStatus>;

@@ -1,5 +1,6 @@
 import { concatMap, of, type OperatorFunction } from 'rxjs';
 import { idFor } from '../domain/deterministicId.js';
+import { unstorableBecause } from '../domain/storableDocument.js';
 import type { RawEventLog } from '../streams/ports.js';
 import { idempotencyKey } from '../streams/records.js';
 import { afterDone } from './afterDone.js';
@@ -11,7 +12,7 @@ export const recordRawEvent = (log: RawEventLog, now: () => Date = () => new Dat
     if (w.raw === null) return of(w);
     const entry = {
       id: idFor(idempotencyKey(w.record), 'raw'),
-      payload: w.raw,
+      payload: unstorableBecause(w.raw) === null ? w.raw : JSON.stringify(w.raw),
       received_at: now(),
       ...(w.rejection === null ? { status: 'processed' as const } : { status: 'rejected' as const, error: w.rejection }),
     };

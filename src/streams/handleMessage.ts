@@ -13,7 +13,8 @@ import { publishNotifications } from '../operators/publishNotifications.js';
 import { recordLookupFailure } from '../operators/recordLookupFailure.js';
 import { recordRawEvent } from '../operators/recordRawEvent.js';
 import { retryWithBackoff } from '../operators/retryWithBackoff.js';
-import type { PipelinePorts } from './ports.js';
+import { rejection } from '../domain/rejection.js';
+import { UnstorableInput, type PipelinePorts } from './ports.js';
 import { positionOf, type RecordPosition } from './records.js';
 
 /** How one message ended: what the offset ledger, metrics and logs need. */
@@ -75,6 +76,19 @@ export const handleMessage =
           return attempt < options.maxConflictRetries ? decideAndAppend(attempt + 1) : throwError(() => error);
         }),
       );
+    const retrying = retryWithBackoff<Completion>({
+      initialMs: options.retryInitialMs,
+      maxMs: options.retryMaxMs,
+      isFatal: (error) => error instanceof UnstorableInput,
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    });
+    /** Data the database will never accept: dead-lettered, so it cannot block its case forever. */
+    const refuse = (error: UnstorableInput): Observable<Completion> => {
+      memo.state = undefined;
+      const work = { ...startWork(d, null), rejection: rejection(`the message could not be stored: ${error.message}`) };
+      return of(work).pipe(deadLetter(ports.deadLetters), recordRawEvent(ports.rawEvents), map(completionOf), retrying);
+    };
     return decideAndAppend(0).pipe(
       projectReadModels(ports.readModels),
       publishNotifications(ports.notifications),
@@ -85,11 +99,7 @@ export const handleMessage =
         if (w.rejection === null && w.state) memo.state = w.state;
       }),
       map(completionOf),
-      retryWithBackoff({
-        initialMs: options.retryInitialMs,
-        maxMs: options.retryMaxMs,
-        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-        ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-      }),
+      retrying,
+      catchError((error: unknown) => (error instanceof UnstorableInput ? refuse(error) : throwError(() => error))),
     );
   };

@@ -50,9 +50,18 @@ export interface DeadLetterSink {
   send(record: InboundRecord, why: Rejection): Observable<void>;
 }
 
+/**
+ * A port's refusal that retrying cannot change: the server will never store this data. The
+ * message is dead-lettered instead of blocking its case (and its partition's commits) forever.
+ */
+export class UnstorableInput extends Error {
+  override readonly name = 'UnstorableInput';
+}
+
 export interface RawEventEntry {
   readonly id: string;
-  readonly payload: Readonly<Record<string, unknown>>;
+  /** The message as parsed; its JSON text when it cannot be stored as a document. */
+  readonly payload: Readonly<Record<string, unknown>> | string;
   readonly received_at: Date;
   readonly status: 'processed' | 'rejected';
   readonly error?: Rejection;

@@ -6,6 +6,7 @@ import { Semaphore } from '../../src/operators/semaphore.js';
 import { casePipeline } from '../../src/streams/casePipeline.js';
 import { consumeLoop, takeWithCredit, type LoopEvent } from '../../src/streams/consumeLoop.js';
 import { OffsetLedger } from '../../src/streams/offsetLedger.js';
+import { UnstorableInput } from '../../src/streams/ports.js';
 import type { InboundRecord } from '../../src/streams/records.js';
 import { FakePorts } from '../support/fakePorts.js';
 import { newTestScheduler } from '../support/marbles.js';
@@ -166,6 +167,22 @@ describe('the composed case pipeline', () => {
       expectObservable(completedOffsets(events)).toBe('30ms a', { a: '0:0' });
       scheduler.flush();
       expect(fake.stream(caseIdOf(r))).to.have.length(4);
+    });
+  });
+
+  it('dead-letters a message the database refuses for good, instead of retrying it forever', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.refuseAppendsWith = new UnstorableInput('event append failed: nested arrays are not supported (code 2)');
+      const r = recordOf(kycMessage('c1'), { offset: 0 });
+      const { events } = run(scheduler, fake, cold('a', { a: r }));
+      expectObservable(commits(events)).toBe('a', { a: '0@1' });
+      scheduler.flush();
+      expect(fake.deadLetters.map((d) => d.why.reason)).to.deep.equal([
+        'the message could not be stored: event append failed: nested arrays are not supported (code 2)',
+      ]);
+      expect([...fake.rawEvents.values()].map((e) => e.status)).to.deep.equal(['rejected']);
     });
   });
 });

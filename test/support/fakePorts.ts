@@ -25,6 +25,8 @@ export class FakePorts {
   ruleAnswer: RuleAnswer = { kind: 'no-rule' };
   /** Fail the next N appends with an infrastructure error. */
   failNextAppends = 0;
+  /** Refuse every append with this error (e.g. UnstorableInput). */
+  refuseAppendsWith: Error | undefined;
 
   stream(aggregate_id: string): DomainEvent[] {
     return this.events.filter((e) => e.aggregate_id === aggregate_id).sort((a, b) => a.version - b.version);
@@ -49,6 +51,7 @@ export class FakePorts {
     eventStore: {
       append: (events) =>
         defer(() => {
+          if (this.refuseAppendsWith) throw this.refuseAppendsWith;
           if (this.failNextAppends > 0) {
             this.failNextAppends -= 1;
             throw new Error('event store unavailable');

@@ -15,7 +15,8 @@ export interface RawEventDocument {
   _id: string;
   id: string;
   event_type: typeof RAW_EVENT_TYPE;
-  payload: Readonly<Record<string, unknown>>;
+  /** The message as parsed, or its JSON text when it cannot be stored as a document. */
+  payload: RawEventEntry['payload'];
   received_at: Date;
   processed_at: Date;
   status: RawEventEntry['status'];

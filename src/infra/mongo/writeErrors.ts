@@ -1,4 +1,5 @@
 import { MongoBulkWriteError, type WriteError } from 'mongodb';
+import { UnstorableInput } from '../../streams/ports.js';
 
 /** MongoDB's (and FerretDB's) duplicate-key error code; 11001 is its pre-2.6 spelling, still seen in old proxies. */
 export const isDuplicateKeyCode = (code: unknown): boolean => code === 11000 || code === 11001;
@@ -26,5 +27,13 @@ export class BatchItemWriteError extends Error {
   }
 }
 
-export const itemError = (e: WriteError, what: string): BatchItemWriteError =>
-  new BatchItemWriteError(e.code, e.errmsg ?? 'write failed', what);
+/**
+ * Write errors about the data itself, which no retry can fix: bad value (FerretDB: nested arrays),
+ * failed to parse, type mismatch, $-prefixed or dotted field names, document or key too large.
+ */
+const UNSTORABLE_CODES = new Set([2, 9, 14, 52, 57, 10334, 17280]);
+
+export const itemError = (e: WriteError, what: string): Error =>
+  UNSTORABLE_CODES.has(e.code)
+    ? new UnstorableInput(`${what}: ${e.errmsg ?? 'refused'} (code ${e.code})`)
+    : new BatchItemWriteError(e.code, e.errmsg ?? 'write failed', what);

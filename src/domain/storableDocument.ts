@@ -1,0 +1,27 @@
+/** How deep a value may nest and still be stored as a document (MongoDB allows 100 levels). */
+export const MAX_DOCUMENT_DEPTH = 64;
+
+/**
+ * Why a JSON value cannot be stored as a document on every server casestream supports, or null
+ * when it can: too deep, an array directly inside an array (FerretDB v1 refuses those), or a key
+ * that starts with `$` or contains `.` or a NUL (operators and paths to MongoDB).
+ */
+export const unstorableBecause = (value: unknown, depth = 0, insideArray = false): string | null => {
+  if (depth > MAX_DOCUMENT_DEPTH) return `nests deeper than ${MAX_DOCUMENT_DEPTH} levels`;
+  if (Array.isArray(value)) {
+    if (insideArray) return 'has an array directly inside an array';
+    for (const item of value) {
+      const why = unstorableBecause(item, depth + 1, true);
+      if (why) return why;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.startsWith('$') || key.includes('.') || key.includes('\u0000')) return `has a key that starts with $ or contains a dot`;
+      const why = unstorableBecause(item, depth + 1, false);
+      if (why) return why;
+    }
+  }
+  return null;
+};
