@@ -14,6 +14,22 @@ import { createKafkaRecordSource } from './infra/kafka/kafkaRecordSource.js';
 import { createKafkaSinks, createProducer } from './infra/kafka/kafkaSinks.js';
 import { ensureTopics } from './infra/kafka/ensureTopics.js';
 import { safeUrl, type Logger } from './infra/logger.js';
+import { createCommandResultLog, commandResultOf } from './infra/http/commandResults.js';
+import { createKafkaCommandPublisher } from './infra/http/commandPublisher.js';
+import { configServiceCheck, createHealthCheck, createReadinessCheck, kafkaCheck, mongoCheck, redisCheck } from './infra/http/health.js';
+import { startHttpServer } from './infra/http/server.js';
+import { casestreamMetrics, type CasestreamMetricSources } from './infra/metrics/casestreamMetrics.js';
+import {
+  countPendingNotifications,
+  createConsumerLagTracker,
+  createEndToEndTracker,
+  instrumentNotifications,
+  instrumentPorts,
+  pollValue,
+  timedConfigServiceClient,
+} from './infra/metrics/instrument.js';
+import { Registry } from './infra/metrics/registry.js';
+import { createConfigServiceClient } from './infra/rules/configServiceClient.js';
 import { connectMongo, ensureIndexes } from './infra/mongo/connect.js';
 import { createMongoEventStore } from './infra/mongo/eventStore.js';
 import { createMongoLookupFailures } from './infra/mongo/lookupFailures.js';
@@ -28,6 +44,8 @@ export interface RunningService {
   readonly finished: Promise<void>;
   /** Stops fetching, lets in-flight work finish within SHUTDOWN_TIMEOUT_MS, commits, closes every client. */
   stop(): Promise<void>;
+  /** Where the HTTP API, health and metrics listen (HTTP_PORT, or the port picked for 0). */
+  readonly httpPort: number;
 }
 
 /**
@@ -50,8 +68,14 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     logger: logger.child({ component: 'redis' }),
     ...(settings.REDIS_TLS_CA_FILE ? { overrides: { tls: { ca: [readFileSync(settings.REDIS_TLS_CA_FILE, 'utf8')] } } } : {}),
   });
+  const registry = new Registry();
+  const metricSources: CasestreamMetricSources = {};
+  const metrics = casestreamMetrics(registry, metricSources);
   const rules = createCachedRuleLookup({
     url: settings.CONFIG_SERVICE_URL,
+    ...(settings.CONFIG_SERVICE_URL
+      ? { client: timedConfigServiceClient(createConfigServiceClient({ url: settings.CONFIG_SERVICE_URL, timeoutMs: settings.DEFAULT_HTTP_TIMEOUT * 1000 }), metrics) }
+      : {}),
     timeoutMs: settings.DEFAULT_HTTP_TIMEOUT * 1000,
     redis,
     ttlSeconds: settings.CONFIG_CACHE_TTL_SECONDS,
@@ -59,6 +83,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     staleTtlSeconds: settings.CONFIG_CACHE_STALE_TTL_SECONDS,
     logger: logger.child({ component: 'rules' }),
   });
+  metricSources.ruleStats = () => rules.stats();
   if (!settings.CONFIG_SERVICE_URL) logger.warn({}, 'CONFIG_SERVICE_URL is not set: notifications are disabled');
 
   const kafka = createKafka({ brokers: settings.KAFKA_BOOTSTRAP_SERVERS, clientId: settings.KAFKA_CLIENT_ID, security: kafkaSecurity(settings) }, logger.child({ component: 'kafka' }));
@@ -78,15 +103,26 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     maxBatch: settings.DB_MAX_BATCH,
     markPublished: (ids) => eventStore.markPublished(ids),
   });
-  const ports: PipelinePorts = {
-    eventStore,
-    readModels: createMongoReadModelStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
-    rawEvents: createMongoRawEventLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
-    rules,
-    notifications: sinks.notifications,
-    deadLetters: sinks.deadLetters,
-    lookupFailures: createMongoLookupFailures(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
-  };
+  const notifications = instrumentNotifications(sinks.notifications, metrics);
+  const commandResults = createCommandResultLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH });
+  const ports: PipelinePorts = instrumentPorts(
+    {
+      eventStore,
+      readModels: createMongoReadModelStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
+      rawEvents: createMongoRawEventLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
+      rules,
+      notifications,
+      deadLetters: sinks.deadLetters,
+      lookupFailures: createMongoLookupFailures(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
+      commandResults: {
+        record: (c) => {
+          const result = commandResultOf(c, c.command_id);
+          return result ? commandResults.record(result) : EMPTY;
+        },
+      },
+    },
+    metrics,
+  );
 
   const inFlight = new Semaphore(settings.MAX_IN_FLIGHT_MESSAGES);
   const ledger = new OffsetLedger();
@@ -98,9 +134,16 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     ledger,
     logger: logger.child({ component: 'consumer' }),
   });
+  const lag = createConsumerLagTracker(source.consumer);
+  metricSources.consumerLag = lag.snapshot;
+  metricSources.messagesInFlight = () => ledger.inFlight;
+  const outboxPending = pollValue(() => countPendingNotifications(mongo.db), 15_000);
+  metricSources.outboxPending = outboxPending.current;
+  const endToEnd = createEndToEndTracker(metrics);
   const pipeline = casePipeline(ports, {
     topics,
     actors: { maxActiveCases: settings.MAX_ACTIVE_CASES, idleMs: settings.CASE_IDLE_MS },
+    hooks: { onActorsChanged: (n) => metrics.activeCaseActors.set(n) },
     handler: {
       maxConflictRetries: settings.MAX_CONFLICT_RETRIES,
       retryInitialMs: settings.RETRY_INITIAL_MS,
@@ -110,7 +153,13 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     },
   });
 
-  const loop = source.records.pipe(consumeLoop(pipeline, { inFlight, ledger, commitEveryMs: settings.COMMIT_INTERVAL_MS }), share());
+  const counted = source.records.pipe(
+    tap((r) => {
+      metrics.messagesConsumed.inc({ topic: r.topic, partition: r.partition });
+      endToEnd.received(r);
+    }),
+  );
+  const loop = counted.pipe(consumeLoop(pipeline, { inFlight, ledger, commitEveryMs: settings.COMMIT_INTERVAL_MS }), share());
   const commit = (positions: Parameters<typeof source.commit>[0]) =>
     from(source.commit(positions)).pipe(
       catchError((error: unknown) => {
@@ -124,6 +173,8 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       tap((e) => {
         if (e.kind !== 'completed') return;
         const c = e.completion;
+        (c.outcome === 'processed' ? metrics.messagesProcessed : metrics.messagesRejected).inc({ topic: c.position.topic, partition: c.position.partition });
+        endToEnd.completed(c.position);
         if (c.outcome === 'rejected') logger.warn({ position: describePosition(c.position), reason: c.reason }, 'message rejected to the dead-letter topic');
         else logger.debug({ position: describePosition(c.position), case_id: c.case_id, events: c.event_ids.length }, 'message processed');
       }),
@@ -135,13 +186,30 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   );
   const relay = outboxRelay(
     { pendingNotifications: (limit, before) => eventStore.pendingNotifications(limit, before) },
-    sinks.notifications,
+    notifications,
     { intervalMs: settings.OUTBOX_RELAY_INTERVAL_MS, batchSize: settings.OUTBOX_BATCH, graceMs: settings.OUTBOX_GRACE_MS },
   ).subscribe((report) => {
     if (report.kind === 'failed') logger.warn({ error: String(report.error), published: report.published }, 'outbox relay round failed; retrying next round');
     else if (report.published > 0) logger.info({ published: report.published }, 'outbox relay published stored notifications');
   });
   await source.start();
+  const http = await startHttpServer({
+    port: settings.HTTP_PORT,
+    host: settings.HTTP_HOST,
+    db: mongo.db,
+    logger: logger.child({ component: 'http' }),
+    ...(settings.API_TOKEN ? { apiToken: settings.API_TOKEN } : {}),
+    commands: createKafkaCommandPublisher(producer, settings.KAFKA_COMMAND_TOPIC),
+    health: createHealthCheck({
+      kafka: kafkaCheck(source.joined),
+      mongodb: mongoCheck(mongo.db),
+      redis: redisCheck(redis),
+      config_service: configServiceCheck(settings.CONFIG_SERVICE_URL, () => rules.stats()),
+    }),
+    ready: createReadinessCheck(source.joined, mongo.db),
+    metrics: () => registry.render(),
+  });
+  logger.info({ port: http.port }, 'HTTP API, health and metrics listening');
   logger.info({ topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID }, 'consuming');
 
   let stopping: Promise<void> | undefined;
@@ -157,6 +225,9 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
           drained: finished,
           commit: () => source.commit(ledger.takeCommittable()),
           close: async () => {
+            await http.close();
+            lag.stop();
+            outboxPending.stop();
             await Promise.allSettled([source.close(), producer.disconnect()]);
             redis.disconnect();
             await mongo.close();
@@ -170,5 +241,5 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       );
       logger.info({}, 'stopped');
     })());
-  return { finished, stop };
+  return { finished, stop, httpPort: http.port };
 };

@@ -173,6 +173,8 @@ export const settingsCodec = t.type({
   OUTBOX_GRACE_MS: integer(10_000, 0),
   OUTBOX_BATCH: integer(100, 1, 10_000),
   HTTP_PORT: integer(8000, 0, 65_535),
+  HTTP_HOST: text('0.0.0.0'),
+  API_TOKEN: optionalText,
 });
 
 export type Settings = t.TypeOf<typeof settingsCodec>;

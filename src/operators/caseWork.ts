@@ -21,6 +21,8 @@ export interface CaseWork {
   readonly rejection: Rejection | null;
   /** How many of the events were already stored (a redelivery). */
   readonly duplicates: number;
+  /** The id of the case command this message carries, whose result is recorded; null for client data. */
+  readonly command_id: string | null;
 }
 
 /** Starts the work for a decoded record, with the case state the actor remembers (or null). */
@@ -33,4 +35,5 @@ export const startWork = (d: DecodedRecord, state: CaseState | null): CaseWork =
   events: [],
   rejection: d.kind === 'rejected' ? d.rejection : null,
   duplicates: 0,
+  command_id: d.kind === 'rejected' ? d.command_id : d.command.command_type === 'CreateCase' ? null : d.command.command_id,
 });

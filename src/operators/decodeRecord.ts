@@ -24,6 +24,8 @@ export type DecodedRecord =
       readonly record: InboundRecord;
       readonly rejection: Rejection;
       readonly raw: Record<string, unknown> | null;
+      /** A rejected case command's id, when it had a readable one: its result is recorded too. */
+      readonly command_id: string | null;
     };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -58,12 +60,16 @@ const timestampOf = (r: InboundRecord): Date => {
   return new Date(Number.isFinite(ms) && ms > 0 ? ms : Date.now());
 };
 
-const rejected = (record: InboundRecord, why: Rejection, raw: Record<string, unknown> | null): DecodedRecord => ({
+const rejected = (record: InboundRecord, why: Rejection, raw: Record<string, unknown> | null, command_id: string | null = null): DecodedRecord => ({
   kind: 'rejected',
   record,
   rejection: why,
   raw,
+  command_id,
 });
+
+const commandIdIn = (parsed: Record<string, unknown>): string | null =>
+  typeof parsed.command_id === 'string' && parsed.command_id.trim() !== '' ? parsed.command_id : null;
 
 const fromFields = (what: string) => (errors: FieldError[]) => invalidInput(what, errors);
 
@@ -89,7 +95,7 @@ export const decodeInbound =
     }
     const decoded = decodeCaseCommand(parsed.right);
     return E.isLeft(decoded)
-      ? rejected(record, fromFields('invalid case command')(decoded.left), null)
+      ? rejected(record, fromFields('invalid case command')(decoded.left), null, commandIdIn(parsed.right))
       : { kind: 'command', record, command: { ...decoded.right, ...context }, raw: null };
   };
 

@@ -1,5 +1,6 @@
-import { catchError, defer, map, of, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { catchError, concatMap, defer, map, of, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { emptyCase, type CaseState } from '../domain/caseState.js';
+import { afterDone } from '../operators/afterDone.js';
 import { appendEvents, VersionConflict } from '../operators/appendEvents.js';
 import { startWork, type CaseWork } from '../operators/caseWork.js';
 import { deadLetter } from '../operators/deadLetter.js';
@@ -24,6 +25,8 @@ export interface Completion {
   readonly case_id: string | null;
   readonly event_ids: readonly string[];
   readonly reason: string | null;
+  /** The case command's id (command topic only), so that its result can be looked up. */
+  readonly command_id: string | null;
 }
 
 export interface HandlerOptions {
@@ -41,7 +44,14 @@ const completionOf = (w: CaseWork): Completion => ({
   case_id: w.command?.case_id ?? null,
   event_ids: w.events.map((e) => e.event_id),
   reason: w.rejection?.reason ?? null,
+  command_id: w.command_id,
 });
+
+/** Records how a case command ended, as part of its message's work (so a crash cannot lose it). */
+const recordCommandResult =
+  (ports: PipelinePorts) =>
+  (c: Completion): Observable<Completion> =>
+    c.command_id === null ? of(c) : afterDone(ports.commandResults.record(c), c);
 
 /**
  * The state a decision starts from: what the actor remembers; for a new case, an empty one
@@ -87,18 +97,21 @@ export const handleMessage =
     const refuse = (error: UnstorableInput): Observable<Completion> => {
       memo.state = undefined;
       const work = { ...startWork(d, null), rejection: rejection(`the message could not be stored: ${error.message}`) };
-      return of(work).pipe(deadLetter(ports.deadLetters), recordRawEvent(ports.rawEvents), map(completionOf), retrying);
+      return of(work).pipe(deadLetter(ports.deadLetters), recordRawEvent(ports.rawEvents), map(completionOf), concatMap(recordCommandResult(ports)), retrying);
     };
-    return decideAndAppend(0).pipe(
+    const effects = decideAndAppend(0).pipe(
       projectReadModels(ports.readModels),
       publishNotifications(ports.notifications),
       recordLookupFailure(ports.lookupFailures),
       deadLetter(ports.deadLetters),
       recordRawEvent(ports.rawEvents),
+    );
+    return effects.pipe(
       tap((w) => {
         if (w.rejection === null && w.state) memo.state = w.state;
       }),
       map(completionOf),
+      concatMap(recordCommandResult(ports)),
       retrying,
       catchError((error: unknown) => (error instanceof UnstorableInput ? refuse(error) : throwError(() => error))),
     );

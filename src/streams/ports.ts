@@ -3,6 +3,7 @@ import type { DomainEvent, NotificationRequired } from '../domain/events.js';
 import type { NotificationRule } from '../domain/notificationRule.js';
 import type { ReadModelWrite } from '../domain/projections.js';
 import type { Rejection } from '../domain/rejection.js';
+import type { Completion } from './handleMessage.js';
 import type { InboundRecord } from './records.js';
 
 /**
@@ -84,6 +85,11 @@ export interface LookupFailureLog {
   record(failure: LookupFailure): Observable<void>;
 }
 
+export interface CommandResultLog {
+  /** Records how a case command ended (processed with its event ids, or rejected with the reason). */
+  record(completion: Completion): Observable<void>;
+}
+
 export interface PipelinePorts {
   readonly eventStore: EventStore;
   readonly readModels: ReadModelStore;
@@ -92,4 +98,5 @@ export interface PipelinePorts {
   readonly deadLetters: DeadLetterSink;
   readonly rawEvents: RawEventLog;
   readonly lookupFailures: LookupFailureLog;
+  readonly commandResults: CommandResultLog;
 }

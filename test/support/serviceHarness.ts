@@ -61,10 +61,18 @@ export class ServiceHarness {
       RETRY_INITIAL_MS: '50',
       RETRY_MAX_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
       ...overrides,
     });
     if (E.isLeft(decoded)) throw new Error(decoded.left);
     this.settings = decoded.right;
+  }
+
+  /** The base URL of the service's HTTP API. */
+  get httpUrl(): string {
+    if (!this.service) throw new Error('harness not started');
+    return `http://127.0.0.1:${this.service.httpPort}`;
   }
 
   get db(): Db {
