@@ -2,6 +2,7 @@ import { defer, map, of, timer, type Observable } from 'rxjs';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
 import type { Rejection } from '../../src/domain/rejection.js';
 import type { AppendResult, LookupFailure, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
+import type { Completion } from '../../src/streams/handleMessage.js';
 import type { InboundRecord } from '../../src/streams/records.js';
 import { InMemoryReadModels } from './inMemoryReadModels.js';
 
@@ -18,6 +19,7 @@ export class FakePorts {
   readonly deadLetters: { record: InboundRecord; why: Rejection }[] = [];
   readonly rawEvents = new Map<string, RawEventEntry>();
   readonly lookupFailures: LookupFailure[] = [];
+  readonly commandResults: Completion[] = [];
   /** Appends running right now, and the most seen at once. */
   activeAppends = 0;
   maxActiveAppends = 0;
@@ -72,5 +74,6 @@ export class FakePorts {
     deadLetters: { send: (record, why) => defer(() => of(void this.deadLetters.push({ record, why }))) },
     rawEvents: { record: (entry) => defer(() => of(void this.rawEvents.set(entry.id, entry))) },
     lookupFailures: { record: (failure) => defer(() => of(void this.lookupFailures.push(failure))) },
+    commandResults: { record: (completion) => defer(() => of(void this.commandResults.push(completion))) },
   };
 }
