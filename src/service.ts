@@ -23,7 +23,6 @@ import {
   countPendingNotifications,
   createConsumerLagTracker,
   createEndToEndTracker,
-  instrumentNotifications,
   instrumentPorts,
   pollValue,
   timedConfigServiceClient,
@@ -103,7 +102,6 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     maxBatch: settings.DB_MAX_BATCH,
     markPublished: (ids) => eventStore.markPublished(ids),
   });
-  const notifications = instrumentNotifications(sinks.notifications, metrics);
   const commandResults = createCommandResultLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH });
   const ports: PipelinePorts = instrumentPorts(
     {
@@ -111,7 +109,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       readModels: createMongoReadModelStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
       rawEvents: createMongoRawEventLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
       rules,
-      notifications,
+      notifications: sinks.notifications,
       deadLetters: sinks.deadLetters,
       lookupFailures: createMongoLookupFailures(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
       commandResults: {
@@ -186,7 +184,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   );
   const relay = outboxRelay(
     { pendingNotifications: (limit, before) => eventStore.pendingNotifications(limit, before) },
-    notifications,
+    ports.notifications,
     { intervalMs: settings.OUTBOX_RELAY_INTERVAL_MS, batchSize: settings.OUTBOX_BATCH, graceMs: settings.OUTBOX_GRACE_MS },
   ).subscribe((report) => {
     if (report.kind === 'failed') logger.warn({ error: String(report.error), published: report.published }, 'outbox relay round failed; retrying next round');
