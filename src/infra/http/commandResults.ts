@@ -1,7 +1,7 @@
-import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { map, type Observable } from 'rxjs';
 import { createMicroBatcher } from '../microBatcher.js';
-import { isDuplicateKeyCode, itemError, perOperationErrors } from '../mongo/writeErrors.js';
+import { bulkUpsert } from '../mongo/bulkUpsert.js';
 
 export const COMMAND_RESULTS_COLLECTION = 'command_results';
 
@@ -79,35 +79,7 @@ export const toCommandResultUpsert = (r: CommandResult): { filter: { _id: string
  */
 export const createCommandResultLog = (db: Db, opts: CommandResultLogOptions = {}): CommandResultLog => {
   const results = commandResultsCollection(db);
-  const runBatch = async (items: CommandResult[]): Promise<(Error | undefined)[]> => {
-    const upserts = items.map(toCommandResultUpsert);
-    const outcomes: (Error | undefined)[] = items.map(() => undefined);
-    const models = upserts.map(
-      (u): AnyBulkWriteOperation<CommandResultDocument> => ({ updateOne: { filter: u.filter, update: u.update, upsert: true } }),
-    );
-    try {
-      await results.bulkWrite(models, { ordered: false, ignoreUndefined: true });
-    } catch (error) {
-      const writeErrors = perOperationErrors(error);
-      if (writeErrors === undefined) throw error;
-      await Promise.all(
-        writeErrors.map(async (w) => {
-          const u = upserts[w.index];
-          if (u === undefined) return;
-          if (!isDuplicateKeyCode(w.code)) {
-            outcomes[w.index] = itemError(w, 'command result record failed');
-            return;
-          }
-          try {
-            await results.updateOne(u.filter, u.update);
-          } catch (retryError) {
-            outcomes[w.index] = retryError instanceof Error ? retryError : new Error(String(retryError));
-          }
-        }),
-      );
-    }
-    return outcomes;
-  };
+  const runBatch = (items: CommandResult[]) => bulkUpsert(results, items.map(toCommandResultUpsert), 'command result record failed');
   const submit = createMicroBatcher<CommandResult, Error | undefined>({ run: runBatch, maxBatch: opts.maxBatch ?? 500, maxWaitMs: opts.maxWaitMs ?? 0 });
   return {
     record: (result) =>

@@ -1,10 +1,10 @@
-import type { AnyBulkWriteOperation, Collection, Db, Filter, UpdateFilter } from 'mongodb';
+import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import { map } from 'rxjs';
 import type { Rejection } from '../../domain/rejection.js';
 import type { RawEventEntry, RawEventLog } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { ensureIndexList } from './indexes.js';
-import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
+import { bulkUpsert } from './bulkUpsert.js';
 
 export const RAW_EVENTS_COLLECTION = 'raw_events';
 export const RAW_EVENT_TYPE = 'KAFKA_MESSAGE_RAW_STORED';
@@ -64,36 +64,9 @@ export const createMongoRawEventLog = (db: Db, opts: MongoRawEventLogOptions = {
   const raw = rawEventsCollection(db);
   const now = opts.now ?? (() => new Date());
 
-  const runBatch = async (entries: RawEventEntry[]): Promise<(Error | undefined)[]> => {
+  const runBatch = (entries: RawEventEntry[]) => {
     const at = now();
-    const upserts = entries.map((e) => toRawEventUpsert(e, at));
-    const models: AnyBulkWriteOperation<RawEventDocument>[] = upserts.map((u) => ({
-      updateOne: { filter: u.filter, update: u.update, upsert: true },
-    }));
-    const outcomes: (Error | undefined)[] = entries.map(() => undefined);
-    try {
-      await raw.bulkWrite(models, { ordered: false, ignoreUndefined: true });
-    } catch (error) {
-      const writeErrors = perOperationErrors(error);
-      if (writeErrors === undefined) throw error;
-      await Promise.all(
-        writeErrors.map(async (w) => {
-          const u = upserts[w.index];
-          if (u === undefined) return;
-          if (!isDuplicateKeyCode(w.code)) {
-            outcomes[w.index] = itemError(w, 'raw event record failed');
-            return;
-          }
-          const { $setOnInsert: _ignored, ...plain } = u.update;
-          try {
-            await raw.updateOne(u.filter, plain, { ignoreUndefined: true });
-          } catch (retryError) {
-            outcomes[w.index] = retryError instanceof Error ? retryError : new Error(String(retryError));
-          }
-        }),
-      );
-    }
-    return outcomes;
+    return bulkUpsert(raw, entries.map((e) => toRawEventUpsert(e, at)), 'raw event record failed');
   };
 
   const submit = createMicroBatcher<RawEventEntry, Error | undefined>({

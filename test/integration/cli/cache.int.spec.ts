@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { runCli } from '../../../src/cli/runCli.js';
+import { runCliWith } from '../../support/cli.js';
 import { newRuleCacheEntry, ruleCacheKey, writeRuleCacheEntry } from '../../../src/infra/rules/ruleCache.js';
 import { HARNESS_REDIS_URL } from '../../support/serviceHarness.js';
 import { uniqueName } from '../../support/stack.js';
@@ -8,12 +8,7 @@ import { uniqueName } from '../../support/stack.js';
 const prefix = uniqueName('CLI_CACHE').toUpperCase().replace(/-/g, '_');
 const rule = { rule_id: 'WELCOME', is_active: true, notification_type: 'EMAIL', template_id: 'T1', language_code: 'en' };
 
-const cli = async (...argv: string[]) => {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { ENV_FILE: '/dev/null', REDIS_URL: HARNESS_REDIS_URL, LOG_LEVEL: 'error' } });
-  return { code, stdout, stderr };
-};
+const cli = (...argv: string[]) => runCliWith({ REDIS_URL: HARNESS_REDIS_URL }, ...argv);
 
 describe('casestream cache commands on the real Redis', function () {
   this.timeout(30_000);

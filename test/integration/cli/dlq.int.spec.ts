@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { idFor } from '../../../src/domain/deterministicId.js';
 import { documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
-import { runCli } from '../../../src/cli/runCli.js';
+import { runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -17,19 +17,8 @@ describe('casestream dlq commands', function () {
     await svc?.stop();
   });
 
-  const cli = async (...argv: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const s = svc.settings;
-    const env = {
-      ENV_FILE: '/dev/null',
-      KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
-      KAFKA_DLQ_TOPIC: s.KAFKA_DLQ_TOPIC,
-      LOG_LEVEL: 'error',
-    };
-    const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-    return { code, stdout, stderr };
-  };
+  const cli = (...argv: string[]) =>
+    runCliWith({ KAFKA_BOOTSTRAP_SERVERS: svc.settings.KAFKA_BOOTSTRAP_SERVERS.join(','), KAFKA_DLQ_TOPIC: svc.settings.KAFKA_DLQ_TOPIC }, ...argv);
 
   it('lists and shows dead letters, and re-submits one that can succeed once the upstream is fixed', async () => {
     const messageId = uniqueName('dlq-case');

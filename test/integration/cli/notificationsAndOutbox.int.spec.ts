@@ -4,7 +4,7 @@ import { decideNotification } from '../../../src/domain/decideNotification.js';
 import { createCaseCommand } from '../../../src/domain/commands.js';
 import { decodeClientMessage } from '../../../src/domain/clientMessage.js';
 import { toEventDocument, type EventDocument } from '../../../src/infra/mongo/eventStore.js';
-import { runCli } from '../../../src/cli/runCli.js';
+import { runCliWith } from '../../support/cli.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
@@ -12,24 +12,21 @@ import { uniqueName, waitFor } from '../../support/stack.js';
 const run = uniqueName('cli').toUpperCase().replace(/-/g, '_');
 const welcome = { rule_id: 'WELCOME', is_active: true, notification_type: 'EMAIL', template_id: 'WELCOME_V1', language_code: 'en' };
 
-/** Runs the CLI in-process with the harness's settings; returns exit code and output. */
-const cli = async (svc: ServiceHarness, extraEnv: Record<string, string>, ...argv: string[]) => {
-  let stdout = '';
-  let stderr = '';
+/** Runs the CLI with the harness's settings. */
+const cli = (svc: ServiceHarness, extraEnv: Record<string, string>, ...argv: string[]) => {
   const s = svc.settings;
-  const env = {
-    ENV_FILE: '/dev/null',
-    KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
-    NOTIFICATION_KAFKA_TOPIC: s.NOTIFICATION_KAFKA_TOPIC,
-    KAFKA_DLQ_TOPIC: s.KAFKA_DLQ_TOPIC,
-    MONGO_DETAILS: s.MONGO_DETAILS,
-    DB_NAME: s.DB_NAME,
-    REDIS_URL: s.REDIS_URL,
-    LOG_LEVEL: 'error',
-    ...extraEnv,
-  };
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-  return { code, stdout, stderr };
+  return runCliWith(
+    {
+      KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
+      NOTIFICATION_KAFKA_TOPIC: s.NOTIFICATION_KAFKA_TOPIC,
+      KAFKA_DLQ_TOPIC: s.KAFKA_DLQ_TOPIC,
+      MONGO_DETAILS: s.MONGO_DETAILS,
+      DB_NAME: s.DB_NAME,
+      REDIS_URL: s.REDIS_URL,
+      ...extraEnv,
+    },
+    ...argv,
+  );
 };
 
 describe('casestream notifications and outbox commands', function () {

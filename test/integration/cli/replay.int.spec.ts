@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ReadModelNames } from '../../../src/domain/projections.js';
-import { runCli } from '../../../src/cli/runCli.js';
+import { runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { waitFor } from '../../support/stack.js';
 
@@ -48,18 +48,15 @@ describe('casestream replay', function () {
     await waitFor(async () => (await svc.db.collection('beneficial_owners').countDocuments()) === 1);
     const live = await snapshot(svc);
 
-    const env = { ENV_FILE: '/dev/null', MONGO_DETAILS: svc.settings.MONGO_DETAILS, DB_NAME: svc.settings.DB_NAME, LOG_LEVEL: 'error' };
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['replay', '--json'], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
+    const env = { MONGO_DETAILS: svc.settings.MONGO_DETAILS, DB_NAME: svc.settings.DB_NAME };
+    const { code, stdout, stderr } = await runCliWith(env, 'replay', '--json');
     expect(code, stderr).to.equal(0);
     const result = JSON.parse(stdout) as { events: number; documents: Record<string, number> };
     expect(result.events).to.equal(await svc.db.collection('domain_events').countDocuments());
     expect(result.documents).to.deep.equal({ cases: 2, persons: 3, companies: 1, beneficial_owners: 1, document_requirements: 7 });
     expect(await snapshot(svc)).to.deep.equal(live);
 
-    const second = await runCli(['replay'], { stdout: () => undefined, stderr: () => undefined, env });
-    expect(second).to.equal(0);
+    expect((await runCliWith(env, 'replay')).code).to.equal(0);
     expect(await snapshot(svc)).to.deep.equal(live);
     const names = (await svc.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
     expect(names.filter((n) => n.startsWith('replay_'))).to.deep.equal([]);
