@@ -156,3 +156,38 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
 
 /** The writes for many events, in event order. */
 export const projectEvents = (events: readonly DomainEvent[]): ReadModelWrite[] => events.flatMap(projectEvent);
+
+type Doc = Record<string, unknown>;
+
+const setPath = (doc: Doc, path: string, value: unknown): void => {
+  const parts = path.split('.');
+  let target = doc;
+  for (const part of parts.slice(0, -1)) {
+    const next = target[part];
+    target = target[part] = typeof next === 'object' && next !== null && !Array.isArray(next) ? { ...(next as Doc) } : {};
+  }
+  target[parts[parts.length - 1]!] = value;
+};
+
+const getPath = (doc: Doc, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, part) => (typeof v === 'object' && v !== null ? (v as Doc)[part] : undefined), doc);
+
+/**
+ * What one write makes of a read-model document (undefined: there is none), without touching the
+ * one given: the meaning every store must give the vocabulary. A guarded write never creates a
+ * document and is ignored when the document already applied a version at least as recent.
+ */
+export const applyWrite = (doc: Readonly<Doc> | undefined, w: ReadModelWrite): Doc | undefined => {
+  if (w.guard) {
+    const applied = doc === undefined ? undefined : getPath(doc, appliedField(w.guard.stream));
+    if (doc === undefined || (typeof applied === 'number' && applied >= w.guard.version)) return doc as Doc | undefined;
+  }
+  const next: Doc = doc === undefined ? { id: w.id } : { ...doc };
+  if (doc === undefined) for (const [k, v] of Object.entries(w.onInsert ?? {})) setPath(next, k, v);
+  for (const [k, v] of Object.entries(w.set)) setPath(next, k, v);
+  for (const [k, values] of Object.entries(w.push ?? {})) {
+    const current = getPath(next, k);
+    setPath(next, k, [...(Array.isArray(current) ? current : []), ...values]);
+  }
+  return next;
+};

@@ -88,7 +88,7 @@ export class ServiceHarness {
         done();
       },
     });
-    this.mongo = await MongoClient.connect(MONGO_URL);
+    this.mongo = await MongoClient.connect(this.settings.MONGO_DETAILS);
     this.service = await startService(this.settings, createLogger(this.settings.LOG_LEVEL, sink));
     this.producer = this.kafka.producer();
     await this.producer.connect();

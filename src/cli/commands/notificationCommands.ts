@@ -1,5 +1,5 @@
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { createMongoEventStore } from '../../infra/mongo/eventStore.js';
+import { createMongoEventStore, eventsCollection, outboxCollection } from '../../infra/mongo/eventStore.js';
 import { createMongoLookupFailures } from '../../infra/mongo/lookupFailures.js';
 import { createKafkaSinks } from '../../infra/kafka/kafkaSinks.js';
 import { createCachedRuleLookup } from '../../infra/rules/cachedRuleLookup.js';
@@ -59,17 +59,13 @@ export const outboxCommand = async (ctx: CliContext, args: ParsedArgs, out: Outp
   const action = args.words[1];
   if (action === 'status') {
     const { db } = await ctx.mongo();
-    const events = db.collection('domain_events');
-    const [pending, published, oldest] = await Promise.all([
-      events.countDocuments({ event_type: 'NotificationRequired', 'publication.status': 'pending' }),
-      events.countDocuments({ event_type: 'NotificationRequired', 'publication.status': 'published' }),
-      events
-        .find({ event_type: 'NotificationRequired', 'publication.status': 'pending' }, { projection: { _id: 0, 'publication.pending_since': 1 } })
-        .sort({ 'publication.pending_since': 1 })
-        .limit(1)
-        .toArray(),
+    const [pending, notifications, oldest] = await Promise.all([
+      outboxCollection(db).countDocuments(),
+      eventsCollection(db).countDocuments({ event_type: 'NotificationRequired' }),
+      outboxCollection(db).find({}, { projection: { pending_since: 1 } }).sort({ pending_since: 1 }).limit(1).toArray(),
     ]);
-    const since = (oldest[0]?.publication as { pending_since?: Date } | undefined)?.pending_since ?? null;
+    const published = notifications - pending;
+    const since = oldest[0]?.pending_since ?? null;
     const status = { pending, published, oldest_pending_since: since };
     show(out, status, (s) => table([{ ...s }], ['pending', 'published', 'oldest_pending_since']));
     return 0;

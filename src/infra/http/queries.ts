@@ -36,7 +36,7 @@ export interface ApiQueries extends CommandResultReader {
 }
 
 /** Internal fields never shown by the API. */
-const HIDDEN = ['_id', 'applied', 'publication'] as const;
+const HIDDEN = ['_id', 'applied'] as const;
 
 /** A copy without the internal fields. */
 export const toApiDocument = (d: Document): ApiDocument => {
@@ -78,7 +78,7 @@ export const createMongoApiQueries = (db: Db): ApiQueries => {
     listCases: (page) => list('cases', {}, { created_at: -1, _id: 1 }, page),
     getCase: (id) => byId('cases', id),
     caseEvents: async (case_id) =>
-      (await db.collection(EVENTS_COLLECTION).find({ aggregate_id: case_id }, { projection: { _id: 0, publication: 0 }, sort: { version: 1 } }).toArray()).map(
+      (await db.collection(EVENTS_COLLECTION).find({ aggregate_id: case_id }, { projection: { _id: 0 }, sort: { version: 1 } }).toArray()).map(
         toApiEvent,
       ),
     personsOfCase: (case_id) => list('persons', { case_id }, { created_at: 1, _id: 1 }),

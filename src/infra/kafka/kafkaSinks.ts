@@ -10,7 +10,7 @@ export interface KafkaSinkOptions {
   readonly notificationTopic: string;
   readonly deadLetterTopic: string;
   readonly maxBatch: number;
-  /** Records the broker's acknowledgement of notifications (the outbox's publication state). */
+  /** Records the broker's acknowledgement of notifications (removes them from the outbox). */
   readonly markPublished: (event_ids: readonly string[]) => Observable<void>;
 }
 

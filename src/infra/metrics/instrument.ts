@@ -2,7 +2,7 @@ import type { Consumer } from 'kafkajs';
 import type { Db } from 'mongodb';
 import { defer, tap } from 'rxjs';
 import type { ConfigServiceClient } from '../rules/configServiceClient.js';
-import { eventsCollection } from '../mongo/eventStore.js';
+import { outboxCollection } from '../mongo/eventStore.js';
 import type { DeadLetterSink, EventStore, NotificationPublisher } from '../../streams/ports.js';
 import type { InboundRecord, RecordPosition } from '../../streams/records.js';
 import type { CasestreamMetrics } from './casestreamMetrics.js';
@@ -208,4 +208,4 @@ export const pollValue = (
 
 /** Stored NotificationRequired events not yet acknowledged by the notification topic (the outbox). */
 export const countPendingNotifications = (db: Db): Promise<number> =>
-  eventsCollection(db).countDocuments({ 'publication.status': 'pending' });
+  outboxCollection(db).countDocuments();

@@ -1,19 +1,59 @@
-import type { AnyBulkWriteOperation, Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Document, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
+import { chunksOf } from './updateChunks.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
 
 export interface Upsert<T extends Document> {
   readonly filter: Filter<T>;
   readonly update: UpdateFilter<T>;
+  /** The whole document the upsert makes when there is none yet: tried first as a plain insert. */
+  readonly insert?: OptionalUnlessRequiredId<T>;
 }
 
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
 /**
- * Runs many callers' upserts as one unordered bulkWrite and answers each caller on its own: its
- * error, or undefined. A duplicate-key error is two upserts racing to insert one document: retried
- * once as a plain update (the document exists by then, so `$setOnInsert` is dropped).
+ * Runs many callers' upserts and answers each caller on its own: its error, or undefined.
+ * Documents that do not exist yet are inserted with one unordered insertMany (FerretDB v1 checks an
+ * insert's uniqueness through its index, while every update scans the collection); an insert that
+ * meets an existing document falls back to its upsert. Upserts go in chunks (see updateChunks). A
+ * duplicate-key error on an upsert is two upserts racing to insert one document: retried once as a
+ * plain update (the document exists by then, so `$setOnInsert` is dropped).
  */
 export const bulkUpsert = async <T extends Document>(collection: Collection<T>, upserts: readonly Upsert<T>[], what: string): Promise<(Error | undefined)[]> => {
   const outcomes: (Error | undefined)[] = upserts.map(() => undefined);
-  const models = upserts.map((u): AnyBulkWriteOperation<T> => ({ updateOne: { filter: u.filter, update: u.update, upsert: true } }));
+  const inserts = upserts.flatMap((u, index) => (u.insert ? [{ index, doc: u.insert }] : []));
+  const toUpsert = new Set(upserts.flatMap((u, index) => (u.insert ? [] : [index])));
+  if (inserts.length > 0) {
+    try {
+      await collection.insertMany(
+        inserts.map((i) => i.doc),
+        { ordered: false, ignoreUndefined: true },
+      );
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      if (writeErrors === undefined) throw error;
+      for (const w of writeErrors) {
+        const insert = inserts[w.index];
+        if (!insert) continue;
+        if (isDuplicateKeyCode(w.code)) toUpsert.add(insert.index);
+        else outcomes[insert.index] = itemError(w, what);
+      }
+    }
+  }
+  const pending = [...toUpsert].sort((a, b) => a - b);
+  await Promise.all(chunksOf(pending).map((chunk) => upsertChunk(collection, chunk, upserts, outcomes, what)));
+  return outcomes;
+};
+
+const upsertChunk = async <T extends Document>(
+  collection: Collection<T>,
+  indexes: readonly number[],
+  upserts: readonly Upsert<T>[],
+  outcomes: (Error | undefined)[],
+  what: string,
+): Promise<void> => {
+  const models = indexes.map((i): AnyBulkWriteOperation<T> => ({ updateOne: { filter: upserts[i]!.filter, update: upserts[i]!.update, upsert: true } }));
+  if (models.length === 0) return;
   try {
     await collection.bulkWrite(models, { ordered: false, ignoreUndefined: true });
   } catch (error) {
@@ -21,20 +61,20 @@ export const bulkUpsert = async <T extends Document>(collection: Collection<T>, 
     if (writeErrors === undefined) throw error;
     await Promise.all(
       writeErrors.map(async (w) => {
-        const u = upserts[w.index];
-        if (u === undefined) return;
+        const index = indexes[w.index];
+        const u = index === undefined ? undefined : upserts[index];
+        if (index === undefined || u === undefined) return;
         if (!isDuplicateKeyCode(w.code)) {
-          outcomes[w.index] = itemError(w, what);
+          outcomes[index] = itemError(w, what);
           return;
         }
         const { $setOnInsert: _insertOnly, ...plain } = u.update;
         try {
           await collection.updateOne(u.filter, plain as UpdateFilter<T>, { ignoreUndefined: true });
         } catch (retryError) {
-          outcomes[w.index] = retryError instanceof Error ? retryError : new Error(String(retryError));
+          outcomes[index] = asError(retryError);
         }
       }),
     );
   }
-  return outcomes;
 };

@@ -8,11 +8,11 @@ import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors
 
 export const EVENTS_COLLECTION = 'domain_events';
 
-export type PublicationStatus = 'pending' | 'published';
+export const OUTBOX_COLLECTION = 'notification_outbox';
 
 /**
- * One stored event: the domain envelope, plus the outbox flag on NotificationRequired only.
- * `_id` is the event's stream position (see positionId), not an ObjectId.
+ * One stored event: the domain envelope. `_id` is the event's stream position (see positionId),
+ * not an ObjectId.
  */
 export interface EventDocument {
   _id: string;
@@ -23,17 +23,31 @@ export interface EventDocument {
   version: number;
   payload: DomainEvent['payload'];
   metadata: EventMetadata;
-  /** On NotificationRequired only: the outbox state; `pending_since` is when it was appended. */
-  publication?: { status: PublicationStatus; published_at: Date | null; pending_since: Date };
+}
+
+/**
+ * A NotificationRequired that Kafka has not acknowledged yet: its publication state, kept beside
+ * the events by the same append and removed on acknowledgement. A collection of its own because it
+ * stays small: on FerretDB v1 every update or delete scans its whole collection, which on
+ * `domain_events` would cost a scan of every event ever stored per acknowledgement.
+ */
+export interface OutboxDocument {
+  /** The event id. */
+  _id: string;
+  aggregate_id: string;
+  version: number;
+  /** When it was appended: the relay leaves younger ones to the pipeline's fast path. */
+  pending_since: Date;
+  event: EventDocument;
 }
 
 export interface MongoEventStore extends EventStore {
-  /** Marks notifications as published (acknowledged by the topic); idempotent, keeps the first published_at. */
+  /** Records that Kafka acknowledged these notifications (removes them from the outbox); idempotent. */
   markPublished(event_ids: readonly string[]): Observable<void>;
   /**
-   * Stored NotificationRequired events not yet published, in (aggregate_id, version) order, at most
-   * `limit`; with `appendedBefore`, only those appended earlier (`publication.pending_since`), so
-   * that the relay leaves the newest ones to the pipeline, which is about to publish them.
+   * Stored NotificationRequired events not yet acknowledged, in (aggregate_id, version) order, at
+   * most `limit`; with `appendedBefore`, only those appended earlier, so that the relay leaves the
+   * newest ones to the pipeline, which is about to publish them.
    */
   pendingNotifications(limit: number, appendedBefore?: Date): Observable<NotificationRequired[]>;
 }
@@ -50,6 +64,8 @@ export interface MongoEventStoreOptions {
 
 export const eventsCollection = (db: Db): Collection<EventDocument> => db.collection<EventDocument>(EVENTS_COLLECTION);
 
+export const outboxCollection = (db: Db): Collection<OutboxDocument> => db.collection<OutboxDocument>(OUTBOX_COLLECTION);
+
 /**
  * The indexes the event store relies on; creating them again is a no-op. The two unique indexes
  * are what makes append safe without transactions, on MongoDB and on FerretDB v1 alike.
@@ -58,8 +74,8 @@ export const ensureEventStoreIndexes = async (db: Db): Promise<void> => {
   await ensureIndexList(eventsCollection(db), [
     { key: { event_id: 1 }, name: 'event_id_unique', unique: true },
     { key: { aggregate_id: 1, version: 1 }, name: 'aggregate_version_unique', unique: true },
-    { key: { 'publication.status': 1, aggregate_id: 1, version: 1 }, name: 'publication_outbox' },
   ]);
+  await ensureIndexList(outboxCollection(db), [{ key: { aggregate_id: 1, version: 1 }, name: 'case_order' }]);
 };
 
 /**
@@ -81,10 +97,9 @@ export const toEventDocument = (e: DomainEvent): EventDocument => ({
   version: e.version,
   payload: e.payload,
   metadata: e.metadata,
-  ...(e.event_type === 'NotificationRequired' ? { publication: { status: 'pending', published_at: null, pending_since: new Date() } } : {}),
 });
 
-/** The domain event a stored document holds (envelope fields in their documented order; `_id` and `publication` dropped). */
+/** The domain event a stored document holds (envelope fields in their documented order; `_id` dropped). */
 export const fromEventDocument = (d: EventDocument): DomainEvent =>
   ({
     event_id: d.event_id,
@@ -96,7 +111,7 @@ export const fromEventDocument = (d: EventDocument): DomainEvent =>
     metadata: { correlation_id: d.metadata.correlation_id, causation_id: d.metadata.causation_id },
   }) as DomainEvent;
 
-const projection = { _id: 0, publication: 0 } as const;
+const projection = { _id: 0 } as const;
 
 /** What one caller gets back from a batch: its result, or the error of its own documents. */
 type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: Error };
@@ -151,6 +166,37 @@ interface Slot {
  */
 export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {}): MongoEventStore => {
   const events = eventsCollection(db);
+  const outbox = outboxCollection(db);
+
+  /**
+   * Puts the notifications of the callers whose append succeeded in the outbox (a redelivered one
+   * too: its entry may be what a crash lost; publishing it again is harmless). Answers each caller.
+   */
+  const enqueueNotifications = async (slots: readonly Slot[], outcomes: Outcome[]): Promise<Outcome[]> => {
+    const now = new Date();
+    const entries = slots.flatMap((slot, caller) =>
+      outcomes[caller]?.ok && outcomes[caller].result.kind === 'appended'
+        ? slot.docs
+            .filter((d) => d.event_type === 'NotificationRequired')
+            .map((event) => ({ caller, doc: { _id: event.event_id, aggregate_id: event.aggregate_id, version: event.version, pending_since: now, event } }))
+        : [],
+    );
+    if (entries.length === 0) return outcomes;
+    try {
+      await outbox.insertMany(
+        entries.map((e) => e.doc),
+        { ordered: false, ignoreUndefined: true },
+      );
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      if (writeErrors === undefined) throw error;
+      for (const w of writeErrors) {
+        const entry = entries[w.index];
+        if (entry && !isDuplicateKeyCode(w.code)) outcomes[entry.caller] = { ok: false, error: itemError(w, 'notification outbox entry failed') };
+      }
+    }
+    return outcomes;
+  };
 
   /** Deletes the documents a conflicting append did insert (by position); resolves with the error if that failed. */
   const removeStale = async (positions: readonly string[]): Promise<Error | undefined> => {
@@ -179,7 +225,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       if (writeErrors === undefined) throw error;
       for (const w of writeErrors) failures.set(w.index, { code: w.code, error: itemError(w, 'event append failed') });
     }
-    if (failures.size === 0) return slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } }));
+    if (failures.size === 0) return enqueueNotifications(slots, slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } })));
 
     // Which of the duplicate-key failures are events that are already stored? One query for all.
     const refusedIds = [...failures].filter(([, f]) => isDuplicateKeyCode(f.code)).map(([index]) => docs[index]!.event_id);
@@ -217,7 +263,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
         outcomes.push({ ok: true, result: { kind: 'appended', duplicates } });
       }
     }
-    return outcomes;
+    return enqueueNotifications(slots, outcomes);
   };
 
   // Per-caller failures travel as outcomes so that one caller's failed document fails that caller only.
@@ -237,23 +283,13 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     markPublished: (event_ids) =>
       defer(async () => {
         if (event_ids.length === 0) return;
-        await events.updateMany(
-          { event_id: { $in: [...event_ids] }, 'publication.status': 'pending' },
-          { $set: { 'publication.status': 'published', 'publication.published_at': new Date() } },
-        );
+        await outbox.deleteMany({ _id: { $in: [...event_ids] } });
       }),
     pendingNotifications: (limit, appendedBefore) =>
       defer(() =>
-        events
-          .find(
-            {
-              'publication.status': 'pending',
-              event_type: 'NotificationRequired',
-              ...(appendedBefore === undefined ? {} : { 'publication.pending_since': { $lt: appendedBefore } }),
-            },
-            { projection, sort: { aggregate_id: 1, version: 1 }, limit },
-          )
+        outbox
+          .find(appendedBefore === undefined ? {} : { pending_since: { $lt: appendedBefore } }, { sort: { aggregate_id: 1, version: 1 }, limit })
           .toArray(),
-      ).pipe(map((docs) => docs.map((d) => fromEventDocument(d) as NotificationRequired))),
+      ).pipe(map((docs) => docs.map((d) => fromEventDocument(d.event) as NotificationRequired))),
   };
 };

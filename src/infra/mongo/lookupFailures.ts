@@ -3,6 +3,7 @@ import { defer, map, type Observable } from 'rxjs';
 import type { LookupFailure, LookupFailureLog } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { ensureIndexList } from './indexes.js';
+import { chunksOf } from './updateChunks.js';
 
 export const LOOKUP_FAILURES_COLLECTION = 'notification_lookup_failures';
 
@@ -43,20 +44,22 @@ export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = 
   const record = createMicroBatcher<LookupFailure, void>({
     maxBatch: opts.maxBatch ?? 500,
     run: async (items) => {
-      await failures.bulkWrite(
-        items.map((f) => ({
-          updateOne: {
-            filter: { _id: lookupFailureId(f) },
-            update: {
-              $setOnInsert: { case_id: f.case_id, trigger: f.trigger, first_failed_at: f.failed_at },
-              $set: { status: 'open' as const, last_failed_at: f.failed_at, last_reason: f.reason },
-              $inc: { failures: 1 },
+      for (const chunk of chunksOf(items)) {
+        await failures.bulkWrite(
+          chunk.map((f) => ({
+            updateOne: {
+              filter: { _id: lookupFailureId(f) },
+              update: {
+                $setOnInsert: { case_id: f.case_id, trigger: f.trigger, first_failed_at: f.failed_at },
+                $set: { status: 'open' as const, last_failed_at: f.failed_at, last_reason: f.reason },
+                $inc: { failures: 1 },
+              },
+              upsert: true,
             },
-            upsert: true,
-          },
-        })),
-        { ordered: true },
-      );
+          })),
+          { ordered: true },
+        );
+      }
       return items.map(() => undefined);
     },
   });

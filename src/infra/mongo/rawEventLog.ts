@@ -45,8 +45,18 @@ export const ensureRawEventLogIndexes = async (db: Db): Promise<void> => {
 export const toRawEventUpsert = (
   entry: RawEventEntry,
   now: Date,
-): { filter: Filter<RawEventDocument>; update: UpdateFilter<RawEventDocument> } => ({
+): { filter: Filter<RawEventDocument>; update: UpdateFilter<RawEventDocument>; insert: RawEventDocument } => ({
   filter: { _id: entry.id },
+  insert: {
+    _id: entry.id,
+    id: entry.id,
+    event_type: RAW_EVENT_TYPE,
+    payload: entry.payload,
+    received_at: entry.received_at,
+    processed_at: now,
+    status: entry.status,
+    ...(entry.error === undefined ? {} : { error: entry.error }),
+  },
   update: {
     $setOnInsert: { id: entry.id, event_type: RAW_EVENT_TYPE, payload: entry.payload, received_at: entry.received_at },
     $set: { processed_at: now, status: entry.status, ...(entry.error === undefined ? {} : { error: entry.error }) },

@@ -1,9 +1,10 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
 import { map, of } from 'rxjs';
-import { appliedField, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
+import { appliedField, applyWrite, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
 import type { ReadModelStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { ensureIndexList } from './indexes.js';
+import { chunksOf } from './updateChunks.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
 
 export interface MongoReadModelStoreOptions {
@@ -136,6 +137,10 @@ const asPlainUpdate = (u: ReadModelUpdate): UpdateFilter<ReadModelDocument> => {
  * bulkWrite): the document exists now, so the write is retried once as a plain update.
  */
 const runOrdered = async (collection: Collection<ReadModelDocument>, ops: readonly Op[], failed: Map<number, Error>): Promise<void> => {
+  for (const chunk of chunksOf(ops)) await runOrderedChunk(collection, chunk, failed);
+};
+
+const runOrderedChunk = async (collection: Collection<ReadModelDocument>, ops: readonly Op[], failed: Map<number, Error>): Promise<void> => {
   let pending = ops;
   while (pending.length > 0) {
     const batch = pending.filter((op) => !failed.has(op.caller));
@@ -165,26 +170,83 @@ const runOrdered = async (collection: Collection<ReadModelDocument>, ops: readon
   }
 };
 
+interface Item {
+  readonly caller: number;
+  readonly write: ReadModelWrite;
+}
+
+const opsOf = (items: readonly Item[]): Op[] =>
+  items.flatMap(({ caller, write }) => {
+    const update = toReadModelUpdate(write);
+    return update === undefined ? [] : [{ caller, update }];
+  });
+
+/**
+ * One collection's writes. Documents this batch creates — the leading unguarded writes of an id,
+ * merged in memory (`applyWrite`) — are inserted with one unordered insertMany: FerretDB v1 checks
+ * an insert's uniqueness through its index, while every update, even by `_id`, scans the whole
+ * collection. A duplicate means the document exists (a redelivery): its writes then run as the
+ * idempotent upserts they are. The rest (guarded writes) run in order afterwards.
+ */
+const runCollection = async (collection: Collection<ReadModelDocument>, items: readonly Item[], failed: Map<number, Error>): Promise<void> => {
+  const created = new Map<string, { doc: Document; items: Item[] }>();
+  const updates: Item[] = [];
+  const updatedIds = new Set<string>();
+  for (const item of items) {
+    const id = item.write.id;
+    if (item.write.guard === undefined && !updatedIds.has(id)) {
+      const entry = created.get(id) ?? { doc: {}, items: [] };
+      entry.doc = applyWrite(entry.items.length === 0 ? undefined : entry.doc, item.write) ?? entry.doc;
+      entry.items.push(item);
+      created.set(id, entry);
+    } else {
+      updatedIds.add(id);
+      updates.push(item);
+    }
+  }
+  const entries = [...created.entries()];
+  const existing: Item[] = [];
+  if (entries.length > 0) {
+    try {
+      await collection.insertMany(
+        entries.map(([id, e]) => ({ ...e.doc, _id: id })),
+        { ordered: false, ignoreUndefined: true },
+      );
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      if (writeErrors === undefined) throw error;
+      for (const w of writeErrors) {
+        const entry = entries[w.index]?.[1];
+        if (!entry) continue;
+        if (isDuplicateKeyCode(w.code)) existing.push(...entry.items);
+        else for (const item of entry.items) failed.set(item.caller, itemError(w, `read-model insert into ${collection.collectionName} failed`));
+      }
+    }
+  }
+  await runOrdered(collection, opsOf([...existing, ...updates]), failed);
+};
+
 /**
  * A ReadModelStore on one collection per read model. Concurrent `apply` calls are gathered by a
- * micro-batcher; their writes are grouped by collection (keeping caller order, then write order)
- * and sent as one ordered bulkWrite per collection, collections in parallel. Every write is
- * idempotent, so a caller whose apply failed part-way simply applies all its writes again.
+ * micro-batcher; their writes are grouped by collection (keeping caller order, then write order),
+ * collections in parallel: new documents inserted in one insertMany, the other writes as one
+ * ordered bulkWrite. Every write is idempotent, so a caller whose apply failed part-way simply
+ * applies all its writes again.
  */
 export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptions = {}): ReadModelStore => {
   const runBatch = async (batch: (readonly ReadModelWrite[])[]): Promise<(Error | undefined)[]> => {
-    const byCollection = new Map<ReadModelName, Op[]>();
+    const byCollection = new Map<ReadModelName, Item[]>();
     batch.forEach((writes, caller) => {
-      for (const w of writes) {
-        const update = toReadModelUpdate(w);
-        if (update === undefined) continue;
-        const ops = byCollection.get(w.collection) ?? [];
-        ops.push({ caller, update });
-        byCollection.set(w.collection, ops);
+      for (const write of writes) {
+        const items = byCollection.get(write.collection) ?? [];
+        items.push({ caller, write });
+        byCollection.set(write.collection, items);
       }
     });
     const failed = new Map<number, Error>();
-    await Promise.all([...byCollection].map(([name, ops]) => runOrdered(db.collection<ReadModelDocument>(`${opts.collectionPrefix ?? ''}${name}`), ops, failed)));
+    await Promise.all(
+      [...byCollection].map(([name, items]) => runCollection(db.collection<ReadModelDocument>(`${opts.collectionPrefix ?? ''}${name}`), items, failed)),
+    );
     return batch.map((_, caller) => failed.get(caller));
   };
 

@@ -43,7 +43,7 @@ export const replayReadModels = async (
     options.onProgress?.({ done, total });
   };
   // `_id` is the stream position (aggregate id, then the zero-padded version): each stream in order.
-  for await (const doc of events.find({}, { projection: { publication: 0 } }).sort({ _id: 1 }).batchSize(batchSize)) {
+  for await (const doc of events.find({}).sort({ _id: 1 }).batchSize(batchSize)) {
     batch.push(fromEventDocument(doc));
     if (batch.length >= batchSize) await flush();
   }

@@ -3,7 +3,8 @@ import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
 import { decideNotification } from '../../../src/domain/decideNotification.js';
 import { createCaseCommand } from '../../../src/domain/commands.js';
 import { decodeClientMessage } from '../../../src/domain/clientMessage.js';
-import { toEventDocument, type EventDocument } from '../../../src/infra/mongo/eventStore.js';
+import { outboxCollection, toEventDocument, type EventDocument } from '../../../src/infra/mongo/eventStore.js';
+import type { NotificationRequired } from '../../../src/domain/events.js';
 import { runCliWith } from '../../support/cli.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
@@ -28,6 +29,8 @@ const cli = (svc: ServiceHarness, extraEnv: Record<string, string>, ...argv: str
     ...argv,
   );
 };
+
+const outboxEntry = (n: NotificationRequired, pending_since: Date) => ({ _id: n.event_id, aggregate_id: n.aggregate_id, version: n.version, pending_since, event: toEventDocument(n) });
 
 describe('casestream notifications and outbox commands', function () {
   this.timeout(120_000);
@@ -77,15 +80,16 @@ describe('casestream notifications and outbox commands', function () {
     const cmd = createCaseCommand(message.right, { key: `${run}-crashed`, timestamp: new Date() });
     const events = decideCaseCreation(cmd);
     const notification = decideNotification(cmd, welcome, events.length);
-    const stuck = { ...toEventDocument(notification), publication: { status: 'pending' as const, published_at: null, pending_since: new Date(Date.now() - 60_000) } };
-    await svc.db.collection<EventDocument>('domain_events').insertMany([...events.map(toEventDocument), stuck]);
+    // What a crash right after the append leaves: the events, and the notification in the outbox.
+    await svc.db.collection<EventDocument>('domain_events').insertMany([...events, notification].map(toEventDocument));
+    await outboxCollection(svc.db).insertOne(outboxEntry(notification, new Date(Date.now() - 60_000)));
 
     const status = await cli(svc, {}, 'outbox', 'status', '--json');
     expect(JSON.parse(status.stdout).pending).to.be.at.least(1);
 
     const relayed = await waitFor(() => svc.notifications.find((n) => n.headers['event-id'] === notification.event_id), 20_000, { description: 'the relayed notification' });
     expect(relayed.key).to.equal(cmd.case_id);
-    await waitFor(() => svc.db.collection('domain_events').findOne({ event_id: notification.event_id, 'publication.status': 'published' }), 10_000);
+    await waitFor(async () => (await outboxCollection(svc.db).findOne({ _id: notification.event_id })) === null, 10_000, { description: 'the acknowledgement' });
     const after = await cli(svc, {}, 'outbox', 'status', '--json');
     expect(JSON.parse(after.stdout)).to.include({ pending: 0 });
   });
@@ -95,7 +99,8 @@ describe('casestream notifications and outbox commands', function () {
     if (message._tag === 'Left') throw new Error('bad fixture');
     const cmd = createCaseCommand(message.right, { key: `${run}-flushed`, timestamp: new Date() });
     const notification = decideNotification(cmd, welcome, 0);
-    await svc.db.collection<EventDocument>('domain_events').insertOne({ ...toEventDocument(notification), publication: { status: 'pending', published_at: null, pending_since: new Date() } });
+    await svc.db.collection<EventDocument>('domain_events').insertOne(toEventDocument(notification));
+    await outboxCollection(svc.db).insertOne(outboxEntry(notification, new Date()));
     const flushed = await cli(svc, {}, 'outbox', 'flush');
     expect(flushed.code, flushed.stderr).to.equal(0);
     expect(flushed.stdout).to.match(/published \d+ pending notification/);

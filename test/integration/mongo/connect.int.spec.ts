@@ -20,8 +20,8 @@ describe('connectMongo and ensureIndexes (integration)', function () {
     expect(before).to.deep.include.members([
       { key: { event_id: 1 }, unique: true },
       { key: { aggregate_id: 1, version: 1 }, unique: true },
-      { key: { 'publication.status': 1, aggregate_id: 1, version: 1 }, unique: false },
     ]);
+    expect(await indexesOf(t, 'notification_outbox')).to.deep.include.members([{ key: { aggregate_id: 1, version: 1 }, unique: false }]);
     for (const name of ['cases', 'persons', 'companies', 'beneficial_owners', 'document_requirements', 'raw_events']) {
       expect(await indexesOf(t, name), name).to.deep.include({ key: { id: 1 }, unique: true });
     }

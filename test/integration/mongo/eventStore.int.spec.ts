@@ -6,6 +6,7 @@ import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
 import { decideNotification } from '../../../src/domain/decideNotification.js';
 import type { DomainEvent, NotificationRequired } from '../../../src/domain/events.js';
 import {
+  outboxCollection,
   createMongoEventStore,
   EVENTS_COLLECTION,
   positionId,
@@ -58,8 +59,9 @@ describe('MongoEventStore (integration)', function () {
     expect(first.event_type).to.equal('CaseCreated');
     const last = docs[docs.length - 1]!;
     expect(last.event_type).to.equal('NotificationRequired');
-    expect(last.publication).to.deep.include({ status: 'pending', published_at: null });
-    expect(last.publication?.pending_since).to.be.instanceOf(Date);
+    const pending = await outboxCollection(t.db).findOne({ _id: last.event_id });
+    expect(pending, 'the notification waits in the outbox').to.deep.include({ aggregate_id: cmd.case_id, version: last.version, event: last });
+    expect(pending?.pending_since).to.be.instanceOf(Date);
     // version is stored as a BSON int, timestamp as a BSON date
     const [types] = await stored()
       .aggregate([{ $match: { event_id: first.event_id } }, { $project: { v: { $type: '$version' }, ts: { $type: '$timestamp' } } }])
@@ -302,35 +304,27 @@ describe('MongoEventStore (integration)', function () {
       expect(await firstValueFrom(store.pendingNotifications(10, new Date(Date.now() - 60_000)))).to.deep.equal([]);
     });
 
-    it('no longer lists notifications once marked published, and records when', async () => {
-      const before = new Date();
+    it('no longer lists notifications once Kafka acknowledged them, and keeps their events', async () => {
       await firstValueFrom(store.markPublished([notifications[0]!.event_id]));
 
       expect(await firstValueFrom(store.pendingNotifications(10))).to.deep.equal(notifications.slice(1));
-      const doc = await stored().findOne({ event_id: notifications[0]!.event_id });
-      expect(doc?.publication?.status).to.equal('published');
-      expect(doc?.publication?.published_at).to.be.instanceOf(Date);
-      expect((doc?.publication?.published_at as Date).getTime()).to.be.at.least(before.getTime() - 1000);
+      expect(await outboxCollection(t.db).findOne({ _id: notifications[0]!.event_id })).to.equal(null);
+      expect(await stored().findOne({ event_id: notifications[0]!.event_id })).to.not.equal(null);
     });
 
-    it('keeps the first published_at when a notification is marked published again', async () => {
-      const id = notifications[0]!.event_id;
-      const first = (await stored().findOne({ event_id: id }))?.publication?.published_at as Date;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-
-      await firstValueFrom(store.markPublished([id]));
-
-      expect((await stored().findOne({ event_id: id }))?.publication?.published_at).to.deep.equal(first);
+    it('takes an acknowledgement twice without complaint', async () => {
+      await firstValueFrom(store.markPublished([notifications[0]!.event_id]));
+      expect(await firstValueFrom(store.pendingNotifications(10))).to.deep.equal(notifications.slice(1));
     });
 
-    it('does not reset an acknowledged notification to pending when its event is appended again', async () => {
+    it('puts a redelivered notification back in the outbox, so a crash between append and outbox entry cannot lose it', async () => {
       const n = notifications[0]!;
       expect(await append([n])).to.deep.equal({ kind: 'appended', duplicates: 1 });
-      expect((await stored().findOne({ event_id: n.event_id }))?.publication?.status).to.equal('published');
+      expect((await firstValueFrom(store.pendingNotifications(10))).map((e) => e.event_id)).to.include(n.event_id);
     });
 
-    it('leaves events other than NotificationRequired without a publication field', async () => {
-      expect(await stored().countDocuments({ event_type: { $ne: 'NotificationRequired' }, publication: { $exists: true } })).to.equal(0);
+    it('keeps only NotificationRequired events in the outbox', async () => {
+      expect(await outboxCollection(t.db).countDocuments({ 'event.event_type': { $ne: 'NotificationRequired' } })).to.equal(0);
     });
   });
 });

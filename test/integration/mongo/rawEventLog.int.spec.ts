@@ -73,13 +73,13 @@ describe('MongoRawEventLog (integration)', function () {
     ]);
   });
 
-  it('records many concurrent messages in one bulkWrite, each once', async () => {
-    const bulkWrite = sinon.spy(Collection.prototype, 'bulkWrite');
+  it('records many concurrent messages with one insertMany, each once', async () => {
+    const insertMany = sinon.spy(Collection.prototype, 'insertMany');
     const ids = Array.from({ length: 50 }, () => freshId('many'));
 
     await Promise.all([...ids, ...ids.slice(0, 10)].map((id) => record(entry(id))));
 
-    expect(bulkWrite.callCount).to.equal(1);
+    expect(insertMany.callCount).to.equal(1);
     expect(await t.db.collection(RAW_EVENTS_COLLECTION).countDocuments({ id: { $in: ids } })).to.equal(50);
   });
 
