@@ -266,6 +266,15 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     return enqueueNotifications(slots, outcomes);
   };
 
+  /** Acknowledgements of many publishers at once: one delete of their outbox entries. */
+  const acknowledge = createMicroBatcher<readonly string[], void>({
+    run: async (batches) => {
+      await outbox.deleteMany({ _id: { $in: batches.flat() } });
+      return batches.map(() => undefined);
+    },
+    maxBatch: opts.maxBatch ?? 200,
+  });
+
   // Per-caller failures travel as outcomes so that one caller's failed document fails that caller only.
   const submit = createMicroBatcher<readonly DomainEvent[], Outcome>({
     run: runBatch,
@@ -280,11 +289,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       defer(() => events.find({ aggregate_id }, { projection, sort: { version: 1 } }).toArray()).pipe(
         map((docs) => docs.map(fromEventDocument)),
       ),
-    markPublished: (event_ids) =>
-      defer(async () => {
-        if (event_ids.length === 0) return;
-        await outbox.deleteMany({ _id: { $in: [...event_ids] } });
-      }),
+    markPublished: (event_ids) => (event_ids.length === 0 ? of(undefined) : acknowledge(event_ids)),
     pendingNotifications: (limit, appendedBefore) =>
       defer(() =>
         outbox
