@@ -44,6 +44,9 @@ has_specs() {
 section "typecheck (npm run typecheck)"
 npm run --silent typecheck || failed+=("typecheck")
 
+section "build (npm run build: the CLI and process-level tests run dist/)"
+npm run --silent build || failed+=("build")
+
 section "unit and marble tests (npm run test:unit)"
 # test:unit names the spec globs explicitly: .mocharc.json has no "spec", since
 # mocha would add a configured spec to every command line's own globs.
