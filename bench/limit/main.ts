@@ -1,0 +1,143 @@
+/**
+ * The limit contender: the raw I/O the work needs and nothing else. It consumes the same messages,
+ * stores the same number of documents per collection with one insertMany per collection per flush
+ * (a flush takes every Kafka batch, of any partition, that arrived meanwhile), applies the
+ * commands' document changes with one updateMany, produces the same number of notifications with
+ * one sendBatch, and commits once per flush. It does not decode messages or run any domain logic:
+ * what each message must store and publish is read from the bench's `x-bench-work` header
+ * (computed by bench/common/oracle.ts with casestream's domain).
+ *
+ * Started by bench/e2e as a child process with BENCH_CONFIG (see common/childConfig.ts).
+ */
+import { Kafka, logLevel, Partitioners, type Batch, type IHeaders, type Message } from 'kafkajs';
+import { Binary, MongoBulkWriteError, MongoClient, type Document } from 'mongodb';
+import { ensureIndexes } from '../../src/infra/mongo/connect.js';
+import { onStop, readChildConfig } from '../common/childConfig.js';
+import { decodeWork } from '../common/oracle.js';
+
+const config = readChildConfig();
+
+const mongo = await MongoClient.connect(config.mongoUrl, { appName: 'bench-limit' });
+const db = mongo.db(config.dbName);
+// the same collections and indexes as casestream, so that index maintenance costs the same
+await ensureIndexes(db);
+
+const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR });
+const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+await producer.connect();
+const consumer = kafka.consumer({ groupId: config.groupId });
+await consumer.connect();
+await consumer.subscribe({ topics: [config.clientTopic, config.commandTopic], fromBeginning: true });
+
+const header = (headers: IHeaders | undefined, name: string): string => {
+  const v = headers?.[name];
+  return (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
+};
+
+/** About the size of casestream's documents (a few hundred bytes), without building them. */
+const filler = (value: Buffer | null): Binary => new Binary((value ?? Buffer.alloc(0)).subarray(0, 160));
+
+/** A redelivered batch (after a rebalance) finds its documents stored: only duplicate-key errors, which are fine. */
+const unlessRedelivered = (error: unknown): void => {
+  const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+  if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000)) throw error;
+};
+
+const READ_MODELS = ['cases', 'persons', 'companies', 'beneficial_owners', 'document_requirements'] as const;
+
+interface Part {
+  readonly docs: Map<string, Document[]>;
+  readonly updated: string[];
+  readonly notifications: Message[];
+  readonly commit: { topic: string; partition: number; offset: string };
+  readonly done: () => void;
+  readonly failed: (error: unknown) => void;
+}
+
+/** What one Kafka batch (one partition) must write, without looking inside the messages. */
+const partOf = (batch: Batch): Omit<Part, 'done' | 'failed'> => {
+  const now = new Date();
+  const docs = new Map<string, Document[]>();
+  const add = (collection: string, doc: Document) => {
+    const list = docs.get(collection);
+    if (list) list.push(doc);
+    else docs.set(collection, [doc]);
+  };
+  const updated: string[] = [];
+  const notifications: Message[] = [];
+  for (const m of batch.messages) {
+    const id = header(m.headers, 'message-id');
+    const work = decodeWork(header(m.headers, 'x-bench-work'));
+    const data = filler(m.value);
+    for (let k = 0; k < work.events; k++) {
+      const event_id = `${id}:${k}`;
+      add('domain_events', { _id: event_id, event_id, aggregate_id: id, version: k + 1, timestamp: now, data });
+    }
+    for (const collection of READ_MODELS) {
+      for (let k = 0; k < work[collection]; k++) {
+        const docId = `${id}:${collection}:${k}`;
+        add(collection, { _id: docId, id: docId, created_at: now, updated_at: now, data });
+      }
+    }
+    if (work.raw_events > 0) add('raw_events', { _id: id, id, payload: new Binary(m.value ?? Buffer.alloc(0)), received_at: now, processed_at: now, status: 'processed' });
+    if (work.command_results > 0) add('command_results', { _id: id, status: 'processed', completed_at: now });
+    if (work.updates > 0) updated.push(`${header(m.headers, 'x-bench-case')}:document_requirements:0`);
+    for (let k = 0; k < work.notifications; k++) {
+      notifications.push({ key: m.key, value: (m.value ?? Buffer.alloc(0)).subarray(0, 600), headers: { 'message-id': id, 'event-type': 'NotificationRequired' } });
+    }
+  }
+  return { docs, updated, notifications, commit: { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() } };
+};
+
+/**
+ * Maximal batching: the batches of every partition that arrive while a flush runs (or in the same
+ * tick) are written together: one insertMany per collection, one updateMany, one sendBatch, one
+ * commit for all of them.
+ */
+const queue: Part[] = [];
+let flushing = false;
+const flush = async (): Promise<void> => {
+  flushing = true;
+  while (queue.length > 0) {
+    const parts = queue.splice(0);
+    try {
+      const docs = new Map<string, Document[]>();
+      for (const part of parts) for (const [c, list] of part.docs) docs.set(c, [...(docs.get(c) ?? []), ...list]);
+      await Promise.all([...docs].map(([collection, list]) => db.collection(collection).insertMany(list, { ordered: false }).catch(unlessRedelivered)));
+      // at most 50 documents per update command, as casestream does (FerretDB v1 stalls on large ones)
+      const updated = parts.flatMap((p) => p.updated);
+      for (let i = 0; i < updated.length; i += 50) {
+        await db
+          .collection<{ _id: string }>('document_requirements')
+          .updateMany({ _id: { $in: updated.slice(i, i + 50) } }, { $set: { status: 'UPDATED', updated_at: new Date() } });
+      }
+      const notifications = parts.flatMap((p) => p.notifications);
+      if (notifications.length > 0) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: config.notificationTopic, messages: notifications }] });
+      await consumer.commitOffsets(parts.map((p) => p.commit));
+      for (const p of parts) p.done();
+    } catch (error) {
+      for (const p of parts) p.failed(error);
+    }
+  }
+  flushing = false;
+};
+
+await consumer.run({
+  autoCommit: false,
+  eachBatchAutoResolve: false,
+  partitionsConsumedConcurrently: 12,
+  eachBatch: async ({ batch }) => {
+    if (batch.messages.length === 0) return;
+    const part = partOf(batch);
+    await new Promise<void>((done, failed) => {
+      queue.push({ ...part, done, failed });
+      if (!flushing) setImmediate(() => void (flushing ? undefined : flush()));
+    });
+  },
+});
+
+onStop(async () => {
+  await consumer.disconnect();
+  await producer.disconnect();
+  await mongo.close();
+});
