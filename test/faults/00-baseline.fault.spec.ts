@@ -12,7 +12,7 @@ describe('fault suite 00: baseline without a fault', function () {
     s = await FaultScenario.create({ name: '00-baseline', title: 'no fault (throughput reference)', valid: faultMessages() });
     await s.produce();
     const p = s.startService('a');
-    s.timings.join_ms = await s.waitJoined(p, 'a');
+    s.timings.join_ms = await s.waitJoined(p);
     const t0 = Date.now();
     await s.waitForCases(s.valid.length);
     s.timings.processing_s = round((Date.now() - t0) / 1000);

@@ -18,7 +18,7 @@ describe('fault suite 02: Kafka broker down for 10 s mid-run', function () {
     const split = Math.floor(scenario.messages.length * 0.75);
     await scenario.produce(scenario.messages.slice(0, split));
     const p = scenario.startService('a');
-    scenario.timings.join_ms = await scenario.waitJoined(p, 'a');
+    scenario.timings.join_ms = await scenario.waitJoined(p);
     await scenario.waitForCases(Math.floor(scenario.valid.length * 0.3));
     const casesBefore = await scenario.casesCount();
     let late: Promise<void> | undefined;

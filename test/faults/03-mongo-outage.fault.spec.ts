@@ -16,7 +16,7 @@ describe('fault suite 03: MongoDB-wire server down for 10 s mid-run', function (
     const scenario = s;
     await scenario.produce();
     const p = scenario.startService('a');
-    scenario.timings.join_ms = await scenario.waitJoined(p, 'a');
+    scenario.timings.join_ms = await scenario.waitJoined(p);
     await scenario.waitForCases(Math.floor(scenario.valid.length * 0.3));
     const casesBefore = await scenario.casesCount();
     await scenario.fault('mongo down', `FerretDB stopped with ${casesBefore} of ${scenario.valid.length} cases; 10 s down, then started`, async () => {

@@ -25,7 +25,7 @@ describe('fault suite 04: Redis stopped mid-run, stays down', function () {
     const scenario = s;
     await scenario.produce();
     const p = scenario.startService('a');
-    scenario.timings.join_ms = await scenario.waitJoined(p, 'a');
+    scenario.timings.join_ms = await scenario.waitJoined(p);
     await scenario.waitForCases(Math.floor(scenario.valid.length * 0.3));
     const casesBefore = await scenario.casesCount();
     const requestsBefore = scenario.stub.state().requests;

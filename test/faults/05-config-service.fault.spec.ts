@@ -40,7 +40,7 @@ describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then rec
     const slices = splitInto(scenario.messages, 5);
     await scenario.produce(slices[0]);
     const p = scenario.startService('a');
-    scenario.timings.join_ms = await scenario.waitJoined(p, 'a');
+    scenario.timings.join_ms = await scenario.waitJoined(p);
     await scenario.waitForCases(Math.floor(slices[0]!.filter((m) => m.valid).length * 0.8));
     const phases = [
       { fault: 'config 5xx', mode: { mode: 'error', status: 503 } as const },

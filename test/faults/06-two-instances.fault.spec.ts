@@ -15,8 +15,8 @@ describe('fault suite 06: two instances in one group, one killed mid-run', funct
     const scenario = s;
     const a = scenario.startService('a');
     const b = scenario.startService('b');
-    scenario.timings.join_a_ms = await scenario.waitJoined(a, 'a');
-    scenario.timings.join_b_ms = await scenario.waitJoined(b, 'b');
+    scenario.timings.join_a_ms = await scenario.waitJoined(a);
+    scenario.timings.join_b_ms = await scenario.waitJoined(b);
     scenario.timings.group_with_both_ms = await scenario.waitGroupMembers(2);
     // traffic only once both share the partitions, so both have work when b is killed
     await scenario.produce();

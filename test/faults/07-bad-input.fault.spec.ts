@@ -30,7 +30,12 @@ describe('fault suite 07: a corpus of broken messages interleaved with valid one
 
   before(async () => {
     s = await FaultScenario.create({ name: '07-bad-input', title: 'bad-input corpus interleaved with valid messages', valid: Math.min(faultMessages(), 500), invalid: 0 });
-    const corpus = badInputs(s.tag).map((b, i) => s!.invalidMessage(b, i));
+    // FAULT_SKIP_KINDS=a,b: leave kinds out (to look past one that stops the service)
+    const skip = new Set((process.env.FAULT_SKIP_KINDS ?? '').split(',').map((k) => k.trim()).filter(Boolean));
+    const corpus = badInputs(s.tag)
+      .filter((b) => !skip.has(b.name))
+      .map((b, i) => s!.invalidMessage(b, i));
+    if (skip.size > 0) s.observations.skipped_kinds = [...skip];
     const mixed = interleave(s.valid, corpus, s.prng.fork());
     s.messages.splice(0, s.messages.length, ...mixed);
     s.observations.corpus_kinds = corpus.length;
@@ -52,10 +57,10 @@ describe('fault suite 07: a corpus of broken messages interleaved with valid one
   it('dead-letters every broken kind with a precise reason, processes every valid message, and never crashes', async () => {
     const scenario = s!;
     const corpus = scenario.invalid;
-    expect(new Set(corpus.map((m) => m.name)).size, 'distinct broken kinds').to.be.at.least(50);
+    expect(new Set(corpus.map((m) => m.name)).size, 'distinct broken kinds').to.be.at.least(process.env.FAULT_SKIP_KINDS ? 1 : 50);
     const heavy = new Set(badInputs(scenario.tag).filter((b) => b.heavy).map((b) => b.name));
     const p = scenario.startService('a');
-    scenario.timings.join_ms = await scenario.waitJoined(p, 'a');
+    scenario.timings.join_ms = await scenario.waitJoined(p);
     // light messages in batches; each heavy one alone (a batch holding it would pass 1 MiB)
     let batch: typeof scenario.messages = [];
     for (const m of scenario.messages) {

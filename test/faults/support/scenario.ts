@@ -179,24 +179,31 @@ export class FaultScenario {
     };
   }
 
-  clientId(instance: string): string {
-    return `casestream-${this.id}-${instance}`;
+  /** The Kafka client id of instance `instance`'s `start`-th process (unique, so a dead member is never mistaken for its successor). */
+  clientId(instance: string, start = 0): string {
+    return `casestream-${this.id}-${instance}-${start}`;
   }
+
+  private readonly clientIds = new Map<ServiceProcess, string>();
+  private readonly latest = new Map<string, ServiceProcess>();
 
   /** Starts `node dist/main.js` for one instance (its output goes to a log file of its own). */
   startService(instance = 'a', extra: Record<string, string> = {}): ServiceProcess {
     this.instanceCounter += 1;
     const logFile = join(this.logDir, `${String(this.instanceCounter).padStart(2, '0')}-${instance}.log`);
-    const p = ServiceProcess.start(`${this.config.name}/${instance}`, logFile, this.env(instance, extra));
+    const clientId = this.clientId(instance, this.instanceCounter);
+    const p = ServiceProcess.start(`${this.config.name}/${instance}`, logFile, this.env(instance, { KAFKA_CLIENT_ID: clientId, ...extra }));
+    this.clientIds.set(p, clientId);
+    this.latest.set(instance, p);
     this.startedAt ??= p.startedAt;
     this.services.push(p);
     return p;
   }
 
   /** Waits until the instance is a member of a stable consumer group (so it is consuming). */
-  async waitJoined(p: ServiceProcess, instance: string, timeoutMs = 120_000): Promise<number> {
+  async waitJoined(p: ServiceProcess, timeoutMs = 120_000): Promise<number> {
     const t0 = Date.now();
-    const clientId = this.clientId(instance);
+    const clientId = this.clientIds.get(p)!;
     for (;;) {
       this.assertAlive([p]);
       const joined = await this.admin
@@ -204,7 +211,7 @@ export class FaultScenario {
         .then((d) => d.groups.some((g) => g.state === 'Stable' && g.members.some((m) => m.clientId === clientId)))
         .catch(() => false);
       if (joined) return Date.now() - t0;
-      if (Date.now() - t0 > timeoutMs) throw new Error(`${instance} (pid ${p.pid}) did not join ${this.group} within ${timeoutMs} ms; log: ${p.logFile}`);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`${p.name} (pid ${p.pid}) did not join ${this.group} within ${timeoutMs} ms; log: ${p.logFile}`);
       await sleep(500);
     }
   }
@@ -229,7 +236,7 @@ export class FaultScenario {
    * committed by the group (its unfinished work), from the group description and committed offsets.
    */
   async memberBacklog(instance: string): Promise<{ partitions: number[]; uncommitted: number }> {
-    const clientId = this.clientId(instance);
+    const clientId = this.clientIds.get(this.latest.get(instance)!)!;
     const groups = await this.admin.describeGroups([this.group]);
     const member = groups.groups[0]?.members.find((m) => m.clientId === clientId);
     if (!member || member.memberAssignment.length === 0) return { partitions: [], uncommitted: 0 };
@@ -441,7 +448,6 @@ export class FaultScenario {
   /** Kills what is left, leaves the stack up, records the result, and (when passed, unless FAULT_KEEP=1) drops the scenario's data. */
   async tearDown(): Promise<string> {
     for (const p of this.services) if (p.alive) await p.kill();
-    await Promise.all(this.readers.map((r) => r.stop()));
     await this.driver?.disconnect();
     await this.stub?.close().catch(() => undefined);
     // leave the stack up, and never leave a wedged FerretDB database behind (dropping one hangs)
@@ -453,7 +459,15 @@ export class FaultScenario {
       this.observations.ferret_restarted_to_unwedge = `${connections} SQLite connections held on ${this.dbName}`;
       await stopServer('mongo').catch(() => undefined);
       await startServer('mongo').catch(() => undefined);
+      // what was stored before the wedge, counted once the database answers again
+      if (this.lastCheck === undefined) {
+        await this.checkNow(30_000).then(
+          () => (this.observations.counted_after_unwedging = true),
+          (e: unknown) => (this.observations.check_after_unwedging_error = String(e)),
+        );
+      }
     }
+    await Promise.all(this.readers.map((r) => r.stop()));
     this.timings.total_s = round((Date.now() - this.createdAt) / 1000);
     this.observations.log_lines = this.logSummary();
     this.observations.unexpected_exits = this.services.filter((p) => !p.intended).map((p) => ({ instance: p.name, exit: p.exit }));
