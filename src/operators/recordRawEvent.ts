@@ -6,13 +6,17 @@ import { idempotencyKey } from '../streams/records.js';
 import { afterDone } from './afterDone.js';
 import type { CaseWork } from './caseWork.js';
 
-/** Keeps every JSON-object client message in raw_events with how it ended. */
+/**
+ * Keeps every JSON-object client message in raw_events with how it ended: as a document when the
+ * database can store it, otherwise as the text received (re-serialising could overflow the stack
+ * on a deeply nested value that JSON.parse accepted).
+ */
 export const recordRawEvent = (log: RawEventLog, now: () => Date = () => new Date()): OperatorFunction<CaseWork, CaseWork> =>
   concatMap((w) => {
     if (w.raw === null) return of(w);
     const entry = {
       id: idFor(idempotencyKey(w.record), 'raw'),
-      payload: unstorableBecause(w.raw) === null ? w.raw : JSON.stringify(w.raw),
+      payload: unstorableBecause(w.raw) === null ? w.raw : (w.record.value?.toString('utf8') ?? ''),
       received_at: now(),
       ...(w.rejection === null ? { status: 'processed' as const } : { status: 'rejected' as const, error: w.rejection }),
     };

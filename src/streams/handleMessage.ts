@@ -93,11 +93,19 @@ export const handleMessage =
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     });
-    /** Data the database will never accept: dead-lettered, so it cannot block its case forever. */
+    /**
+     * Data the database will never accept: dead-lettered, so it cannot block its case forever. If
+     * even the raw copy is refused, the dead-letter topic alone keeps the message.
+     */
     const refuse = (error: UnstorableInput): Observable<Completion> => {
       memo.state = undefined;
       const work = { ...startWork(d, null), rejection: rejection(`the message could not be stored: ${error.message}`) };
-      return of(work).pipe(deadLetter(ports.deadLetters), recordRawEvent(ports.rawEvents), map(completionOf), concatMap(recordCommandResult(ports)), retrying);
+      const keepRaw = (w: CaseWork): Observable<CaseWork> =>
+        of(w).pipe(
+          recordRawEvent(ports.rawEvents),
+          catchError((again: unknown) => (again instanceof UnstorableInput ? of(w) : throwError(() => again))),
+        );
+      return of(work).pipe(deadLetter(ports.deadLetters), concatMap(keepRaw), map(completionOf), concatMap(recordCommandResult(ports)), retrying);
     };
     const effects = decideAndAppend(0).pipe(
       projectReadModels(ports.readModels),

@@ -185,4 +185,18 @@ describe('the composed case pipeline', () => {
       expect([...fake.rawEvents.values()].map((e) => e.status)).to.deep.equal(['rejected']);
     });
   });
+
+  it('keeps a message the database refuses even as a raw copy in the dead-letter topic alone, and goes on', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.refuseRawWith = new UnstorableInput('raw event record failed: invalid value (code 2)');
+      const r = recordOf(kycMessage('c1'), { offset: 0 });
+      const { events } = run(scheduler, fake, cold('a', { a: r }));
+      expectObservable(commits(events)).toBe('a', { a: '0@1' });
+      scheduler.flush();
+      expect(fake.deadLetters.map((d) => d.why.reason)).to.deep.equal(['the message could not be stored: raw event record failed: invalid value (code 2)']);
+      expect(fake.rawEvents.size).to.equal(0);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { defer, map, of, timer, type Observable } from 'rxjs';
+import { defer, map, of, throwError, timer, type Observable } from 'rxjs';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
 import type { Rejection } from '../../src/domain/rejection.js';
 import type { AppendResult, LookupFailure, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
@@ -29,6 +29,8 @@ export class FakePorts {
   failNextAppends = 0;
   /** Refuse every append with this error (e.g. UnstorableInput). */
   refuseAppendsWith: Error | undefined;
+  /** Refuse every raw_events write with this error. */
+  refuseRawWith: Error | undefined;
 
   stream(aggregate_id: string): DomainEvent[] {
     return this.events.filter((e) => e.aggregate_id === aggregate_id).sort((a, b) => a.version - b.version);
@@ -72,7 +74,7 @@ export class FakePorts {
     rules: { ruleFor: () => defer(() => of(this.ruleAnswer)) },
     notifications: { publish: (events) => defer(() => of(void this.published.push(...events))) },
     deadLetters: { send: (record, why) => defer(() => of(void this.deadLetters.push({ record, why }))) },
-    rawEvents: { record: (entry) => defer(() => of(void this.rawEvents.set(entry.id, entry))) },
+    rawEvents: { record: (entry) => defer(() => (this.refuseRawWith ? throwError(() => this.refuseRawWith) : of(void this.rawEvents.set(entry.id, entry)))) },
     lookupFailures: { record: (failure) => defer(() => of(void this.lookupFailures.push(failure))) },
     commandResults: { record: (completion) => defer(() => of(void this.commandResults.push(completion))) },
   };

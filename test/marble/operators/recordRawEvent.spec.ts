@@ -47,6 +47,18 @@ describe('recordRawEvent', () => {
     });
   });
 
+  it('keeps a message the database could not store as a document, however deep, as the text received', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const text = JSON.stringify({ ...kycMessage('c'), version: '9' }).replace(/}$/, `,"deep":${'{"x":'.repeat(5000)}1${'}'.repeat(5000)}}`);
+      const w = workOf({ ...recordOf(kycMessage('c'), { offset: 3 }), value: Buffer.from(text) });
+      const { log, entries } = logAnswering(() => cold('(x|)', { x: undefined }));
+      cold('(w|)', { w }).pipe(recordRawEvent(log, now)).subscribe();
+      scheduler.flush();
+      expect(entries.map((e) => [e.status, e.payload])).to.deep.equal([['rejected', text]]);
+    });
+  });
+
   it('derives the entry id from the message-id header, so a redelivery writes the same entry', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {

@@ -18,6 +18,11 @@ describe('unstorableBecause', () => {
     expect(unstorableBecause({ inner: { 'a.b': 1 } })).to.match(/contains a dot/);
   });
 
+  it('refuses numbers that are not finite, which JSON.parse makes of 1e999', () => {
+    expect(unstorableBecause(JSON.parse('{"owners":[{"ownership_percentage":1e999}]}'))).to.equal('has a number that is not finite');
+    expect(unstorableBecause({ n: -Infinity })).to.equal('has a number that is not finite');
+  });
+
   it('refuses nesting beyond the limit and accepts it up to the limit', () => {
     expect(unstorableBecause(nested(MAX_DOCUMENT_DEPTH))).to.equal(null);
     expect(unstorableBecause(nested(MAX_DOCUMENT_DEPTH + 1))).to.equal(`nests deeper than ${MAX_DOCUMENT_DEPTH} levels`);
