@@ -38,45 +38,64 @@ export const emptyCase = (case_id: string): CaseState => ({
   eventIds: new Set(),
 });
 
-const applyCaseEvent = (s: CaseState, e: CaseEvent): CaseState => {
-  const base = { ...s, version: e.version, eventIds: new Set(s.eventIds).add(e.event_id) };
+/** The parts of a case state one fold builds on: copied once per fold, not once per event. */
+interface Folding {
+  version: number;
+  facts: CaseFacts | null;
+  readonly personIds: Set<string>;
+  readonly documents: Map<string, DocumentRequirementState>;
+  readonly eventIds: Set<string>;
+}
+
+const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
+  s.version = e.version;
+  s.eventIds.add(e.event_id);
   switch (e.event_type) {
     case 'CaseCreated':
-      return {
-        ...base,
-        facts: {
-          client_id: e.payload.client_id,
-          case_type: e.payload.case_type,
-          traitement_type: e.payload.traitement_type,
-          company_id: e.payload.company_id,
-        },
+      s.facts = {
+        client_id: e.payload.client_id,
+        case_type: e.payload.case_type,
+        traitement_type: e.payload.traitement_type,
+        company_id: e.payload.company_id,
       };
+      return;
     case 'PersonAddedToCase':
-      return { ...base, personIds: new Set(s.personIds).add(e.payload.person_id) };
+      s.personIds.add(e.payload.person_id);
+      return;
     case 'DocumentRequirementDetermined': {
       const p = e.payload;
-      const doc: DocumentRequirementState = {
+      s.documents.set(p.document_requirement_id, {
         id: p.document_requirement_id,
         entity_id: p.entity_id,
         entity_type: p.entity_type,
         document_type: p.document_type,
         status: 'AWAITING_UPLOAD',
-      };
-      return { ...base, documents: new Map(s.documents).set(doc.id, doc) };
+      });
+      return;
     }
     case 'DocumentStatusUpdated': {
       const doc = s.documents.get(e.payload.document_requirement_id);
-      if (!doc) return base;
-      return { ...base, documents: new Map(s.documents).set(doc.id, { ...doc, status: e.payload.new_status }) };
+      if (doc) s.documents.set(doc.id, { ...doc, status: e.payload.new_status });
+      return;
     }
     case 'NotificationRequired':
-      return base;
+      return;
   }
 };
 
-/** Folds events into the case state; events of other aggregates (the company stream) are ignored. */
-export const evolveCase = (state: CaseState, events: readonly DomainEvent[]): CaseState =>
-  events.reduce(
-    (s, e) => (e.aggregate_id === s.case_id && e.version > s.version ? applyCaseEvent(s, e as CaseEvent) : s),
-    state,
-  );
+/**
+ * Folds events into the case state; events of other aggregates (the company stream) and versions
+ * already folded are ignored. The given state is never changed.
+ */
+export const evolveCase = (state: CaseState, events: readonly DomainEvent[]): CaseState => {
+  if (!events.some((e) => e.aggregate_id === state.case_id && e.version > state.version)) return state;
+  const s: Folding = {
+    version: state.version,
+    facts: state.facts,
+    personIds: new Set(state.personIds),
+    documents: new Map(state.documents),
+    eventIds: new Set(state.eventIds),
+  };
+  for (const e of events) if (e.aggregate_id === state.case_id && e.version > s.version) applyCaseEvent(s, e as CaseEvent);
+  return { case_id: state.case_id, ...s };
+};

@@ -44,14 +44,19 @@ export const oneOf = <L extends string>(values: readonly L[]) =>
     t.identity,
   );
 
-/** Absent or null decodes to a fresh copy of `fallback`; anything else must satisfy `codec`. */
-export const optional = <A, O>(codec: t.Type<A, O, unknown>, fallback: A) =>
-  new t.Type<A, O | A, unknown>(
+/**
+ * Absent or null decodes to `fallback` (a fresh copy when it is an object, so that no decoded
+ * value shares it); anything else must satisfy `codec`.
+ */
+export const optional = <A, O>(codec: t.Type<A, O, unknown>, fallback: A) => {
+  const fresh = (): A => (typeof fallback === 'object' && fallback !== null ? structuredClone(fallback) : fallback);
+  return new t.Type<A, O | A, unknown>(
     `${codec.name} or null`,
     (u): u is A => u === undefined || u === null || codec.is(u),
-    (u, c) => (u === undefined || u === null ? t.success(structuredClone(fallback)) : codec.validate(u, c)),
+    (u, c) => (u === undefined || u === null ? t.success(fresh()) : codec.validate(u, c)),
     (a) => codec.encode(a),
   );
+};
 
 export const nullable = <A, O>(codec: t.Type<A, O, unknown>) => optional<A | null, O | null>(codec as t.Type<A | null, O | null, unknown>, null);
 
