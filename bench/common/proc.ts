@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Linux clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every common kernel). */
 const CLK_TCK = 100;
@@ -45,4 +45,36 @@ export const watchMemory = (pid: number, everyMs = 500) => {
     },
     stop: () => clearInterval(timer),
   };
+};
+
+/** The TCP ports a process listens on (IPv4 and IPv6), from its socket inodes and /proc/net/tcp*. */
+export const listeningPorts = (pid: number): number[] => {
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // the descriptor closed meanwhile
+      }
+    }
+    const ports: number[] = [];
+    for (const table of ['tcp', 'tcp6']) {
+      let text = '';
+      try {
+        text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        // f[1] local address:port (hex), f[3] state (0A = LISTEN), f[9] inode
+        if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+      }
+    }
+    return ports;
+  } catch {
+    return [];
+  }
 };

@@ -6,10 +6,10 @@ import { Partitioners, type Admin, type IHeaders, type Kafka, type Message, type
 import type { Redis } from 'ioredis';
 import type { MongoClient } from 'mongodb';
 import { encodeWork, expectedCollections, type Expectations } from '../common/oracle.js';
-import { cpuSecondsOf, watchMemory } from '../common/proc.js';
+import { cpuSecondsOf, listeningPorts, watchMemory } from '../common/proc.js';
 import type { Workload } from '../common/workload.js';
 import { runNames, spawnContender, type ContenderName, type RunNames } from './contenders.js';
-import { RunTracker, type InboundKind, type LatencySummary } from './tracker.js';
+import { RunTracker, type InboundKind } from './tracker.js';
 
 export type Mode = 'saturation' | 'paced';
 
@@ -65,7 +65,7 @@ export interface RunResult {
   readonly throughput: number | null;
   readonly startupMs: number | null;
   readonly durationMs: number | null;
-  readonly latencyMs: { readonly done: LatencySummary; readonly notification: LatencySummary } | null;
+  readonly latencyMs: ReturnType<RunTracker['latencies']> | null;
   readonly peakRssMb: number | null;
   /** CPU seconds the contender's process used while processing (from joining its group to done). */
   readonly cpuSeconds: number | null;
@@ -75,6 +75,8 @@ export interface RunResult {
   readonly verification: Verification | null;
   /** Set when a stack server was restarted during the run (its numbers are then not comparable). */
   readonly stackRestarted: string | null;
+  /** casestream only: its own Prometheus metrics at the end of the run (histogram sums and counts, counters). */
+  readonly serviceMetrics: Readonly<Record<string, number>> | null;
   readonly logFile: string;
 }
 
@@ -103,6 +105,30 @@ const stackCpu = (): Record<string, number> => {
     if (cpu !== null) out[service === 'mongo' ? 'ferretdb' : service] = cpu;
   }
   return out;
+};
+
+/**
+ * casestream's own view at the end of a run, from its /metrics (found through the port its process
+ * listens on, HTTP_PORT being 0): time spent per stage, rule cache and Configuration Service use.
+ */
+const scrapeMetrics = async (pid: number): Promise<Record<string, number> | null> => {
+  for (const port of listeningPorts(pid)) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) });
+      if (!response.ok) continue;
+      const out: Record<string, number> = {};
+      for (const line of (await response.text()).split('\n')) {
+        const m = /^(casestream_[a-z_]+(?:_sum|_count|_total)|casestream_notifications_outbox_pending)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+        if (!m || m[1]!.includes('_bucket')) continue;
+        // summed over labels (topic, partition)
+        out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[3]);
+      }
+      return out;
+    } catch {
+      // not the HTTP port, or it did not answer
+    }
+  }
+  return null;
 };
 
 /** The Kafka messages of a workload, built once and reused by every run (kafkajs does not change them). */
@@ -243,6 +269,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
   let cpuSeconds: number | null = null;
   let stackCpuSeconds: Record<string, number> | null = null;
   let verification: Verification | null = null;
+  let serviceMetrics: Record<string, number> | null = null;
   const pidsAtStart = stackPids();
   const restarted = (): string | null => {
     const now = stackPids();
@@ -384,6 +411,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
     await pacing;
     await clients.idle();
     await commands.idle();
+    if (spec.contender === 'casestream') serviceMetrics = await scrapeMetrics(pid);
 
     // Stop the contender as an operator would (SIGTERM), then make sure it is gone.
     child.kill('SIGTERM');
@@ -425,6 +453,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
       stackCpuSeconds,
       verification,
       stackRestarted: restarted(),
+      serviceMetrics,
       logFile,
     };
     if (result.stackRestarted) ctx.log(`${label} a stack server was restarted during the run (${result.stackRestarted}): not comparable`);
@@ -453,6 +482,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
       stackCpuSeconds,
       verification,
       stackRestarted: restarted(),
+      serviceMetrics,
       logFile,
     };
   } finally {

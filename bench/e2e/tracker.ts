@@ -141,16 +141,25 @@ export class RunTracker {
    * Latencies in ms from `start(i)` (the produce time, or for a pre-produced backlog the moment the
    * contender could start) to the message being done, and to its notification being seen.
    */
-  latencies(start: (i: number) => number): { done: LatencySummary; notification: LatencySummary } {
+  latencies(start: (i: number) => number): {
+    done: LatencySummary;
+    notification: LatencySummary;
+    doneClientMessages: LatencySummary;
+    doneCommands: LatencySummary;
+  } {
     const done: number[] = [];
     const notification: number[] = [];
+    const byKind: Record<InboundKind, number[]> = { client: [], command: [] };
     for (let i = 0; i < this.workload.messages.length; i++) {
       const s = start(i);
       const d = this.doneAt(i);
-      if (!Number.isNaN(d) && !Number.isNaN(s)) done.push(d - s);
+      if (!Number.isNaN(d) && !Number.isNaN(s)) {
+        done.push(d - s);
+        byKind[this.workload.messages[i]!.kind].push(d - s);
+      }
       const n = this.notifiedAt[i]!;
       if (!Number.isNaN(n) && !Number.isNaN(s)) notification.push(n - s);
     }
-    return { done: summarize(done), notification: summarize(notification) };
+    return { done: summarize(done), notification: summarize(notification), doneClientMessages: summarize(byKind.client), doneCommands: summarize(byKind.command) };
   }
 }

@@ -124,7 +124,7 @@ const flush = async (): Promise<void> => {
 
 await consumer.run({
   autoCommit: false,
-  eachBatchAutoResolve: false,
+  eachBatchAutoResolve: true, // the fetch position moves past a batch once it is written
   partitionsConsumedConcurrently: 12,
   eachBatch: async ({ batch }) => {
     if (batch.messages.length === 0) return;

@@ -293,7 +293,9 @@ const main = async (): Promise<void> => {
       `operators: ${summary.messages} records, median of ${rounds} round(s)`,
       `  pipeline (casePipeline + consumeLoop): ${f(summary.msgPerSec)} msg/s   target >= ${TARGET}: ${summary.meetsTarget ? 'met' : 'NOT met'}`,
       `  bare domain (decode+decide+fold+project): ${f(summary.domainMsgPerSec)} msg/s`,
-      `  peak heap used: ${f(summary.peakHeapMb)} MB (after the run, after GC: ${f(summary.heapRetainedMb)} MB; without the in-memory event store: ${f(summary.heapWithoutStoreMb)} MB)`,
+      `  peak heap used: ${f(summary.peakHeapMb)} MB, of which the in-memory event store (every event) is about ` +
+        `${f(summary.heapRetainedMb === null || summary.heapWithoutStoreMb === null ? null : summary.heapRetainedMb - summary.heapWithoutStoreMb)} MB; ` +
+        `pipeline + live case actors after the run (after GC): ${f(summary.heapWithoutStoreMb)} MB`,
       `  peak RSS: ${f(summary.peakRssMb)} MB`,
       '',
     ].join('\n'),

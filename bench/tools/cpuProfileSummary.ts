@@ -45,6 +45,7 @@ export const areaOf = (frame: CallFrame): string => {
   if (pkg) return pkg[1]!;
   if (path.startsWith('node:')) return 'node internals';
   if (/^(?:dist\/bench\/)?bench\//.test(path)) return 'bench harness';
+  if (/^(?:dist\/bench\/)?tools\//.test(path)) return 'tools';
   const src = /^(?:dist\/bench\/)?(?:dist|src)\/([^/]+)(?:\/([^/]+))?/.exec(path);
   if (src) return src[2] && !src[2].endsWith('.js') ? `casestream ${src[1]}/${src[2]}` : `casestream ${src[1]}`;
   return path;
