@@ -1,10 +1,11 @@
-import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
+import { isDeepStrictEqual } from 'node:util';
+import type { Collection, Db } from 'mongodb';
 import { map } from 'rxjs';
 import type { Rejection } from '../../domain/rejection.js';
 import type { RawEventEntry, RawEventLog } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { ensureIndexList } from './indexes.js';
-import { bulkUpsert } from './bulkUpsert.js';
+import { bulkUpsert, type Upsert } from './bulkUpsert.js';
 
 export const RAW_EVENTS_COLLECTION = 'raw_events';
 export const RAW_EVENT_TYPE = 'KAFKA_MESSAGE_RAW_STORED';
@@ -42,11 +43,10 @@ export const ensureRawEventLogIndexes = async (db: Db): Promise<void> => {
  * The upsert that records one entry, keyed by `_id` = id: what was received is written once (`$setOnInsert`), how it
  * ended is written every time (`$set`; a stale `error` is removed with `$unset` when the entry now has none).
  */
-export const toRawEventUpsert = (
-  entry: RawEventEntry,
-  now: Date,
-): { filter: Filter<RawEventDocument>; update: UpdateFilter<RawEventDocument>; insert: RawEventDocument } => ({
+export const toRawEventUpsert = (entry: RawEventEntry, now: Date): Upsert<RawEventDocument> & { insert: RawEventDocument } => ({
   filter: { _id: entry.id },
+  // a redelivery that ended as before keeps the entry as it is, processed_at of the first time
+  changes: (stored) => stored.status !== entry.status || !isDeepStrictEqual(stored.error, entry.error),
   insert: {
     _id: entry.id,
     id: entry.id,

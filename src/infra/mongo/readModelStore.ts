@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
 import { map, of } from 'rxjs';
 import { appliedField, applyWrite, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
@@ -185,8 +186,9 @@ const opsOf = (items: readonly Item[]): Op[] =>
  * One collection's writes. Documents this batch creates — the leading unguarded writes of an id,
  * merged in memory (`applyWrite`) — are inserted with one unordered insertMany: FerretDB v1 checks
  * an insert's uniqueness through its index, while every update, even by `_id`, scans the whole
- * collection. A duplicate means the document exists (a redelivery): its writes then run as the
- * idempotent upserts they are. The rest (guarded writes) run in order afterwards.
+ * collection. A duplicate means the document exists (a redelivery): those of its writes that
+ * still change it run as the idempotent upserts they are. The rest (guarded writes) run in order
+ * afterwards.
  */
 const runCollection = async (collection: Collection<ReadModelDocument>, items: readonly Item[], failed: Map<number, Error>): Promise<void> => {
   const created = new Map<string, { doc: Document; items: Item[] }>();
@@ -223,7 +225,25 @@ const runCollection = async (collection: Collection<ReadModelDocument>, items: r
       }
     }
   }
-  await runOrdered(collection, opsOf([...existing, ...updates]), failed);
+  await runOrdered(collection, opsOf([...(await changing(collection, existing)), ...updates]), failed);
+};
+
+/**
+ * Of the writes whose document already exists, those that would change it. After a crash every
+ * redelivered message meets its own documents, and re-applying writes that change nothing cost
+ * one update each: on FerretDB v1 a scan of the collection per write, which after a restart
+ * amounted to minutes per batch. One read of the documents instead (on MongoDB an index lookup).
+ */
+const changing = async (collection: Collection<ReadModelDocument>, items: readonly Item[]): Promise<Item[]> => {
+  if (items.length === 0) return [];
+  const ids = [...new Set(items.map((i) => i.write.id))];
+  const current = new Map<string, Document | undefined>((await collection.find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
+  return items.filter((item) => {
+    const before = current.get(item.write.id);
+    const after = applyWrite(before, item.write);
+    current.set(item.write.id, after);
+    return before === undefined || !isDeepStrictEqual(after, before);
+  });
 };
 
 /**

@@ -73,6 +73,20 @@ describe('MongoRawEventLog (integration)', function () {
     ]);
   });
 
+  it('leaves the entry of a redelivery that ended as before untouched, without an update', async () => {
+    const id = freshId('redelivered');
+    await record(entry(id));
+    const first = await stored(id);
+    clock = new Date(clock.getTime() + 60_000);
+    const bulkWrite = sinon.spy(Collection.prototype, 'bulkWrite');
+
+    await record(entry(id));
+
+    // insertMany goes through bulkWrite too: count the update operations
+    expect(bulkWrite.getCalls().flatMap((c) => (c.args[0] as object[]).filter((op) => 'updateOne' in op))).to.deep.equal([]);
+    expect(await stored(id)).to.deep.equal(first);
+  });
+
   it('records many concurrent messages with one insertMany, each once', async () => {
     const insertMany = sinon.spy(Collection.prototype, 'insertMany');
     const ids = Array.from({ length: 50 }, () => freshId('many'));
