@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # What `npm test` runs: typecheck, unit + marble tests, then the integration
-# tests against the local stack (started with scripts/stack/up.sh if needed).
+# tests against the local stack (started with scripts/stack/up.sh if needed), then
+# the fault scenarios (scripts/test-faults.sh) in their smaller form:
+# FAULT_MESSAGES valid messages per scenario, 500 unless set (the scenarios'
+# own default, 2000, is what `npm run test:faults` runs alone).
 # Runs every step that can run and exits non-zero if any of them failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -73,6 +76,14 @@ elif has_specs test/integration; then
   run_counted "integration tests" npm run --silent test:integration
 else
   echo "no spec files under test/integration; skipped"
+fi
+
+section "fault scenarios (npm run test:faults, FAULT_MESSAGES=${FAULT_MESSAGES:-500})"
+if ! $stack_ok; then
+  echo "skipped: the local stack did not start"
+else
+  export FAULT_MESSAGES=${FAULT_MESSAGES:-500}
+  run_counted "fault scenarios" npm run --silent test:faults
 fi
 
 section "summary"
