@@ -483,12 +483,15 @@ kafka_add_scram_user() {
 mongo_launch() {
   local dir=$RUN_DIR/ferretdb
   mkdir -p "$dir/data" "$dir/state"
-  # --debug-addr=- disables FerretDB's debug/metrics HTTP listener entirely.
+  # FerretDB's debug listener (Prometheus metrics per command at /debug/metrics, Go's pprof at
+  # /debug/pprof) only when FERRETDB_DEBUG_PORT is set, for profiling; `-` disables it.
+  local debug_addr=-
+  [[ -n ${FERRETDB_DEBUG_PORT:-} ]] && debug_addr=$LOOPBACK:$FERRETDB_DEBUG_PORT
   spawn mongo "$dir" "$FERRETDB_BIN" \
     --handler=sqlite \
     "--sqlite-url=file:$dir/data/" \
     "--listen-addr=$LOOPBACK:$MONGO_PORT" \
-    --debug-addr=- \
+    "--debug-addr=$debug_addr" \
     --telemetry=disable \
     "--state-dir=$dir/state" \
     --log-level=info \

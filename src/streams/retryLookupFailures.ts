@@ -1,4 +1,4 @@
-import { catchError, concatMap, defer, from, map, of, throwError, type Observable } from 'rxjs';
+import { catchError, concatMap, defer, from, mergeMap, of, throwError, type Observable } from 'rxjs';
 import { caseCreatedTrigger, decideNotification, notificationSubjectFromHistory, ruleContext } from '../domain/decideNotification.js';
 import type { DomainEvent } from '../domain/events.js';
 import { afterDone } from '../operators/afterDone.js';
@@ -34,10 +34,19 @@ const lastVersion = (events: readonly DomainEvent[], case_id: string) =>
 
 /**
  * Asks again for the rule of every case whose lookup failed, and records and publishes the
- * notification that now matches. The notification's id is the one the pipeline would have given
+ * notification that now matches. Failures are one per case and trigger, so retrying several at
+ * once never races within a case (and a version conflict would decide again anyway). The notification's id is the one the pipeline would have given
  * it, so whatever happens — a retry run twice, a redelivered message — a case gets it once.
  */
-export const retryLookupFailures = (ports: RetryPorts, options: { limit: number; maxConflictRetries: number }): Observable<RetryOutcome> => {
+export const retryLookupFailures = (
+  ports: RetryPorts,
+  options: {
+    readonly limit: number;
+    readonly maxConflictRetries: number;
+    /** How many cases are retried at once (default 1); their reads and writes share round trips. */
+    readonly concurrency?: number;
+  },
+): Observable<RetryOutcome> => {
   const notify = (f: OpenLookupFailure, attempt: number): Observable<RetryOutcome> =>
     ports.eventStore.load(f.case_id).pipe(
       concatMap((history) => {
@@ -73,7 +82,6 @@ export const retryLookupFailures = (ports: RetryPorts, options: { limit: number;
 
   return defer(() => ports.failures.open(options.limit)).pipe(
     concatMap((open) => from(open)),
-    concatMap((f) => notify(f, 0).pipe(concatMap((outcome) => settle(f, outcome)))),
-    map((o) => o),
+    mergeMap((f) => notify(f, 0).pipe(concatMap((outcome) => settle(f, outcome))), options.concurrency ?? 1),
   );
 };

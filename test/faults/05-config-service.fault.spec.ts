@@ -11,9 +11,11 @@ const splitInto = <T>(items: readonly T[], parts: number): T[][] =>
 // (CONFIG_CACHE_STALE_TTL_SECONDS=0), so the failures really reach the cases instead of being
 // hidden by the cache.
 //
-// Invariant for this scenario: every case whose rule matches has exactly one NotificationRequired
-// OR an open entry in notification_lookup_failures (its lookup failed; `casestream notifications
-// retry` decides it later); no case has more than one.
+// Invariant for this scenario, while the service runs: every case whose rule matches has exactly
+// one NotificationRequired OR an open entry in notification_lookup_failures (its lookup failed); no
+// case has more than one. Then `casestream notifications retry`, run as an operator runs it, must
+// leave every matched case with exactly one NotificationRequired, on the topic, and no open
+// failure; a second run must find nothing left to do.
 describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then recovery', function () {
   this.timeout(90 * 60_000);
   let s: FaultScenario | undefined;
@@ -77,6 +79,19 @@ describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then rec
     scenario.observations.probe_after_recovery = { notifications: probeNotifications, lookup_failures: probeFailures };
     expect(probeNotifications, 'NotificationRequired of the case created after the recovery').to.equal(1);
     expect(probeFailures, 'lookup failures of the case created after the recovery').to.equal(0);
+
+    // the operator's part: retry the failed lookups now that the service answers
+    const tRetry = Date.now();
+    const retry = await scenario.runCli(['notifications', 'retry']);
+    scenario.timings.notifications_retry_s = round((Date.now() - tRetry) / 1000);
+    scenario.observations.notifications_retry = { exit_code: retry.code, summary: retry.stdout.trim().split('\n').at(-1) };
+    expect(retry.code, `casestream notifications retry: ${retry.stderr.slice(-2000)}`).to.equal(0);
+    const again = await scenario.runCli(['notifications', 'retry']);
+    expect(again.stdout.trim(), 'a second retry run').to.equal('no failed rule lookups to retry');
+    const afterRetry = await scenario.checkNow(60_000, { allowLookupFailures: false });
+    expectInvariants(afterRetry);
+    expect(afterRetry.counts.notifications.openLookupFailures, 'open lookup failures after the retry').to.equal(0);
+    expect(afterRetry.counts.notifications.exactlyOne, 'matched cases notified exactly once after the retry').to.equal(afterRetry.counts.notifications.expected);
     scenario.passed = true;
   });
 });

@@ -45,7 +45,7 @@ export const notificationsCommand = async (ctx: CliContext, args: ParsedArgs, ou
   const outcomes = await lastValueFrom(
     retryLookupFailures(
       { failures: createMongoLookupFailures(db), rules, eventStore, notifications },
-      { limit: positiveIntOption(args, 'limit', 10_000), maxConflictRetries: ctx.settings.MAX_CONFLICT_RETRIES },
+      { limit: positiveIntOption(args, 'limit', 10_000), maxConflictRetries: ctx.settings.MAX_CONFLICT_RETRIES, concurrency: 64 },
     ).pipe(toArray()),
   );
   show(out, outcomes, (os) =>

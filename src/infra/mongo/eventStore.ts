@@ -282,13 +282,25 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     maxWaitMs: opts.maxWaitMs ?? 0,
   });
 
+  /**
+   * Concurrent loads (case actors after a restart, a lookup-failure retry) share one read of all
+   * their streams: on FerretDB v1 every read scans the collection, so one scan serves many cases.
+   */
+  const loadStreams = createMicroBatcher<string, DomainEvent[]>({
+    run: async (aggregate_ids) => {
+      const ids = [...new Set(aggregate_ids)];
+      const docs = await events.find(ids.length === 1 ? { aggregate_id: ids[0]! } : { aggregate_id: { $in: ids } }, { projection, sort: { version: 1 } }).toArray();
+      const streams = new Map<string, DomainEvent[]>(ids.map((id) => [id, []]));
+      for (const d of docs) streams.get(d.aggregate_id)?.push(fromEventDocument(d));
+      return aggregate_ids.map((id) => [...streams.get(id)!]);
+    },
+    maxBatch: opts.maxBatch ?? 200,
+  });
+
   return {
     append: (appended) =>
       appended.length === 0 ? of<AppendResult>({ kind: 'appended', duplicates: 0 }) : submit(appended).pipe(map(unwrap)),
-    load: (aggregate_id) =>
-      defer(() => events.find({ aggregate_id }, { projection, sort: { version: 1 } }).toArray()).pipe(
-        map((docs) => docs.map(fromEventDocument)),
-      ),
+    load: (aggregate_id) => loadStreams(aggregate_id),
     markPublished: (event_ids) => (event_ids.length === 0 ? of(undefined) : acknowledge(event_ids)),
     pendingNotifications: (limit, appendedBefore) =>
       defer(() =>

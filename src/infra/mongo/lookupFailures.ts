@@ -1,5 +1,5 @@
-import type { Collection, Db } from 'mongodb';
-import { defer, map, type Observable } from 'rxjs';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
+import { defer, type Observable } from 'rxjs';
 import type { LookupFailure, LookupFailureLog } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { ensureIndexList } from './indexes.js';
@@ -63,14 +63,18 @@ export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = 
       return items.map(() => undefined);
     },
   });
+  /** How retries ended, from many concurrent retries at once: one bulkWrite per chunk. */
+  const settle = createMicroBatcher<{ readonly _id: string; readonly update: UpdateFilter<LookupFailureDocument> }, void>({
+    maxBatch: opts.maxBatch ?? 500,
+    run: async (items) => {
+      for (const chunk of chunksOf(items)) await failures.bulkWrite(chunk.map(({ _id, update }) => ({ updateOne: { filter: { _id }, update } })), { ordered: true });
+      return items.map(() => undefined);
+    },
+  });
   return {
     record,
     open: (limit) => defer(() => failures.find({ status: 'open' }).sort({ first_failed_at: 1 }).limit(limit).toArray()),
-    resolve: (id, outcome) =>
-      defer(() => failures.updateOne({ _id: id }, { $set: { status: 'resolved', outcome, resolved_at: new Date() } })).pipe(map(() => undefined)),
-    stillFailing: (id, reason) =>
-      defer(() => failures.updateOne({ _id: id }, { $set: { last_failed_at: new Date(), last_reason: reason }, $inc: { failures: 1 } })).pipe(
-        map(() => undefined),
-      ),
+    resolve: (id, outcome) => settle({ _id: id, update: { $set: { status: 'resolved', outcome, resolved_at: new Date() } } }),
+    stillFailing: (id, reason) => settle({ _id: id, update: { $set: { last_failed_at: new Date(), last_reason: reason }, $inc: { failures: 1 } } }),
   };
 };

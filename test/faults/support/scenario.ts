@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -400,14 +401,14 @@ export class FaultScenario {
     }
   }
 
-  /** Reads the topics up to their ends and MongoDB once, and checks the invariants. */
-  async checkNow(catchUpMs = 60_000): Promise<CheckResult> {
+  /** Reads the topics up to their ends and MongoDB once, and checks the invariants (the scenario's check options, then `options`). */
+  async checkNow(catchUpMs = 60_000, options: Partial<CheckOptions> = {}): Promise<CheckResult> {
     this.notificationReader ??= await this.reader(this.topics.notifications);
     this.dlqReader ??= await this.reader(this.topics.dlq);
     await Promise.all([this.notificationReader.waitCaughtUp(catchUpMs), this.dlqReader.waitCaughtUp(catchUpMs)]);
     const snap = await readSnapshot(this.db, this.notificationReader.messages, this.dlqReader.messages);
     this.timings.last_snapshot_read_ms = snap.readMs;
-    this.lastCheck = checkInvariants(this.messages, snap, { sourceTopic: this.topics.clientData, ...this.config.check });
+    this.lastCheck = checkInvariants(this.messages, snap, { sourceTopic: this.topics.clientData, ...this.config.check, ...options });
     return this.lastCheck;
   }
 
@@ -415,6 +416,16 @@ export class FaultScenario {
     const r = await new TopicReader(this.kafka, this.admin, topic, `${this.id}.reader.${topic.split('.').pop()}.${randomBytes(2).toString('hex')}`).start();
     this.readers.push(r);
     return r;
+  }
+
+  /** Runs the built CLI (`node dist/cli/main.js ...args`) with the scenario's settings, as an operator would. */
+  async runCli(args: readonly string[], timeoutMs = 1_800_000): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args], { env: this.env('cli'), timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(error);
+        else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      });
+    });
   }
 
   /** Graceful stop of every live instance (SIGTERM; SIGKILL after the shutdown timeout plus a margin). */

@@ -112,6 +112,17 @@ describe('MongoEventStore (integration)', function () {
     expect(await load(companyEvents[0]!.aggregate_id)).to.deep.equal(companyEvents);
   });
 
+  it('serves loads of many aggregates at once with one read, each its own stream (the same one twice too)', async () => {
+    const cases = [kybCase(freshId('many-a')), kybCase(freshId('many-b')), kybCase(freshId('many-c'))];
+    for (const c of cases) await append([...c.caseEvents, c.notification]);
+    const find = sinon.spy(Collection.prototype, 'find');
+
+    const streams = await Promise.all([...cases.map((c) => load(c.cmd.case_id)), load(cases[0]!.cmd.case_id), load(freshId('none'))]);
+
+    expect(find.callCount).to.equal(1);
+    expect(streams).to.deep.equal([...cases.map((c) => [...c.caseEvents, c.notification]), [...cases[0]!.caseEvents, cases[0]!.notification], []]);
+  });
+
   it('loads a long stream whole, in version order', async () => {
     const aggregate = freshId('long');
     const events = personEvents(aggregate, 1, 150);
