@@ -80,6 +80,7 @@ describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then rec
     expect(probeNotifications, 'NotificationRequired of the case created after the recovery').to.equal(1);
     expect(probeFailures, 'lookup failures of the case created after the recovery').to.equal(0);
 
+    scenario.observations.notifications_before_retry = result.counts.notifications;
     // the operator's part: retry the failed lookups now that the service answers
     const tRetry = Date.now();
     const retry = await scenario.runCli(['notifications', 'retry']);
