@@ -63,6 +63,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
 
   const mongo = await connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream' });
   await ensureIndexes(mongo.db);
+  if (mongo.ferretdb) logger.info('the database is FerretDB: read-model guards are checked by casestream, updates filtered by _id');
   const redis = createRedisClient(settings.REDIS_URL, {
     logger: logger.child({ component: 'redis' }),
     ...(settings.REDIS_TLS_CA_FILE ? { overrides: { tls: { ca: [readFileSync(settings.REDIS_TLS_CA_FILE, 'utf8')] } } } : {}),
@@ -106,7 +107,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   const ports: PipelinePorts = instrumentPorts(
     {
       eventStore,
-      readModels: createMongoReadModelStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
+      readModels: createMongoReadModelStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH, guards: mongo.ferretdb ? 'client' : 'server' }),
       rawEvents: createMongoRawEventLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH }),
       rules,
       notifications: sinks.notifications,

@@ -17,12 +17,14 @@ export interface MongoConnectionOptions {
 export interface MongoConnection {
   readonly client: MongoClient;
   readonly db: Db;
+  /** The server is FerretDB (it says so in buildInfo): some writes take a cheaper form there. */
+  readonly ferretdb: boolean;
   close(): Promise<void>;
 }
 
 /**
  * Connects and checks the server answers (so a wrong URI fails at startup, within
- * serverSelectionTimeoutMS, rather than on the first write).
+ * serverSelectionTimeoutMS, rather than on the first write), and which server it is.
  *
  * `ignoreUndefined`: optional fields left undefined are not stored (instead of as null), so an
  * event reads back exactly as it was appended.
@@ -42,8 +44,8 @@ export const connectMongo = async (options: MongoConnectionOptions): Promise<Mon
   await client.connect();
   try {
     const db = client.db(options.dbName);
-    await db.command({ ping: 1 });
-    return { client, db, close: () => client.close() };
+    const buildInfo = await db.admin().command({ buildInfo: 1 });
+    return { client, db, ferretdb: typeof buildInfo['ferretdbVersion'] === 'string', close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;

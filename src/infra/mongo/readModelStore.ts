@@ -15,6 +15,15 @@ export interface MongoReadModelStoreOptions {
   readonly maxWaitMs?: number;
   /** Written to `<prefix><read model>` instead (a replay builds fresh collections this way). */
   readonly collectionPrefix?: string;
+  /**
+   * Where a guarded write's guard is checked: `server` (default), in the update's filter, atomic
+   * on MongoDB; `client`, against the documents read first, the update then filtered by `_id`
+   * alone. For FerretDB v1, which evaluates a guarded filter by decoding every document of the
+   * collection in Go (the bench's profile: 71 % of FerretDB's CPU) but scans a bare `_id` filter
+   * inside SQLite, ~10x cheaper; its updates read, apply and replace anyway, so the server-side
+   * guard was no more atomic there. Case actors are the only writers of their documents.
+   */
+  readonly guards?: 'server' | 'client';
 }
 
 /**
@@ -188,9 +197,15 @@ const opsOf = (items: readonly Item[]): Op[] =>
  * an insert's uniqueness through its index, while every update, even by `_id`, scans the whole
  * collection. A duplicate means the document exists (a redelivery): those of its writes that
  * still change it run as the idempotent upserts they are. The rest (guarded writes) run in order
- * afterwards.
+ * afterwards, their guards checked by the server or, with `guards: 'client'`, against the
+ * documents read first.
  */
-const runCollection = async (collection: Collection<ReadModelDocument>, items: readonly Item[], failed: Map<number, Error>): Promise<void> => {
+const runCollection = async (
+  collection: Collection<ReadModelDocument>,
+  items: readonly Item[],
+  failed: Map<number, Error>,
+  guards: 'server' | 'client',
+): Promise<void> => {
   const created = new Map<string, { doc: Document; items: Item[] }>();
   const updates: Item[] = [];
   const updatedIds = new Set<string>();
@@ -225,24 +240,46 @@ const runCollection = async (collection: Collection<ReadModelDocument>, items: r
       }
     }
   }
-  await runOrdered(collection, opsOf([...(await changing(collection, existing)), ...updates]), failed);
+  const ops =
+    guards === 'server'
+      ? [...opsOf(await changing(collection, existing)), ...opsOf(updates)]
+      : opsOf(await changing(collection, [...existing, ...updates])).map(byIdOnly);
+  await runOrdered(collection, ops, failed);
 };
 
+/** The operation filtered by `_id` alone (its guard already checked against the document read). */
+const byIdOnly = (op: Op): Op => ({ ...op, update: { ...op.update, filter: { _id: op.update.filter._id } } });
+
 /**
- * Of the writes whose document already exists, those that would change it. After a crash every
- * redelivered message meets its own documents, and re-applying writes that change nothing cost
- * one update each: on FerretDB v1 a scan of the collection per write, which after a restart
- * amounted to minutes per batch. One read of the documents instead (on MongoDB an index lookup).
+ * The current documents of `ids`: a few by one `{_id}` read each (the cheap filter on FerretDB
+ * v1), many by one `$in` read (one pass over the collection there, an index lookup on MongoDB).
+ */
+const currentDocuments = async (collection: Collection<ReadModelDocument>, ids: readonly string[]): Promise<Map<string, Document | undefined>> => {
+  const docs =
+    ids.length <= FEW_IDS
+      ? (await Promise.all(ids.map((_id) => collection.findOne({ _id })))).filter((d): d is ReadModelDocument => d !== null)
+      : await collection.find({ _id: { $in: [...ids] } }).toArray();
+  return new Map(docs.map((d) => [d._id, d]));
+};
+
+/** Up to this many documents are read one by one (each an SQLite scan on FerretDB v1; one `$in` read is ~10 of those). */
+const FEW_IDS = 8;
+
+/**
+ * Of the writes, in order, those that would change their document as it is now (guards included:
+ * a guarded write never creates one). After a crash every redelivered message meets its own
+ * documents, and re-applying writes that change nothing cost one update each: on FerretDB v1 a
+ * scan of the collection per write, which after a restart amounted to minutes per batch. Reading
+ * the documents first is far cheaper (on MongoDB an index lookup).
  */
 const changing = async (collection: Collection<ReadModelDocument>, items: readonly Item[]): Promise<Item[]> => {
   if (items.length === 0) return [];
-  const ids = [...new Set(items.map((i) => i.write.id))];
-  const current = new Map<string, Document | undefined>((await collection.find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
+  const current = await currentDocuments(collection, [...new Set(items.map((i) => i.write.id))]);
   return items.filter((item) => {
     const before = current.get(item.write.id);
     const after = applyWrite(before, item.write);
     current.set(item.write.id, after);
-    return before === undefined || !isDeepStrictEqual(after, before);
+    return after !== undefined && (before === undefined || !isDeepStrictEqual(after, before));
   });
 };
 
@@ -265,7 +302,9 @@ export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptio
     });
     const failed = new Map<number, Error>();
     await Promise.all(
-      [...byCollection].map(([name, items]) => runCollection(db.collection<ReadModelDocument>(`${opts.collectionPrefix ?? ''}${name}`), items, failed)),
+      [...byCollection].map(([name, items]) =>
+        runCollection(db.collection<ReadModelDocument>(`${opts.collectionPrefix ?? ''}${name}`), items, failed, opts.guards ?? 'server'),
+      ),
     );
     return batch.map((_, caller) => failed.get(caller));
   };

@@ -53,4 +53,13 @@ describe('connectMongo and ensureIndexes (integration)', function () {
       await c.close();
     }
   });
+
+  it('tells that the local stack\'s server is FerretDB', async () => {
+    const c = await connectMongo({ uri: MONGO_URI, dbName: t.dbName, appName: 'casestream-it' });
+    try {
+      expect(c.ferretdb).to.equal(true);
+    } finally {
+      await c.close();
+    }
+  });
 });

@@ -45,7 +45,9 @@ const kybCase = (key: string) => {
 const updatesIn = (bulkWrite: sinon.SinonSpy): number =>
   bulkWrite.getCalls().reduce((n, call) => n + (call.args[0] as object[]).filter((op) => 'updateOne' in op || 'updateMany' in op).length, 0);
 
-describe('MongoReadModelStore (integration)', function () {
+// Every behaviour holds with the guards checked by the server (MongoDB) and by casestream (FerretDB).
+for (const guards of ['server', 'client'] as const)
+describe(`MongoReadModelStore (integration, guards checked by the ${guards})`, function () {
   this.timeout(60_000);
   const t = useTestDatabase('readmodels');
   let store: ReadModelStore;
@@ -62,7 +64,7 @@ describe('MongoReadModelStore (integration)', function () {
   });
 
   before(() => {
-    store = createMongoReadModelStore(t.db);
+    store = createMongoReadModelStore(t.db, { guards });
   });
   afterEach(() => sinon.restore());
 
@@ -291,7 +293,7 @@ describe('MongoReadModelStore (integration)', function () {
 
   it('lets two writers (two MongoClients) upsert the same documents at once without losing a write or duplicating a document', async () => {
     const other = await t.connectAnother();
-    const storeB = createMongoReadModelStore(other.db);
+    const storeB = createMongoReadModelStore(other.db, { guards });
     const ids = Array.from({ length: 100 }, () => freshId('upsert-race'));
     const write = (id: string, by: string): ReadModelWrite[] => [
       { collection: 'cases', id, onInsert: { created_by: by }, set: { [`seen.${by}`]: true } },
