@@ -62,8 +62,8 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   );
 
   const mongo = await connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream' });
-  await ensureIndexes(mongo.db);
-  if (mongo.ferretdb) logger.info('the database is FerretDB: read-model guards are checked by casestream, updates filtered by _id');
+  await ensureIndexes(mongo);
+  if (mongo.ferretdb) logger.info('the database is FerretDB: only constraint indexes, read-model guards checked by casestream');
   const redis = createRedisClient(settings.REDIS_URL, {
     logger: logger.child({ component: 'redis' }),
     ...(settings.REDIS_TLS_CA_FILE ? { overrides: { tls: { ca: [readFileSync(settings.REDIS_TLS_CA_FILE, 'utf8')] } } } : {}),

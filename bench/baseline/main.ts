@@ -22,7 +22,7 @@ import { unstorableBecause } from '../../src/domain/storableDocument.js';
 import { commandResultOf, toCommandResultUpsert, type CommandResultDocument } from '../../src/infra/http/commandResults.js';
 import { deadLetterHeaders, notificationMessage } from '../../src/infra/kafka/kafkaSinks.js';
 import { toInboundRecord } from '../../src/infra/kafka/toInboundRecord.js';
-import { ensureIndexes } from '../../src/infra/mongo/connect.js';
+import { ensureIndexes, isFerretDB } from '../../src/infra/mongo/connect.js';
 import { fromEventDocument, toEventDocument, type EventDocument } from '../../src/infra/mongo/eventStore.js';
 import { lookupFailureId } from '../../src/infra/mongo/lookupFailures.js';
 import { toRawEventUpsert, type RawEventDocument } from '../../src/infra/mongo/rawEventLog.js';
@@ -37,7 +37,7 @@ const topics = { clientData: config.clientTopic, commands: config.commandTopic }
 
 const mongo = await MongoClient.connect(config.mongoUrl, { appName: 'bench-baseline', ignoreUndefined: true });
 const db = mongo.db(config.dbName);
-await ensureIndexes(db);
+await ensureIndexes({ db, ferretdb: await isFerretDB(db) });
 const events = db.collection<EventDocument>('domain_events');
 
 const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR });

@@ -11,7 +11,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Batch, type IHeaders, type Message } from 'kafkajs';
 import { Binary, MongoBulkWriteError, MongoClient, type Document } from 'mongodb';
-import { ensureIndexes } from '../../src/infra/mongo/connect.js';
+import { ensureIndexes, isFerretDB } from '../../src/infra/mongo/connect.js';
 import { onStop, readChildConfig } from '../common/childConfig.js';
 import { decodeWork } from '../common/oracle.js';
 
@@ -20,7 +20,7 @@ const config = readChildConfig();
 const mongo = await MongoClient.connect(config.mongoUrl, { appName: 'bench-limit' });
 const db = mongo.db(config.dbName);
 // the same collections and indexes as casestream, so that index maintenance costs the same
-await ensureIndexes(db);
+await ensureIndexes({ db, ferretdb: await isFerretDB(db) });
 
 const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR });
 const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });

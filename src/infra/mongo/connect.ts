@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import { ensureEventStoreIndexes } from './eventStore.js';
+import type { IndexOptions } from './indexes.js';
 import { ensureLookupFailureIndexes } from './lookupFailures.js';
 import { ensureRawEventLogIndexes } from './rawEventLog.js';
 import { ensureReadModelIndexes } from './readModelStore.js';
@@ -44,18 +45,24 @@ export const connectMongo = async (options: MongoConnectionOptions): Promise<Mon
   await client.connect();
   try {
     const db = client.db(options.dbName);
-    const buildInfo = await db.admin().command({ buildInfo: 1 });
-    return { client, db, ferretdb: typeof buildInfo['ferretdbVersion'] === 'string', close: () => client.close() };
+    return { client, db, ferretdb: await isFerretDB(db), close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
   }
 };
 
-/** Creates every index casestream relies on (idempotent; run at startup; one index at a time, see ensureIndexList). */
-export const ensureIndexes = async (db: Db): Promise<void> => {
-  await ensureEventStoreIndexes(db);
-  await ensureReadModelIndexes(db);
-  await ensureRawEventLogIndexes(db);
-  await ensureLookupFailureIndexes(db);
+/** Whether the server is FerretDB: it says so in buildInfo (`ferretdbVersion`). */
+export const isFerretDB = async (db: Db): Promise<boolean> => typeof (await db.admin().command({ buildInfo: 1 }))['ferretdbVersion'] === 'string';
+
+/**
+ * Creates every index casestream relies on (idempotent; run at startup; one index at a time, see
+ * ensureIndexList); on FerretDB only the constraints (see IndexOptions).
+ */
+export const ensureIndexes = async (connection: Pick<MongoConnection, 'db' | 'ferretdb'>): Promise<void> => {
+  const options: IndexOptions = { constraintsOnly: connection.ferretdb };
+  await ensureEventStoreIndexes(connection.db, options);
+  await ensureReadModelIndexes(connection.db, '', options);
+  await ensureRawEventLogIndexes(connection.db, options);
+  await ensureLookupFailureIndexes(connection.db, options);
 };

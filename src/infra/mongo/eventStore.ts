@@ -3,7 +3,7 @@ import { defer, map, of, type Observable } from 'rxjs';
 import type { DomainEvent, EventMetadata, NotificationRequired } from '../../domain/events.js';
 import type { AppendResult, EventStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
-import { ensureIndexList } from './indexes.js';
+import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
 
 export const EVENTS_COLLECTION = 'domain_events';
@@ -67,15 +67,21 @@ export const eventsCollection = (db: Db): Collection<EventDocument> => db.collec
 export const outboxCollection = (db: Db): Collection<OutboxDocument> => db.collection<OutboxDocument>(OUTBOX_COLLECTION);
 
 /**
- * The indexes the event store relies on; creating them again is a no-op. The two unique indexes
- * are what makes append safe without transactions, on MongoDB and on FerretDB v1 alike.
+ * The indexes the event store relies on; creating them again is a no-op. Uniqueness is what makes
+ * append safe without transactions, on MongoDB and on FerretDB v1 alike: of `event_id` (a
+ * redelivery), and of the stream position, which `_id` (positionId) enforces by itself; the
+ * `aggregate_id, version` index serves loads.
  */
-export const ensureEventStoreIndexes = async (db: Db): Promise<void> => {
-  await ensureIndexList(eventsCollection(db), [
-    { key: { event_id: 1 }, name: 'event_id_unique', unique: true },
-    { key: { aggregate_id: 1, version: 1 }, name: 'aggregate_version_unique', unique: true },
-  ]);
-  await ensureIndexList(outboxCollection(db), [{ key: { aggregate_id: 1, version: 1 }, name: 'case_order' }]);
+export const ensureEventStoreIndexes = async (db: Db, options: IndexOptions = {}): Promise<void> => {
+  await ensureIndexList(
+    eventsCollection(db),
+    [
+      { key: { event_id: 1 }, name: 'event_id_unique', unique: true, constraint: true },
+      { key: { aggregate_id: 1, version: 1 }, name: 'aggregate_version_unique', unique: true },
+    ],
+    options,
+  );
+  await ensureIndexList(outboxCollection(db), [{ key: { aggregate_id: 1, version: 1 }, name: 'case_order' }], options);
 };
 
 /**

@@ -2,7 +2,7 @@ import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { defer, type Observable } from 'rxjs';
 import type { LookupFailure, LookupFailureLog } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
-import { ensureIndexList } from './indexes.js';
+import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
 
 export const LOOKUP_FAILURES_COLLECTION = 'notification_lookup_failures';
@@ -32,8 +32,8 @@ export interface MongoLookupFailures extends LookupFailureLog {
 export const lookupFailuresCollection = (db: Db): Collection<LookupFailureDocument> =>
   db.collection<LookupFailureDocument>(LOOKUP_FAILURES_COLLECTION);
 
-export const ensureLookupFailureIndexes = async (db: Db): Promise<void> => {
-  await ensureIndexList(lookupFailuresCollection(db), [{ key: { status: 1, first_failed_at: 1 }, name: 'status_first_failed' }]);
+export const ensureLookupFailureIndexes = async (db: Db, options: IndexOptions = {}): Promise<void> => {
+  await ensureIndexList(lookupFailuresCollection(db), [{ key: { status: 1, first_failed_at: 1 }, name: 'status_first_failed' }], options);
 };
 
 export const lookupFailureId = (f: Pick<LookupFailure, 'case_id' | 'trigger'>): string => `${f.case_id}|${f.trigger}`;

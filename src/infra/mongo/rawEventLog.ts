@@ -4,7 +4,7 @@ import { map } from 'rxjs';
 import type { Rejection } from '../../domain/rejection.js';
 import type { RawEventEntry, RawEventLog } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
-import { ensureIndexList } from './indexes.js';
+import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { bulkUpsert, type Upsert } from './bulkUpsert.js';
 
 export const RAW_EVENTS_COLLECTION = 'raw_events';
@@ -35,8 +35,8 @@ export interface MongoRawEventLogOptions {
 
 export const rawEventsCollection = (db: Db): Collection<RawEventDocument> => db.collection<RawEventDocument>(RAW_EVENTS_COLLECTION);
 
-export const ensureRawEventLogIndexes = async (db: Db): Promise<void> => {
-  await ensureIndexList(rawEventsCollection(db), [{ key: { id: 1 }, name: 'id_unique', unique: true }]);
+export const ensureRawEventLogIndexes = async (db: Db, options: IndexOptions = {}): Promise<void> => {
+  await ensureIndexList(rawEventsCollection(db), [{ key: { id: 1 }, name: 'id_unique', unique: true }], options);
 };
 
 /**

@@ -37,7 +37,7 @@ export const useTestDatabase = (label: string): TestDatabase => {
   before(async function () {
     this.timeout(30_000);
     t.connection = await connectMongo({ uri: MONGO_URI, dbName, appName: `casestream-it-${label}` });
-    await ensureIndexes(t.connection.db);
+    await ensureIndexes(t.connection);
   });
   after(async function () {
     this.timeout(30_000);
