@@ -162,7 +162,7 @@ export const settingsCodec = t.type({
   MAX_IN_FLIGHT_MESSAGES: integer(1000, 1, 1_000_000),
   MAX_ACTIVE_CASES: integer(256, 1, 100_000),
   CASE_IDLE_MS: integer(10_000, 1),
-  COMMIT_INTERVAL_MS: integer(200, 0),
+  COMMIT_INTERVAL_MS: integer(50, 0),
   PARTITIONS_CONSUMED_CONCURRENTLY: integer(6, 1, 1000),
   RETRY_INITIAL_MS: integer(200, 1),
   RETRY_MAX_MS: integer(30_000, 1),
