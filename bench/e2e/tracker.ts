@@ -26,7 +26,7 @@ const summarize = (values: number[]): LatencySummary => ({
   n: values.length,
   p50: percentile(values, 50),
   p99: percentile(values, 99),
-  max: values.length === 0 ? null : Math.max(...values),
+  max: values.length === 0 ? null : values.reduce((a, b) => Math.max(a, b), -Infinity),
 });
 
 /**
