@@ -21,6 +21,12 @@ export interface ReadModelWrite {
   /** Values appended to array fields. */
   readonly push?: Readonly<Record<string, readonly unknown[]>>;
   /**
+   * Numeric fields raised to at least this value, never lowered: the stream versions a document
+   * applied. A redelivered older event must not move them back, or a guarded write that was
+   * already applied would apply again.
+   */
+  readonly max?: Readonly<Record<string, number>>;
+  /**
    * When present the write changes an existing document only, and only if the version it
    * recorded for this stream is below this event's: an event already applied is ignored.
    */
@@ -30,6 +36,8 @@ export interface ReadModelWrite {
 export const appliedField = (stream: StreamKind): string => `applied.${stream}`;
 
 const created = (e: DomainEvent) => ({ created_at: e.timestamp, updated_at: e.timestamp });
+
+const applied = (stream: StreamKind, e: DomainEvent) => ({ [appliedField(stream)]: e.version });
 
 /** What one event changes in the read models; NotificationRequired changes none. */
 export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
@@ -49,7 +57,8 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
             status: 'OPEN',
             ...created(e),
           },
-          set: { [appliedField('case')]: e.version },
+          set: {},
+          max: applied('case', e),
         },
       ];
     }
@@ -66,8 +75,8 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
             lastname: p.lastname,
             birthdate: p.birthdate,
             role_in_company: p.role_in_company,
-            [appliedField('case')]: e.version,
           },
+          max: applied('case', e),
         },
       ];
     }
@@ -78,7 +87,8 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
           collection: 'persons',
           id: p.person_id,
           onInsert: { case_id: p.case_id, firstname: p.firstname, lastname: p.lastname, birthdate: p.birthdate, ...created(e) },
-          set: { company_id: e.aggregate_id, role_in_company: p.role_in_company, [appliedField('company')]: e.version },
+          set: { company_id: e.aggregate_id, role_in_company: p.role_in_company },
+          max: applied('company', e),
         },
       ];
     }
@@ -89,7 +99,8 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
           collection: 'companies',
           id: e.aggregate_id,
           onInsert: { case_id, ...profile, ...created(e) },
-          set: { [appliedField('company')]: e.version },
+          set: {},
+          max: applied('company', e),
         },
       ];
     }
@@ -110,7 +121,8 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
             is_ubo: p.is_ubo,
             ...created(e),
           },
-          set: { [appliedField('company')]: e.version },
+          set: {},
+          max: applied('company', e),
         },
       ];
     }
@@ -185,6 +197,10 @@ export const applyWrite = (doc: Readonly<Doc> | undefined, w: ReadModelWrite): D
   const next: Doc = doc === undefined ? { id: w.id } : { ...doc };
   if (doc === undefined) for (const [k, v] of Object.entries(w.onInsert ?? {})) setPath(next, k, v);
   for (const [k, v] of Object.entries(w.set)) setPath(next, k, v);
+  for (const [k, v] of Object.entries(w.max ?? {})) {
+    const current = getPath(next, k);
+    if (typeof current !== 'number' || current < v) setPath(next, k, v);
+  }
   for (const [k, values] of Object.entries(w.push ?? {})) {
     const current = getPath(next, k);
     setPath(next, k, [...(Array.isArray(current) ? current : []), ...values]);

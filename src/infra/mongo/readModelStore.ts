@@ -90,7 +90,8 @@ const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b
  *   apply); null and empty-array values go to `$max` instead (see droppedByFerretSetOnInsert). Paths that `$set` or `$push` also write (or a parent/child of them) are left out of
  *   `$setOnInsert`: both servers refuse an update whose operators touch overlapping paths, and
  *   on insert the `$set`/`$push` value is the one that would survive anyway.
- * - `$set` from `set`, `$push: {field: {$each: values}}` from `push`; empty operators are omitted.
+ * - `$set` from `set`, `$push: {field: {$each: values}}` from `push`, `$max` from `max`; empty
+ *   operators are omitted.
  */
 export const toReadModelUpdate = (w: ReadModelWrite): ReadModelUpdate | undefined => {
   const set = { ...w.set };
@@ -99,15 +100,17 @@ export const toReadModelUpdate = (w: ReadModelWrite): ReadModelUpdate | undefine
       .filter(([, values]) => values.length > 0)
       .map(([field, values]) => [field, { $each: [...values] }]),
   );
-  const written = [...Object.keys(set), ...Object.keys(push)];
+  const max = { ...w.max };
+  const written = [...Object.keys(set), ...Object.keys(push), ...Object.keys(max)];
   const update: Document = {};
   if (w.guard === undefined) {
     const onInsert = Object.entries({ ...w.onInsert, id: w.id }).filter(([path]) => !written.some((p) => overlaps(path, p)));
     const setOnInsert = Object.fromEntries(onInsert.filter(([, value]) => !droppedByFerretSetOnInsert(value)));
     const lowest = Object.fromEntries(onInsert.filter(([, value]) => droppedByFerretSetOnInsert(value)));
     if (Object.keys(setOnInsert).length > 0) update.$setOnInsert = setOnInsert;
-    if (Object.keys(lowest).length > 0) update.$max = lowest;
+    Object.assign(max, lowest);
   }
+  if (Object.keys(max).length > 0) update.$max = max;
   if (Object.keys(set).length > 0) update.$set = set;
   if (Object.keys(push).length > 0) update.$push = push;
   if (Object.keys(update).length === 0) return undefined;

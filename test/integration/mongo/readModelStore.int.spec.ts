@@ -202,6 +202,20 @@ describe(`MongoReadModelStore (integration, guards checked by the ${guards})`, f
     expect(await requirement(requirementId)).to.deep.equal(afterOnce);
   });
 
+  it('never moves a recorded version back when an older event is redelivered after newer ones', async () => {
+    const { cmd, events } = kybCase(freshId('older-again'));
+    await project(events);
+    const once = await snapshot(cmd.case_id);
+    const raised = (id: string, version: number): ReadModelWrite => ({ collection: 'cases', id, set: {}, max: { 'applied.case': version } });
+    await apply([raised(cmd.case_id, 40)]);
+
+    await project(events);
+
+    const [stored] = await documentsOf(t.db, 'cases', { id: cmd.case_id });
+    expect(stored?.applied).to.deep.equal({ case: 40 });
+    expect((await snapshot(cmd.case_id)).persons).to.deep.equal(once.persons);
+  });
+
   it('applies a guarded write to a document that has no applied version yet', async () => {
     const id = freshId('no-applied');
     await apply([{ collection: 'document_requirements', id, onInsert: { case_id: 'c', status: 'AWAITING_UPLOAD' }, set: {} }]);

@@ -32,6 +32,14 @@ describe('applyWrite', () => {
     expect(applyWrite(created, { ...create, onInsert: { status: 'OTHER' } })).to.deep.equal(created);
   });
 
+  it('raises an applied version but never lowers it, so a redelivered older event cannot re-open guarded writes', () => {
+    const person = (version: number): ReadModelWrite => ({ collection: 'persons', id: 'p1', set: { firstname: 'Ada' }, max: { 'applied.case': version } });
+    const atFive = applyWrite(undefined, person(5));
+    expect(atFive).to.deep.equal({ id: 'p1', firstname: 'Ada', applied: { case: 5 } });
+    expect(applyWrite(atFive, person(2))).to.deep.equal(atFive);
+    expect(applyWrite(atFive, person(7))).to.deep.equal({ id: 'p1', firstname: 'Ada', applied: { case: 7 } });
+  });
+
   it('does not change the document it is given', () => {
     const created = applyWrite(undefined, create)!;
     const copy = structuredClone(created);
