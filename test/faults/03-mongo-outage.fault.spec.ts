@@ -29,12 +29,7 @@ describe('fault suite 03: MongoDB-wire server down for 10 s mid-run', function (
       scenario.timings.mongo_start_s = round((Date.now() - t1) / 1000);
     });
     scenario.observations.cases_when_db_stopped = casesBefore;
-    const tBack = Date.now();
-    if ((await scenario.casesCount()) < scenario.valid.length) {
-      const progressed = await scenario.casesCount();
-      await scenario.waitForCases(progressed + 1);
-      scenario.timings.first_progress_after_outage_s = round((Date.now() - tBack) / 1000);
-    }
+    await scenario.waitFirstProgress();
     const result = await scenario.finish({ alive: [p] });
     await scenario.stopAll();
     expectInvariants(result);

@@ -283,6 +283,18 @@ export class FaultScenario {
   }
 
   /**
+   * After an outage: when cases are still missing, waits for the next one and records how long
+   * the service took to make progress again (`first_progress_after_outage_s`).
+   */
+  async waitFirstProgress(): Promise<void> {
+    const tBack = Date.now();
+    const progressed = await this.casesCount();
+    if (progressed >= this.valid.length) return;
+    await this.waitForCases(progressed + 1);
+    this.timings.first_progress_after_outage_s = round((Date.now() - tBack) / 1000);
+  }
+
+  /**
    * Waits until at least `target` cases exist, polling; fails early when a service crashed, and
    * when nothing moved for `stallMs`.
    */
