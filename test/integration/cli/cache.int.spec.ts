@@ -57,6 +57,13 @@ describe('casestream cache commands on the real Redis', function () {
     expect(stdout).to.contain('stale: served only if the service fails');
   });
 
+  it('shows a cached "no rule" answer as such, fresh', async () => {
+    const { code, stdout } = await cli('cache', 'get', none);
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/rule\s+no rule/);
+    expect(stdout).not.to.contain('stale: served only');
+  });
+
   it('says so, with a non-zero exit, when nothing is cached for a trigger', async () => {
     const { code, stdout } = await cli('cache', 'get', `${prefix}_ABSENT`);
     expect(code).to.equal(1);
