@@ -26,7 +26,11 @@ export interface CaseState {
   readonly facts: CaseFacts | null;
   readonly personIds: ReadonlySet<string>;
   readonly documents: ReadonlyMap<string, DocumentRequirementState>;
-  readonly eventIds: ReadonlySet<string>;
+  /**
+   * The ids of the notifications the case recorded, so that a redelivered creation does not decide
+   * one twice. Only these: a live case actor keeps its state in memory, so it stays small.
+   */
+  readonly notificationIds: ReadonlySet<string>;
 }
 
 export const emptyCase = (case_id: string): CaseState => ({
@@ -35,7 +39,7 @@ export const emptyCase = (case_id: string): CaseState => ({
   facts: null,
   personIds: new Set(),
   documents: new Map(),
-  eventIds: new Set(),
+  notificationIds: new Set(),
 });
 
 /** The parts of a case state one fold builds on: copied once per fold, not once per event. */
@@ -44,12 +48,11 @@ interface Folding {
   facts: CaseFacts | null;
   readonly personIds: Set<string>;
   readonly documents: Map<string, DocumentRequirementState>;
-  readonly eventIds: Set<string>;
+  readonly notificationIds: Set<string>;
 }
 
 const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
   s.version = e.version;
-  s.eventIds.add(e.event_id);
   switch (e.event_type) {
     case 'CaseCreated':
       s.facts = {
@@ -79,6 +82,7 @@ const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
       return;
     }
     case 'NotificationRequired':
+      s.notificationIds.add(e.event_id);
       return;
   }
 };
@@ -94,7 +98,7 @@ export const evolveCase = (state: CaseState, events: readonly DomainEvent[]): Ca
     facts: state.facts,
     personIds: new Set(state.personIds),
     documents: new Map(state.documents),
-    eventIds: new Set(state.eventIds),
+    notificationIds: new Set(state.notificationIds),
   };
   for (const e of events) if (e.aggregate_id === state.case_id && e.version > s.version) applyCaseEvent(s, e as CaseEvent);
   return { case_id: state.case_id, ...s };

@@ -21,7 +21,7 @@ const decideCreate = (state: CaseState, cmd: CreateCase, rule: NotificationRule 
   }
   if (!rule) return [];
   const notification = decideNotification(cmd, rule, state.version);
-  return state.eventIds.has(notification.event_id) ? [] : [notification];
+  return state.notificationIds.has(notification.event_id) ? [] : [notification];
 };
 
 /** state + command → the events to record, or why the command is refused. Pure. */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
+import { decideNotification } from '../../../src/domain/decideNotification.js';
 import type { CaseEvent, DocumentStatusUpdated } from '../../../src/domain/events.js';
 import { creationCommand, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
 
@@ -10,6 +11,7 @@ const kycEvents = decideCaseCreation(kycCmd);
 const kybEvents = decideCaseCreation(kybCmd);
 const kycState = evolveCase(emptyCase(kycCmd.case_id), kycEvents);
 const kybState = evolveCase(emptyCase(kybCmd.case_id), kybEvents);
+const activeRule = { rule_id: 'r-1', is_active: true, notification_type: 'EMAIL_WELCOME', template_id: 'tpl-welcome', language_code: 'fr' };
 
 const statusUpdate = (
   case_id: string,
@@ -41,7 +43,7 @@ describe('emptyCase', () => {
     expect(s.facts).to.equal(null);
     expect(s.personIds.size).to.equal(0);
     expect(s.documents.size).to.equal(0);
-    expect(s.eventIds.size).to.equal(0);
+    expect(s.notificationIds.size).to.equal(0);
   });
 });
 
@@ -82,15 +84,17 @@ describe('evolveCase', () => {
     }
   });
 
-  it('remembers the id of every case event it folded', () => {
-    const caseEventIds = kybEvents.filter((e) => e.aggregate_id === kybCmd.case_id).map((e) => e.event_id);
-    expect([...kybState.eventIds]).to.have.members(caseEventIds);
+  it('remembers the id of every notification the case recorded, and of no other event', () => {
+    const notification = decideNotification(kybCmd, activeRule, kybState.version);
+    const notified = evolveCase(kybState, [notification]);
+    expect([...kybState.notificationIds]).to.deep.equal([]);
+    expect([...notified.notificationIds]).to.deep.equal([notification.event_id]);
   });
 
   it('ignores events of the company stream', () => {
-    const companyIds = kybEvents.filter((e) => e.aggregate_id !== kybCmd.case_id).map((e) => e.event_id);
-    expect(companyIds).to.not.be.empty;
-    for (const id of companyIds) expect(kybState.eventIds.has(id)).to.equal(false);
+    const companyEvents = kybEvents.filter((e) => e.aggregate_id !== kybCmd.case_id);
+    expect(companyEvents).to.not.be.empty;
+    expect(evolveCase(kybState, companyEvents)).to.equal(kybState);
     expect(kybState.version).to.equal(kybEvents.filter((e) => e.aggregate_id === kybCmd.case_id).length);
   });
 
