@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Collection, Document, Filter, OptionalUnlessRequiredId, UpdateFilter, WithId } from 'mongodb';
+import { documentsById } from './documentsById.js';
 import { chunksOf } from './updateChunks.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
 
@@ -89,8 +90,7 @@ const upsertChunk = async <T extends Document>(
 const withoutNoOps = async <T extends Document>(collection: Collection<T>, indexes: readonly number[], upserts: readonly Upsert<T>[]): Promise<number[]> => {
   const checked = indexes.filter((i) => upserts[i]!.changes !== undefined && upserts[i]!.insert !== undefined);
   if (checked.length === 0) return [...indexes];
-  const ids = checked.map((i) => (upserts[i]!.insert as { _id: unknown })._id);
-  const stored = new Map((await collection.find({ _id: { $in: ids } } as Filter<T>).toArray()).map((d) => [d._id as unknown, d]));
+  const stored = await documentsById(collection, [...new Set(checked.map((i) => (upserts[i]!.insert as { _id: unknown })._id))]);
   return indexes.filter((i) => {
     const u = upserts[i]!;
     if (u.changes === undefined || u.insert === undefined) return true;

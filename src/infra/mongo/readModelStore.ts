@@ -4,6 +4,7 @@ import { map, of } from 'rxjs';
 import { appliedField, applyWrite, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
 import type { ReadModelStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
+import { documentsById } from './documentsById.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
@@ -258,20 +259,6 @@ const byIdOnly = (op: Op): Op => ({ ...op, update: { ...op.update, filter: { _id
  * The current documents of `ids`: a few by one `{_id}` read each (the cheap filter on FerretDB
  * v1), many by one `$in` read (one pass over the collection there, an index lookup on MongoDB).
  */
-const currentDocuments = async (collection: Collection<ReadModelDocument>, ids: readonly string[]): Promise<Map<string, Document | undefined>> => {
-  const docs =
-    ids.length <= FEW_IDS
-      ? (await Promise.all(ids.map((_id) => collection.findOne({ _id })))).filter((d): d is ReadModelDocument => d !== null)
-      : await collection.find({ _id: { $in: [...ids] } }).toArray();
-  return new Map(docs.map((d) => [d._id, d]));
-};
-
-/**
- * Up to this many documents are read one by one. Measured on FerretDB v1 at 9,000 documents: a
- * `{_id}` read 29 ms (scanned inside SQLite), one `$in` read of 50 ids 770 ms (decoded in Go).
- */
-const FEW_IDS = 16;
-
 /**
  * Of the writes, in order, those that would change their document as it is now (guards included:
  * a guarded write never creates one). After a crash every redelivered message meets its own
@@ -281,7 +268,7 @@ const FEW_IDS = 16;
  */
 const changing = async (collection: Collection<ReadModelDocument>, items: readonly Item[]): Promise<Item[]> => {
   if (items.length === 0) return [];
-  const current = await currentDocuments(collection, [...new Set(items.map((i) => i.write.id))]);
+  const current: Map<string, Document | undefined> = await documentsById(collection, [...new Set(items.map((i) => i.write.id))]);
   return items.filter((item) => {
     const before = current.get(item.write.id);
     const after = applyWrite(before, item.write);
