@@ -4,7 +4,7 @@ import { decodeCaseCommand } from '../domain/caseCommand.js';
 import { decodeClientMessage } from '../domain/clientMessage.js';
 import { createCaseCommand, type Command } from '../domain/commands.js';
 import { invalidInput, rejection, type FieldError, type Rejection } from '../domain/rejection.js';
-import { describePosition, idempotencyKey, type InboundRecord } from '../streams/records.js';
+import { describePosition, idempotencyKey, recordTime, type InboundRecord } from '../streams/records.js';
 
 export interface InboundTopics {
   readonly clientData: string;
@@ -55,11 +55,6 @@ const parseJsonObject = (value: Buffer | null): E.Either<Rejection, Record<strin
   return E.right(parsed as Record<string, unknown>);
 };
 
-const timestampOf = (r: InboundRecord): Date => {
-  const ms = Number(r.timestamp);
-  return new Date(Number.isFinite(ms) && ms > 0 ? ms : Date.now());
-};
-
 const rejected = (record: InboundRecord, why: Rejection, raw: Record<string, unknown> | null, command_id: string | null = null): DecodedRecord => ({
   kind: 'rejected',
   record,
@@ -86,7 +81,7 @@ export const decodeInbound =
     }
     const parsed = parseJsonObject(record.value);
     if (E.isLeft(parsed)) return rejected(record, parsed.left, null);
-    const context = { key: idempotencyKey(record), timestamp: timestampOf(record) };
+    const context = { key: idempotencyKey(record), timestamp: recordTime(record) };
     if (record.topic === topics.clientData) {
       const decoded = decodeClientMessage(parsed.right);
       return E.isLeft(decoded)

@@ -19,6 +19,12 @@ export interface RecordPosition {
 
 export const positionOf = (r: RecordPosition): RecordPosition => ({ topic: r.topic, partition: r.partition, offset: r.offset });
 
+/** When Kafka received the record (its timestamp); now when it has none. */
+export const recordTime = (r: InboundRecord, now: () => Date = () => new Date()): Date => {
+  const ms = Number(r.timestamp);
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms) : now();
+};
+
 export const describePosition = (p: RecordPosition): string => `${p.topic}/${p.partition}/${p.offset}`;
 
 const headerText = (value: Buffer | string | undefined): string | undefined =>

@@ -9,6 +9,8 @@ import { decided, workOf } from './work.js';
 
 const NOW = new Date('2026-02-03T04:05:06.000Z');
 const now = () => NOW;
+/** The timestamp Kafka gave the test records (test/support/records.ts). */
+const RECEIVED = new Date(1767225600000);
 
 const logAnswering = (answer: () => Observable<void>) => {
   const entries: RawEventEntry[] = [];
@@ -29,7 +31,7 @@ describe('recordRawEvent', () => {
       const { log, entries } = logAnswering(() => cold('--(x|)', { x: undefined }));
       expectObservable(cold('(w|)', { w }).pipe(recordRawEvent(log, now))).toBe('--(w|)', { w });
       scheduler.flush();
-      expect(entries).to.deep.equal([{ id: idFor('kyc_events/0/7', 'raw'), payload: kycMessage('client-1'), received_at: NOW, status: 'processed' }]);
+      expect(entries).to.deep.equal([{ id: idFor('kyc_events/0/7', 'raw'), payload: kycMessage('client-1'), received_at: RECEIVED, status: 'processed' }]);
     });
   });
 
@@ -42,7 +44,7 @@ describe('recordRawEvent', () => {
       cold('(w|)', { w }).pipe(recordRawEvent(log, now)).subscribe();
       scheduler.flush();
       expect(entries).to.have.length(1);
-      expect(entries[0]).to.deep.equal({ id: idFor('kyc_events/0/2', 'raw'), payload: bad, received_at: NOW, status: 'rejected', error: w.rejection });
+      expect(entries[0]).to.deep.equal({ id: idFor('kyc_events/0/2', 'raw'), payload: bad, received_at: RECEIVED, status: 'rejected', error: w.rejection });
       expect(entries[0]!.error?.details).to.deep.equal([{ path: '$.version', rule: 'must be exactly "1.0"' }]);
     });
   });
@@ -88,17 +90,15 @@ describe('recordRawEvent', () => {
     });
   });
 
-  it('stamps the entry with the time it is written', () => {
-    let ticks = 0;
-    const clock = () => new Date(Date.UTC(2026, 0, 1, 0, 0, (ticks += 1)));
+  it('stamps the entry with the time Kafka received the message, the same on a redelivery; with the current time when the record has none', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
       const { log, entries } = logAnswering(() => cold('(x|)', { x: undefined }));
-      const a = workOf(recordOf(kycMessage('a'), { offset: 0 }));
-      const b = workOf(recordOf(kycMessage('b'), { offset: 1 }));
-      cold('(ab|)', { a, b }).pipe(recordRawEvent(log, clock)).subscribe();
+      const a = workOf({ ...recordOf(kycMessage('a'), { offset: 0 }), timestamp: String(Date.UTC(2026, 0, 1, 0, 0, 1)) });
+      const b = workOf({ ...recordOf(kycMessage('b'), { offset: 1 }), timestamp: '' });
+      cold('(aab|)', { a, b }).pipe(recordRawEvent(log, now)).subscribe();
       scheduler.flush();
-      expect(entries.map((e) => e.received_at.toISOString())).to.deep.equal(['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z']);
+      expect(entries.map((e) => e.received_at.toISOString())).to.deep.equal(['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:01.000Z', NOW.toISOString()]);
     });
   });
 
