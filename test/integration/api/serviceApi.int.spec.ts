@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { ruleCacheKey } from '../../../src/infra/rules/ruleCache.js';
 import { HARNESS_REDIS_URL, ServiceHarness } from '../../support/serviceHarness.js';
 import { CONFIG_SERVICE_URL, waitFor } from '../../support/stack.js';
+import { kybOwners, kybPersons } from '../../support/kybParties.js';
 
 const TOKEN = 'test-token-7f3a';
 
@@ -45,14 +46,8 @@ const kybMessage = (client_id: string) => ({
     business_type: 'LTD',
     industry_sector: 'Finance',
   },
-  persons: [
-    { firstname: 'Jane', lastname: 'Director', birthdate: '1985-03-20', role_in_company: 'Director' },
-    { firstname: 'Sam', lastname: 'Assistant' },
-  ],
-  beneficial_owners: [
-    { person_details: { firstname: 'Ultimate', lastname: 'Owner', birthdate: '1975-11-10' }, ownership_percentage: 75, types_of_control: ['SHAREHOLDING_OVER_25'], is_ubo: true },
-    { person_details: { firstname: 'Minor', lastname: 'Holder' }, ownership_percentage: 25 },
-  ],
+  persons: kybPersons(),
+  beneficial_owners: kybOwners(),
 });
 
 type Json = Record<string, unknown>;

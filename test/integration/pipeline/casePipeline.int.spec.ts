@@ -5,6 +5,7 @@ import { encodeRuleCacheEntry, newRuleCacheEntry, ruleCacheKey } from '../../../
 import { HARNESS_REDIS_URL, ServiceHarness } from '../../support/serviceHarness.js';
 import { sleep, uniqueName, waitFor } from '../../support/stack.js';
 import { KafkaPositions } from './kafkaPositions.js';
+import { kybOwners, kybPersons } from '../../support/kybParties.js';
 
 const run = uniqueName('t').toUpperCase().replace(/-/g, '_');
 const welcome = (rule_id: string, is_active = true) => ({ rule_id, is_active, notification_type: 'EMAIL', template_id: `${rule_id}_V1`, language_code: 'en' });
@@ -29,14 +30,8 @@ const kyb = (client_id: string, type = 'COMPANY_STANDARD') => ({
     registered_address: { street: '1 Business Park', city: 'London', country: 'GB', postal_code: 'E14 5HQ' },
     industry_sector: 'Finance',
   },
-  persons: [
-    { firstname: 'Jane', lastname: 'Director', birthdate: '1985-03-20', role_in_company: 'Director' },
-    { firstname: 'Sam', lastname: 'Assistant' },
-  ],
-  beneficial_owners: [
-    { person_details: { firstname: 'Ultimate', lastname: 'Owner', birthdate: '1975-11-10' }, ownership_percentage: 75, types_of_control: ['SHAREHOLDING_OVER_25'], is_ubo: true },
-    { person_details: { firstname: 'Minor', lastname: 'Holder' }, ownership_percentage: 25 },
-  ],
+  persons: kybPersons(),
+  beneficial_owners: kybOwners(),
 });
 
 /** The company profile of `kyb(...)` as casestream records it: every optional field present, null when not sent. */
