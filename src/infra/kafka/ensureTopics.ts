@@ -1,4 +1,41 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+
+export interface TopicWaitOptions {
+  /** How long the topics may take to get a leader for every partition (default 60 s). */
+  readonly timeoutMs?: number;
+  readonly pollMs?: number;
+}
+
+/** Codes a broker answers while its metadata has not caught up with the controller yet. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const notYet = (error: unknown): boolean => NOT_YET.has((error as { type?: unknown }).type as string);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates the topics that are missing and waits until every partition of them has a leader.
+ * kafkajs's own `waitForLeaders` gives up on the first "unknown topic or partition", which a
+ * broker answers for a while after it restarts with many partitions to load (seen in the fault
+ * suite: every topic created just after a broker restart failed so); here that answer means
+ * "not yet". Returns the topics it created.
+ */
+export const createTopicsAndWait = async (admin: Admin, topics: readonly string[], partitions: number, options: TopicWaitOptions = {}): Promise<string[]> => {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const existing = new Set(await admin.listTopics());
+  const missing = [...new Set(topics)].filter((t) => !existing.has(t));
+  if (missing.length === 0) return [];
+  await admin.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })) });
+  for (;;) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
+      if (described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return missing;
+    } catch (error) {
+      if (!notYet(error)) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${missing.join(', ')} have no leader for every partition after ${options.timeoutMs ?? 60_000} ms`);
+    await sleep(options.pollMs ?? 250);
+  }
+};
 
 /**
  * Creates the topics casestream uses when they are missing (automatic topic creation is off on
@@ -8,15 +45,7 @@ export const ensureTopics = async (kafka: Kafka, topics: readonly string[], part
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
-      });
-    }
-    return missing;
+    return await createTopicsAndWait(admin, topics, partitions);
   } finally {
     await admin.disconnect();
   }

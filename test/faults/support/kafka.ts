@@ -6,13 +6,6 @@ import { KAFKA_BROKERS, sleep } from '../../support/stack.js';
 export const faultKafka = (clientId: string): Kafka =>
   new Kafka({ clientId, brokers: [...KAFKA_BROKERS], logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, retries: 5 } });
 
-export const createTopics = async (admin: Admin, topics: readonly string[], partitions: number): Promise<void> => {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-  });
-};
-
 /** Largest value the test producer tries to send (a multi-megabyte value must reach the broker to be refused there). */
 export const PRODUCER_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 

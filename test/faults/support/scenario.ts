@@ -4,11 +4,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import { MongoClient, type Db } from 'mongodb';
+import { createTopicsAndWait } from '../../../src/infra/kafka/ensureTopics.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { KAFKA_BROKERS, MONGO_URL, REDIS_URL, REPO_ROOT, sleep } from '../../support/stack.js';
 import { badInputs, MIXED_BAD_KINDS, type BadInput } from './badInputs.js';
 import { checkInvariants, readSnapshot, type CheckOptions, type CheckResult } from './invariants.js';
-import { createTopics, deleteTopicsQuietly, Driver, faultKafka, TopicReader } from './kafka.js';
+import { deleteTopicsQuietly, Driver, faultKafka, TopicReader } from './kafka.js';
 import { caseTypesFor, rulesFor, triggerOf, validMessage, type CaseTypeSpec, type DrivenMessage, type InvalidMessage, type ValidMessage } from './messages.js';
 import { Prng, scenarioSeed } from './prng.js';
 import { resultsDir, writeResult, type FaultRecord } from './results.js';
@@ -108,7 +109,8 @@ export class FaultScenario {
     this.admin = this.kafka.admin();
     await this.admin.connect();
     // The topics exist before anything is produced (the producer never auto-creates them).
-    await createTopics(this.admin, Object.values(this.topics), this.config.partitions ?? 6);
+    // usable even right after the previous scenario restarted the broker
+    await createTopicsAndWait(this.admin, Object.values(this.topics), this.config.partitions ?? 6);
     this.mongo = await MongoClient.connect(MONGO_URL, { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 90_000 });
     this.driver = new Driver(this.kafka, this.topics.clientData);
     await this.driver.connect();

@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import type { Admin } from 'kafkajs';
+import sinon from 'sinon';
+import { createTopicsAndWait } from '../../../src/infra/kafka/ensureTopics.js';
+
+const notYet = () => Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+const led = (topic: string, leader = 1) => ({ name: topic, partitions: [0, 1].map((partitionId) => ({ partitionId, leader, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] })) });
+
+const adminWith = (existing: string[], metadata: sinon.SinonStub) =>
+  ({ listTopics: sinon.stub().resolves(existing), createTopics: sinon.stub().resolves(true), fetchTopicMetadata: metadata }) as unknown as Admin & {
+    createTopics: sinon.SinonStub;
+  };
+
+describe('createTopicsAndWait', () => {
+  it('creates only the missing topics and returns them once every partition has a leader', async () => {
+    const metadata = sinon.stub().resolves({ topics: [led('b')] });
+    const admin = adminWith(['a'], metadata);
+
+    expect(await createTopicsAndWait(admin, ['a', 'b', 'b'], 2, { pollMs: 1 })).to.deep.equal(['b']);
+    expect(admin.createTopics.firstCall.args[0].topics).to.deep.equal([{ topic: 'b', numPartitions: 2, replicationFactor: -1 }]);
+    expect(metadata.firstCall.args[0]).to.deep.equal({ topics: ['b'] });
+  });
+
+  it('creates nothing and waits for nothing when every topic exists', async () => {
+    const metadata = sinon.stub();
+    const admin = adminWith(['a', 'b'], metadata);
+
+    expect(await createTopicsAndWait(admin, ['a', 'b'], 2)).to.deep.equal([]);
+    expect(admin.createTopics.called).to.equal(false);
+    expect(metadata.called).to.equal(false);
+  });
+
+  it('keeps waiting while a restarted broker does not know the new topic yet, or it has no leader', async () => {
+    const metadata = sinon.stub();
+    metadata.onCall(0).rejects(notYet());
+    metadata.onCall(1).resolves({ topics: [led('b', -1)] });
+    metadata.onCall(2).resolves({ topics: [led('b')] });
+
+    expect(await createTopicsAndWait(adminWith([], metadata), ['b'], 2, { pollMs: 1 })).to.deep.equal(['b']);
+    expect(metadata.callCount).to.equal(3);
+  });
+
+  it('fails at once on any other error, and after the timeout when the leaders never come', async () => {
+    const broken = sinon.stub().rejects(Object.assign(new Error('not authorized'), { type: 'TOPIC_AUTHORIZATION_FAILED' }));
+    await createTopicsAndWait(adminWith([], broken), ['b'], 2, { pollMs: 1 }).then(
+      () => expect.fail('should have failed'),
+      (error: Error) => expect(error.message).to.equal('not authorized'),
+    );
+
+    const leaderless = sinon.stub().resolves({ topics: [led('b', -1)] });
+    await createTopicsAndWait(adminWith([], leaderless), ['b'], 2, { pollMs: 1, timeoutMs: 20 }).then(
+      () => expect.fail('should have timed out'),
+      (error: Error) => expect(error.message).to.match(/topics b have no leader for every partition after 20 ms/),
+    );
+  });
+});
