@@ -74,11 +74,27 @@ const initialState = (d: DecodedRecord, memo: ActorMemo<CaseState>, reload: bool
 export const handleMessage =
   (ports: PipelinePorts, options: HandlerOptions) =>
   (d: DecodedRecord, memo: ActorMemo<CaseState>): Observable<Completion> => {
+    /** The decision, on the stored stream when `reload`, else on what the actor remembers. */
+    const decided = (reload: boolean): Observable<CaseWork> =>
+      defer(() => {
+        const remembered = initialState(d, memo, reload);
+        return of(startWork(d, remembered)).pipe(
+          loadCaseState(ports.eventStore),
+          lookUpRule(ports.rules),
+          decideEvents(),
+          concatMap((w) => {
+            // A command refused on what the actor remembers is decided again on the stored stream:
+            // after a rebalance another instance may have moved the case on (e.g. determined the
+            // document the command names). An accepted decision needs no such check: its append
+            // meets a version conflict when the memory was stale.
+            if (w.rejection === null || w.command === null || remembered === null || remembered.version === 0) return of(w);
+            memo.state = undefined;
+            return decided(true);
+          }),
+        );
+      });
     const decideAndAppend = (attempt: number): Observable<CaseWork> =>
-      defer(() => of(startWork(d, initialState(d, memo, attempt > 0)))).pipe(
-        loadCaseState(ports.eventStore),
-        lookUpRule(ports.rules),
-        decideEvents(),
+      decided(attempt > 0).pipe(
         appendEvents(ports.eventStore),
         catchError((error: unknown) => {
           if (!(error instanceof VersionConflict)) return throwError(() => error);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { filter, map, type Observable } from 'rxjs';
+import { filter, map, tap, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { idFor } from '../../src/domain/deterministicId.js';
+import type { DomainEvent } from '../../src/domain/events.js';
 import { Semaphore } from '../../src/operators/semaphore.js';
 import { casePipeline } from '../../src/streams/casePipeline.js';
 import { consumeLoop, takeWithCredit, type LoopEvent } from '../../src/streams/consumeLoop.js';
@@ -66,6 +67,57 @@ describe('the composed case pipeline', () => {
       // The command found the case created before it: it adds nothing (the documents exist) and is not rejected.
       expect(fake.deadLetters).to.have.length(0);
       expect(fake.stream(caseIdOf(create)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4]);
+    });
+  });
+
+  it('decides a command again on the stored case before refusing it, when the case moved on behind the actor\'s memory', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const fake = new FakePorts();
+      const create = recordOf(kycMessage('c1'), { offset: 0 });
+      const caseId = caseIdOf(create);
+      const person = idFor('kyc_events/0/0', 'person', 0);
+      // What another instance appended while this one's actor still remembered the case at version 4.
+      const elsewhere: DomainEvent = {
+        event_id: 'appended-by-another-instance',
+        event_type: 'DocumentRequirementDetermined',
+        aggregate_id: caseId,
+        timestamp: new Date('2026-01-01T00:00:00Z'),
+        version: 5,
+        payload: { document_requirement_id: 'doc-visa', case_id: caseId, entity_id: person, entity_type: 'PERSON', document_type: 'VISA', is_required: true },
+        metadata: { correlation_id: 'elsewhere', causation_id: 'cmd-elsewhere' },
+      };
+      const update = recordOf(
+        { command_type: 'UpdateDocumentStatus', command_id: 'cmd-2', case_id: caseId, document_requirement_id: 'doc-visa', new_status: 'UPLOADED' },
+        { topic: COMMAND_TOPIC, offset: 0 },
+      );
+      const source = cold('a 5ms b', { a: create, b: update }).pipe(
+        tap((r) => {
+          if (r === update) fake.events.push(elsewhere);
+        }),
+      );
+      run(scheduler, fake, source).events.subscribe();
+      scheduler.flush();
+      expect(fake.deadLetters.map((d) => d.why.reason)).to.deep.equal([]);
+      expect(fake.stream(caseId).map((e) => `${e.event_type}@${e.version}`).slice(-2)).to.deep.equal(['DocumentRequirementDetermined@5', 'DocumentStatusUpdated@6']);
+    });
+  });
+
+  it('still refuses a command that the stored case does not allow either', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const fake = new FakePorts();
+      const create = recordOf(kycMessage('c1'), { offset: 0 });
+      const caseId = caseIdOf(create);
+      const update = recordOf(
+        { command_type: 'UpdateDocumentStatus', command_id: 'cmd-2', case_id: caseId, document_requirement_id: 'doc-unknown', new_status: 'UPLOADED' },
+        { topic: COMMAND_TOPIC, offset: 0 },
+      );
+      run(scheduler, fake, cold('a 5ms b', { a: create, b: update })).events.subscribe();
+      scheduler.flush();
+      expect(fake.deadLetters).to.have.length(1);
+      expect(fake.deadLetters[0]!.why.reason).to.contain('doc-unknown');
+      expect(fake.stream(caseId)).to.have.length(4);
     });
   });
 
