@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,15 +14,16 @@ describe('casestream start', function () {
   it('runs the service until SIGTERM, then stops cleanly with exit code 0', async function () {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: npm test builds it first (npm run build)`);
     const id = uniqueName('start');
+    const topics = [`${id}.kyc_events`, `${id}.case_commands`, `${id}.dlq`, `${id}.notifications`];
     const child = spawn(process.execPath, [bin, 'start'], {
       env: {
         PATH: process.env.PATH,
         ENV_FILE: '/dev/null',
         KAFKA_BOOTSTRAP_SERVERS: KAFKA_BROKERS.join(','),
-        KAFKA_TOPIC_NAME: `${id}.kyc_events`,
-        KAFKA_COMMAND_TOPIC: `${id}.case_commands`,
-        KAFKA_DLQ_TOPIC: `${id}.dlq`,
-        NOTIFICATION_KAFKA_TOPIC: `${id}.notifications`,
+        KAFKA_TOPIC_NAME: topics[0],
+        KAFKA_COMMAND_TOPIC: topics[1],
+        KAFKA_DLQ_TOPIC: topics[2],
+        NOTIFICATION_KAFKA_TOPIC: topics[3],
         KAFKA_CONSUMER_GROUP_ID: `${id}.group`,
         MONGO_DETAILS: MONGO_URL,
         DB_NAME: id,
@@ -49,6 +51,11 @@ describe('casestream start', function () {
       const mongo = await MongoClient.connect(MONGO_URL);
       await mongo.db(id).dropDatabase().catch(() => undefined);
       await mongo.close();
+      // the service created these topics at startup; left behind they slow every broker restart
+      const admin = new Kafka({ brokers: [...KAFKA_BROKERS], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
     }
   });
 });
