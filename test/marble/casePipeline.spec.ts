@@ -49,6 +49,10 @@ const commits = (events: Observable<LoopEvent>) =>
 
 const caseIdOf = (r: InboundRecord) => idFor(`${r.topic}/${r.partition}/${r.offset}`, 'case');
 
+/** The command that marks a document of a case uploaded, first on the command topic. */
+const uploadCommand = (case_id: string, document_requirement_id: string) =>
+  recordOf({ command_type: 'UpdateDocumentStatus', command_id: 'cmd-2', case_id, document_requirement_id, new_status: 'UPLOADED' }, { topic: COMMAND_TOPIC, offset: 0 });
+
 describe('the composed case pipeline', () => {
   it('applies a case creation and then a command for that case in order, even when the command arrives at once', () => {
     const scheduler = newTestScheduler();
@@ -87,10 +91,7 @@ describe('the composed case pipeline', () => {
         payload: { document_requirement_id: 'doc-visa', case_id: caseId, entity_id: person, entity_type: 'PERSON', document_type: 'VISA', is_required: true },
         metadata: { correlation_id: 'elsewhere', causation_id: 'cmd-elsewhere' },
       };
-      const update = recordOf(
-        { command_type: 'UpdateDocumentStatus', command_id: 'cmd-2', case_id: caseId, document_requirement_id: 'doc-visa', new_status: 'UPLOADED' },
-        { topic: COMMAND_TOPIC, offset: 0 },
-      );
+      const update = uploadCommand(caseId, 'doc-visa');
       const source = cold('a 5ms b', { a: create, b: update }).pipe(
         tap((r) => {
           if (r === update) fake.events.push(elsewhere);
@@ -109,10 +110,7 @@ describe('the composed case pipeline', () => {
       const fake = new FakePorts();
       const create = recordOf(kycMessage('c1'), { offset: 0 });
       const caseId = caseIdOf(create);
-      const update = recordOf(
-        { command_type: 'UpdateDocumentStatus', command_id: 'cmd-2', case_id: caseId, document_requirement_id: 'doc-unknown', new_status: 'UPLOADED' },
-        { topic: COMMAND_TOPIC, offset: 0 },
-      );
+      const update = uploadCommand(caseId, 'doc-unknown');
       run(scheduler, fake, cold('a 5ms b', { a: create, b: update })).events.subscribe();
       scheduler.flush();
       expect(fake.deadLetters).to.have.length(1);

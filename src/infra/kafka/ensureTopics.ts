@@ -20,7 +20,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * "not yet". Returns the topics it created.
  */
 export const createTopicsAndWait = async (admin: Admin, topics: readonly string[], partitions: number, options: TopicWaitOptions = {}): Promise<string[]> => {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(topics)].filter((t) => !existing.has(t));
   if (missing.length === 0) return [];
@@ -32,7 +33,7 @@ export const createTopicsAndWait = async (admin: Admin, topics: readonly string[
     } catch (error) {
       if (!notYet(error)) throw error;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${missing.join(', ')} have no leader for every partition after ${options.timeoutMs ?? 60_000} ms`);
+    if (Date.now() > deadline) throw new Error(`topics ${missing.join(', ')} have no leader for every partition after ${timeoutMs} ms`);
     await sleep(options.pollMs ?? 250);
   }
 };

@@ -7,7 +7,10 @@ import type { Collection, Document, Filter, WithId } from 'mongodb';
  */
 const FEW_IDS = 16;
 
-/** The stored documents with these `_id`s, by `_id` (ids without a document are absent). */
+/**
+ * The stored documents with these `_id`s, by `_id` (ids without a document are absent): a few by
+ * one `{_id}` read each (the cheap filter on FerretDB v1), many by one `$in` read.
+ */
 export const documentsById = async <T extends Document, Id>(collection: Collection<T>, ids: readonly Id[]): Promise<Map<Id, WithId<T>>> => {
   const docs: (WithId<T> | null)[] =
     ids.length <= FEW_IDS

@@ -256,10 +256,6 @@ const runCollection = async (
 const byIdOnly = (op: Op): Op => ({ ...op, update: { ...op.update, filter: { _id: op.update.filter._id } } });
 
 /**
- * The current documents of `ids`: a few by one `{_id}` read each (the cheap filter on FerretDB
- * v1), many by one `$in` read (one pass over the collection there, an index lookup on MongoDB).
- */
-/**
  * Of the writes, in order, those that would change their document as it is now (guards included:
  * a guarded write never creates one). After a crash every redelivered message meets its own
  * documents, and re-applying writes that change nothing cost one update each: on FerretDB v1 a
