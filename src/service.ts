@@ -141,7 +141,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   const endToEnd = createEndToEndTracker(metrics);
   const pipeline = casePipeline(ports, {
     topics,
-    actors: { maxActiveCases: settings.MAX_ACTIVE_CASES, idleMs: settings.CASE_IDLE_MS },
+    actors: { maxActiveCases: settings.MAX_ACTIVE_CASES, idleMs: settings.CASE_IDLE_MS, keepReleased: settings.CASE_STATES_KEPT },
     hooks: { onActorsChanged: (n) => metrics.activeCaseActors.set(n) },
     handler: {
       maxConflictRetries: settings.MAX_CONFLICT_RETRIES,

@@ -11,13 +11,20 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import { LruMap } from '../lib/lruMap.js';
 import { Semaphore } from './semaphore.js';
 
 export interface PerCaseActorOptions {
   /** At most this many cases do work at the same time; others wait their turn, nothing is dropped. */
   readonly maxActiveCases: number;
-  /** A case with nothing queued or running for this long is released, with its memory. */
+  /** A case with nothing queued or running for this long is released. */
   readonly idleMs: number;
+  /**
+   * How many released cases keep their memory (the most recently released): a case's next message
+   * soon after its release then starts from it instead of reading the case's stream again. 0 drops
+   * a memory with its actor.
+   */
+  readonly keepReleased?: number;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -26,7 +33,7 @@ export interface ActorHooks {
   readonly onActorsChanged?: (live: number) => void;
 }
 
-/** An actor's private memory, kept between its messages and dropped when it is released. */
+/** An actor's private memory, kept between its messages and handed on (or dropped) when it is released. */
 export interface ActorMemo<S> {
   state: S | undefined;
 }
@@ -63,11 +70,19 @@ export function perCaseActor<T, R, S>(
     defer(() => {
       const permits = new Semaphore(options.maxActiveCases);
       const actors = new Map<string, Actor<S>>();
+      // The memories of the most recently released cases; a case's memory lives in one place at a time.
+      const keepReleased = options.keepReleased ?? 0;
+      const released = keepReleased > 0 ? new LruMap<string, S>(keepReleased) : undefined;
+      const takeReleased = (key: string): S | undefined => {
+        const state = released?.get(key);
+        released?.delete(key);
+        return state;
+      };
 
       const actorFor = (key: string): Actor<S> => {
         let actor = actors.get(key);
         if (!actor) {
-          actor = { pending: 0, memo: { state: undefined }, expire: new Subject<void>() };
+          actor = { pending: 0, memo: { state: takeReleased(key) }, expire: new Subject<void>() };
           actors.set(key, actor);
           hooks.onActorsChanged?.(actors.size);
         }
@@ -78,6 +93,7 @@ export function perCaseActor<T, R, S>(
         actor.idleTimer = scheduler.schedule(() => {
           if (actor.pending > 0 || actors.get(key) !== actor) return;
           actors.delete(key);
+          if (actor.memo.state !== undefined) released?.set(key, actor.memo.state);
           hooks.onActorsChanged?.(actors.size);
           actor.expire.next();
           actor.expire.complete();

@@ -10,11 +10,16 @@ interface Msg {
   readonly ms: number;
 }
 
-
 /** Work that takes `ms` virtual milliseconds and reports when it started and ended. */
 const timedWork = (log: string[], scheduler: TestScheduler) => (m: Msg): Observable<string> => {
   log.push(`start ${m.key}${m.n}@${scheduler.now()}`);
   return timer(m.ms, scheduler).pipe(map(() => `${m.key}${m.n}`));
+};
+
+/** Work that counts, in the actor's memory, the messages its case has handled: `<n>:<count>`. */
+const countingWork = (scheduler: TestScheduler) => (m: Msg, memo: ActorMemo<number>): Observable<string> => {
+  memo.state = (memo.state ?? 0) + 1;
+  return timer(m.ms, scheduler).pipe(map(() => `${m.n}:${memo.state}`));
 };
 
 describe('perCaseActor', () => {
@@ -60,19 +65,48 @@ describe('perCaseActor', () => {
   it('releases an idle case with its memory and starts it afresh on its next message', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
-      const counted = (m: Msg, memo: ActorMemo<number>) => {
-        memo.state = (memo.state ?? 0) + 1;
-        return timer(m.ms, scheduler).pipe(map(() => `${m.n}:${memo.state}`));
-      };
       const values = { a: { key: 'x', n: 1, ms: 2 }, b: { key: 'x', n: 2, ms: 2 }, c: { key: 'x', n: 3, ms: 2 } };
       const lives: number[] = [];
       const out = cold<Msg>('a 4ms b 19ms c', values).pipe(
-        perCaseActor((m) => m.key, counted, { maxActiveCases: 1, idleMs: 10 }, { onActorsChanged: (n) => lives.push(n) }),
+        perCaseActor((m) => m.key, countingWork(scheduler), { maxActiveCases: 1, idleMs: 10 }, { onActorsChanged: (n) => lives.push(n) }),
       );
       // b arrives 3 ms after a finished (not yet idle): same memory; c arrives after release: fresh memory.
       expectObservable(out).toBe('--a 4ms b 19ms c', { a: '1:1', b: '2:2', c: '3:1' });
       scheduler.flush();
       expect(lives).to.deep.equal([1, 0, 1, 0]);
+    });
+  });
+
+  it('hands a released case its memory back on its next message when released memories are kept', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const values = { a: { key: 'x', n: 1, ms: 2 }, b: { key: 'x', n: 2, ms: 2 } };
+      const lives: number[] = [];
+      // a ends at 2 and x is released at 12; b arrives at 20, to a new actor with a's memory.
+      const out = cold<Msg>('a 19ms b', values).pipe(
+        perCaseActor((m) => m.key, countingWork(scheduler), { maxActiveCases: 1, idleMs: 10, keepReleased: 10 }, { onActorsChanged: (n) => lives.push(n) }),
+      );
+      expectObservable(out).toBe('--a 19ms b', { a: '1:1', b: '2:2' });
+      scheduler.flush();
+      expect(lives).to.deep.equal([1, 0, 1, 0]);
+    });
+  });
+
+  it('forgets the memory of the case released longest ago once more cases are released than it keeps', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const values = {
+        a: { key: 'x', n: 1, ms: 1 },
+        b: { key: 'y', n: 1, ms: 1 },
+        c: { key: 'z', n: 1, ms: 1 },
+        d: { key: 'x', n: 2, ms: 1 },
+        e: { key: 'z', n: 2, ms: 1 },
+      };
+      // x, y and z are released at 11, 12 and 13 with 2 memories kept: x's is forgotten, z's is not.
+      const out = cold<Msg>('a b c 16ms d e', values).pipe(
+        perCaseActor((m) => m.key, countingWork(scheduler), { maxActiveCases: 4, idleMs: 10, keepReleased: 2 }),
+      );
+      expectObservable(out).toBe('- a b c 16ms d e', { a: '1:1', b: '1:1', c: '1:1', d: '2:1', e: '2:2' });
     });
   });
 

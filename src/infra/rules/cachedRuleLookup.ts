@@ -3,7 +3,7 @@ import type { NotificationRule } from '../../domain/notificationRule.js';
 import type { RuleAnswer, RuleLookup } from '../../streams/ports.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker.js';
 import { createConfigServiceClient, type ConfigServiceClient, type ConfigServiceResult } from './configServiceClient.js';
-import { LruMap } from './lruMap.js';
+import { LruMap } from '../../lib/lruMap.js';
 import { caseIdOf, describeError, noopRuleLogger, type RuleLogger } from './logger.js';
 import {
   newRuleCacheEntry,

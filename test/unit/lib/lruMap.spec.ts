@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LruMap } from '../../../src/infra/rules/lruMap.js';
+import { LruMap } from '../../../src/lib/lruMap.js';
 
 describe('LruMap', () => {
   it('forgets the least recently used key beyond its size', () => {
