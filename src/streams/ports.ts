@@ -26,9 +26,18 @@ export interface EventStore {
   load(aggregate_id: string): Observable<DomainEvent[]>;
 }
 
+export interface ReadModelApplyOptions {
+  /**
+   * The writes project events that this caller has just stored, so no write of theirs was ever
+   * applied (a case is handled by one instance at a time): a store that checks guards against the
+   * documents it reads first may skip that read.
+   */
+  readonly firstTime?: boolean;
+}
+
 export interface ReadModelStore {
   /** Applies idempotent read-model writes in order. */
-  apply(writes: readonly ReadModelWrite[]): Observable<void>;
+  apply(writes: readonly ReadModelWrite[], options?: ReadModelApplyOptions): Observable<void>;
 }
 
 export type RuleAnswer =

@@ -188,6 +188,8 @@ const runOrderedChunk = async (collection: Collection<ReadModelDocument>, ops: r
 interface Item {
   readonly caller: number;
   readonly write: ReadModelWrite;
+  /** The caller's writes were never applied before (ReadModelApplyOptions.firstTime). */
+  readonly firstTime: boolean;
 }
 
 const opsOf = (items: readonly Item[]): Op[] =>
@@ -264,14 +266,22 @@ const byIdOnly = (op: Op): Op => ({ ...op, update: { ...op.update, filter: { _id
  */
 const changing = async (collection: Collection<ReadModelDocument>, items: readonly Item[]): Promise<Item[]> => {
   if (items.length === 0) return [];
-  const current: Map<string, Document | undefined> = await documentsById(collection, [...new Set(items.map((i) => i.write.id))]);
+  // A document only first-time writes touch needs no read: each of them changes it.
+  const unsure = new Set(items.filter((i) => !i.firstTime).map((i) => i.write.id));
+  const current: Map<string, Document | undefined> = await documentsById(collection, [...unsure]);
   return items.filter((item) => {
+    if (!unsure.has(item.write.id)) return true;
     const before = current.get(item.write.id);
     const after = applyWrite(before, item.write);
     current.set(item.write.id, after);
     return after !== undefined && (before === undefined || !isDeepStrictEqual(after, before));
   });
 };
+
+interface Call {
+  readonly writes: readonly ReadModelWrite[];
+  readonly firstTime: boolean;
+}
 
 /**
  * A ReadModelStore on one collection per read model. Concurrent `apply` calls are gathered by a
@@ -281,12 +291,12 @@ const changing = async (collection: Collection<ReadModelDocument>, items: readon
  * applies all its writes again.
  */
 export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptions = {}): ReadModelStore => {
-  const runBatch = async (batch: (readonly ReadModelWrite[])[]): Promise<(Error | undefined)[]> => {
+  const runBatch = async (batch: Call[]): Promise<(Error | undefined)[]> => {
     const byCollection = new Map<ReadModelName, Item[]>();
-    batch.forEach((writes, caller) => {
+    batch.forEach(({ writes, firstTime }, caller) => {
       for (const write of writes) {
         const items = byCollection.get(write.collection) ?? [];
-        items.push({ caller, write });
+        items.push({ caller, write, firstTime });
         byCollection.set(write.collection, items);
       }
     });
@@ -299,17 +309,17 @@ export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptio
     return batch.map((_, caller) => failed.get(caller));
   };
 
-  const submit = createMicroBatcher<readonly ReadModelWrite[], Error | undefined>({
+  const submit = createMicroBatcher<Call, Error | undefined>({
     run: runBatch,
     maxBatch: opts.maxBatch ?? 200,
     maxWaitMs: opts.maxWaitMs ?? 0,
   });
 
   return {
-    apply: (writes) =>
+    apply: (writes, options) =>
       writes.length === 0
         ? of(undefined)
-        : submit(writes).pipe(
+        : submit({ writes, firstTime: options?.firstTime === true }).pipe(
             map((error) => {
               if (error !== undefined) throw error;
             }),

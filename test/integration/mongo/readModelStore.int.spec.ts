@@ -126,7 +126,8 @@ describe(`MongoReadModelStore (integration, guards checked by the ${guards})`, f
     expect(await t.db.collection('companies').findOne({ _id: id as never }, { projection: { id: 1 } })).to.deep.equal({ _id: id, id });
   });
 
-  it('stores the same documents as the in-memory model for a whole KYB case', async () => {
+  for (const firstTime of [false, true])
+  it(`stores the same documents as the in-memory model for a whole KYB case${firstTime ? ', reading none first when its events were stored just now' : ''}`, async () => {
     const { cmd, events, statusUpdate, caseVersion } = kybCase(freshId('contract'));
     const later = [
       statusUpdate(caseVersion + 1, { metadata_update: { file: 'a.pdf' }, notes_added: ['received'] }),
@@ -134,10 +135,14 @@ describe(`MongoReadModelStore (integration, guards checked by the ${guards})`, f
     ];
     const memory = new InMemoryReadModels();
     memory.apply(projectEvents([...events, ...later]));
+    const findOne = sinon.spy(Collection.prototype, 'findOne');
+    const find = sinon.spy(Collection.prototype, 'find');
 
-    await project(events);
-    await project(later);
+    await firstValueFrom(store.apply(projectEvents(events), { firstTime }));
+    await firstValueFrom(store.apply(projectEvents(later), { firstTime }));
 
+    if (firstTime) expect(findOne.callCount + find.callCount, 'reads').to.equal(0);
+    sinon.restore();
     const stored = await snapshot(cmd.case_id);
     for (const name of ReadModelNames) {
       const expected = memory

@@ -3,7 +3,7 @@ import { map, type Observable } from 'rxjs';
 import { projectEvents, type ReadModelWrite } from '../../../src/domain/projections.js';
 import type { CaseWork } from '../../../src/operators/caseWork.js';
 import { projectReadModels } from '../../../src/operators/projectReadModels.js';
-import type { ReadModelStore } from '../../../src/streams/ports.js';
+import type { ReadModelApplyOptions, ReadModelStore } from '../../../src/streams/ports.js';
 import { InMemoryReadModels } from '../../support/inMemoryReadModels.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { kybMessage, kycMessage, recordOf } from '../../support/records.js';
@@ -13,14 +13,16 @@ import { decided, ruleAnswer, workOf } from './work.js';
 const storeAnswering = (answer: () => Observable<void>) => {
   const models = new InMemoryReadModels();
   const calls: (readonly ReadModelWrite[])[] = [];
+  const options: (ReadModelApplyOptions | undefined)[] = [];
   const store: ReadModelStore = {
-    apply: (writes) => {
+    apply: (writes, o) => {
       calls.push(writes);
+      options.push(o);
       models.apply(writes);
       return answer();
     },
   };
-  return { store, models, calls };
+  return { store, models, calls, options };
 };
 
 const offsetOf = (w: CaseWork) => w.record.offset;
@@ -64,10 +66,23 @@ describe('projectReadModels', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
       const w = { ...decided(workOf(recordOf(kycMessage('c'), { offset: 0 }))), duplicates: 4 };
-      const { store, calls } = storeAnswering(() => cold('(x|)', { x: undefined }));
+      const { store, calls, options } = storeAnswering(() => cold('(x|)', { x: undefined }));
       cold('(w|)', { w }).pipe(projectReadModels(store)).subscribe();
       scheduler.flush();
       expect(calls).to.have.length(1);
+      expect(options).to.deep.equal([{ firstTime: false }]);
+    });
+  });
+
+  it('tells the store when every event was stored just now, so their writes were never applied before', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const w = decided(workOf(recordOf(kycMessage('c'), { offset: 0 })));
+      const { store, options } = storeAnswering(() => cold('(x|)', { x: undefined }));
+      cold('(w|)', { w }).pipe(projectReadModels(store)).subscribe();
+      scheduler.flush();
+      expect(w.duplicates).to.equal(0);
+      expect(options).to.deep.equal([{ firstTime: true }]);
     });
   });
 
