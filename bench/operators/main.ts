@@ -10,8 +10,10 @@
  * (decode, decide, fold, project) in a plain loop: the difference is what the operators cost.
  *
  *   npm run bench:operators -- [--messages 100000] [--rounds 3] [--warmup 10000] [--chunk 500]
- *                              [--max-in-flight 1000] [--max-active-cases 256] [--idle-ms 10000]
- *                              [--commit-every-ms 200] [--command-share 0.1] [--json]
+ *                              [--max-in-flight N] [--max-active-cases N] [--idle-ms N]
+ *                              [--keep-released N] [--commit-every-ms N] [--command-share 0.1] [--json]
+ *
+ * The pipeline's bounds default to the service's own defaults (src/infra/settings.ts).
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -35,13 +37,14 @@ import { benchScript, RESULTS_DIR, RULES_FILE } from '../common/paths.js';
 import { memoryOf } from '../common/proc.js';
 import { median } from '../common/stats.js';
 import { generateWorkload, type RulesByTrigger } from '../common/workload.js';
+import { decodeSettings, type Settings as ServiceSettings } from '../../src/infra/settings.js';
 import { MemoryPorts } from './memoryPorts.js';
 
 const TOPICS = { clientData: 'kyc_events', commands: 'case_commands' };
 const PARTITIONS = 6;
 const TARGET = 50_000;
 const FLAGS = ['child', 'json'];
-const OPTIONS = ['messages', 'rounds', 'warmup', 'chunk', 'max-in-flight', 'max-active-cases', 'idle-ms', 'commit-every-ms', 'command-share', ...FLAGS];
+const OPTIONS = ['messages', 'rounds', 'warmup', 'chunk', 'max-in-flight', 'max-active-cases', 'idle-ms', 'keep-released', 'commit-every-ms', 'command-share', ...FLAGS];
 
 interface Settings {
   readonly messages: number;
@@ -50,6 +53,7 @@ interface Settings {
   readonly maxInFlight: number;
   readonly maxActiveCases: number;
   readonly idleMs: number;
+  readonly keepReleased: number;
   readonly commitEveryMs: number;
   readonly commandShare: number;
 }
@@ -82,6 +86,13 @@ const inboundRecords = (messages: number, commandShare: number, rules: RulesByTr
       timestamp: String(1767225600000 + index),
     };
   });
+};
+
+/** The service's settings with nothing set: its defaults. */
+const serviceDefaults = (): ServiceSettings => {
+  const decoded = decodeSettings({});
+  if (decoded._tag === 'Left') throw new Error(decoded.left);
+  return decoded.right;
 };
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
@@ -121,7 +132,7 @@ const pipelinePass = (records: readonly InboundRecord[], rules: RulesByTrigger, 
   const ledger = new OffsetLedger();
   const pipeline = casePipeline(ports.ports, {
     topics: TOPICS,
-    actors: { maxActiveCases: s.maxActiveCases, idleMs },
+    actors: { maxActiveCases: s.maxActiveCases, idleMs, keepReleased: s.keepReleased },
     handler: { maxConflictRetries: 5, retryInitialMs: 200, retryMaxMs: 30_000 },
   });
   let peak = heapMb();
@@ -249,14 +260,16 @@ const main = async (): Promise<void> => {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv, FLAGS);
   checkKnown(args, OPTIONS);
+  const defaults = serviceDefaults();
   const settings: Settings = {
     messages: intArg(args, 'messages', 100_000),
     warmup: intArg(args, 'warmup', 10_000),
     chunk: intArg(args, 'chunk', 500),
-    maxInFlight: intArg(args, 'max-in-flight', 1000),
-    maxActiveCases: intArg(args, 'max-active-cases', 256),
-    idleMs: intArg(args, 'idle-ms', 10_000),
-    commitEveryMs: intArg(args, 'commit-every-ms', 200, 0),
+    maxInFlight: intArg(args, 'max-in-flight', defaults.MAX_IN_FLIGHT_MESSAGES),
+    maxActiveCases: intArg(args, 'max-active-cases', defaults.MAX_ACTIVE_CASES),
+    idleMs: intArg(args, 'idle-ms', defaults.CASE_IDLE_MS),
+    keepReleased: intArg(args, 'keep-released', defaults.CASE_STATES_KEPT, 0),
+    commitEveryMs: intArg(args, 'commit-every-ms', defaults.COMMIT_INTERVAL_MS, 0),
     commandShare: numberArg(args, 'command-share', 0.1),
   };
   if (args.flags.has('child')) return child(settings);
