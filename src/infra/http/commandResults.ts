@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { map, type Observable } from 'rxjs';
 import { createMicroBatcher } from '../microBatcher.js';
-import { bulkUpsert } from '../mongo/bulkUpsert.js';
+import { bulkUpsert, type Upsert } from '../mongo/bulkUpsert.js';
 
 export const COMMAND_RESULTS_COLLECTION = 'command_results';
 
@@ -62,9 +62,19 @@ export interface CommandResultLogOptions {
   readonly maxWaitMs?: number;
 }
 
-/** The upsert of one result, by `_id` = command_id (the cheap filter on FerretDB v1); `accepted_at` is left as the API wrote it. */
-export const toCommandResultUpsert = (r: CommandResult): { filter: { _id: string }; update: Record<string, unknown> } => ({
+/**
+ * The upsert of one result, by `_id` = command_id; `accepted_at` is left as the API wrote it. A
+ * command that did not come through the API has no document yet: it is inserted whole (on FerretDB
+ * v1 an insert is cheap, every update scans the collection). A redelivery that ended as before
+ * leaves the stored result as it is.
+ */
+export const toCommandResultUpsert = (r: CommandResult): Upsert<CommandResultDocument> & { insert: CommandResultDocument } => ({
   filter: { _id: r.command_id },
+  changes: (stored) => stored.status !== r.status,
+  insert:
+    r.status === 'processed'
+      ? { _id: r.command_id, status: r.status, case_id: r.case_id, event_ids: [...r.event_ids], completed_at: r.completed_at }
+      : { _id: r.command_id, status: r.status, case_id: r.case_id, reason: r.reason, completed_at: r.completed_at },
   update:
     r.status === 'processed'
       ? { $set: { status: r.status, case_id: r.case_id, event_ids: [...r.event_ids], completed_at: r.completed_at }, $unset: { reason: '' } }

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
+import { Collection } from 'mongodb';
 import { firstValueFrom, forkJoin } from 'rxjs';
+import sinon from 'sinon';
 import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import type { CaseCommand } from '../../../src/domain/caseCommand.js';
 import { decide } from '../../../src/domain/decide.js';
@@ -316,8 +318,11 @@ describe('HTTP API on the real database', function () {
     expect(await call('/api/v1/commands/no-such-command')).to.deep.include({ status: 404, body: { detail: 'command not found' } });
   });
 
-  it('the command result log batches many records and is idempotent', async () => {
+  it('the command result log inserts many new records in one batch and is idempotent, rewriting none on redelivery', async () => {
     const log = createCommandResultLog(t.db);
+    const bulkWrite = sinon.spy(Collection.prototype, 'bulkWrite');
+    const updates = () =>
+      bulkWrite.getCalls().reduce((n, c) => n + (c.args[0] as object[]).filter((op) => 'updateOne' in op).length, 0);
     const results = Array.from({ length: 25 }, (_, i) => ({
       command_id: `batch-${i}`,
       status: 'processed' as const,
@@ -327,6 +332,9 @@ describe('HTTP API on the real database', function () {
     }));
     await firstValueFrom(forkJoin(results.map((r) => log.record(r))));
     await firstValueFrom(forkJoin(results.map((r) => log.record(r))));
+    const updated = updates();
+    sinon.restore();
+    expect(updated).to.equal(0);
     expect(await commandResultsCollection(t.db).countDocuments({ status: 'processed', case_id: kyc.case_id, _id: { $regex: '^batch-' } })).to.equal(25);
     expect(await call('/api/v1/commands/batch-7')).to.deep.include({ body: { status: 'processed', event_ids: ['e-7'] } });
   });

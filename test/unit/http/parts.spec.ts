@@ -150,15 +150,25 @@ describe('command results', () => {
     expect(commandIdOf(null)).to.equal(undefined);
   });
 
-  it('upserts by _id, clearing the field of the other outcome', () => {
-    expect(toCommandResultUpsert({ command_id: 'k', status: 'processed', case_id: 'c', event_ids: ['e'], completed_at: at })).to.deep.equal({
+  it('upserts by _id, clearing the field of the other outcome, or inserts the whole result when there is none yet', () => {
+    const processed = toCommandResultUpsert({ command_id: 'k', status: 'processed', case_id: 'c', event_ids: ['e'], completed_at: at });
+    expect(processed).to.deep.include({
       filter: { _id: 'k' },
+      insert: { _id: 'k', status: 'processed', case_id: 'c', event_ids: ['e'], completed_at: at },
       update: { $set: { status: 'processed', case_id: 'c', event_ids: ['e'], completed_at: at }, $unset: { reason: '' } },
     });
-    expect(toCommandResultUpsert({ command_id: 'k', status: 'rejected', case_id: 'c', reason: 'r', completed_at: at })).to.deep.equal({
+    const rejected = toCommandResultUpsert({ command_id: 'k', status: 'rejected', case_id: 'c', reason: 'r', completed_at: at });
+    expect(rejected).to.deep.include({
       filter: { _id: 'k' },
+      insert: { _id: 'k', status: 'rejected', case_id: 'c', reason: 'r', completed_at: at },
       update: { $set: { status: 'rejected', case_id: 'c', reason: 'r', completed_at: at }, $unset: { event_ids: '' } },
     });
+  });
+
+  it('completes a result the API left pending, and leaves one a redelivery would only repeat', () => {
+    const upsert = toCommandResultUpsert({ command_id: 'k', status: 'processed', case_id: 'c', event_ids: ['e'], completed_at: at });
+    expect(upsert.changes?.({ _id: 'k', status: 'pending', case_id: 'c', accepted_at: at })).to.equal(true);
+    expect(upsert.changes?.({ _id: 'k', status: 'processed', case_id: 'c', event_ids: ['e'], completed_at: at })).to.equal(false);
   });
 
   it('shows a stored document as the status view', () => {
