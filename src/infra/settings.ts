@@ -161,7 +161,7 @@ export const settingsCodec = t.type({
   LOG_LEVEL: logLevel,
   MAX_IN_FLIGHT_MESSAGES: integer(500, 1, 1_000_000),
   MAX_ACTIVE_CASES: integer(256, 1, 100_000),
-  CASE_IDLE_MS: integer(5_000, 1),
+  CASE_IDLE_MS: integer(2_000, 1),
   CASE_STATES_KEPT: integer(2_000, 0, 1_000_000),
   COMMIT_INTERVAL_MS: integer(50, 0),
   PARTITIONS_CONSUMED_CONCURRENTLY: integer(6, 1, 1000),
