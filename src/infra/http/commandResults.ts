@@ -68,24 +68,23 @@ export interface CommandResultLogOptions {
  * v1 an insert is cheap, every update scans the collection). A redelivery that ended as before
  * leaves the stored result as it is.
  */
-export const toCommandResultUpsert = (r: CommandResult): Upsert<CommandResultDocument> & { insert: CommandResultDocument } => ({
-  filter: { _id: r.command_id },
-  changes: (stored) => stored.status !== r.status,
-  insert:
+export const toCommandResultUpsert = (r: CommandResult): Upsert<CommandResultDocument> & { insert: CommandResultDocument } => {
+  const outcome =
     r.status === 'processed'
-      ? { _id: r.command_id, status: r.status, case_id: r.case_id, event_ids: [...r.event_ids], completed_at: r.completed_at }
-      : { _id: r.command_id, status: r.status, case_id: r.case_id, reason: r.reason, completed_at: r.completed_at },
-  update:
-    r.status === 'processed'
-      ? { $set: { status: r.status, case_id: r.case_id, event_ids: [...r.event_ids], completed_at: r.completed_at }, $unset: { reason: '' } }
-      : { $set: { status: r.status, case_id: r.case_id, reason: r.reason, completed_at: r.completed_at }, $unset: { event_ids: '' } },
-});
+      ? { status: r.status, case_id: r.case_id, event_ids: [...r.event_ids], completed_at: r.completed_at }
+      : { status: r.status, case_id: r.case_id, reason: r.reason, completed_at: r.completed_at };
+  return {
+    filter: { _id: r.command_id },
+    changes: (stored) => stored.status !== r.status,
+    insert: { _id: r.command_id, ...outcome },
+    update: { $set: outcome, $unset: r.status === 'processed' ? { reason: '' } : { event_ids: '' } },
+  };
+};
 
 /**
  * The `command_results` writer the pipeline calls on completion of every command-topic message.
- * Concurrent records are gathered into one `bulkWrite(ordered: false)` of upserts; a failed upsert
- * fails its own caller only; a duplicate-key error (two upserts racing to insert one id) is retried
- * once as a plain update.
+ * Concurrent records are gathered by a micro-batcher and written by `bulkUpsert`: new results in one
+ * insertMany, the rest as upserts; a failed write fails its own caller only.
  */
 export const createCommandResultLog = (db: Db, opts: CommandResultLogOptions = {}): CommandResultLog => {
   const results = commandResultsCollection(db);
