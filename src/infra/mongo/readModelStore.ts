@@ -262,7 +262,8 @@ const byIdOnly = (op: Op): Op => ({ ...op, update: { ...op.update, filter: { _id
  * a guarded write never creates one). After a crash every redelivered message meets its own
  * documents, and re-applying writes that change nothing cost one update each: on FerretDB v1 a
  * scan of the collection per write, which after a restart amounted to minutes per batch. Reading
- * the documents first is far cheaper (on MongoDB an index lookup).
+ * the documents first is far cheaper (on MongoDB an index lookup). Writes made for the first time
+ * (`firstTime`) cannot be no-ops, so documents that only they touch are not read.
  */
 const changing = async (collection: Collection<ReadModelDocument>, items: readonly Item[]): Promise<Item[]> => {
   if (items.length === 0) return [];
