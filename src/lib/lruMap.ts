@@ -31,6 +31,13 @@ export class LruMap<K, V> {
     }
   }
 
+  /** The value of `key`, removed from the map. */
+  take(key: K): V | undefined {
+    const value = this.entries.get(key);
+    this.entries.delete(key);
+    return value;
+  }
+
   delete(key: K): boolean {
     return this.entries.delete(key);
   }

@@ -73,16 +73,11 @@ export function perCaseActor<T, R, S>(
       // The memories of the most recently released cases; a case's memory lives in one place at a time.
       const keepReleased = options.keepReleased ?? 0;
       const released = keepReleased > 0 ? new LruMap<string, S>(keepReleased) : undefined;
-      const takeReleased = (key: string): S | undefined => {
-        const state = released?.get(key);
-        released?.delete(key);
-        return state;
-      };
 
       const actorFor = (key: string): Actor<S> => {
         let actor = actors.get(key);
         if (!actor) {
-          actor = { pending: 0, memo: { state: takeReleased(key) }, expire: new Subject<void>() };
+          actor = { pending: 0, memo: { state: released?.take(key) }, expire: new Subject<void>() };
           actors.set(key, actor);
           hooks.onActorsChanged?.(actors.size);
         }
