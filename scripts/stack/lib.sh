@@ -38,6 +38,8 @@ KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
 
 FERRETDB_VERSION=v1.24.2
 FERRETDB_BIN=$CACHE_DIR/bin/ferretdb
+# Fixes applied to FerretDB's sources before building; each file says why.
+FERRETDB_PATCH_DIR=$STACK_DIR/ferretdb-patches
 
 ALL_SERVICES=(kafka mongo redis config-stub)
 
@@ -336,13 +338,19 @@ EOF
   echo "fetched $(find "$KAFKA_HOME/libs" -name '*.jar' | wc -l) jars"
 }
 
+# What the binary must have been built from: the version and its patches. A cached binary
+# built from anything else (an older patch set included) is rebuilt.
+ferretdb_build_id() {
+  printf '%s %s\n' "$FERRETDB_VERSION" "$(cat "$FERRETDB_PATCH_DIR"/*.patch | sha256sum | cut -d' ' -f1)"
+}
+
 mongo_prepare() {
-  local have=
-  if [[ -x $FERRETDB_BIN ]]; then
-    # Not piped into grep -q: with pipefail, SIGPIPE would fail the check.
-    have=$("$FERRETDB_BIN" --version 2>/dev/null || true)
+  local have= want
+  want=$(ferretdb_build_id)
+  if [[ -x $FERRETDB_BIN && -f $FERRETDB_BIN.build ]]; then
+    have=$(cat "$FERRETDB_BIN.build")
   fi
-  if [[ $have == *"version: $FERRETDB_VERSION"* ]]; then
+  if [[ $have == "$want" ]]; then
     return 0
   fi
   command -v go >/dev/null || die "go not found (Go is used to build FerretDB $FERRETDB_VERSION)"
@@ -364,9 +372,16 @@ mongo_prepare() {
   cp -r "$src_dir" "$build_dir"
   chmod -R u+w "$build_dir"
   echo "$FERRETDB_VERSION" >"$build_dir/build/version/version.txt"
+  local patch
+  for patch in "$FERRETDB_PATCH_DIR"/*.patch; do
+    echo "applying $(basename "$patch")"
+    # The ceiling keeps git from applying relative to an enclosing repository, if any.
+    (cd "$build_dir" && GIT_CEILING_DIRECTORIES=$(dirname "$build_dir") git apply "$patch") || die "$(basename "$patch") does not apply to FerretDB $FERRETDB_VERSION"
+  done
   echo "building FerretDB $FERRETDB_VERSION (takes a few minutes the first time)"
   (cd "$build_dir" && go build -trimpath -buildvcs=false -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb)
   mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  echo "$want" >"$FERRETDB_BIN.build"
   rm -rf "$build_dir"
   # The compiled-package cache is only useful for rebuilding; the downloaded
   # modules (GOMODCACHE) are kept.
