@@ -334,6 +334,18 @@ describe('MongoEventStore (integration)', function () {
       expect((await firstValueFrom(store.pendingNotifications(10))).map((e) => e.event_id)).to.include(n.event_id);
     });
 
+    it('takes acknowledgements of more notifications at once than one delete command carries', async () => {
+      const pendingBefore = await firstValueFrom(store.pendingNotifications(10));
+      const many = Array.from({ length: 120 }, () => kybCase(freshId('outbox-many')));
+      await Promise.all(many.map((c) => append([...c.caseEvents, c.notification])));
+      const ids = many.map((c) => c.notification.event_id);
+
+      await Promise.all(ids.map((id) => firstValueFrom(store.markPublished([id]))));
+
+      expect(await outboxCollection(t.db).countDocuments({ _id: { $in: ids } })).to.equal(0);
+      expect(await firstValueFrom(store.pendingNotifications(10))).to.deep.equal(pendingBefore);
+    });
+
     it('keeps only NotificationRequired events in the outbox', async () => {
       expect(await outboxCollection(t.db).countDocuments({ 'event.event_type': { $ne: 'NotificationRequired' } })).to.equal(0);
     });
