@@ -5,7 +5,6 @@ import type { AppendResult, EventStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
-import { chunksOf } from './updateChunks.js';
 
 export const EVENTS_COLLECTION = 'domain_events';
 
@@ -273,14 +272,10 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     return enqueueNotifications(slots, outcomes);
   };
 
-  /**
-   * Acknowledgements of many publishers at once: one command per chunk (as for updates) deletes
-   * their outbox entries, each by `_id`: FerretDB evaluates `$in` by reading every entry, while an
-   * `_id` filter is an index lookup.
-   */
+  /** Acknowledgements of many publishers at once: one delete of their outbox entries. */
   const acknowledge = createMicroBatcher<readonly string[], void>({
     run: async (batches) => {
-      for (const chunk of chunksOf(batches.flat())) await outbox.bulkWrite(chunk.map((_id) => ({ deleteOne: { filter: { _id } } })), { ordered: false });
+      await outbox.deleteMany({ _id: { $in: batches.flat() } });
       return batches.map(() => undefined);
     },
     maxBatch: opts.maxBatch ?? 200,
