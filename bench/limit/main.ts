@@ -3,9 +3,9 @@
  * stores the same number of documents per collection with one insertMany per collection per flush
  * (a flush takes every Kafka batch, of any partition, that arrived meanwhile), applies the
  * commands' document changes with one unordered bulkWrite of updates by _id, produces the same
- * number of notifications with one sendBatch, and commits once per flush. It does not decode messages or run any domain logic:
- * what each message must store and publish is read from the bench's `x-bench-work` header
- * (computed by bench/common/oracle.ts with casestream's domain).
+ * number of notifications with one sendBatch, and commits once per flush. It does not decode
+ * messages or run any domain logic: what each message must store and publish is read from the
+ * bench's `x-bench-work` header (computed by bench/common/oracle.ts with casestream's domain).
  *
  * Started by bench/e2e as a child process with BENCH_CONFIG (see common/childConfig.ts).
  */

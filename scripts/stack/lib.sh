@@ -4,7 +4,8 @@
 #
 # Services (names accepted on the command line of up/down/status):
 #   kafka        Apache Kafka 4.1.1, KRaft, single combined broker+controller
-#   mongo        FerretDB v1.24.2 (MongoDB wire protocol) on the SQLite backend
+#   mongo        FerretDB v1.24.2 (MongoDB wire protocol) on the SQLite backend, built from
+#                source with the fixes in ferretdb-patches/
 #   redis        redis-server from Debian (an already running one is reused)
 #   config-stub  tools/config-service-stub (Configuration Service stub)
 #

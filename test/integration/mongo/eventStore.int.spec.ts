@@ -334,7 +334,7 @@ describe('MongoEventStore (integration)', function () {
       expect((await firstValueFrom(store.pendingNotifications(10))).map((e) => e.event_id)).to.include(n.event_id);
     });
 
-    it('takes acknowledgements of more notifications at once than one delete command carries', async () => {
+    it('removes every entry when many publishers acknowledge at once, and no other', async () => {
       const pendingBefore = await firstValueFrom(store.pendingNotifications(10));
       const many = Array.from({ length: 120 }, () => kybCase(freshId('outbox-many')));
       await Promise.all(many.map((c) => append([...c.caseEvents, c.notification])));
