@@ -12,6 +12,7 @@
 import { Kafka, logLevel, Partitioners, type Batch, type IHeaders, type Message } from 'kafkajs';
 import { Binary, MongoBulkWriteError, MongoClient, type Document } from 'mongodb';
 import { ensureIndexes, isFerretDB } from '../../src/infra/mongo/connect.js';
+import { chunksOf } from '../../src/infra/mongo/updateChunks.js';
 import { onStop, readChildConfig } from '../common/childConfig.js';
 import { decodeWork } from '../common/oracle.js';
 
@@ -104,15 +105,14 @@ const flush = async (): Promise<void> => {
       const docs = new Map<string, Document[]>();
       for (const part of parts) for (const [c, list] of part.docs) docs.set(c, [...(docs.get(c) ?? []), ...list]);
       await Promise.all([...docs].map(([collection, list]) => db.collection(collection).insertMany(list, { ordered: false }).catch(unlessRedelivered)));
-      // At most 50 documents per update command, as casestream does (FerretDB v1 stalls on large ones).
-      // Updates by _id, not one updateMany with $in: the stack's FerretDB serves an _id lookup from
-      // its index but evaluates $in by reading the whole collection (2 x slower at 2,000 messages).
-      const updated = parts.flatMap((p) => p.updated);
-      for (let i = 0; i < updated.length; i += 50) {
+      // In casestream's chunks (FerretDB v1 stalls on large update commands). Updates by _id, not one
+      // updateMany with $in: the stack's FerretDB serves an _id lookup from its index but evaluates
+      // $in by reading the whole collection (2 x slower at 2,000 messages).
+      for (const chunk of chunksOf(parts.flatMap((p) => p.updated))) {
         const at = new Date();
         await db
           .collection<{ _id: string }>('document_requirements')
-          .bulkWrite(updated.slice(i, i + 50).map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { status: 'UPDATED', updated_at: at } } } })), { ordered: false });
+          .bulkWrite(chunk.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { status: 'UPDATED', updated_at: at } } } })), { ordered: false });
       }
       const notifications = parts.flatMap((p) => p.notifications);
       if (notifications.length > 0) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: config.notificationTopic, messages: notifications }] });

@@ -23,6 +23,14 @@ describe('LruMap', () => {
     expect(lru.get('a')).to.equal(2);
   });
 
+  it('take hands a value over and forgets it', () => {
+    const lru = new LruMap<string, number>(2);
+    lru.set('a', 1);
+    expect(lru.take('a')).to.equal(1);
+    expect(lru.take('a')).to.equal(undefined);
+    expect(lru.size).to.equal(0);
+  });
+
   it('refuses a size below 1', () => {
     expect(() => new LruMap(0)).to.throw(RangeError);
   });
