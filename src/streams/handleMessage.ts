@@ -1,7 +1,8 @@
-import { catchError, concatMap, defer, map, of, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { catchError, concatMap, defer, map, of, pipe, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { emptyCase, type CaseState } from '../domain/caseState.js';
 import { afterDone } from '../operators/afterDone.js';
 import { appendEvents, VersionConflict } from '../operators/appendEvents.js';
+import { concurrently } from '../operators/concurrently.js';
 import { startWork, type CaseWork } from '../operators/caseWork.js';
 import { deadLetter } from '../operators/deadLetter.js';
 import type { DecodedRecord } from '../operators/decodeRecord.js';
@@ -66,10 +67,10 @@ const initialState = (d: DecodedRecord, memo: ActorMemo<CaseState>, reload: bool
 
 /**
  * Everything one message does inside its case actor: decide and append (deciding again on a fresh
- * view of the case after a version conflict), project, publish notifications, dead-letter a
- * rejection, keep the raw message. Infrastructure failures retry the whole message with backoff;
- * every step is idempotent, so a retry redoes nothing twice. The actor's memory is updated only
- * once the message is complete.
+ * view of the case after a version conflict), then, at the same time, project and publish
+ * notifications, dead-letter a rejection and keep the raw message. Infrastructure failures retry
+ * the whole message with backoff; every step is idempotent, so a retry redoes nothing twice. The
+ * actor's memory is updated only once the message is complete.
  */
 export const handleMessage =
   (ports: PipelinePorts, options: HandlerOptions) =>
@@ -123,12 +124,16 @@ export const handleMessage =
         );
       return of(work).pipe(deadLetter(ports.deadLetters), concatMap(keepRaw), map(completionOf), concatMap(recordCommandResult(ports)), retrying);
     };
+    // Once the events are stored, the effects that do not depend on each other go at once, so a
+    // message waits for the slowest of them rather than for their sum. Notifications still follow
+    // the read models: whoever reacts to one may read the case straight away.
     const effects = decideAndAppend(0).pipe(
-      projectReadModels(ports.readModels),
-      publishNotifications(ports.notifications),
-      recordLookupFailure(ports.lookupFailures),
-      deadLetter(ports.deadLetters),
-      recordRawEvent(ports.rawEvents),
+      concurrently(
+        pipe(projectReadModels(ports.readModels), publishNotifications(ports.notifications)),
+        recordLookupFailure(ports.lookupFailures),
+        deadLetter(ports.deadLetters),
+        recordRawEvent(ports.rawEvents),
+      ),
     );
     return effects.pipe(
       tap((w) => {

@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { concatMap, EMPTY, map, of, type Observable } from 'rxjs';
+import { concurrently } from '../../../src/operators/concurrently.js';
+import { newTestScheduler } from '../../support/marbles.js';
+
+describe('concurrently', () => {
+  it('emits each item once, when the slowest of its steps is done, not after the sum of them', () => {
+    newTestScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const slow = cold('----|');
+      const fast = cold('-x|', { x: 'ignored' });
+      const source = hot('a', { a: 'work' });
+      expectObservable(source.pipe(concurrently(concatMap(() => slow), concatMap(() => fast)))).toBe('----w', { w: 'work' });
+      expectSubscriptions(slow.subscriptions).toBe('^---!');
+      expectSubscriptions(fast.subscriptions).toBe('^-!');
+    });
+  });
+
+  it('gives every step the item itself', () => {
+    const seen: string[] = [];
+    const step = (name: string) => map((item: string) => seen.push(`${name}:${item}`));
+    of('case-1').pipe(concurrently(step('project'), step('raw'))).subscribe();
+    expect(seen).to.deep.equal(['project:case-1', 'raw:case-1']);
+  });
+
+  it('emits the item even when a step completes without emitting', () => {
+    newTestScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('a|', { a: 1 }).pipe(concurrently(concatMap(() => EMPTY)))).toBe('a|', { a: 1 });
+    });
+  });
+
+  it('handles the next item only once the previous one is done, keeping their order', () => {
+    newTestScheduler().run(({ cold, hot, expectObservable }) => {
+      const step = concatMap((item: string): Observable<string> => cold(item === 'a' ? '---|' : '-|'));
+      expectObservable(hot('ab', { a: 'a', b: 'b' }).pipe(concurrently(step))).toBe('---ab', { a: 'a', b: 'b' });
+    });
+  });
+
+  it('lets the other steps finish before failing with the error of the first failing step', () => {
+    newTestScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const failsLate = cold('---#', undefined, new Error('raw refused'));
+      const failsEarly = cold('-#', undefined, new Error('projection refused'));
+      const slow = cold('-----|');
+      const source = hot('a', { a: 'work' });
+      expectObservable(source.pipe(concurrently(concatMap(() => failsLate), concatMap(() => slow), concatMap(() => failsEarly)))).toBe(
+        '-----#',
+        undefined,
+        new Error('raw refused'),
+      );
+      expectSubscriptions(slow.subscriptions).toBe('^----!');
+    });
+  });
+
+  it('stops every step still running when unsubscribed', () => {
+    newTestScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const step = cold('-----|');
+      expectObservable(hot('a', { a: 1 }).pipe(concurrently(concatMap(() => step))), '^--!').toBe('');
+      expectSubscriptions(step.subscriptions).toBe('^--!');
+    });
+  });
+});
