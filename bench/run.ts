@@ -23,6 +23,7 @@ import { generateWorkload } from './common/workload.js';
 import { CONTENDERS, type ContenderName } from './e2e/contenders.js';
 import { markdownTable, summarize, table } from './e2e/report.js';
 import { runOnce, type BenchContext, type Mode, type RunResult, type RunSpec } from './e2e/runOnce.js';
+import { describeStackAtStart, leftoverWarning } from './e2e/stackAtStart.js';
 
 const FLAGS = ['no-verify', 'cpu-prof'];
 const OPTIONS = ['messages', 'rounds', 'contenders', 'modes', 'paced-fraction', 'partitions', 'command-share', 'seed', 'timeout-s', 'env', 'retries', ...FLAGS];
@@ -112,6 +113,9 @@ const main = async (): Promise<number> => {
   const mongo = await MongoClient.connect(STACK.mongoUrl, { appName: 'casestream-bench' });
   const redis = new Redis(STACK.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined); // reconnects by itself; waitForStack reports an outage
+  const stackAtStart = await describeStackAtStart(mongo, newKafka());
+  const leftovers = leftoverWarning(stackAtStart);
+  if (leftovers) log(leftovers);
 
   const children = new Set<ChildProcess>();
   let interrupted = false;
@@ -151,6 +155,7 @@ const main = async (): Promise<number> => {
     argv: process.argv.slice(2),
     settings: { messages: workload.messages.length, rounds, partitions, seed, commandShare, pacedFraction, timeoutS, retries, contenders, modes, casestreamEnv },
     machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, total_mem_mb: Math.round(totalmem() / 2 ** 20), loadavg_at_start: loadavg(), node: process.version },
+    stack_at_start: stackAtStart,
     workload: {
       messages: workload.messages.length,
       client_messages: workload.clients,
