@@ -15,7 +15,7 @@ export const concurrently = <T>(first: OperatorFunction<T, unknown>, ...rest: Op
     (item) =>
       new Observable<T>((subscriber) => {
         const subscriptions = new Subscription();
-        const failures: { readonly error: unknown }[] = [];
+        const failures: ({ readonly error: unknown } | undefined)[] = [];
         let running = steps.length;
         const ended = (): void => {
           running -= 1;

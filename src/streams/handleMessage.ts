@@ -2,8 +2,8 @@ import { catchError, concatMap, defer, map, of, pipe, tap, throwError, type Obse
 import { emptyCase, type CaseState } from '../domain/caseState.js';
 import { afterDone } from '../operators/afterDone.js';
 import { appendEvents, VersionConflict } from '../operators/appendEvents.js';
-import { concurrently } from '../operators/concurrently.js';
 import { startWork, type CaseWork } from '../operators/caseWork.js';
+import { concurrently } from '../operators/concurrently.js';
 import { deadLetter } from '../operators/deadLetter.js';
 import type { DecodedRecord } from '../operators/decodeRecord.js';
 import { decideEvents } from '../operators/decideEvents.js';

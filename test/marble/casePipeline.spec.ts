@@ -10,6 +10,7 @@ import { OffsetLedger } from '../../src/streams/offsetLedger.js';
 import { UnstorableInput } from '../../src/streams/ports.js';
 import type { InboundRecord } from '../../src/streams/records.js';
 import { FakePorts } from '../support/fakePorts.js';
+import { ruleAnswer } from './operators/work.js';
 import { newTestScheduler } from '../support/marbles.js';
 import { CLIENT_TOPIC, COMMAND_TOPIC, kycMessage, recordOf } from '../support/records.js';
 
@@ -189,6 +190,22 @@ describe('the composed case pipeline', () => {
       run(scheduler, fake, cold('a 50ms b', { a: r0, b: r1 }), { idleMs: 10, onActorsChanged: (n) => live.push(n) }).events.subscribe();
       scheduler.flush();
       expect(live).to.deep.equal([1, 0, 1, 0]);
+    });
+  });
+
+  it('keeps the raw copy while the read models are written, and publishes the notification only once they are', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = new FakePorts();
+      fake.now = () => scheduler.now();
+      fake.ruleAnswer = ruleAnswer;
+      fake.readModelDelay = 20;
+      fake.rawDelay = 15;
+      const { events } = run(scheduler, fake, cold('a', { a: recordOf(kycMessage('c1'), { offset: 0 }) }));
+      // 20 ms, the slower of the two, not 35 ms, their sum
+      expectObservable(completedOffsets(events)).toBe('20ms a', { a: '0:0' });
+      scheduler.flush();
+      expect(fake.effectLog).to.deep.equal(['raw copy at 15', 'read models at 20', 'published at 20']);
     });
   });
 

@@ -24,6 +24,13 @@ export class FakePorts {
   activeAppends = 0;
   maxActiveAppends = 0;
   appendDelay: Delay = 0;
+  /** How long (virtual ms) a read-model apply and a raw copy take. */
+  readModelDelay = 0;
+  rawDelay = 0;
+  /** The virtual time at which each read-model apply, publish and raw copy completed, in order. */
+  readonly effectLog: string[] = [];
+  /** Reads the virtual clock for effectLog; set by tests that look at it. */
+  now: () => number = () => 0;
   ruleAnswer: RuleAnswer = { kind: 'no-rule' };
   /** Fail the next N appends with an infrastructure error. */
   failNextAppends = 0;
@@ -70,11 +77,33 @@ export class FakePorts {
         }),
       load: (aggregate_id) => defer(() => of(this.stream(aggregate_id))),
     },
-    readModels: { apply: (writes) => defer(() => of(this.readModels.apply(writes))) },
+    readModels: {
+      apply: (writes) =>
+        after(this.readModelDelay, () => {
+          this.effectLog.push(`read models at ${this.now()}`);
+          return this.readModels.apply(writes);
+        }),
+    },
     rules: { ruleFor: () => defer(() => of(this.ruleAnswer)) },
-    notifications: { publish: (events) => defer(() => of(void this.published.push(...events))) },
+    notifications: {
+      publish: (events) =>
+        defer(() => {
+          this.effectLog.push(`published at ${this.now()}`);
+          return of(void this.published.push(...events));
+        }),
+    },
     deadLetters: { send: (record, why) => defer(() => of(void this.deadLetters.push({ record, why }))) },
-    rawEvents: { record: (entry) => defer(() => (this.refuseRawWith ? throwError(() => this.refuseRawWith) : of(void this.rawEvents.set(entry.id, entry)))) },
+    rawEvents: {
+      record: (entry) =>
+        defer(() =>
+          this.refuseRawWith
+            ? throwError(() => this.refuseRawWith)
+            : after(this.rawDelay, () => {
+                this.effectLog.push(`raw copy at ${this.now()}`);
+                this.rawEvents.set(entry.id, entry);
+              }),
+        ),
+    },
     lookupFailures: { record: (failure) => defer(() => of(void this.lookupFailures.push(failure))) },
     commandResults: { record: (completion) => defer(() => of(void this.commandResults.push(completion))) },
   };

@@ -35,7 +35,7 @@ describe('concurrently', () => {
     });
   });
 
-  it('lets the other steps finish before failing with the error of the first failing step', () => {
+  it('lets the other steps finish, then fails with the error of the failing step that comes first in step order, whichever failed first', () => {
     newTestScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const failsLate = cold('---#', undefined, new Error('raw refused'));
       const failsEarly = cold('-#', undefined, new Error('projection refused'));
