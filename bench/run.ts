@@ -6,7 +6,7 @@
  *   npm run bench -- [--messages 20000] [--rounds 3] [--contenders casestream,baseline,limit]
  *                    [--modes saturation,paced] [--paced-fraction 0.5] [--partitions 6]
  *                    [--command-share 0.1] [--seed N] [--timeout-s 1800] [--no-verify]
- *                    [--retries 1] [--cpu-prof] [--env KEY=VALUE]...
+ *                    [--retries 1] [--cpu-prof] [--env KEY=VALUE]... [--limit-documents real|filler]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -26,7 +26,7 @@ import { runOnce, type BenchContext, type Mode, type RunResult, type RunSpec } f
 import { describeStackAtStart, leftoverWarning } from './e2e/stackAtStart.js';
 
 const FLAGS = ['no-verify', 'cpu-prof'];
-const OPTIONS = ['messages', 'rounds', 'contenders', 'modes', 'paced-fraction', 'partitions', 'command-share', 'seed', 'timeout-s', 'env', 'retries', ...FLAGS];
+const OPTIONS = ['messages', 'rounds', 'contenders', 'modes', 'paced-fraction', 'partitions', 'command-share', 'seed', 'timeout-s', 'env', 'retries', 'limit-documents', ...FLAGS];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -81,6 +81,8 @@ const main = async (): Promise<number> => {
   const commandShare = numberArg(args, 'command-share', 0.1);
   const contenders = stringArg(args, 'contenders', CONTENDERS.join(',')).split(',') as ContenderName[];
   for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c} (known: ${CONTENDERS.join(', ')})`);
+  const limitDocuments = stringArg(args, 'limit-documents', 'real');
+  if (limitDocuments !== 'real' && limitDocuments !== 'filler') throw new Error(`--limit-documents wants real or filler, got ${limitDocuments}`);
   const modes = stringArg(args, 'modes', 'saturation,paced').split(',') as Mode[];
   for (const m of modes) if (m !== 'saturation' && m !== 'paced') throw new Error(`unknown mode ${m}`);
   const casestreamEnv = Object.fromEntries(
@@ -101,7 +103,8 @@ const main = async (): Promise<number> => {
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
   const rules = loadRulesFile(RULES_FILE);
-  const workload = generateWorkload({ messages, commandShare, seed, partitions, rules });
+  const workloadOptions = { messages, commandShare, seed, partitions, rules };
+  const workload = generateWorkload(workloadOptions);
   const expect = expectations(workload, rules);
   log(
     `workload: ${workload.messages.length} messages (${workload.clients} client messages, ${workload.commands} follow-up commands), ` +
@@ -147,6 +150,7 @@ const main = async (): Promise<number> => {
     verify: !args.flags.has('no-verify'),
     cpuProf: args.flags.has('cpu-prof'),
     casestreamEnv,
+    ...(limitDocuments === 'real' ? { limitWorkload: workloadOptions } : {}),
     children,
     aborted: () => interrupted,
     log,
@@ -157,7 +161,7 @@ const main = async (): Promise<number> => {
   const document = () => ({
     started_at: stamp,
     argv: process.argv.slice(2),
-    settings: { messages: workload.messages.length, rounds, partitions, seed, commandShare, pacedFraction, timeoutS, retries, contenders, modes, casestreamEnv },
+    settings: { messages: workload.messages.length, rounds, partitions, seed, commandShare, pacedFraction, timeoutS, retries, contenders, modes, casestreamEnv, limitDocuments },
     machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, total_mem_mb: Math.round(totalmem() / 2 ** 20), loadavg_at_start: loadavg(), node: process.version },
     stack_at_start: stackAtStart,
     workload: {

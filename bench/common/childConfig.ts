@@ -1,3 +1,5 @@
+import type { WorkloadOptions } from './workload.js';
+
 /** What the orchestrator tells a baseline or limit child process (JSON in the BENCH_CONFIG environment variable). */
 export interface ChildConfig {
   readonly brokers: readonly string[];
@@ -10,6 +12,11 @@ export interface ChildConfig {
   readonly mongoUrl: string;
   readonly dbName: string;
   readonly configServiceUrl: string;
+  /**
+   * The limit only: the options of the run's workload, so that it writes the documents casestream
+   * writes for it (bench/common/storedDocuments.ts); without them it writes filler documents.
+   */
+  readonly workload?: WorkloadOptions;
 }
 
 export const readChildConfig = (): ChildConfig => {

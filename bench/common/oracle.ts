@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeCaseCommand } from '../../src/domain/caseCommand.js';
+import { decodeCaseCommand, type CaseCommand } from '../../src/domain/caseCommand.js';
 import { emptyCase, evolveCase, type CaseState } from '../../src/domain/caseState.js';
 import { decodeClientMessage } from '../../src/domain/clientMessage.js';
 import { createCaseCommand } from '../../src/domain/commands.js';
@@ -8,7 +8,8 @@ import { decide } from '../../src/domain/decide.js';
 import type { DomainEvent } from '../../src/domain/events.js';
 import { selectRule, type NotificationRule } from '../../src/domain/notificationRule.js';
 import { projectEvents, ReadModelNames, type ReadModelName } from '../../src/domain/projections.js';
-import type { RulesByTrigger, Workload } from './workload.js';
+import type { Rejection } from '../../src/domain/rejection.js';
+import type { BenchMessage, RulesByTrigger, Workload } from './workload.js';
 
 /** What one message makes the service store and publish (documents created, documents changed, notifications). */
 export interface Work {
@@ -81,13 +82,24 @@ const readModelField: Record<ReadModelName, keyof Work> = {
   document_requirements: 'document_requirements',
 };
 
+/** One workload message as casestream's domain decides it. */
+export interface DecidedMessage {
+  readonly message: BenchMessage;
+  /** The message's JSON body. */
+  readonly parsed: unknown;
+  /** The events it records (none when it is rejected). */
+  readonly events: readonly DomainEvent[];
+  /** The command it carries (follow-up commands only). */
+  readonly command?: CaseCommand;
+  /** Why it is rejected (a command the case's state refuses; it goes to the dead-letter topic). */
+  readonly rejected?: Rejection;
+}
+
 /**
- * Runs the workload through casestream's own domain (decode, decide, project) in message order,
- * with the rules the stub serves, and counts what each message must store and publish. This is
- * what a correct contender's database and notification topic hold at the end, and it is the hint
- * the limit contender reads (it does no domain work of its own).
+ * Runs the workload through casestream's own domain (decode, decide) in message order, with the
+ * rules the stub serves: what a correct contender decides for every message.
  */
-export const expectations = (workload: Workload, rules: RulesByTrigger): Expectations => {
+export function* decideWorkload(workload: Workload, rules: RulesByTrigger): Generator<DecidedMessage> {
   const ruleCache = new Map<string, NotificationRule | null>();
   const ruleFor = (trigger: string): NotificationRule | null => {
     if (!ruleCache.has(trigger)) {
@@ -97,40 +109,51 @@ export const expectations = (workload: Workload, rules: RulesByTrigger): Expecta
     return ruleCache.get(trigger) ?? null;
   };
   const states = new Map<string, CaseState>();
-  const notificationIndex = new Map<string, number>();
-  const totals = zeroWork();
-  const perMessage = workload.messages.map((m) => {
-    const w = zeroWork();
-    const context = { key: m.messageId, timestamp: new Date(0) };
-    let events: DomainEvent[] = [];
-    const parsed: unknown = JSON.parse(m.value.toString('utf8'));
-    if (m.kind === 'client') {
-      w.raw_events = 1;
+  for (const message of workload.messages) {
+    const context = { key: message.messageId, timestamp: new Date(0) };
+    const parsed: unknown = JSON.parse(message.value.toString('utf8'));
+    if (message.kind === 'client') {
       const decoded = decodeClientMessage(parsed);
-      if (E.isLeft(decoded)) throw new Error(`workload message ${m.index} is invalid: ${JSON.stringify(decoded.left)}`);
+      if (E.isLeft(decoded)) throw new Error(`workload message ${message.index} is invalid: ${JSON.stringify(decoded.left)}`);
       const cmd = createCaseCommand(decoded.right, context);
       const decided = decide(emptyCase(cmd.case_id), cmd, ruleFor(caseCreatedTrigger(cmd)));
-      if (E.isLeft(decided)) throw new Error(`workload message ${m.index} is rejected: ${decided.left.reason}`);
-      events = decided.right;
-      states.set(cmd.case_id, evolveCase(emptyCase(cmd.case_id), events));
+      if (E.isLeft(decided)) throw new Error(`workload message ${message.index} is rejected: ${decided.left.reason}`);
+      states.set(cmd.case_id, evolveCase(emptyCase(cmd.case_id), decided.right));
+      yield { message, parsed, events: decided.right };
     } else {
-      w.command_results = 1;
       const decoded = decodeCaseCommand(parsed);
-      if (E.isLeft(decoded)) throw new Error(`workload command ${m.index} is invalid: ${JSON.stringify(decoded.left)}`);
-      const state = states.get(m.caseId) ?? emptyCase(m.caseId);
+      if (E.isLeft(decoded)) throw new Error(`workload command ${message.index} is invalid: ${JSON.stringify(decoded.left)}`);
+      const state = states.get(message.caseId) ?? emptyCase(message.caseId);
       const decided = decide(state, { ...decoded.right, ...context }, null);
       if (E.isLeft(decided)) {
-        w.dead_letters = 1;
+        yield { message, parsed, events: [], command: decoded.right, rejected: decided.left };
       } else {
-        events = decided.right;
-        states.set(m.caseId, evolveCase(state, events));
+        states.set(message.caseId, evolveCase(state, decided.right));
+        yield { message, parsed, events: decided.right, command: decoded.right };
       }
     }
+  }
+}
+
+/**
+ * Counts what each message must store and publish. This is what a correct contender's database
+ * and notification topic hold at the end, and it is the hint the limit contender reads (it does no
+ * domain work of its own).
+ */
+export const expectations = (workload: Workload, rules: RulesByTrigger): Expectations => {
+  const notificationIndex = new Map<string, number>();
+  const totals = zeroWork();
+  const perMessage: Work[] = [];
+  for (const { message, events, rejected } of decideWorkload(workload, rules)) {
+    const w = zeroWork();
+    if (message.kind === 'client') w.raw_events = 1;
+    else w.command_results = 1;
+    if (rejected) w.dead_letters = 1;
     w.events = events.length;
     for (const e of events) {
       if (e.event_type !== 'NotificationRequired') continue;
       w.notifications += 1;
-      notificationIndex.set(e.event_id, m.index);
+      notificationIndex.set(e.event_id, message.index);
     }
     const created = new Map<ReadModelName, Set<string>>(ReadModelNames.map((n) => [n, new Set<string>()]));
     for (const write of projectEvents(events)) {
@@ -139,8 +162,8 @@ export const expectations = (workload: Workload, rules: RulesByTrigger): Expecta
     }
     for (const [name, ids] of created) w[readModelField[name]] += ids.size;
     for (const f of WORK_FIELDS) totals[f] += w[f];
-    return w;
-  });
+    perMessage.push(w);
+  }
   return { perMessage, totals, notificationIndex, expectedNotifications: totals.notifications };
 };
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildConfig } from '../common/childConfig.js';
+import type { WorkloadOptions } from '../common/workload.js';
 import { benchScript, REPO_ROOT, STACK } from '../common/paths.js';
 
 export const CONTENDERS = ['casestream', 'baseline', 'limit'] as const;
@@ -39,6 +40,8 @@ export interface SpawnOptions {
   readonly cpuProfDir?: string;
   /** Extra casestream settings (`--env KEY=VALUE`). */
   readonly casestreamEnv?: Readonly<Record<string, string>>;
+  /** The limit writes casestream's documents for the workload made with these options (filler documents without). */
+  readonly limitWorkload?: WorkloadOptions;
 }
 
 /** The environment every child gets: just enough to run node, nothing from the caller's shell settings. */
@@ -91,6 +94,7 @@ export const spawnContender = (name: ContenderName, options: SpawnOptions): Chil
       mongoUrl: STACK.mongoUrl,
       dbName: names.dbName,
       configServiceUrl: options.configServiceUrl,
+      ...(name === 'limit' && options.limitWorkload ? { workload: options.limitWorkload } : {}),
     };
     args = benchScript(`${name}/main.ts`);
     env = { ...baseEnv(), BENCH_CONFIG: JSON.stringify(config), KAFKAJS_NO_PARTITIONER_WARNING: '1' };

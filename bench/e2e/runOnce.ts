@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { MongoClient } from 'mongodb';
 import { encodeWork, expectedCollections, type Expectations } from '../common/oracle.js';
 import { cpuSecondsOf, listeningPorts, watchMemory } from '../common/proc.js';
-import type { Workload } from '../common/workload.js';
+import type { Workload, WorkloadOptions } from '../common/workload.js';
 import { runNames, spawnContender, type ContenderName, type RunNames } from './contenders.js';
 import { RunTracker, type InboundKind } from './tracker.js';
 
@@ -27,6 +27,8 @@ export interface BenchContext {
   readonly verify: boolean;
   readonly cpuProf: boolean;
   readonly casestreamEnv: Readonly<Record<string, string>>;
+  /** The workload's options, for a limit that writes casestream's own documents (`--limit-documents real`). */
+  readonly limitWorkload?: WorkloadOptions;
   /** Every child started, so that the bench can kill them if it is interrupted. */
   readonly children: Set<ChildProcess>;
   /** True once the bench is interrupted: the run stops where it is and cleans up. */
@@ -324,6 +326,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
       logFile,
       ...(ctx.cpuProf && spec.contender === 'casestream' ? { cpuProfDir: ctx.logDir } : {}),
       casestreamEnv: ctx.casestreamEnv,
+      ...(ctx.limitWorkload ? { limitWorkload: ctx.limitWorkload } : {}),
     });
     ctx.children.add(child);
     const started = child;

@@ -1,22 +1,29 @@
 /**
  * The limit contender: the raw I/O the work needs and nothing else. It consumes the same messages,
- * stores the same number of documents per collection with one insertMany per collection per flush
- * (a flush takes every Kafka batch, of any partition, that arrived meanwhile), applies the
- * commands' document changes with one unordered bulkWrite of updates by _id, produces the same
- * number of notifications with one sendBatch, and commits once per flush. It does not decode
- * messages or run any domain logic: what each message must store and publish is read from the
- * bench's `x-bench-work` header (computed by bench/common/oracle.ts with casestream's domain).
+ * stores the same documents per collection with one insertMany per collection per flush (a flush
+ * takes every Kafka batch, of any partition, that arrived meanwhile), applies the commands'
+ * document changes with one unordered bulkWrite of updates by _id, produces the same notifications
+ * with one sendBatch, and commits once per flush. It does not decode messages or run any domain
+ * logic while it is measured: what each message must store and publish is computed before it
+ * joins its group, by bench/common/storedDocuments.ts with casestream's domain and storage
+ * mappings, from the workload options in its BENCH_CONFIG. Without them (`--limit-documents
+ * filler`) it writes, per message, the numbers of documents in the bench's `x-bench-work` header
+ * (bench/common/oracle.ts), each of three fields and a 160-byte filler.
  *
  * Started by bench/e2e as a child process with BENCH_CONFIG (see common/childConfig.ts).
  */
-import { Kafka, logLevel, Partitioners, type Batch, type IHeaders, type Message } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Batch, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
 import { Binary, MongoBulkWriteError, MongoClient, type Document } from 'mongodb';
 import { ensureIndexes, isFerretDB } from '../../src/infra/mongo/connect.js';
 import { chunksOf } from '../../src/infra/mongo/updateChunks.js';
 import { onStop, readChildConfig } from '../common/childConfig.js';
 import { decodeWork } from '../common/oracle.js';
+import { storedWork, type StoredUpdate, type StoredWork } from '../common/storedDocuments.js';
+import { generateWorkload } from '../common/workload.js';
+import { pushTo } from '../common/pushTo.js';
 
 const config = readChildConfig();
+const stored = config.workload && storedWork(generateWorkload(config.workload), config.workload.rules);
 
 const mongo = await MongoClient.connect(config.mongoUrl, { appName: 'bench-limit' });
 const db = mongo.db(config.dbName);
@@ -35,7 +42,7 @@ const header = (headers: IHeaders | undefined, name: string): string => {
   return (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
 };
 
-/** About the size of casestream's documents (a few hundred bytes), without building them. */
+/** A stand-in document body (casestream's documents are 300–900 bytes with nested fields). */
 const filler = (value: Buffer | null): Binary => new Binary((value ?? Buffer.alloc(0)).subarray(0, 160));
 
 /** A redelivered batch (after a rebalance) finds its documents stored: only duplicate-key errors, which are fine. */
@@ -48,46 +55,58 @@ const READ_MODELS = ['cases', 'persons', 'companies', 'beneficial_owners', 'docu
 
 interface Part {
   readonly docs: Map<string, Document[]>;
-  readonly updated: string[];
+  readonly updates: StoredUpdate[];
   readonly notifications: Message[];
   readonly commit: { topic: string; partition: number; offset: string };
   readonly done: () => void;
   readonly failed: (error: unknown) => void;
 }
 
+/** What one message must write, in filler documents (`x-bench-work` says how many of each). */
+const fillerWork = (m: KafkaMessage, id: string, now: Date): StoredWork => {
+  const work = decodeWork(header(m.headers, 'x-bench-work'));
+  const data = filler(m.value);
+  const inserts = new Map<string, Document[]>();
+  const add = (collection: string, doc: Document) => pushTo(inserts, collection, doc);
+  for (let k = 0; k < work.events; k++) {
+    const event_id = `${id}:${k}`;
+    add('domain_events', { _id: event_id, event_id, aggregate_id: id, version: k + 1, timestamp: now, data });
+  }
+  for (const collection of READ_MODELS) {
+    for (let k = 0; k < work[collection]; k++) {
+      const docId = `${id}:${collection}:${k}`;
+      add(collection, { _id: docId, id: docId, created_at: now, updated_at: now, data });
+    }
+  }
+  if (work.raw_events > 0) add('raw_events', { _id: id, id, payload: new Binary(m.value ?? Buffer.alloc(0)), received_at: now, processed_at: now, status: 'processed' });
+  if (work.command_results > 0) add('command_results', { _id: id, status: 'processed', completed_at: now });
+  const updates: StoredUpdate[] =
+    work.updates > 0
+      ? [{ collection: 'document_requirements', filter: { _id: `${header(m.headers, 'x-bench-case')}:document_requirements:0` }, update: { $set: { status: 'UPDATED', updated_at: now } } }]
+      : [];
+  const notifications = Array.from({ length: work.notifications }, () => ({
+    key: m.key,
+    value: (m.value ?? Buffer.alloc(0)).subarray(0, 600),
+    headers: { 'message-id': id, 'event-type': 'NotificationRequired' },
+  }));
+  return { inserts, updates, notifications };
+};
+
 /** What one Kafka batch (one partition) must write, without looking inside the messages. */
 const partOf = (batch: Batch): Omit<Part, 'done' | 'failed'> => {
   const now = new Date();
   const docs = new Map<string, Document[]>();
-  const add = (collection: string, doc: Document) => {
-    const list = docs.get(collection);
-    if (list) list.push(doc);
-    else docs.set(collection, [doc]);
-  };
-  const updated: string[] = [];
+  const updates: StoredUpdate[] = [];
   const notifications: Message[] = [];
   for (const m of batch.messages) {
     const id = header(m.headers, 'message-id');
-    const work = decodeWork(header(m.headers, 'x-bench-work'));
-    const data = filler(m.value);
-    for (let k = 0; k < work.events; k++) {
-      const event_id = `${id}:${k}`;
-      add('domain_events', { _id: event_id, event_id, aggregate_id: id, version: k + 1, timestamp: now, data });
-    }
-    for (const collection of READ_MODELS) {
-      for (let k = 0; k < work[collection]; k++) {
-        const docId = `${id}:${collection}:${k}`;
-        add(collection, { _id: docId, id: docId, created_at: now, updated_at: now, data });
-      }
-    }
-    if (work.raw_events > 0) add('raw_events', { _id: id, id, payload: new Binary(m.value ?? Buffer.alloc(0)), received_at: now, processed_at: now, status: 'processed' });
-    if (work.command_results > 0) add('command_results', { _id: id, status: 'processed', completed_at: now });
-    if (work.updates > 0) updated.push(`${header(m.headers, 'x-bench-case')}:document_requirements:0`);
-    for (let k = 0; k < work.notifications; k++) {
-      notifications.push({ key: m.key, value: (m.value ?? Buffer.alloc(0)).subarray(0, 600), headers: { 'message-id': id, 'event-type': 'NotificationRequired' } });
-    }
+    const work = stored ? stored.get(id) : fillerWork(m, id, now);
+    if (!work) throw new Error(`message ${id} is not in the workload`);
+    for (const [collection, list] of work.inserts) pushTo(docs, collection, ...list);
+    updates.push(...work.updates);
+    notifications.push(...work.notifications);
   }
-  return { docs, updated, notifications, commit: { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() } };
+  return { docs, updates, notifications, commit: { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() } };
 };
 
 /**
@@ -103,16 +122,17 @@ const flush = async (): Promise<void> => {
     const parts = queue.splice(0);
     try {
       const docs = new Map<string, Document[]>();
-      for (const part of parts) for (const [c, list] of part.docs) docs.set(c, [...(docs.get(c) ?? []), ...list]);
-      await Promise.all([...docs].map(([collection, list]) => db.collection(collection).insertMany(list, { ordered: false }).catch(unlessRedelivered)));
+      for (const part of parts) for (const [c, list] of part.docs) pushTo(docs, c, ...list);
+      await Promise.all([...docs].map(([collection, list]) => db.collection(collection).insertMany(list, { ordered: false, ignoreUndefined: true }).catch(unlessRedelivered)));
       // In casestream's chunks (FerretDB v1 stalls on large update commands). Updates by _id, not one
       // updateMany with $in: the stack's FerretDB serves an _id lookup from its index but evaluates
       // $in by reading the whole collection (2 x slower at 2,000 messages).
-      for (const chunk of chunksOf(parts.flatMap((p) => p.updated))) {
-        const at = new Date();
-        await db
-          .collection<{ _id: string }>('document_requirements')
-          .bulkWrite(chunk.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { status: 'UPDATED', updated_at: at } } } })), { ordered: false });
+      const updates = new Map<string, StoredUpdate[]>();
+      for (const u of parts.flatMap((p) => p.updates)) pushTo(updates, u.collection, u);
+      for (const [collection, list] of updates) {
+        for (const chunk of chunksOf(list)) {
+          await db.collection<{ _id: string }>(collection).bulkWrite(chunk.map(({ filter, update }) => ({ updateOne: { filter, update } })), { ordered: false });
+        }
       }
       const notifications = parts.flatMap((p) => p.notifications);
       if (notifications.length > 0) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: config.notificationTopic, messages: notifications }] });
