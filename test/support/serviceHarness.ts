@@ -90,7 +90,9 @@ export class ServiceHarness {
     });
     this.mongo = await MongoClient.connect(this.settings.MONGO_DETAILS);
     this.service = await startService(this.settings, createLogger(this.settings.LOG_LEVEL, sink));
-    this.producer = this.kafka.producer();
+    // Idempotent: a produce that kafkajs retries after a timeout on a busy broker must not write a
+    // second record, which casestream would rightly treat as another message (another offset).
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.watcher = this.kafka.consumer({ groupId: `${this.settings.KAFKA_CONSUMER_GROUP_ID}.watcher` });
     await this.watcher.connect();
