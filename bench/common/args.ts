@@ -1,3 +1,5 @@
+import { pushTo } from './pushTo.js';
+
 /** A small command-line parser: `--name value`, `--name=value`, `--flag`; repeated names collect. */
 export interface ParsedArgs {
   readonly values: ReadonlyMap<string, readonly string[]>;
@@ -18,7 +20,7 @@ export const parseArgs = (argv: readonly string[], flagNames: readonly string[])
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value`);
-    values.set(name, [...(values.get(name) ?? []), value]);
+    pushTo(values, name, value);
   }
   return { values, flags };
 };

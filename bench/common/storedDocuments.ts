@@ -40,8 +40,9 @@ export const storedWork = (workload: Workload, rules: RulesByTrigger): Map<strin
   for (const { message, parsed, events, command, rejected } of decideWorkload(workload, rules)) {
     const inserts = new Map<string, Document[]>();
     const insert = (collection: string, doc: Document) => pushTo(inserts, collection, doc);
+    const writes = projectEvents(events);
     for (const e of events) insert('domain_events', toEventDocument(e));
-    for (const [collection, docs] of createdReadModels(projectEvents(events))) for (const doc of docs) insert(collection, doc);
+    for (const [collection, docs] of createdReadModels(writes)) for (const doc of docs) insert(collection, doc);
     if (message.kind === 'client') {
       insert('raw_events', toRawEventUpsert({ id: message.messageId, payload: parsed as Record<string, unknown>, received_at: AT, status: 'processed' }, AT).insert);
     } else if (command) {
@@ -50,7 +51,7 @@ export const storedWork = (workload: Workload, rules: RulesByTrigger): Map<strin
         : { status: 'processed' as const, event_ids: events.map((e) => e.event_id) };
       insert('command_results', toCommandResultUpsert({ command_id: command.command_id, case_id: command.case_id, completed_at: AT, ...outcome }).insert);
     }
-    const updates = projectEvents(events).flatMap((w): StoredUpdate[] => {
+    const updates = writes.flatMap((w): StoredUpdate[] => {
       const update = w.guard === undefined ? undefined : toReadModelUpdate(w);
       return update === undefined ? [] : [{ collection: w.collection, filter: { _id: w.id }, update: update.update }];
     });

@@ -35,6 +35,7 @@ import { loadRulesFile } from '../../tools/config-service-stub/stub.js';
 import { checkKnown, intArg, numberArg, parseArgs } from '../common/args.js';
 import { benchScript, RESULTS_DIR, RULES_FILE } from '../common/paths.js';
 import { memoryOf } from '../common/proc.js';
+import { pushTo } from '../common/pushTo.js';
 import { median } from '../common/stats.js';
 import { generateWorkload, type RulesByTrigger } from '../common/workload.js';
 import { decodeSettings, type Settings as ServiceSettings } from '../../src/infra/settings.js';
@@ -65,7 +66,7 @@ const inboundRecords = (messages: number, commandShare: number, rules: RulesByTr
   for (const m of workload.messages) {
     if (m.kind !== 'client' || m.followUps.length === 0) continue;
     const at = Math.min(m.index + 200, workload.clients - 1);
-    later.set(at, [...(later.get(at) ?? []), ...m.followUps]);
+    pushTo(later, at, ...m.followUps);
   }
   const order: number[] = [];
   for (let i = 0; i < workload.clients; i++) order.push(i, ...(later.get(i) ?? []));
