@@ -129,6 +129,9 @@ export class ServiceHarness {
   caseOf(client_id: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
     return waitFor(() => this.db.collection('cases').findOne({ client_id }, { projection: { _id: 0 } }), timeoutMs, {
       description: `the case of ${client_id}`,
+    }).catch((error: unknown) => {
+      // A case that never comes is hard to explain afterwards: the service's own account goes with the failure.
+      throw new Error(`${String(error)}\nthe service's last log lines:\n${this.logLines.slice(-30).join('\n')}`);
     });
   }
 
