@@ -4,7 +4,7 @@
  * See bench/README.md.
  *
  *   npm run bench -- [--messages 20000] [--rounds 3] [--contenders casestream,baseline,limit]
- *                    [--modes saturation,paced] [--paced-fraction 0.5] [--partitions 6]
+ *                    [--modes saturation,paced] [--paced-fraction 0.5 | --paced-rate N] [--partitions 6]
  *                    [--command-share 0.1] [--seed N] [--timeout-s 1800] [--no-verify]
  *                    [--retries 1] [--cpu-prof] [--env KEY=VALUE]... [--limit-documents real|filler]
  */
@@ -26,7 +26,7 @@ import { runOnce, type BenchContext, type Mode, type RunResult, type RunSpec } f
 import { describeStackAtStart, leftoverWarning } from './e2e/stackAtStart.js';
 
 const FLAGS = ['no-verify', 'cpu-prof'];
-const OPTIONS = ['messages', 'rounds', 'contenders', 'modes', 'paced-fraction', 'partitions', 'command-share', 'seed', 'timeout-s', 'env', 'retries', 'limit-documents', ...FLAGS];
+const OPTIONS = ['messages', 'rounds', 'contenders', 'modes', 'paced-fraction', 'paced-rate', 'partitions', 'command-share', 'seed', 'timeout-s', 'env', 'retries', 'limit-documents', ...FLAGS];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -78,6 +78,9 @@ const main = async (): Promise<number> => {
   const timeoutS = intArg(args, 'timeout-s', 1800);
   const retries = intArg(args, 'retries', 1, 0);
   const pacedFraction = numberArg(args, 'paced-fraction', 0.5);
+  // One offered rate for every contender: their latencies compared under the same load.
+  const pacedRate = args.values.has('paced-rate') ? numberArg(args, 'paced-rate', 0) : null;
+  if (pacedRate === 0) throw new Error('--paced-rate must be above 0');
   const commandShare = numberArg(args, 'command-share', 0.1);
   const contenders = stringArg(args, 'contenders', CONTENDERS.join(',')).split(',') as ContenderName[];
   for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c} (known: ${CONTENDERS.join(', ')})`);
@@ -161,7 +164,7 @@ const main = async (): Promise<number> => {
   const document = () => ({
     started_at: stamp,
     argv: process.argv.slice(2),
-    settings: { messages: workload.messages.length, rounds, partitions, seed, commandShare, pacedFraction, timeoutS, retries, contenders, modes, casestreamEnv, limitDocuments },
+    settings: { messages: workload.messages.length, rounds, partitions, seed, commandShare, pacedFraction, pacedRate, timeoutS, retries, contenders, modes, casestreamEnv, limitDocuments },
     machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, total_mem_mb: Math.round(totalmem() / 2 ** 20), loadavg_at_start: loadavg(), node: process.version },
     stack_at_start: stackAtStart,
     workload: {
@@ -191,16 +194,17 @@ const main = async (): Promise<number> => {
         }
         if (modes.includes('paced') && !interrupted) {
           const max = saturation?.throughput ?? null;
-          if (max === null || max <= 0) {
+          const rate = pacedRate ?? (max !== null && max > 0 ? max * pacedFraction : null);
+          if (rate === null) {
             log(`  ${contender} paced: skipped (no saturation rate measured to pace at)`);
             continue;
           }
-          const paced = await attempt(ctx, { contender, mode: 'paced', round, rate: max * pacedFraction }, retries, mongo, redis);
+          const paced = await attempt(ctx, { contender, mode: 'paced', round, rate }, retries, mongo, redis);
           results.push(paced);
           save();
           const ms = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(0) : '-');
           log(
-            `  ${contender} paced @${(max * pacedFraction).toFixed(1)}/s: ${paced.throughput?.toFixed(1) ?? '-'} msg/s, ` +
+            `  ${contender} paced @${rate.toFixed(1)}/s: ${paced.throughput?.toFixed(1) ?? '-'} msg/s, ` +
               `done p50 ${ms(paced.latencyMs?.done.p50)} ms, p99 ${ms(paced.latencyMs?.done.p99)} ms${paced.ok ? '' : ` (${paced.error})`}`,
           );
         }
