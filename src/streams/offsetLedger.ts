@@ -18,6 +18,17 @@ interface PartitionBook {
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** One position per partition, the furthest: what one commit of several takings sends. */
+export const latestPositions = (positions: readonly CommitPosition[]): CommitPosition[] => {
+  const latest = new Map<string, CommitPosition>();
+  for (const p of positions) {
+    const key = partitionKey(p.topic, p.partition);
+    const seen = latest.get(key);
+    if (!seen || BigInt(p.offset) > BigInt(seen.offset)) latest.set(key, { topic: p.topic, partition: p.partition, offset: p.offset });
+  }
+  return [...latest.values()];
+};
+
 /**
  * Which offsets may be committed: per partition, the highest offset below which every message is
  * complete, plus one. A slow early message holds the commit back even when later ones finish,

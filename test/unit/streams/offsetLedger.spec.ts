@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OffsetLedger } from '../../../src/streams/offsetLedger.js';
+import { latestPositions, OffsetLedger } from '../../../src/streams/offsetLedger.js';
 import type { RecordPosition } from '../../../src/streams/records.js';
 
 const at = (offset: number | string, partition = 0, topic = 'kyc_events'): RecordPosition => ({ topic, partition, offset: String(offset) });
@@ -168,5 +168,21 @@ describe('OffsetLedger for one partition', () => {
     ledger.track({ topic: 't', partition: 2, offset: '1' });
     ledger.forget('t', 2);
     expect(ledger.isCompleteThrough('t', 2, '1')).to.equal(true);
+  });
+
+  it('merges positions taken at different times into one commit per partition, the furthest winning', () => {
+    const merged = latestPositions([
+      { topic: 't', partition: 0, offset: '9' },
+      { topic: 't', partition: 1, offset: '3' },
+      { topic: 't', partition: 0, offset: '12' },
+      { topic: 'u', partition: 0, offset: '2' },
+      { topic: 't', partition: 0, offset: '10' },
+    ]);
+    expect(merged).to.have.deep.members([
+      { topic: 't', partition: 0, offset: '12' },
+      { topic: 't', partition: 1, offset: '3' },
+      { topic: 'u', partition: 0, offset: '2' },
+    ]);
+    expect(merged).to.have.length(3);
   });
 });
