@@ -36,6 +36,8 @@ export const latestPositions = (positions: readonly CommitPosition[]): CommitPos
  */
 export class OffsetLedger {
   private readonly books = new Map<string, { topic: string; partition: number; book: PartitionBook }>();
+  /** Who waits for a partition to be complete through an offset (see completeThrough). */
+  private readonly waiters = new Map<string, { readonly offset: string; readonly resolve: () => void }[]>();
 
   private existingBook(p: { topic: string; partition: number }): PartitionBook | undefined {
     return this.books.get(partitionKey(p.topic, p.partition))?.book;
@@ -68,7 +70,21 @@ export class OffsetLedger {
       book.next = book.open[passed]! + 1;
       passed += 1;
     }
-    if (passed > 0) book.open.splice(0, passed);
+    if (passed > 0) {
+      book.open.splice(0, passed);
+      this.wake(p.topic, p.partition);
+    }
+  }
+
+  /** Resolves the waiters of a partition whose offset is now complete. */
+  private wake(topic: string, partition: number): void {
+    const key = partitionKey(topic, partition);
+    const waiting = this.waiters.get(key);
+    if (!waiting) return;
+    const still = waiting.filter((w) => !this.isCompleteThrough(topic, partition, w.offset));
+    for (const w of waiting) if (!still.includes(w)) w.resolve();
+    if (still.length > 0) this.waiters.set(key, still);
+    else this.waiters.delete(key);
   }
 
   /** True when every message of the partition up to and including `offset` is complete (or the partition was forgotten). */
@@ -77,6 +93,18 @@ export class OffsetLedger {
     if (!book) return true;
     const first = book.open[0];
     return first === undefined || first > Number(offset);
+  }
+
+  /**
+   * Resolves once `isCompleteThrough` holds: at the completion that makes it true, not at the next
+   * look of a poller, because the next fetch waits for it.
+   */
+  completeThrough(topic: string, partition: number, offset: string): Promise<void> {
+    if (this.isCompleteThrough(topic, partition, offset)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const key = partitionKey(topic, partition);
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), { offset, resolve }]);
+    });
   }
 
   /** Messages received and not yet complete, over all partitions. */
@@ -105,5 +133,6 @@ export class OffsetLedger {
   /** Forgets a partition (it was revoked): its open messages will be redelivered to its next owner. */
   forget(topic: string, partition: number): void {
     this.books.delete(partitionKey(topic, partition));
+    this.wake(topic, partition);
   }
 }

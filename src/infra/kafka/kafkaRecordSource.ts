@@ -7,9 +7,6 @@ import type { Logger } from '../logger.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { toInboundRecord } from './toInboundRecord.js';
 
-/** How often a batch checks whether its messages are complete. */
-const SETTLE_POLL_MS = 5;
-
 export interface KafkaRecordSourceOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
@@ -48,6 +45,9 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
   const records = new Subject<InboundRecord>();
   let stopping = false;
   let abandoned = false;
+  let abandonNow = (): void => undefined;
+  /** Settles when the consumer is closed with work unfinished: the batches waiting for it let go. */
+  const abandon = new Promise<void>((resolve) => (abandonNow = resolve));
   const stopped = new Subject<boolean>();
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -71,17 +71,21 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
   });
   const commitOffsets = (positions: readonly CommitPosition[]): Promise<void> => firstValueFrom(commitTogether(positions), { defaultValue: undefined });
 
-  /** Waits for a credit, heartbeating meanwhile; false when the consumer is stopping. */
-  const takeCredit = async (payload: EachBatchPayload): Promise<boolean> => {
+  /** Awaits `work`, heartbeating meanwhile, so that a long wait does not cost the group membership. */
+  const heartbeating = async <T>(payload: EachBatchPayload, doing: string, work: Promise<T>): Promise<T> => {
     const heartbeat = setInterval(() => {
-      payload.heartbeat().catch((error: unknown) => options.logger.warn({ error: String(error) }, 'heartbeat failed while waiting'));
+      payload.heartbeat().catch((error: unknown) => options.logger.warn({ error: String(error) }, `heartbeat failed while ${doing}`));
     }, options.heartbeatEveryMs ?? 1000);
-    let granted: boolean;
     try {
-      granted = await firstValueFrom(race(options.inFlight.acquire().pipe(map(() => true)), stopped));
+      return await work;
     } finally {
       clearInterval(heartbeat);
     }
+  };
+
+  /** Waits for a credit; false when the consumer is stopping. */
+  const takeCredit = async (payload: EachBatchPayload): Promise<boolean> => {
+    const granted = await heartbeating(payload, 'waiting', firstValueFrom(race(options.inFlight.acquire().pipe(map(() => true)), stopped)));
     if (!granted) return false;
     if (stopping || !payload.isRunning() || payload.isStale()) {
       options.inFlight.release();
@@ -97,15 +101,7 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
    */
   const settle = async (payload: EachBatchPayload, lastTaken: string): Promise<void> => {
     const { topic, partition } = payload.batch;
-    let sinceHeartbeat = 0;
-    while (!abandoned && !options.ledger.isCompleteThrough(topic, partition, lastTaken)) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-      sinceHeartbeat += SETTLE_POLL_MS;
-      if (sinceHeartbeat >= (options.heartbeatEveryMs ?? 1000)) {
-        sinceHeartbeat = 0;
-        await payload.heartbeat().catch((error: unknown) => options.logger.warn({ error: String(error) }, 'heartbeat failed while settling'));
-      }
-    }
+    await heartbeating(payload, 'settling', Promise.race([options.ledger.completeThrough(topic, partition, lastTaken), abandon]));
     const positions = options.ledger.takeCommittable({ topic, partition });
     if (positions.length > 0 && !abandoned) {
       await commitOffsets(positions).catch((error: unknown) => options.logger.warn({ error: String(error), positions }, 'offset commit failed'));
@@ -154,6 +150,7 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     },
     async close() {
       abandoned = true;
+      abandonNow();
       await consumer.disconnect();
     },
   };

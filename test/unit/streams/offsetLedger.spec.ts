@@ -185,4 +185,25 @@ describe('OffsetLedger for one partition', () => {
     ]);
     expect(merged).to.have.length(3);
   });
+
+  it('lets a waiter go at the completion that makes its partition complete through the offset, not before', async () => {
+    const ledger = tracking([5, 6, 7]);
+    let settled = false;
+    const waiting = ledger.completeThrough('kyc_events', 0, '6').then(() => (settled = true));
+    ledger.complete(at(6));
+    await Promise.resolve();
+    expect(settled, 'offset 5 is still open').to.equal(false);
+    ledger.complete(at(5));
+    await waiting;
+    expect(settled).to.equal(true);
+  });
+
+  it('lets a waiter go at once when the offset is already complete, and when its partition is forgotten', async () => {
+    const ledger = tracking([1, 2]);
+    ledger.complete(at(1));
+    await ledger.completeThrough('kyc_events', 0, '1');
+    const revoked = ledger.completeThrough('kyc_events', 0, '2');
+    ledger.forget('kyc_events', 0);
+    await revoked;
+  });
 });
