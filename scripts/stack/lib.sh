@@ -443,6 +443,9 @@ share.coordinator.state.topic.min.isr=1
 auto.create.topics.enable=false
 delete.topic.enable=true
 group.initial.rebalance.delay.ms=0
+# Kafka 4's group coordinator waits 5 ms (by default) for more writes before it stores an offset
+# commit; every fetch cycle of a consumer that commits before fetching again waits for it.
+group.coordinator.append.linger.ms=0
 log.retention.hours=168
 log.segment.bytes=104857600
 num.network.threads=2
