@@ -6,18 +6,25 @@ export interface TopicWaitOptions {
   readonly pollMs?: number;
 }
 
-/** Codes a broker answers while its metadata has not caught up with the controller yet. */
-const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
-const notYet = (error: unknown): boolean => NOT_YET.has((error as { type?: unknown }).type as string);
+/** Codes a broker answers while it has not caught up with the controller yet. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
+/** kafkajs hands the broker's error on as it is, or wrapped once its retries are used up. */
+const notYet = (error: unknown): boolean => {
+  const e = error as { type?: unknown; originalError?: { type?: unknown } };
+  return NOT_YET.has(e.type as string) || NOT_YET.has(e.originalError?.type as string);
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Creates the topics that are missing and waits until every partition of them has a leader.
- * kafkajs's own `waitForLeaders` gives up on the first "unknown topic or partition", which a
- * broker answers for a while after it restarts with many partitions to load (seen in the fault
- * suite: every topic created just after a broker restart failed so); here that answer means
- * "not yet". Returns the topics it created.
+ * Creates the topics that are missing and waits until every partition of them has a leader that
+ * answers for its offsets. kafkajs's own `waitForLeaders` gives up on the first "unknown topic or
+ * partition", which a broker answers for a while after it restarts with many partitions to load
+ * (seen in the fault suite: every topic created just after a broker restart failed so); here that
+ * answer means "not yet". A KRaft broker also names a partition's leader in its metadata a moment
+ * before that leader serves it: a consumer that asked for its starting offsets in between was
+ * refused (NOT_LEADER_FOR_PARTITION) and, in one test run, then fetched nothing for 20 s. Returns
+ * the topics it created.
  */
 export const createTopicsAndWait = async (admin: Admin, topics: readonly string[], partitions: number, options: TopicWaitOptions = {}): Promise<string[]> => {
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -29,7 +36,10 @@ export const createTopicsAndWait = async (admin: Admin, topics: readonly string[
   for (;;) {
     try {
       const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
-      if (described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return missing;
+      if (described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        await Promise.all(missing.map((topic) => admin.fetchTopicOffsets(topic)));
+        return missing;
+      }
     } catch (error) {
       if (!notYet(error)) throw error;
     }

@@ -6,8 +6,8 @@ import { createTopicsAndWait } from '../../../src/infra/kafka/ensureTopics.js';
 const notYet = () => Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
 const led = (topic: string, leader = 1) => ({ name: topic, partitions: [0, 1].map((partitionId) => ({ partitionId, leader, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] })) });
 
-const adminWith = (existing: string[], metadata: sinon.SinonStub) =>
-  ({ listTopics: sinon.stub().resolves(existing), createTopics: sinon.stub().resolves(true), fetchTopicMetadata: metadata }) as unknown as Admin & {
+const adminWith = (existing: string[], metadata: sinon.SinonStub, offsets: sinon.SinonStub = sinon.stub().resolves([])) =>
+  ({ listTopics: sinon.stub().resolves(existing), createTopics: sinon.stub().resolves(true), fetchTopicMetadata: metadata, fetchTopicOffsets: offsets }) as unknown as Admin & {
     createTopics: sinon.SinonStub;
   };
 
@@ -52,5 +52,18 @@ describe('createTopicsAndWait', () => {
       () => expect.fail('should have timed out'),
       (error: Error) => expect(error.message).to.match(/topics b have no leader for every partition after 20 ms/),
     );
+  });
+
+  it("keeps waiting while a new partition's named leader does not answer for its offsets yet", async () => {
+    const metadata = sinon.stub().resolves({ topics: [led('b')] });
+    const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_FOR_PARTITION' });
+    const offsets = sinon.stub();
+    offsets.onCall(0).rejects(notLeader);
+    offsets.onCall(1).rejects(Object.assign(new Error('retries exhausted'), { originalError: notLeader }));
+    offsets.onCall(2).resolves([{ partition: 0, offset: '0' }]);
+
+    expect(await createTopicsAndWait(adminWith([], metadata, offsets), ['b'], 2, { pollMs: 1 })).to.deep.equal(['b']);
+    expect(offsets.callCount).to.equal(3);
+    expect(offsets.alwaysCalledWithExactly('b')).to.equal(true);
   });
 });
