@@ -1,11 +1,11 @@
 import type { Message } from 'kafkajs';
 import type { Document, UpdateFilter } from 'mongodb';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
-import { applyWrite, projectEvents, type ReadModelWrite } from '../../src/domain/projections.js';
+import { projectEvents, type ReadModelWrite } from '../../src/domain/projections.js';
 import { toCommandResultUpsert } from '../../src/infra/http/commandResults.js';
 import { notificationMessage } from '../../src/infra/kafka/kafkaSinks.js';
 import { toEventDocument } from '../../src/infra/mongo/eventStore.js';
-import { toReadModelUpdate } from '../../src/infra/mongo/readModelStore.js';
+import { splitWrites, toReadModelUpdate } from '../../src/infra/mongo/readModelStore.js';
 import { toRawEventUpsert } from '../../src/infra/mongo/rawEventLog.js';
 import { decideWorkload } from './oracle.js';
 import { pushTo } from './pushTo.js';
@@ -40,9 +40,9 @@ export const storedWork = (workload: Workload, rules: RulesByTrigger): Map<strin
   for (const { message, parsed, events, command, rejected } of decideWorkload(workload, rules)) {
     const inserts = new Map<string, Document[]>();
     const insert = (collection: string, doc: Document) => pushTo(inserts, collection, doc);
-    const writes = projectEvents(events);
+    const readModels = readModelWrites(projectEvents(events));
     for (const e of events) insert('domain_events', toEventDocument(e));
-    for (const [collection, docs] of createdReadModels(writes)) for (const doc of docs) insert(collection, doc);
+    for (const [collection, docs] of readModels.created) for (const doc of docs) insert(collection, doc);
     if (message.kind === 'client') {
       insert('raw_events', toRawEventUpsert({ id: message.messageId, payload: parsed as Record<string, unknown>, received_at: AT, status: 'processed' }, AT).insert);
     } else if (command) {
@@ -51,25 +51,29 @@ export const storedWork = (workload: Workload, rules: RulesByTrigger): Map<strin
         : { status: 'processed' as const, event_ids: events.map((e) => e.event_id) };
       insert('command_results', toCommandResultUpsert({ command_id: command.command_id, case_id: command.case_id, completed_at: AT, ...outcome }).insert);
     }
-    const updates = writes.flatMap((w): StoredUpdate[] => {
-      const update = w.guard === undefined ? undefined : toReadModelUpdate(w);
-      return update === undefined ? [] : [{ collection: w.collection, filter: { _id: w.id }, update: update.update }];
-    });
-    byMessage.set(message.messageId, { inserts, updates, notifications: events.filter(isNotification).map(notificationMessage) });
+    byMessage.set(message.messageId, { inserts, updates: readModels.updates, notifications: events.filter(isNotification).map(notificationMessage) });
   }
   return byMessage;
 };
 
 const isNotification = (e: DomainEvent): e is NotificationRequired => e.event_type === 'NotificationRequired';
 
-/** The read-model documents unguarded writes create, each id's writes merged as casestream merges them before its insertMany. */
-const createdReadModels = (writes: readonly ReadModelWrite[]): Map<string, Document[]> => {
-  const created = new Map<string, Map<string, Document>>();
-  for (const w of writes) {
-    if (w.guard !== undefined) continue;
-    const docs = created.get(w.collection) ?? new Map<string, Document>();
-    docs.set(w.id, { ...applyWrite(docs.get(w.id), w), _id: w.id });
-    created.set(w.collection, docs);
+/**
+ * The read-model documents a message's writes create and the updates that follow, per collection,
+ * split as casestream's read-model store splits a batch (`splitWrites`).
+ */
+const readModelWrites = (writes: readonly ReadModelWrite[]): { created: Map<string, Document[]>; updates: StoredUpdate[] } => {
+  const byCollection = new Map<string, { write: ReadModelWrite }[]>();
+  for (const write of writes) pushTo(byCollection, write.collection, { write });
+  const created = new Map<string, Document[]>();
+  const updates: StoredUpdate[] = [];
+  for (const [collection, items] of byCollection) {
+    const split = splitWrites(items);
+    created.set(collection, [...split.created].map(([id, e]) => ({ ...e.doc, _id: id })));
+    for (const { write } of split.updates) {
+      const update = toReadModelUpdate(write);
+      if (update !== undefined) updates.push({ collection, filter: { _id: write.id }, update: update.update });
+    }
   }
-  return new Map([...created].map(([collection, docs]) => [collection, [...docs.values()]]));
+  return { created, updates };
 };

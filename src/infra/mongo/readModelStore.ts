@@ -199,6 +199,30 @@ const opsOf = (items: readonly Item[]): Op[] =>
   });
 
 /**
+ * One collection's writes, in order, split as runCollection stores them: by id, the documents they
+ * create (the leading unguarded writes of an id, merged in memory with `applyWrite`, with the items
+ * that made each) and the writes that follow (guarded, or after a guarded one on the same id).
+ */
+export const splitWrites = <T extends { readonly write: ReadModelWrite }>(items: readonly T[]): { created: Map<string, { doc: Document; items: T[] }>; updates: T[] } => {
+  const created = new Map<string, { doc: Document; items: T[] }>();
+  const updates: T[] = [];
+  const updatedIds = new Set<string>();
+  for (const item of items) {
+    const id = item.write.id;
+    if (item.write.guard === undefined && !updatedIds.has(id)) {
+      const entry = created.get(id) ?? { doc: {}, items: [] };
+      entry.doc = applyWrite(entry.items.length === 0 ? undefined : entry.doc, item.write) ?? entry.doc;
+      entry.items.push(item);
+      created.set(id, entry);
+    } else {
+      updatedIds.add(id);
+      updates.push(item);
+    }
+  }
+  return { created, updates };
+};
+
+/**
  * One collection's writes. Documents this batch creates — the leading unguarded writes of an id,
  * merged in memory (`applyWrite`) — are inserted with one unordered insertMany: FerretDB v1 checks
  * an insert's uniqueness through its index, while every update, even by `_id`, scans the whole
@@ -213,21 +237,7 @@ const runCollection = async (
   failed: Map<number, Error>,
   guards: 'server' | 'client',
 ): Promise<void> => {
-  const created = new Map<string, { doc: Document; items: Item[] }>();
-  const updates: Item[] = [];
-  const updatedIds = new Set<string>();
-  for (const item of items) {
-    const id = item.write.id;
-    if (item.write.guard === undefined && !updatedIds.has(id)) {
-      const entry = created.get(id) ?? { doc: {}, items: [] };
-      entry.doc = applyWrite(entry.items.length === 0 ? undefined : entry.doc, item.write) ?? entry.doc;
-      entry.items.push(item);
-      created.set(id, entry);
-    } else {
-      updatedIds.add(id);
-      updates.push(item);
-    }
-  }
+  const { created, updates } = splitWrites(items);
   const entries = [...created.entries()];
   const existing: Item[] = [];
   if (entries.length > 0) {
