@@ -36,7 +36,7 @@ import { createMongoRawEventLog } from './infra/mongo/rawEventLog.js';
 import { createMongoReadModelStore } from './infra/mongo/readModelStore.js';
 import { createCachedRuleLookup } from './infra/rules/cachedRuleLookup.js';
 import { createRedisClient } from './infra/rules/redisClient.js';
-import type { Settings } from './infra/settings.js';
+import { partitionsConsumedConcurrently, type Settings } from './infra/settings.js';
 
 export interface RunningService {
   /** Settles when the pipeline has stopped (after `stop`, or on a fatal error). */
@@ -128,7 +128,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   const source = createKafkaRecordSource(kafka, {
     groupId: settings.KAFKA_CONSUMER_GROUP_ID,
     topics: [topics.clientData, topics.commands],
-    partitionsConsumedConcurrently: settings.PARTITIONS_CONSUMED_CONCURRENTLY,
+    partitionsConsumedConcurrently: partitionsConsumedConcurrently(settings),
     inFlight,
     ledger,
     logger: logger.child({ component: 'consumer' }),

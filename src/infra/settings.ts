@@ -164,7 +164,8 @@ export const settingsCodec = t.type({
   CASE_IDLE_MS: integer(2_000, 1),
   CASE_STATES_KEPT: integer(2_000, 0, 1_000_000),
   COMMIT_INTERVAL_MS: integer(50, 0),
-  PARTITIONS_CONSUMED_CONCURRENTLY: integer(6, 1, 1000),
+  /** 0: every inbound partition one instance can be assigned (see partitionsConsumedConcurrently). */
+  PARTITIONS_CONSUMED_CONCURRENTLY: integer(0, 0, 10_000),
   RETRY_INITIAL_MS: integer(200, 1),
   RETRY_MAX_MS: integer(30_000, 1),
   MAX_CONFLICT_RETRIES: integer(5, 0, 100),
@@ -179,6 +180,14 @@ export const settingsCodec = t.type({
 });
 
 export type Settings = t.TypeOf<typeof settingsCodec>;
+
+/**
+ * How many partitions' batches are handled at once. casestream holds each batch until its messages
+ * are complete, and kafkajs fetches again only when every batch of a fetch is let go: a batch beyond
+ * this number waits for another one to complete before it even starts, which doubles that fetch's
+ * latency. So the default is every partition of the two inbound topics casestream creates.
+ */
+export const partitionsConsumedConcurrently = (s: Settings): number => s.PARTITIONS_CONSUMED_CONCURRENTLY || 2 * s.KAFKA_TOPIC_PARTITIONS;
 
 /** Rules between settings, checked once each value is valid on its own. */
 const crossChecks = (s: Settings): string[] => [

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeSettings, type Settings } from '../../../src/infra/settings.js';
+import { decodeSettings, partitionsConsumedConcurrently, type Settings } from '../../../src/infra/settings.js';
 
 const settingsOf = (env: Record<string, string | undefined>): Settings => {
   const decoded = decodeSettings(env);
@@ -33,6 +33,12 @@ describe('decodeSettings', () => {
       LOG_LEVEL: 'info',
     });
     expect(settingsOf({}).KAFKA_BOOTSTRAP_SERVERS).to.deep.equal(['localhost:9092']);
+  });
+
+  it('handles the batches of every inbound partition at once unless told otherwise', () => {
+    expect(partitionsConsumedConcurrently(settingsOf({}))).to.equal(12);
+    expect(partitionsConsumedConcurrently(settingsOf({ KAFKA_TOPIC_PARTITIONS: '10' }))).to.equal(20);
+    expect(partitionsConsumedConcurrently(settingsOf({ KAFKA_TOPIC_PARTITIONS: '10', PARTITIONS_CONSUMED_CONCURRENTLY: '3' }))).to.equal(3);
   });
 
   it('treats an empty value as unset', () => {
