@@ -47,6 +47,13 @@ export class Semaphore {
     });
   }
 
+  /** Takes a permit if one is free right now (nobody can be waiting then); false otherwise. */
+  tryAcquire(): boolean {
+    if (this.available === 0) return false;
+    this.available -= 1;
+    return true;
+  }
+
   release(): void {
     const next = this.waiting.shift();
     if (next) next();

@@ -83,9 +83,11 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     }
   };
 
-  /** Waits for a credit; false when the consumer is stopping. */
+  /** Waits for a credit (without a timer when one is free at once); false when the consumer is stopping. */
   const takeCredit = async (payload: EachBatchPayload): Promise<boolean> => {
-    const granted = await heartbeating(payload, 'waiting', firstValueFrom(race(options.inFlight.acquire().pipe(map(() => true)), stopped)));
+    const granted =
+      options.inFlight.tryAcquire() ||
+      (await heartbeating(payload, 'waiting', firstValueFrom(race(options.inFlight.acquire().pipe(map(() => true)), stopped))));
     if (!granted) return false;
     if (stopping || !payload.isRunning() || payload.isStale()) {
       options.inFlight.release();

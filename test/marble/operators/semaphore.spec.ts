@@ -48,6 +48,24 @@ describe('Semaphore', () => {
       });
     });
 
+    it('takes a free permit without waiting, and refuses when every permit is held', () => {
+      const s = new Semaphore(2);
+      expect([s.tryAcquire(), s.tryAcquire(), s.tryAcquire()]).to.deep.equal([true, true, false]);
+      expect(s.inUse).to.equal(2);
+      s.release();
+      expect(s.tryAcquire()).to.equal(true);
+    });
+
+    it('never lets a tryAcquire overtake a caller already waiting', () => {
+      const s = new Semaphore(1);
+      s.acquire().subscribe();
+      let waiterGranted = false;
+      s.acquire().subscribe(() => (waiterGranted = true));
+      s.release();
+      expect(waiterGranted).to.equal(true);
+      expect(s.tryAcquire()).to.equal(false);
+    });
+
     it('hands a released permit straight to the first waiter, so the permit count does not drop in between', () => {
       const s = new Semaphore(1);
       s.acquire().subscribe();

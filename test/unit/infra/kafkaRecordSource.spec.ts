@@ -46,6 +46,28 @@ const settled = async () => {
 };
 
 describe('createKafkaRecordSource', () => {
+  it('hands a message over only with a credit, so a full pipeline stops taking from the batch', async () => {
+    const { kafka, eachBatch } = fakeKafka();
+    const ledger = new OffsetLedger();
+    const inFlight = new Semaphore(1);
+    const source = createKafkaRecordSource(kafka, { groupId: 'g', topics: ['t'], partitionsConsumedConcurrently: 1, inFlight, ledger, logger: pino({ level: 'silent' }) });
+    const taken: InboundRecord[] = [];
+    source.records.subscribe((r) => taken.push(r));
+    await source.start();
+
+    const batch = eachBatch(batchOf('t', 0, 2));
+    await settled();
+    expect(taken, 'the second message waits for the credit the first one holds').to.have.length(1);
+    ledger.complete(taken[0]!);
+    inFlight.release();
+    await settled();
+    expect(taken).to.have.length(2);
+    ledger.complete(taken[1]!);
+    inFlight.release();
+    await batch;
+    expect(inFlight.inUse).to.equal(0);
+  });
+
   it('lets the batches of a fetch go once their messages are complete, committing them together in one request', async () => {
     const { kafka, commitOffsets, eachBatch } = fakeKafka();
     const ledger = new OffsetLedger();
