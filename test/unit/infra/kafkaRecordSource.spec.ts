@@ -45,16 +45,21 @@ const settled = async () => {
   for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
 };
 
+/** A started record source on the fake consumer with `credits` credits, and the records it handed over. */
+const startedSource = async (credits: number) => {
+  const fake = fakeKafka();
+  const ledger = new OffsetLedger();
+  const inFlight = new Semaphore(credits);
+  const source = createKafkaRecordSource(fake.kafka, { groupId: 'g', topics: ['t'], partitionsConsumedConcurrently: 3, inFlight, ledger, logger: pino({ level: 'silent' }) });
+  const taken: InboundRecord[] = [];
+  source.records.subscribe((r) => taken.push(r));
+  await source.start();
+  return { ...fake, ledger, inFlight, taken };
+};
+
 describe('createKafkaRecordSource', () => {
   it('hands a message over only with a credit, so a full pipeline stops taking from the batch', async () => {
-    const { kafka, eachBatch } = fakeKafka();
-    const ledger = new OffsetLedger();
-    const inFlight = new Semaphore(1);
-    const source = createKafkaRecordSource(kafka, { groupId: 'g', topics: ['t'], partitionsConsumedConcurrently: 1, inFlight, ledger, logger: pino({ level: 'silent' }) });
-    const taken: InboundRecord[] = [];
-    source.records.subscribe((r) => taken.push(r));
-    await source.start();
-
+    const { eachBatch, ledger, inFlight, taken } = await startedSource(1);
     const batch = eachBatch(batchOf('t', 0, 2));
     await settled();
     expect(taken, 'the second message waits for the credit the first one holds').to.have.length(1);
@@ -69,14 +74,7 @@ describe('createKafkaRecordSource', () => {
   });
 
   it('lets the batches of a fetch go once their messages are complete, committing them together in one request', async () => {
-    const { kafka, commitOffsets, eachBatch } = fakeKafka();
-    const ledger = new OffsetLedger();
-    const inFlight = new Semaphore(100);
-    const source = createKafkaRecordSource(kafka, { groupId: 'g', topics: ['t'], partitionsConsumedConcurrently: 3, inFlight, ledger, logger: pino({ level: 'silent' }) });
-    const taken: InboundRecord[] = [];
-    source.records.subscribe((r) => taken.push(r));
-    await source.start();
-
+    const { commitOffsets, eachBatch, ledger, taken } = await startedSource(100);
     let returned = 0;
     const batches = [0, 1, 2].map((p) => eachBatch(batchOf('t', p, 2)).then(() => (returned += 1)));
     await settled();
