@@ -209,7 +209,10 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     metrics: () => registry.render(),
   });
   logger.info({ port: http.port }, 'HTTP API, health and metrics listening');
-  logger.info({ topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID }, 'consuming');
+  logger.info(
+    { topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID, partitionsConsumedConcurrently: partitionsConsumedConcurrently(settings) },
+    'consuming',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
