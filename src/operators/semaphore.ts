@@ -34,8 +34,7 @@ export class Semaphore {
         subscriber.next();
         subscriber.complete();
       };
-      if (this.available > 0) {
-        this.available -= 1;
+      if (this.tryAcquire()) {
         grant();
         return undefined;
       }
