@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { TestScheduler } from 'rxjs/testing';
-import { from, map, Observable, timer } from 'rxjs';
+import { finalize, from, map, Observable, of, Subject, timer } from 'rxjs';
 import { newTestScheduler } from '../support/marbles.js';
 import { perCaseActor, type ActorMemo } from '../../src/operators/perCaseActor.js';
 
@@ -135,4 +135,60 @@ describe('perCaseActor', () => {
       expect(log).to.deep.equal(['start x1@0', 'start x2@7', 'start x3@10']);
     });
   });
+
+  it('completes once the source has completed and every case has finished its messages', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const values = { a: { key: 'x', n: 1, ms: 3 }, b: { key: 'y', n: 1, ms: 5 } };
+      const out = cold<Msg>('(ab|)', values).pipe(perCaseActor((m) => m.key, timedWork([], scheduler), { maxActiveCases: 4, idleMs: 100 }));
+      expectObservable(out).toBe('---a-(b|)', { a: 'x1', b: 'y1' });
+    });
+  });
+
+  it('fails with the error of a case whose work fails, and stops the work of the other cases', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable, flush }) => {
+      const stopped: string[] = [];
+      const work = (m: Msg) =>
+        m.key === 'bad'
+          ? timer(2).pipe(map(() => { throw new Error('refused'); }))
+          : timer(m.ms).pipe(map(() => m.key), finalize(() => stopped.push(m.key)));
+      const out = cold<Msg>('(ab)', { a: { key: 'x', n: 1, ms: 10 }, b: { key: 'bad', n: 1, ms: 0 } }).pipe(
+        perCaseActor((m) => m.key, work, { maxActiveCases: 4, idleMs: 100 }),
+      );
+      expectObservable(out).toBe('--#', undefined, new Error('refused'));
+      flush();
+      expect(stopped).to.deep.equal(['x']);
+    });
+  });
+
+  it('stops the running work of every case when unsubscribed', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable, flush }) => {
+      const stopped: string[] = [];
+      const work = (m: Msg) => timer(m.ms).pipe(map(() => m.key), finalize(() => stopped.push(m.key)));
+      const out = cold<Msg>('(ab)', { a: { key: 'x', n: 1, ms: 10 }, b: { key: 'y', n: 1, ms: 20 } }).pipe(
+        perCaseActor((m) => m.key, work, { maxActiveCases: 4, idleMs: 100 }),
+      );
+      expectObservable(out, '^----!').toBe('-');
+      flush();
+      expect(stopped).to.have.members(['x', 'y']);
+    });
+  });
+
+  it('runs a long line of cases whose work finishes at once without exhausting the stack', () => {
+    // One slow case holds the only permit while 20 000 others queue; their work then completes synchronously.
+    const gate = new Subject<string>();
+    const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}`);
+    const seen: string[] = [];
+    let failure: unknown;
+    from(keys)
+      .pipe(perCaseActor((k) => k, (k) => (k === 'k0' ? gate : of(k)), { maxActiveCases: 1, idleMs: 1_000 }))
+      .subscribe({ next: (k) => seen.push(k), error: (error: unknown) => (failure = error) });
+    gate.next('k0');
+    gate.complete();
+    expect(failure).to.equal(undefined);
+    expect(seen).to.deep.equal(keys);
+  });
 });
+
