@@ -105,7 +105,10 @@ export function perCaseActor<T, R, S>(
 
       const requestPermit = (actor: Actor<T, S>) => {
         actor.busy = true;
-        if (permits === 0) return waiting.push(actor);
+        if (permits === 0) {
+          waiting.push(actor);
+          return;
+        }
         permits -= 1;
         granted.push(actor);
         startGranted();
