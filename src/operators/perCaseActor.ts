@@ -145,7 +145,9 @@ export function perCaseActor<T, R, S>(
             finished(actor);
           },
         });
-        if (!done) actor.running = subscription;
+        // The subscriber may have closed during a synchronous emission of this very work.
+        if (subscriber.closed) subscription.unsubscribe();
+        else if (!done) actor.running = subscription;
       };
 
       function startGranted() {

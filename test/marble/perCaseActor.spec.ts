@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { TestScheduler } from 'rxjs/testing';
-import { finalize, from, map, Observable, of, Subject, timer } from 'rxjs';
+import { concat, finalize, from, map, Observable, of, Subject, take, timer } from 'rxjs';
 import { newTestScheduler } from '../support/marbles.js';
 import { perCaseActor, type ActorMemo } from '../../src/operators/perCaseActor.js';
 
@@ -173,6 +173,18 @@ describe('perCaseActor', () => {
       expectObservable(out, '^----!').toBe('-');
       flush();
       expect(stopped).to.have.members(['x', 'y']);
+    });
+  });
+
+  it("stops a case's work at once when the consumer unsubscribes during that work's first result", () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable, flush }) => {
+      const stopped: number[] = [];
+      const work = (m: Msg) => concat(of(`${m.key} started`), timer(m.ms).pipe(map(() => `${m.key} done`))).pipe(finalize(() => stopped.push(scheduler.now())));
+      const out = cold<Msg>('a', { a: { key: 'x', n: 1, ms: 10 } }).pipe(perCaseActor((m) => m.key, work, { maxActiveCases: 4, idleMs: 100 }), take(1));
+      expectObservable(out).toBe('(a|)', { a: 'x started' });
+      flush();
+      expect(stopped).to.deep.equal([0]);
     });
   });
 
