@@ -125,10 +125,11 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
 
   const inFlight = new Semaphore(settings.MAX_IN_FLIGHT_MESSAGES);
   const ledger = new OffsetLedger();
+  const batchesAtOnce = partitionsConsumedConcurrently(settings);
   const source = createKafkaRecordSource(kafka, {
     groupId: settings.KAFKA_CONSUMER_GROUP_ID,
     topics: [topics.clientData, topics.commands],
-    partitionsConsumedConcurrently: partitionsConsumedConcurrently(settings),
+    partitionsConsumedConcurrently: batchesAtOnce,
     inFlight,
     ledger,
     logger: logger.child({ component: 'consumer' }),
@@ -210,7 +211,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   });
   logger.info({ port: http.port }, 'HTTP API, health and metrics listening');
   logger.info(
-    { topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID, partitionsConsumedConcurrently: partitionsConsumedConcurrently(settings) },
+    { topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID, partitionsConsumedConcurrently: batchesAtOnce },
     'consuming',
   );
 

@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { FifoQueue } from '../lib/fifoQueue.js';
 import { LruMap } from '../lib/lruMap.js';
+import { Semaphore } from './semaphore.js';
 
 export interface PerCaseActorOptions {
   /** At most this many cases do work at the same time; others wait their turn, nothing is dropped. */
@@ -73,7 +74,8 @@ export function perCaseActor<T, R, S>(
       // Actors granted a permit, started from one loop so synchronous work cannot recurse without bound.
       const granted = new FifoQueue<Actor<T, S>>();
       let starting = false;
-      let permits = options.maxActiveCases;
+      // Only counted here: waiting actors queue in `waiting`, so a release never hands on by recursion.
+      const permits = new Semaphore(options.maxActiveCases);
       let unfinished = 0;
       let sourceDone = false;
       let sweep: Subscription | undefined;
@@ -105,11 +107,10 @@ export function perCaseActor<T, R, S>(
 
       const requestPermit = (actor: Actor<T, S>) => {
         actor.busy = true;
-        if (permits === 0) {
+        if (!permits.tryAcquire()) {
           waiting.push(actor);
           return;
         }
-        permits -= 1;
         granted.push(actor);
         startGranted();
       };
@@ -120,7 +121,7 @@ export function perCaseActor<T, R, S>(
         // The permit goes to the actor waiting longest; this actor's next message queues behind it.
         const next = waiting.shift();
         if (next) granted.push(next);
-        else permits += 1;
+        else permits.release();
         if (actor.queue.length > 0) requestPermit(actor);
         else goIdle(actor);
         startGranted();

@@ -56,24 +56,27 @@ describe('Semaphore', () => {
       expect(s.tryAcquire()).to.equal(true);
     });
 
-    it('never lets a tryAcquire overtake a caller already waiting', () => {
+    /** A semaphore of one whose permit is held, with one caller waiting; `granted()` says whether it got the permit. */
+    const heldWithOneWaiting = () => {
       const s = new Semaphore(1);
       s.acquire().subscribe();
       let waiterGranted = false;
       s.acquire().subscribe(() => (waiterGranted = true));
+      return { s, granted: () => waiterGranted };
+    };
+
+    it('never lets a tryAcquire overtake a caller already waiting', () => {
+      const { s, granted } = heldWithOneWaiting();
       s.release();
-      expect(waiterGranted).to.equal(true);
+      expect(granted()).to.equal(true);
       expect(s.tryAcquire()).to.equal(false);
     });
 
     it('hands a released permit straight to the first waiter, so the permit count does not drop in between', () => {
-      const s = new Semaphore(1);
-      s.acquire().subscribe();
-      let grantedToWaiter = false;
-      s.acquire().subscribe(() => (grantedToWaiter = true));
+      const { s, granted } = heldWithOneWaiting();
       expect([s.inUse, s.queued]).to.deep.equal([1, 1]);
       s.release();
-      expect(grantedToWaiter).to.equal(true);
+      expect(granted()).to.equal(true);
       expect([s.inUse, s.queued]).to.deep.equal([1, 0]);
       s.release();
       expect(s.inUse).to.equal(0);
