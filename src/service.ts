@@ -36,7 +36,7 @@ import { createMongoRawEventLog } from './infra/mongo/rawEventLog.js';
 import { createMongoReadModelStore } from './infra/mongo/readModelStore.js';
 import { createCachedRuleLookup } from './infra/rules/cachedRuleLookup.js';
 import { createRedisClient } from './infra/rules/redisClient.js';
-import { partitionsConsumedConcurrently, type Settings } from './infra/settings.js';
+import { httpHost, isLoopbackHost, partitionsConsumedConcurrently, type Settings } from './infra/settings.js';
 
 export interface RunningService {
   /** Settles when the pipeline has stopped (after `stop`, or on a fatal error). */
@@ -195,7 +195,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   await source.start();
   const http = await startHttpServer({
     port: settings.HTTP_PORT,
-    host: settings.HTTP_HOST,
+    host: httpHost(settings),
     db: mongo.db,
     logger: logger.child({ component: 'http' }),
     ...(settings.API_TOKEN ? { apiToken: settings.API_TOKEN } : {}),
@@ -210,6 +210,12 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     metrics: () => registry.render(),
   });
   logger.info({ port: http.port }, 'HTTP API, health and metrics listening');
+  if (!settings.API_TOKEN && !isLoopbackHost(httpHost(settings))) {
+    logger.warn(
+      { host: httpHost(settings) },
+      'THE API IS OPEN: it listens beyond loopback without API_TOKEN (HTTP_ALLOW_UNAUTHENTICATED=true); anyone who reaches this port can read every case',
+    );
+  }
   logger.info(
     { topics: [topics.clientData, topics.commands], group: settings.KAFKA_CONSUMER_GROUP_ID, partitionsConsumedConcurrently: batchesAtOnce },
     'consuming',

@@ -175,8 +175,35 @@ export const settingsCodec = t.type({
   OUTBOX_GRACE_MS: integer(10_000, 0),
   OUTBOX_BATCH: integer(100, 1, 10_000),
   HTTP_PORT: integer(8000, 0, 65_535),
-  HTTP_HOST: text('0.0.0.0'),
+  /** Unset: 127.0.0.1 without an API_TOKEN, every interface (0.0.0.0) with one (see httpHost). */
+  HTTP_HOST: optionalText,
   API_TOKEN: optionalText,
+  /** Lets the API listen beyond loopback without a token (logged as a warning at every start). */
+  HTTP_ALLOW_UNAUTHENTICATED: flag(false),
+  HTTP_MAX_BODY_BYTES: integer(1_048_576, 1, 64 * 1_048_576),
+  /** The largest `limit` a paged route accepts, and the largest `skip`. */
+  API_MAX_PAGE_SIZE: integer(500, 1, 100_000),
+  API_MAX_SKIP: integer(100_000, 0, 100_000_000),
+  /** Input bounds: a Kafka record, its headers, and what a decoded message may hold. */
+  MAX_RECORD_BYTES: integer(1_048_576, 1_024, 64 * 1_048_576),
+  MAX_HEADER_BYTES: integer(16_384, 256, 1_048_576),
+  MAX_IDEMPOTENCY_KEY_LENGTH: integer(256, 8, 16_384),
+  MAX_JSON_DEPTH: integer(32, 4, 1_000),
+  MAX_STRING_LENGTH: integer(4_096, 16, 1_048_576),
+  MAX_PERSONS: integer(200, 1, 100_000),
+  MAX_BENEFICIAL_OWNERS: integer(200, 1, 100_000),
+  MAX_LIST_ITEMS: integer(100, 1, 100_000),
+  MAX_NOTES_PER_COMMAND: integer(20, 1, 10_000),
+  MAX_NOTES_PER_DOCUMENT: integer(500, 1, 1_000_000),
+  /** How many failing paths a rejection lists (the rest are counted), and the dead-letter headers' total size. */
+  MAX_ERROR_DETAILS: integer(20, 1, 10_000),
+  DLQ_MAX_HEADER_BYTES: integer(16_384, 1_024, 1_048_576),
+  /** Bytes of record values between the consumer and their completion, beside MAX_IN_FLIGHT_MESSAGES. */
+  MAX_IN_FLIGHT_BYTES: integer(67_108_864, 1_048_576, 16 * 1_073_741_824),
+  /** A partition with messages in flight and no completion for this long makes /health/ready degraded. */
+  PARTITION_STALL_MS: integer(120_000, 1_000),
+  /** auto: FerretDB accommodations when the server is FerretDB; mongodb or ferretdb force one path. */
+  DB_SERVER_MODE: choice(['auto', 'mongodb', 'ferretdb'] as const, 'auto'),
 });
 
 export type Settings = t.TypeOf<typeof settingsCodec>;
@@ -189,6 +216,16 @@ export type Settings = t.TypeOf<typeof settingsCodec>;
  */
 export const partitionsConsumedConcurrently = (s: Settings): number => s.PARTITIONS_CONSUMED_CONCURRENTLY || 2 * s.KAFKA_TOPIC_PARTITIONS;
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** Where the API listens: HTTP_HOST when set; otherwise loopback unless a token protects it. */
+export const httpHost = (s: Settings): string => s.HTTP_HOST ?? (s.API_TOKEN ? '0.0.0.0' : '127.0.0.1');
+
+/** Shorter tokens are refused: a guessable token is no protection. */
+export const MIN_API_TOKEN_LENGTH = 32;
+
 /** Rules between settings, checked once each value is valid on its own. */
 const crossChecks = (s: Settings): string[] => [
   ...(s.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_') && (!s.KAFKA_SASL_USERNAME || !s.KAFKA_SASL_PASSWORD)
@@ -196,6 +233,13 @@ const crossChecks = (s: Settings): string[] => [
     : []),
   ...(s.KAFKA_SSL_CA_FILE && !s.KAFKA_SECURITY_PROTOCOL.endsWith('SSL') ? ['  KAFKA_SSL_CA_FILE is set but KAFKA_SECURITY_PROTOCOL uses no TLS'] : []),
   ...(s.REDIS_TLS_CA_FILE && !s.REDIS_URL.startsWith('rediss:') ? ['  REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss://'] : []),
+  ...(s.API_TOKEN !== undefined && s.API_TOKEN.length < MIN_API_TOKEN_LENGTH
+    ? [`  API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters long`]
+    : []),
+  ...(s.API_TOKEN === undefined && !isLoopbackHost(httpHost(s)) && !s.HTTP_ALLOW_UNAUTHENTICATED
+    ? [`  HTTP_HOST ${httpHost(s)} is not loopback and API_TOKEN is not set: set API_TOKEN, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`]
+    : []),
+  ...(s.MAX_RECORD_BYTES > s.MAX_IN_FLIGHT_BYTES ? ['  MAX_IN_FLIGHT_BYTES must be at least MAX_RECORD_BYTES'] : []),
 ];
 
 /** Decodes the environment into settings, or one message naming every bad value. */
