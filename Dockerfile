@@ -5,8 +5,8 @@
 #   build     all dependencies + TypeScript build (also runs the Configuration
 #             Service stub in docker-compose.yml: it needs tsx and tools/)
 #   prod-deps production dependencies only
-#   runtime   node:20-bookworm-slim, compiled dist/ + production deps, non-root
-ARG NODE_IMAGE=node:20-bookworm-slim
+#   runtime   node:22-bookworm-slim (an LTS line in support), compiled dist/ + production deps, non-root
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
