@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import type * as E from 'fp-ts/lib/Either.js';
-import { arrayOf, decodeWith, jsonObject, nonEmptyStr, nullable, objectOf, oneOf, optional, str } from './codecs.js';
+import { arrayOf, decodeWith, jsonObject, nonEmptyStr, nullable, objectOf, oneOf, optional, str, withMaxLength } from './codecs.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decodeLimits.js';
 import { unstorableBecause } from './storableDocument.js';
 import type { FieldError } from './rejection.js';
 
@@ -19,39 +20,49 @@ export const DocumentStatus = [
 ] as const;
 export type DocumentStatus = (typeof DocumentStatus)[number];
 
-/** Free-form metadata, as long as it can be stored as a document. */
-const metadataObject = new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
-  'a storable object',
-  (u): u is Record<string, unknown> => jsonObject.is(u) && unstorableBecause(u) === null,
-  (u, c) => {
-    if (!jsonObject.is(u)) return t.failure(u, c, 'must be an object');
-    const why = unstorableBecause(u);
-    return why === null ? t.success(u) : t.failure(u, c, `must be storable: it ${why}`);
-  },
-  t.identity,
-);
+/** Free-form metadata of at most `maxKeys` keys, as long as it can be stored as a document. */
+const metadataObject = (maxKeys: number) =>
+  new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
+    'a storable object',
+    (u): u is Record<string, unknown> => jsonObject.is(u) && Object.keys(u).length <= maxKeys && unstorableBecause(u) === null,
+    (u, c) => {
+      if (!jsonObject.is(u)) return t.failure(u, c, 'must be an object');
+      if (Object.keys(u).length > maxKeys) return t.failure(u, c, `must have at most ${maxKeys} keys`);
+      const why = unstorableBecause(u);
+      return why === null ? t.success(u) : t.failure(u, c, `must be storable: it ${why}`);
+    },
+    t.identity,
+  );
 
-const determineDocumentRequirements = objectOf('DetermineDocumentRequirements', {
-  command_type: oneOf(['DetermineDocumentRequirements'] as const),
-  command_id: nonEmptyStr,
-  case_id: nonEmptyStr,
-  entity_id: nonEmptyStr,
-  entity_type: oneOf(EntityType),
-});
-export type DetermineDocumentRequirements = t.TypeOf<typeof determineDocumentRequirements>;
+/** The codecs of the commands under the given limits: built once per limits, not once per message. */
+const commandCodecs = (limits: DecodeLimits) => {
+  const id = withMaxLength(nonEmptyStr, limits.maxStringLength);
+  const text = withMaxLength(str, limits.maxStringLength);
+  return {
+    determine: objectOf('DetermineDocumentRequirements', {
+      command_type: oneOf(['DetermineDocumentRequirements'] as const),
+      command_id: id,
+      case_id: id,
+      entity_id: id,
+      entity_type: oneOf(EntityType),
+    }),
+    update: objectOf('UpdateDocumentStatus', {
+      command_type: oneOf(['UpdateDocumentStatus'] as const),
+      command_id: id,
+      case_id: id,
+      document_requirement_id: id,
+      new_status: oneOf(DocumentStatus),
+      updated_by_actor_type: nullable(text),
+      updated_by_actor_id: nullable(text),
+      metadata_changes: optional(metadataObject(limits.maxListItems), {} as Record<string, unknown>),
+      notes_to_add: optional(arrayOf(text, limits.maxNotesPerCommand), [] as string[]),
+    }),
+  };
+};
 
-const updateDocumentStatus = objectOf('UpdateDocumentStatus', {
-  command_type: oneOf(['UpdateDocumentStatus'] as const),
-  command_id: nonEmptyStr,
-  case_id: nonEmptyStr,
-  document_requirement_id: nonEmptyStr,
-  new_status: oneOf(DocumentStatus),
-  updated_by_actor_type: nullable(str),
-  updated_by_actor_id: nullable(str),
-  metadata_changes: optional(metadataObject, {} as Record<string, unknown>),
-  notes_to_add: optional(arrayOf(str), [] as string[]),
-});
-export type UpdateDocumentStatus = t.TypeOf<typeof updateDocumentStatus>;
+type Codecs = ReturnType<typeof commandCodecs>;
+export type DetermineDocumentRequirements = t.TypeOf<Codecs['determine']>;
+export type UpdateDocumentStatus = t.TypeOf<Codecs['update']>;
 
 export type CaseCommand = DetermineDocumentRequirements | UpdateDocumentStatus;
 
@@ -60,12 +71,18 @@ const commandType = objectOf('case command', {
 });
 
 const decodeType = decodeWith(commandType);
-const decodeDetermine = decodeWith(determineDocumentRequirements);
-const decodeUpdate = decodeWith(updateDocumentStatus);
 
-/** Decodes a parsed JSON value into a case command, or every field error it has. */
-export const decodeCaseCommand = (input: unknown): E.Either<FieldError[], CaseCommand> => {
-  const kind = decodeType(input);
-  if (kind._tag === 'Left') return kind;
-  return kind.right.command_type === 'DetermineDocumentRequirements' ? decodeDetermine(input) : decodeUpdate(input);
+/** A decoder of parsed JSON values into case commands (or every field error) under `limits`. */
+export const caseCommandDecoder = (limits: DecodeLimits) => {
+  const codecs = commandCodecs(limits);
+  const decodeDetermine = decodeWith(codecs.determine);
+  const decodeUpdate = decodeWith(codecs.update);
+  return (input: unknown): E.Either<FieldError[], CaseCommand> => {
+    const kind = decodeType(input);
+    if (kind._tag === 'Left') return kind;
+    return kind.right.command_type === 'DetermineDocumentRequirements' ? decodeDetermine(input) : decodeUpdate(input);
+  };
 };
+
+/** Decodes a parsed JSON value into a case command under the default limits. */
+export const decodeCaseCommand = caseCommandDecoder(DEFAULT_DECODE_LIMITS);

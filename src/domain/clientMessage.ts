@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { arrayOf, bool, decodeWith, jsonObject, nullable, numberBetween, objectOf, optional, str } from './codecs.js';
+import { arrayOf, bool, decodeWith, jsonObject, nullable, numberBetween, objectOf, optional, str, withMaxLength } from './codecs.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decodeLimits.js';
 import type { FieldError } from './rejection.js';
 
 /** The inbound client-data message (topic KAFKA_TOPIC_NAME), as the README's schema section documents it. */
@@ -26,54 +27,59 @@ const schemaVersion = new t.Type<'1.0', string, unknown>(
   t.identity,
 );
 
-export const personCodec = objectOf('person', {
-  firstname: str,
-  lastname: str,
-  birthdate: nullable(str),
-  role_in_company: nullable(str),
-});
-export type PersonData = t.TypeOf<typeof personCodec>;
-
-const addressCodec = objectOf('address', {
-  street: nullable(str),
-  city: nullable(str),
-  state_province: nullable(str),
-  postal_code: nullable(str),
-  country: str,
-});
-
-export const companyProfileCodec = objectOf('company profile', {
-  registered_name: str,
-  trading_name: nullable(str),
-  registration_number: str,
-  registration_date: nullable(str),
-  country_of_incorporation: str,
-  registered_address: addressCodec,
-  business_type: nullable(str),
-  industry_sector: nullable(str),
-});
-export type CompanyProfileData = t.TypeOf<typeof companyProfileCodec>;
-
-const beneficialOwnerCodec = objectOf('beneficial owner', {
-  person_details: personCodec,
-  ownership_percentage: nullable(numberBetween(0, 100)),
-  types_of_control: optional(arrayOf(str), [] as string[]),
-  is_ubo: optional(bool, false),
-});
-export type BeneficialOwnerData = t.TypeOf<typeof beneficialOwnerCodec>;
-
-const messageFields = {
-  client_id: str,
-  version: schemaVersion,
-  type: str,
-  traitement_type: traitementType,
-  persons: arrayOf(personCodec),
-  company_profile: nullable(companyProfileCodec),
-  beneficial_owners: optional(arrayOf(beneficialOwnerCodec), [] as BeneficialOwnerData[]),
+/** The codecs of a message under the given limits: built once per limits, not once per message. */
+const messageCodecs = (limits: DecodeLimits) => {
+  const text = withMaxLength(str, limits.maxStringLength);
+  const person = objectOf('person', {
+    firstname: text,
+    lastname: text,
+    birthdate: nullable(text),
+    role_in_company: nullable(text),
+  });
+  const address = objectOf('address', {
+    street: nullable(text),
+    city: nullable(text),
+    state_province: nullable(text),
+    postal_code: nullable(text),
+    country: text,
+  });
+  const companyProfile = objectOf('company profile', {
+    registered_name: text,
+    trading_name: nullable(text),
+    registration_number: text,
+    registration_date: nullable(text),
+    country_of_incorporation: text,
+    registered_address: address,
+    business_type: nullable(text),
+    industry_sector: nullable(text),
+  });
+  const beneficialOwner = objectOf('beneficial owner', {
+    person_details: person,
+    ownership_percentage: nullable(numberBetween(0, 100)),
+    types_of_control: optional(arrayOf(text, limits.maxListItems), [] as string[]),
+    is_ubo: optional(bool, false),
+  });
+  const fields = {
+    client_id: text,
+    version: schemaVersion,
+    type: text,
+    traitement_type: traitementType,
+    persons: arrayOf(person, limits.maxPersons),
+    company_profile: nullable(companyProfile),
+    beneficial_owners: optional(arrayOf(beneficialOwner, limits.maxBeneficialOwners), [] as t.TypeOf<typeof beneficialOwner>[]),
+  };
+  return {
+    message: objectOf('client data message', fields),
+    /** A KYC message may carry a company profile of any shape: it is ignored, so it is not checked. */
+    kycMessage: objectOf('KYC client data message', { ...fields, company_profile: nullable(jsonObject) }),
+  };
 };
-const clientMessageShape = objectOf('client data message', messageFields);
-/** A KYC message may carry a company profile of any shape: it is ignored, so it is not checked. */
-const kycMessageShape = objectOf('KYC client data message', { ...messageFields, company_profile: nullable(jsonObject) });
+
+type Codecs = ReturnType<typeof messageCodecs>;
+type MessageShape = t.TypeOf<Codecs['message']>;
+export type PersonData = MessageShape['persons'][number];
+export type CompanyProfileData = NonNullable<MessageShape['company_profile']>;
+export type BeneficialOwnerData = MessageShape['beneficial_owners'][number];
 
 export interface ClientDataMessage {
   readonly client_id: string;
@@ -101,22 +107,27 @@ const crossFieldErrors = (input: unknown): FieldError[] => {
   return [];
 };
 
-const decodeShape = decodeWith(clientMessageShape);
-const decodeKycShape = decodeWith(kycMessageShape);
-
 const isKyc = (input: unknown): boolean =>
   typeof input === 'object' && input !== null && String((input as Record<string, unknown>).traitement_type).toUpperCase() === 'KYC';
 
-/** Decodes a parsed JSON value into a client-data message, or every field error it has. */
-export const decodeClientMessage = (input: unknown): E.Either<FieldError[], ClientDataMessage> => {
-  const shape = isKyc(input) ? decodeKycShape(input) : decodeShape(input);
-  const cross = crossFieldErrors(input);
-  if (E.isLeft(shape)) return E.left([...shape.left, ...cross.filter((c) => !shape.left.some((s) => s.path === c.path))]);
-  if (cross.length > 0) return E.left(cross);
-  const m = shape.right;
-  return E.right({
-    ...m,
-    company_profile: m.traitement_type === 'KYB' ? (m.company_profile as CompanyProfileData | null) : null,
-    beneficial_owners: m.traitement_type === 'KYB' ? m.beneficial_owners : [],
-  });
+/** A decoder of parsed JSON values into client-data messages (or every field error) under `limits`. */
+export const clientMessageDecoder = (limits: DecodeLimits) => {
+  const codecs = messageCodecs(limits);
+  const decodeShape = decodeWith(codecs.message);
+  const decodeKycShape = decodeWith(codecs.kycMessage);
+  return (input: unknown): E.Either<FieldError[], ClientDataMessage> => {
+    const shape = isKyc(input) ? decodeKycShape(input) : decodeShape(input);
+    const cross = crossFieldErrors(input);
+    if (E.isLeft(shape)) return E.left([...shape.left, ...cross.filter((c) => !shape.left.some((s) => s.path === c.path))]);
+    if (cross.length > 0) return E.left(cross);
+    const m = shape.right;
+    return E.right({
+      ...m,
+      company_profile: m.traitement_type === 'KYB' ? (m.company_profile as CompanyProfileData | null) : null,
+      beneficial_owners: m.traitement_type === 'KYB' ? m.beneficial_owners : [],
+    });
+  };
 };
+
+/** Decodes a parsed JSON value into a client-data message under the default limits. */
+export const decodeClientMessage = clientMessageDecoder(DEFAULT_DECODE_LIMITS);

@@ -20,6 +20,20 @@ export const num = primitive('a finite number', (u): u is number => typeof u ===
 export const bool = primitive('a boolean', (u): u is boolean => typeof u === 'boolean');
 export const jsonObject = primitive('an object', isPlainObject);
 
+/** `codec`, refusing strings longer than `max` characters before anything else is checked. */
+export const withMaxLength = (codec: t.Type<string, string, unknown>, max: number) =>
+  new t.Type<string, string, unknown>(
+    codec.name,
+    (u): u is string => codec.is(u) && u.length <= max,
+    (u, c) => (typeof u === 'string' && u.length > max ? t.failure(u, c, `must be at most ${max} characters long`) : codec.validate(u, c)),
+    t.identity,
+  );
+
+/** Appends one by one: spreading a long error list into push() overflows the call stack. */
+const appendAll = (errors: t.ValidationError[], more: t.Errors): void => {
+  for (const e of more) errors.push(e);
+};
+
 /** A number within [min, max] inclusive. */
 export const numberBetween = (min: number, max: number) =>
   new t.Type<number, number, unknown>(
@@ -60,18 +74,22 @@ export const optional = <A, O>(codec: t.Type<A, O, unknown>, fallback: A) => {
 
 export const nullable = <A, O>(codec: t.Type<A, O, unknown>) => optional<A | null, O | null>(codec as t.Type<A | null, O | null, unknown>, null);
 
-/** An array whose every element must satisfy `item`; each bad element is reported with its index. */
-export const arrayOf = <A, O>(item: t.Type<A, O, unknown>) =>
+/**
+ * An array of at most `maxItems` elements, each satisfying `item`; each bad element is reported
+ * with its index. A longer array is refused by its length alone, so its elements cost nothing.
+ */
+export const arrayOf = <A, O>(item: t.Type<A, O, unknown>, maxItems = Number.POSITIVE_INFINITY) =>
   new t.Type<A[], O[], unknown>(
     `an array of ${item.name}`,
-    (u): u is A[] => Array.isArray(u) && u.every(item.is),
+    (u): u is A[] => Array.isArray(u) && u.length <= maxItems && u.every(item.is),
     (u, c) => {
       if (!Array.isArray(u)) return t.failure(u, c, 'must be an array');
-      const errors: t.Errors = [];
+      if (u.length > maxItems) return t.failure(u, c, `must have at most ${maxItems} items`);
+      const errors: t.ValidationError[] = [];
       const out: A[] = [];
       u.forEach((el, i) => {
         const r = item.validate(el, t.appendContext(c, String(i), item, el));
-        if (E.isLeft(r)) errors.push(...r.left);
+        if (E.isLeft(r)) appendAll(errors, r.left);
         else out.push(r.right);
       });
       return errors.length > 0 ? t.failures(errors) : t.success(out);
@@ -92,7 +110,7 @@ export const objectOf = <P extends Props>(name: string, props: P) =>
     (u): u is Decoded<P> => isPlainObject(u) && Object.entries(props).every(([k, codec]) => codec.is(u[k])),
     (u, c) => {
       if (!isPlainObject(u)) return t.failure(u, c, 'must be an object');
-      const errors: t.Errors = [];
+      const errors: t.ValidationError[] = [];
       const out: Record<string, unknown> = {};
       for (const [key, codec] of Object.entries(props)) {
         const value = u[key];
@@ -100,7 +118,7 @@ export const objectOf = <P extends Props>(name: string, props: P) =>
         if (E.isLeft(r)) {
           if (value === undefined && !codec.is(undefined)) {
             errors.push({ value, context: t.appendContext(c, key, codec, value), message: 'is required' });
-          } else errors.push(...r.left);
+          } else appendAll(errors, r.left);
         } else out[key] = r.right;
       }
       return errors.length > 0 ? t.failures(errors) : t.success(out as Decoded<P>);

@@ -1,5 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { CaseState } from '../domain/caseState.js';
+import type { DecodeLimits } from '../domain/decodeLimits.js';
 import { actorKeyOf, decodeRecord, type InboundTopics } from '../operators/decodeRecord.js';
 import { perCaseActor, type ActorHooks, type PerCaseActorOptions } from '../operators/perCaseActor.js';
 import { handleMessage, type Completion, type HandlerOptions } from './handleMessage.js';
@@ -8,6 +9,8 @@ import type { InboundRecord } from './records.js';
 
 export interface CasePipelineConfig {
   readonly topics: InboundTopics;
+  /** What one inbound message may hold; the defaults when absent. */
+  readonly limits?: DecodeLimits;
   readonly actors: PerCaseActorOptions;
   readonly handler: HandlerOptions;
   readonly hooks?: ActorHooks;
@@ -21,7 +24,7 @@ export const casePipeline =
   (ports: PipelinePorts, config: CasePipelineConfig): OperatorFunction<InboundRecord, Completion> =>
   (records) =>
     records.pipe(
-      decodeRecord(config.topics),
+      decodeRecord(config.topics, config.limits),
       perCaseActor<Parameters<typeof actorKeyOf>[0], Completion, CaseState>(
         actorKeyOf,
         handleMessage(ports, config.handler),

@@ -30,8 +30,40 @@ export const describePosition = (p: RecordPosition): string => `${p.topic}/${p.p
 const headerText = (value: Buffer | string | undefined): string | undefined =>
   value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
 
-/** The idempotency key: the `message-id` header when present, otherwise `<topic>/<partition>/<offset>`. */
+/** The largest MAX_IDEMPOTENCY_KEY_LENGTH accepts: no longer header is ever used as a key. */
+export const MESSAGE_ID_CEILING = 16_384;
+
+/** C0 and C1 control characters, DEL included: they have no place in a key that is logged and stored. */
+const hasControlCharacter = (text: string): boolean => {
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+};
+
+/** Bytes of a record's headers, names and values together. */
+export const headerBytes = (r: InboundRecord): number =>
+  Object.entries(r.headers).reduce(
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name) + (value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length),
+    0,
+  );
+
+/** Why the `message-id` header cannot be an idempotency key of at most `maxLength` characters; null when it can (or is absent). */
+export const messageIdProblem = (r: InboundRecord, maxLength: number): string | null => {
+  const header = headerText(r.headers['message-id'])?.trim();
+  if (!header) return null;
+  if (header.length > maxLength) return `the message-id header is ${header.length} characters long, more than the limit of ${maxLength}`;
+  return hasControlCharacter(header) ? 'the message-id header contains control characters' : null;
+};
+
+/**
+ * The idempotency key: the `message-id` header when present and usable, otherwise
+ * `<topic>/<partition>/<offset>` (the decoder rejects a record whose header is unusable, and its
+ * dead letter and raw copy then still have a key).
+ */
 export const idempotencyKey = (r: InboundRecord): string => {
   const header = headerText(r.headers['message-id'])?.trim();
-  return header ? header : describePosition(r);
+  return header && messageIdProblem(r, MESSAGE_ID_CEILING) === null ? header : describePosition(r);
 };

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { contentHash } from '../../../src/domain/contentHash.js';
+import { DEFAULT_DECODE_LIMITS } from '../../../src/domain/decodeLimits.js';
 import { idFor } from '../../../src/domain/deterministicId.js';
 import { actorKeyOf, decodeInbound, decodeRecord, type DecodedRecord } from '../../../src/operators/decodeRecord.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
@@ -21,6 +23,14 @@ const commandOf = (d: DecodedRecord) => {
 const rejectionOf = (d: DecodedRecord) => {
   if (d.kind !== 'rejected') throw new Error(`expected a rejection, got ${d.command.command_type}`);
   return d.rejection;
+};
+
+const UPDATE = {
+  command_type: 'UpdateDocumentStatus',
+  command_id: 'cmd-2',
+  case_id: 'case-9',
+  document_requirement_id: 'doc-1',
+  new_status: 'UPLOADED',
 };
 
 describe('decodeRecord', () => {
@@ -105,22 +115,36 @@ describe('decodeRecord', () => {
 
     it('turns a valid command into that command, stamped with the key and record time', () => {
       const d = decode(recordOf(determine, { topic: COMMAND_TOPIC, offset: 12 }));
-      expect(commandOf(d)).to.deep.equal({ ...determine, key: 'case_commands/0/12', timestamp: RECORD_TIME });
+      expect(commandOf(d)).to.deep.equal({
+        ...determine,
+        key: 'case_commands/0/12',
+        content_hash: contentHash(Buffer.from(JSON.stringify(determine))),
+        timestamp: RECORD_TIME,
+      });
       expect(d.raw).to.equal(null);
     });
 
+    it('binds the key to the record\'s bytes: the same value hashes the same, another value under the same key does not', () => {
+      const at = { topic: COMMAND_TOPIC, offset: 3, headers: { 'message-id': 'm-1' } };
+      const first = commandOf(decode(recordOf(determine, at)));
+      const again = commandOf(decode(recordOf(determine, { ...at, offset: 4 })));
+      const other = commandOf(decode(recordOf({ ...determine, entity_id: 'p-2' }, { ...at, offset: 5 })));
+      expect(again.content_hash).to.equal(first.content_hash);
+      expect(other.key).to.equal(first.key);
+      expect(other.content_hash).to.not.equal(first.content_hash);
+    });
+
     it('turns an UpdateDocumentStatus into a command with its defaults filled in', () => {
-      const update = {
-        command_type: 'UpdateDocumentStatus',
-        command_id: 'cmd-2',
-        case_id: 'case-9',
-        document_requirement_id: 'doc-1',
-        new_status: 'UPLOADED',
-        updated_by_actor_type: 'USER',
-        updated_by_actor_id: 'u-1',
-      };
+      const update = { ...UPDATE, updated_by_actor_type: 'USER', updated_by_actor_id: 'u-1' };
       const cmd = commandOf(decode(recordOf(update, { topic: COMMAND_TOPIC, offset: 1, headers: { 'message-id': 'm-2' } })));
-      expect(cmd).to.deep.equal({ ...update, metadata_changes: {}, notes_to_add: [], key: 'm-2', timestamp: RECORD_TIME });
+      expect(cmd).to.deep.equal({
+        ...update,
+        metadata_changes: {},
+        notes_to_add: [],
+        key: 'm-2',
+        content_hash: contentHash(Buffer.from(JSON.stringify(update))),
+        timestamp: RECORD_TIME,
+      });
     });
 
     it('refuses an invalid command naming its fields, without keeping it as raw', () => {
@@ -184,6 +208,84 @@ describe('decodeRecord', () => {
         });
         expect(d.raw).to.equal(null);
       }
+    });
+  });
+
+  describe('hostile input', () => {
+    it('refuses a persons array of 130,000 numbers by its length, with one bounded rejection instead of a crash', () => {
+      const d = decode(recordOf({ ...kycMessage('c'), persons: Array.from({ length: 130_000 }, (_, i) => i) }, { offset: 0 }));
+      expect(rejectionOf(d).details).to.deep.equal([{ path: '$.persons', rule: 'must have at most 200 items' }]);
+    });
+
+    it('lists at most MAX_ERROR_DETAILS failing fields and counts the others', () => {
+      const d = decodeInbound(topics, { ...DEFAULT_DECODE_LIMITS, maxErrorDetails: 3 })(
+        recordOf({ ...kycMessage('c'), persons: Array.from({ length: 150 }, () => 7) }, { offset: 0 }),
+      );
+      const why = rejectionOf(d);
+      expect(why.details).to.deep.equal([0, 1, 2].map((i) => ({ path: `$.persons[${i}]`, rule: 'must be an object' })));
+      expect(why.omitted).to.equal(147);
+      expect(why.reason).to.match(/; and 147 more$/);
+    });
+
+    it('refuses a value larger than MAX_RECORD_BYTES before reading it, naming its size and the limit', () => {
+      const d = decodeInbound(topics, { ...DEFAULT_DECODE_LIMITS, maxRecordBytes: 2_000 })(recordOf({ ...kycMessage('c'), type: 'x'.repeat(3_000) }, { offset: 0 }));
+      expect(rejectionOf(d).reason).to.match(/^the message value is 3\d{3} bytes, more than the limit of 2000$/);
+      expect(d.raw).to.equal(null);
+    });
+
+    it('refuses headers larger than MAX_HEADER_BYTES in all', () => {
+      const d = decode(recordOf(kycMessage('c'), { offset: 0, headers: { a: 'x'.repeat(10_000), b: 'y'.repeat(10_000) } }));
+      expect(rejectionOf(d).reason).to.equal('the message headers are 20002 bytes, more than the limit of 16384');
+    });
+
+    it('refuses a message-id longer than MAX_IDEMPOTENCY_KEY_LENGTH or with control characters', () => {
+      const long = rejectionOf(decode(recordOf(kycMessage('c'), { offset: 0, headers: { 'message-id': 'm'.repeat(257) } })));
+      expect(long.reason).to.equal('the message-id header is 257 characters long, more than the limit of 256');
+      const control = rejectionOf(decode(recordOf(kycMessage('c'), { offset: 0, headers: { 'message-id': 'a\u0000b' } })));
+      expect(control.reason).to.equal('the message-id header contains control characters');
+    });
+
+    it('refuses 100,000-deep nesting cleanly, before anything recursive sees it', () => {
+      for (const text of ['['.repeat(100_000) + ']'.repeat(100_000), `{"client_id": ${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`]) {
+        expect(rejectionOf(decode(recordOf(text, { offset: 0 })))).to.deep.equal({
+          reason: 'the message value nests deeper than 32 levels',
+          details: [{ path: '$', rule: 'must nest at most 32 levels' }],
+        });
+      }
+    });
+
+    it('does not count brackets inside strings as nesting', () => {
+      const cmd = commandOf(decode(recordOf({ ...kycMessage('c'), type: '[[[[{{{{'.repeat(10) }, { offset: 0 })));
+      expect(cmd.command_type).to.equal('CreateCase');
+    });
+
+    it('refuses a string field longer than MAX_STRING_LENGTH, naming its path', () => {
+      const why = rejectionOf(decode(recordOf({ ...kycMessage('c'), client_id: 'c'.repeat(4_097) }, { offset: 0 })));
+      expect(why.details).to.deep.equal([{ path: '$.client_id', rule: 'must be at most 4096 characters long' }]);
+    });
+
+    it('refuses more notes_to_add than MAX_NOTES_PER_COMMAND and more metadata keys than MAX_LIST_ITEMS', () => {
+      const metadata_changes = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, i]));
+      const d = decode(recordOf({ ...UPDATE, notes_to_add: Array.from({ length: 21 }, () => 'n'), metadata_changes }, { topic: COMMAND_TOPIC, offset: 0 }));
+      expect(rejectionOf(d).details).to.deep.equal([
+        { path: '$.metadata_changes', rule: 'must have at most 100 keys' },
+        { path: '$.notes_to_add', rule: 'must have at most 20 items' },
+      ]);
+    });
+
+    it('turns an exception while decoding into a rejection naming only the error type', () => {
+      const record = recordOf(kycMessage('c'), { offset: 0 });
+      const hostile: InboundRecord = {
+        ...record,
+        headers: Object.defineProperty({}, 'message-id', {
+          enumerable: true,
+          get: () => {
+            throw new TypeError('Ada Lovelace');
+          },
+        }),
+      };
+      const d = decode(hostile);
+      expect(rejectionOf(d)).to.deep.equal({ reason: 'the message could not be decoded: TypeError', details: [] });
     });
   });
 

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import type { Observable } from 'rxjs';
 import { idFor } from '../../../src/domain/deterministicId.js';
+import { DEFAULT_DECODE_LIMITS } from '../../../src/domain/decodeLimits.js';
+import { startWork } from '../../../src/operators/caseWork.js';
+import { decodeInbound } from '../../../src/operators/decodeRecord.js';
 import { recordRawEvent } from '../../../src/operators/recordRawEvent.js';
 import type { RawEventEntry, RawEventLog } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kycMessage, recordOf } from '../../support/records.js';
-import { decided, workOf } from './work.js';
+import { decided, topics, workOf } from './work.js';
 
 const NOW = new Date('2026-02-03T04:05:06.000Z');
 const now = () => NOW;
@@ -52,8 +55,10 @@ describe('recordRawEvent', () => {
   it('keeps a message the database could not store as a document, however deep, as the text received', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
-      const text = JSON.stringify({ ...kycMessage('c'), version: '9' }).replace(/}$/, `,"deep":${'{"x":'.repeat(5000)}1${'}'.repeat(5000)}}`);
-      const w = workOf({ ...recordOf(kycMessage('c'), { offset: 3 }), value: Buffer.from(text) });
+      // As deep as the largest MAX_JSON_DEPTH lets through: far deeper than a document may nest.
+      const text = JSON.stringify({ ...kycMessage('c'), version: '9' }).replace(/}$/, `,"deep":${'{"x":'.repeat(990)}1${'}'.repeat(990)}}`);
+      const decodeDeep = decodeInbound(topics, { ...DEFAULT_DECODE_LIMITS, maxJsonDepth: 1_000 });
+      const w = startWork(decodeDeep({ ...recordOf(kycMessage('c'), { offset: 3 }), value: Buffer.from(text) }), null);
       const { log, entries } = logAnswering(() => cold('(x|)', { x: undefined }));
       cold('(w|)', { w }).pipe(recordRawEvent(log, now)).subscribe();
       scheduler.flush();

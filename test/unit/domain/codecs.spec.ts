@@ -15,6 +15,7 @@ import {
   optional,
   pathOf,
   str,
+  withMaxLength,
 } from '../../../src/domain/codecs.js';
 import { leftOf, rightOf } from './fixtures.js';
 
@@ -107,6 +108,33 @@ describe('codecs', () => {
 
     it('rejects a non-array', () => {
       expect(leftOf(decodeWith(arrayOf(str))({ 0: 'a' }))).to.deep.equal([{ path: '$', rule: 'must be an array' }]);
+    });
+
+    it('accepts up to its maximum number of items', () => {
+      expect(rightOf(decodeWith(arrayOf(str, 2))(['a', 'b']))).to.deep.equal(['a', 'b']);
+    });
+
+    it('refuses a longer array by its length alone, without one error per bad item', () => {
+      expect(leftOf(decodeWith(arrayOf(str, 2))([1, 2, 3]))).to.deep.equal([{ path: '$', rule: 'must have at most 2 items' }]);
+    });
+
+    it('reports 200,000 bad items without overflowing the call stack', () => {
+      const errors = leftOf(decodeWith(objectOf('list', { items: arrayOf(str) }))({ items: Array.from({ length: 200_000 }, () => 0) }));
+      expect(errors).to.have.length(200_000);
+    });
+  });
+
+  describe('withMaxLength', () => {
+    const name = decodeWith(withMaxLength(nonEmptyStr, 3));
+
+    it('accepts a string up to the maximum length', () => {
+      expect(rightOf(name('abc'))).to.equal('abc');
+    });
+
+    it('refuses a longer string, naming the limit, and otherwise keeps the inner rule', () => {
+      expect(leftOf(name('abcd'))).to.deep.equal([{ path: '$', rule: 'must be at most 3 characters long' }]);
+      expect(leftOf(name(' '))).to.deep.equal([{ path: '$', rule: 'must be a non-empty string' }]);
+      expect(leftOf(name(3))).to.deep.equal([{ path: '$', rule: 'must be a non-empty string' }]);
     });
   });
 

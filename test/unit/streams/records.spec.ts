@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { describePosition, idempotencyKey, positionOf, type InboundRecord } from '../../../src/streams/records.js';
+import {
+  describePosition,
+  headerBytes,
+  idempotencyKey,
+  MESSAGE_ID_CEILING,
+  messageIdProblem,
+  positionOf,
+  type InboundRecord,
+} from '../../../src/streams/records.js';
 import { recordOf } from '../../support/records.js';
 
 const withHeaders = (headers: InboundRecord['headers'], at = { partition: 2, offset: 41 }): InboundRecord => ({
@@ -32,6 +40,13 @@ describe('records', () => {
       }
     });
 
+    it('falls back to topic/partition/offset for a header it must not use: with control characters, or beyond any allowed length', () => {
+      for (const unusable of ['msg\u0000-4', 'a\u001bb', 'm'.repeat(MESSAGE_ID_CEILING + 1)]) {
+        expect(idempotencyKey(withHeaders({ 'message-id': unusable }))).to.equal('kyc_events/2/41');
+      }
+      expect(idempotencyKey(withHeaders({ 'message-id': 'm'.repeat(MESSAGE_ID_CEILING) }))).to.equal('m'.repeat(MESSAGE_ID_CEILING));
+    });
+
     it('ignores other headers', () => {
       expect(idempotencyKey(withHeaders({ 'correlation-id': 'x', 'Message-Id': 'y' }))).to.equal('kyc_events/2/41');
     });
@@ -41,6 +56,24 @@ describe('records', () => {
       expect(idempotencyKey(a)).to.equal(idempotencyKey({ ...a }));
       expect(idempotencyKey(a)).not.to.equal(idempotencyKey(recordOf({}, { offset: 2 })));
       expect(idempotencyKey(a)).not.to.equal(idempotencyKey(recordOf({}, { partition: 1, offset: 1 })));
+    });
+  });
+
+  describe('messageIdProblem', () => {
+    it('accepts an absent header and one within the length limit', () => {
+      expect(messageIdProblem(withHeaders({}), 8)).to.equal(null);
+      expect(messageIdProblem(withHeaders({ 'message-id': ' 12345678 ' }), 8)).to.equal(null);
+    });
+
+    it('names a header longer than the limit, and one with control characters', () => {
+      expect(messageIdProblem(withHeaders({ 'message-id': '123456789' }), 8)).to.equal('the message-id header is 9 characters long, more than the limit of 8');
+      expect(messageIdProblem(withHeaders({ 'message-id': Buffer.from('a\u007fb') }), 8)).to.equal('the message-id header contains control characters');
+    });
+  });
+
+  describe('headerBytes', () => {
+    it('counts the bytes of every header name and value, text or bytes', () => {
+      expect(headerBytes(withHeaders({ ab: 'é', c: Buffer.alloc(5), d: undefined }))).to.equal(2 + 2 + 1 + 5 + 1);
     });
   });
 
