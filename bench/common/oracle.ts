@@ -3,6 +3,7 @@ import { decodeCaseCommand, type CaseCommand } from '../../src/domain/caseComman
 import { emptyCase, evolveCase, type CaseState } from '../../src/domain/caseState.js';
 import { decodeClientMessage } from '../../src/domain/clientMessage.js';
 import { createCaseCommand } from '../../src/domain/commands.js';
+import { contentHash } from '../../src/domain/contentHash.js';
 import { caseCreatedTrigger } from '../../src/domain/decideNotification.js';
 import { decide } from '../../src/domain/decide.js';
 import type { DomainEvent } from '../../src/domain/events.js';
@@ -110,7 +111,7 @@ export function* decideWorkload(workload: Workload, rules: RulesByTrigger): Gene
   };
   const states = new Map<string, CaseState>();
   for (const message of workload.messages) {
-    const context = { key: message.messageId, timestamp: new Date(0) };
+    const context = { key: message.messageId, content_hash: contentHash(message.value), timestamp: new Date(0) };
     const parsed: unknown = JSON.parse(message.value.toString('utf8'));
     if (message.kind === 'client') {
       const decoded = decodeClientMessage(parsed);

@@ -90,6 +90,7 @@ const ruleMatcher = (rules: RulesByTrigger) => {
   return (traitement_type: TraitementType, case_type: string, case_id: string, client_id: string): boolean => {
     const trigger = caseCreatedTrigger({
       key: '',
+      content_hash: undefined,
       command_id: '',
       case_id,
       client_id,

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { defer, of, type Observable } from 'rxjs';
 import type { DomainEvent } from '../../src/domain/events.js';
+import { contentDiffers } from '../../src/domain/keyReuse.js';
 import { selectRule } from '../../src/domain/notificationRule.js';
 import type { AppendResult, PipelinePorts, RuleAnswer } from '../../src/streams/ports.js';
 import type { RulesByTrigger } from '../common/workload.js';
@@ -44,14 +45,16 @@ export class MemoryPorts {
     return answer;
   }
 
-  /** Idempotent per event id, one version per aggregate, all or nothing: the real store's rules. */
+  /** Idempotent per event id and content, one version per aggregate, all or nothing: the real store's rules. */
   private append(events: readonly DomainEvent[]): AppendResult {
     let duplicates = 0;
     for (const e of events) {
       const stored = this.streams.get(e.aggregate_id)?.[e.version - 1];
       if (stored === undefined) continue;
-      if (stored.event_id === e.event_id) duplicates += 1;
-      else {
+      if (stored.event_id === e.event_id) {
+        if (contentDiffers(stored.metadata.content_hash, e.metadata.content_hash)) return { kind: 'key-reused' };
+        duplicates += 1;
+      } else {
         this.conflicts += 1;
         return { kind: 'conflict', aggregate_id: e.aggregate_id, version: e.version };
       }

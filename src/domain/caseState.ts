@@ -10,6 +10,8 @@ export interface DocumentRequirementState {
   readonly entity_type: EntityType;
   readonly document_type: string;
   readonly status: DocumentStatus;
+  /** How many notes its status updates have added, so that a document's notes stay bounded. */
+  readonly notes: number;
 }
 
 export interface CaseFacts {
@@ -31,6 +33,11 @@ export interface CaseState {
    * one twice. Only these: a live case actor keeps its state in memory, so it stays small.
    */
   readonly notificationIds: ReadonlySet<string>;
+  /**
+   * The idempotency key of every message recorded on the case, with the content hash it stands
+   * for (undefined when its events carry none), so that a key reused for other content is refused.
+   */
+  readonly contentHashes: ReadonlyMap<string, string | undefined>;
 }
 
 export const emptyCase = (case_id: string): CaseState => ({
@@ -40,6 +47,7 @@ export const emptyCase = (case_id: string): CaseState => ({
   personIds: new Set(),
   documents: new Map(),
   notificationIds: new Set(),
+  contentHashes: new Map(),
 });
 
 /** The parts of a case state one fold builds on: copied once per fold, not once per event. */
@@ -49,10 +57,12 @@ interface Folding {
   readonly personIds: Set<string>;
   readonly documents: Map<string, DocumentRequirementState>;
   readonly notificationIds: Set<string>;
+  readonly contentHashes: Map<string, string | undefined>;
 }
 
 const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
   s.version = e.version;
+  if (!s.contentHashes.has(e.metadata.correlation_id)) s.contentHashes.set(e.metadata.correlation_id, e.metadata.content_hash);
   switch (e.event_type) {
     case 'CaseCreated':
       s.facts = {
@@ -73,12 +83,13 @@ const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
         entity_type: p.entity_type,
         document_type: p.document_type,
         status: 'AWAITING_UPLOAD',
+        notes: 0,
       });
       return;
     }
     case 'DocumentStatusUpdated': {
       const doc = s.documents.get(e.payload.document_requirement_id);
-      if (doc) s.documents.set(doc.id, { ...doc, status: e.payload.new_status });
+      if (doc) s.documents.set(doc.id, { ...doc, status: e.payload.new_status, notes: doc.notes + e.payload.notes_added.length });
       return;
     }
     case 'NotificationRequired':
@@ -99,6 +110,7 @@ export const evolveCase = (state: CaseState, events: readonly DomainEvent[]): Ca
     personIds: new Set(state.personIds),
     documents: new Map(state.documents),
     notificationIds: new Set(state.notificationIds),
+    contentHashes: new Map(state.contentHashes),
   };
   for (const e of events) if (e.aggregate_id === state.case_id && e.version > s.version) applyCaseEvent(s, e as CaseEvent);
   return { case_id: state.case_id, ...s };

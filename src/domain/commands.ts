@@ -1,13 +1,16 @@
 import type { CaseCommand } from './caseCommand.js';
 import type { ClientDataMessage } from './clientMessage.js';
 import { idFor } from './deterministicId.js';
+import type { EventMetadata } from './events.js';
 
 /**
- * A command for one case, with what every decision needs besides the case state:
- * the message's idempotency key (which every created id derives from) and the event time.
+ * A command for one case, with what every decision needs besides the case state: the message's
+ * idempotency key (which every created id derives from), the hash of the message's content (which
+ * the key is bound to, see contentHash) and the event time.
  */
 export interface CommandContext {
   readonly key: string;
+  readonly content_hash: string;
   readonly timestamp: Date;
 }
 
@@ -30,3 +33,12 @@ export const createCaseCommand = (message: ClientDataMessage, context: CommandCo
   message,
   ...context,
 });
+
+/**
+ * The metadata of the events a message causes: its key, bound to its content hash, and the
+ * command. The hash is left out when unknown (a notification decided from events stored without one).
+ */
+export const eventMetadata = (cause: { readonly key: string; readonly command_id: string; readonly content_hash: string | undefined }): EventMetadata =>
+  cause.content_hash === undefined
+    ? { correlation_id: cause.key, causation_id: cause.command_id }
+    : { correlation_id: cause.key, causation_id: cause.command_id, content_hash: cause.content_hash };

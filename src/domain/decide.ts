@@ -5,6 +5,7 @@ import { decideCaseCreation } from './decideCaseCreation.js';
 import { decideCaseCommand } from './decideDocumentCommands.js';
 import { decideNotification } from './decideNotification.js';
 import type { DomainEvent } from './events.js';
+import { contentDiffers, keyReused } from './keyReuse.js';
 import type { NotificationRule } from './notificationRule.js';
 import type { Rejection } from './rejection.js';
 
@@ -24,6 +25,21 @@ const decideCreate = (state: CaseState, cmd: CreateCase, rule: NotificationRule 
   return state.notificationIds.has(notification.event_id) ? [] : [notification];
 };
 
-/** state + command → the events to record, or why the command is refused. Pure. */
-export const decide = (state: CaseState, cmd: Command, rule: NotificationRule | null): E.Either<Rejection, DomainEvent[]> =>
-  cmd.command_type === 'CreateCase' ? E.right(decideCreate(state, cmd, rule)) : decideCaseCommand(state, cmd);
+/**
+ * state + command → the events to record, or why the command is refused. Pure.
+ *
+ * A message whose key the case has recorded is a redelivery when its content is the same (a case
+ * command then records nothing again, whatever happened to the case since), and a refusal when it
+ * is not: the key stands for the content it first came with.
+ */
+export const decide = (
+  state: CaseState,
+  cmd: Command,
+  rule: NotificationRule | null,
+  maxNotesPerDocument?: number,
+): E.Either<Rejection, DomainEvent[]> => {
+  const recorded = state.contentHashes.has(cmd.key);
+  if (recorded && contentDiffers(state.contentHashes.get(cmd.key), cmd.content_hash)) return E.left(keyReused());
+  if (cmd.command_type === 'CreateCase') return E.right(decideCreate(state, cmd, rule));
+  return recorded ? E.right([]) : decideCaseCommand(state, cmd, maxNotesPerDocument);
+};

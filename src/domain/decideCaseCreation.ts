@@ -1,4 +1,4 @@
-import type { CreateCase } from './commands.js';
+import { eventMetadata, type CreateCase } from './commands.js';
 import { idFor } from './deterministicId.js';
 import { requiredDocuments } from './documentRules.js';
 import type { EntityType } from './caseCommand.js';
@@ -47,7 +47,7 @@ export const documentRequirementEvents = (args: {
  */
 export const decideCaseCreation = (cmd: CreateCase): DomainEvent[] => {
   const { message: m, case_id, key, timestamp } = cmd;
-  const metadata: EventMetadata = { correlation_id: key, causation_id: cmd.command_id };
+  const metadata = eventMetadata(cmd);
   const company_id = m.company_profile ? idFor(key, 'company') : null;
   const personIds = m.persons.map((_, i) => idFor(key, 'person', i));
   const caseEvent = <E extends CaseEvent>(version: number, event_type: E['event_type'], payload: E['payload']) =>

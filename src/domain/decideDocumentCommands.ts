@@ -1,14 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { CaseCommandWithContext } from './commands.js';
+import { eventMetadata, type CaseCommandWithContext } from './commands.js';
 import type { DetermineDocumentRequirements, UpdateDocumentStatus } from './caseCommand.js';
 import type { CaseState } from './caseState.js';
 import { documentRequirementEvents, documentRequirementId } from './decideCaseCreation.js';
 import { idFor } from './deterministicId.js';
 import { requiredDocuments } from './documentRules.js';
-import type { CaseEvent, DocumentStatusUpdated, EventMetadata } from './events.js';
+import type { CaseEvent, DocumentStatusUpdated } from './events.js';
 import { rejection, type Rejection } from './rejection.js';
 
-const metadataOf = (cmd: CaseCommandWithContext): EventMetadata => ({ correlation_id: cmd.key, causation_id: cmd.command_id });
+/** MAX_NOTES_PER_DOCUMENT's default: the notes one document requirement may collect over its life. */
+export const DEFAULT_MAX_NOTES_PER_DOCUMENT = 500;
 
 const unknownCase = (case_id: string): Rejection =>
   rejection(`unknown case ${case_id}`, [{ path: '$.case_id', rule: 'must name an existing case' }]);
@@ -39,15 +40,20 @@ export const decideDocumentRequirements = (
       document_types: missing,
       firstVersion: state.version + 1,
       timestamp: cmd.timestamp,
-      metadata: metadataOf(cmd),
+      metadata: eventMetadata(cmd),
     }),
   );
 };
 
-/** Moves a document requirement to a new status; setting the current status again records nothing. */
+/**
+ * Moves a document requirement to a new status; setting the current status again records nothing.
+ * Notes that would take the document beyond `maxNotes` refuse the update: a document that grew
+ * without bound would one day be too large to store.
+ */
 export const decideDocumentStatusUpdate = (
   state: CaseState,
   cmd: UpdateDocumentStatus & CaseCommandWithContext,
+  maxNotes: number = DEFAULT_MAX_NOTES_PER_DOCUMENT,
 ): E.Either<Rejection, CaseEvent[]> => {
   if (!state.facts) return E.left(unknownCase(cmd.case_id));
   const doc = state.documents.get(cmd.document_requirement_id);
@@ -59,6 +65,13 @@ export const decideDocumentStatusUpdate = (
     );
   }
   if (doc.status === cmd.new_status) return E.right([]);
+  if (doc.notes + cmd.notes_to_add.length > maxNotes) {
+    return E.left(
+      rejection(`document requirement ${doc.id} would hold more than ${maxNotes} notes (it has ${doc.notes})`, [
+        { path: '$.notes_to_add', rule: `must not take the document beyond ${maxNotes} notes` },
+      ]),
+    );
+  }
   const version = state.version + 1;
   const event: DocumentStatusUpdated = {
     event_id: idFor(cmd.key, 'event', state.case_id, version),
@@ -74,13 +87,13 @@ export const decideDocumentStatusUpdate = (
       metadata_update: cmd.metadata_changes,
       notes_added: cmd.notes_to_add,
     },
-    metadata: metadataOf(cmd),
+    metadata: eventMetadata(cmd),
   };
   return E.right([event]);
 };
 
 /** Decides a document command against the case state. */
-export const decideCaseCommand = (state: CaseState, cmd: CaseCommandWithContext): E.Either<Rejection, CaseEvent[]> =>
+export const decideCaseCommand = (state: CaseState, cmd: CaseCommandWithContext, maxNotesPerDocument?: number): E.Either<Rejection, CaseEvent[]> =>
   cmd.command_type === 'DetermineDocumentRequirements'
     ? decideDocumentRequirements(state, cmd)
-    : decideDocumentStatusUpdate(state, cmd);
+    : decideDocumentStatusUpdate(state, cmd, maxNotesPerDocument);

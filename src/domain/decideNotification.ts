@@ -1,4 +1,4 @@
-import type { CreateCase } from './commands.js';
+import { eventMetadata, type CreateCase } from './commands.js';
 import type { TraitementType } from './clientMessage.js';
 import { idFor } from './deterministicId.js';
 import { isEventOf, type DomainEvent, type NotificationRequired } from './events.js';
@@ -11,6 +11,8 @@ import type { NotificationRule } from './notificationRule.js';
  */
 export interface NotificationSubject {
   readonly key: string;
+  /** The content the key stands for; undefined when the case's events were stored without one. */
+  readonly content_hash: string | undefined;
   readonly command_id: string;
   readonly case_id: string;
   readonly client_id: string;
@@ -24,6 +26,7 @@ const subjectOf = (s: CreateCase | NotificationSubject): NotificationSubject =>
   'message' in s
     ? {
         key: s.key,
+        content_hash: s.content_hash,
         command_id: s.command_id,
         case_id: s.case_id,
         client_id: s.message.client_id,
@@ -41,6 +44,7 @@ export const notificationSubjectFromHistory = (events: readonly DomainEvent[]): 
   const first = events.filter(isEventOf('PersonAddedToCase')).sort((a, b) => a.version - b.version)[0];
   return {
     key: created.metadata.correlation_id,
+    content_hash: created.metadata.content_hash,
     command_id: created.metadata.causation_id,
     case_id: created.aggregate_id,
     client_id: created.payload.client_id,
@@ -96,6 +100,6 @@ export const decideNotification = (
         traitement_type: s.traitement_type,
       },
     },
-    metadata: { correlation_id: s.key, causation_id: s.command_id },
+    metadata: eventMetadata(s),
   };
 };

@@ -8,6 +8,11 @@ export interface EventMetadata {
   readonly correlation_id: string;
   /** The id of the command the event answers. */
   readonly causation_id: string;
+  /**
+   * The hash of the message's content (see contentHash): the key stands for this content only.
+   * Absent on events stored before keys were bound to content: unknown, and accepted as the same.
+   */
+  readonly content_hash?: string;
 }
 
 interface Envelope<Type extends string, Payload> {

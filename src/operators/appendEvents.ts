@@ -1,5 +1,6 @@
 import { concatMap, map, of, type OperatorFunction } from 'rxjs';
 import { emptyCase, evolveCase } from '../domain/caseState.js';
+import { keyReused } from '../domain/keyReuse.js';
 import type { EventStore } from '../streams/ports.js';
 import type { CaseWork } from './caseWork.js';
 
@@ -16,7 +17,8 @@ export class VersionConflict extends Error {
 
 /**
  * Appends the decided events and folds them into the case state. A version conflict is thrown
- * as VersionConflict so that the caller can reload the case and decide again.
+ * as VersionConflict so that the caller can reload the case and decide again. Events already
+ * stored under the message's key for other content make the message a rejection, with no events.
  */
 export const appendEvents = (store: Pick<EventStore, 'append'>): OperatorFunction<CaseWork, CaseWork> =>
   concatMap((w) => {
@@ -24,6 +26,7 @@ export const appendEvents = (store: Pick<EventStore, 'append'>): OperatorFunctio
     return store.append(w.events).pipe(
       map((result) => {
         if (result.kind === 'conflict') throw new VersionConflict(result.aggregate_id, result.version);
+        if (result.kind === 'key-reused') return { ...w, rejection: keyReused(), events: [] };
         const state = w.state ?? emptyCase(w.command?.case_id ?? '');
         return { ...w, state: evolveCase(state, w.events), duplicates: result.duplicates };
       }),

@@ -1,10 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { map, type OperatorFunction } from 'rxjs';
-import { decodeCaseCommand } from '../domain/caseCommand.js';
-import { decodeClientMessage } from '../domain/clientMessage.js';
+import { caseCommandDecoder } from '../domain/caseCommand.js';
+import { clientMessageDecoder } from '../domain/clientMessage.js';
 import { createCaseCommand, type Command } from '../domain/commands.js';
+import { contentHash } from '../domain/contentHash.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../domain/decodeLimits.js';
+import { nestsDeeperThan } from '../domain/jsonDepth.js';
 import { invalidInput, rejection, type FieldError, type Rejection } from '../domain/rejection.js';
-import { describePosition, idempotencyKey, recordTime, type InboundRecord } from '../streams/records.js';
+import { describePosition, headerBytes, idempotencyKey, messageIdProblem, recordTime, type InboundRecord } from '../streams/records.js';
 
 export interface InboundTopics {
   readonly clientData: string;
@@ -30,14 +33,17 @@ export type DecodedRecord =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Bytes → JSON object, or why not. */
-const parseJsonObject = (value: Buffer | null): E.Either<Rejection, Record<string, unknown>> => {
+/** Bytes → JSON object nesting at most `maxDepth` levels, or why not. */
+const parseJsonObject = (value: Buffer | null, maxDepth: number): E.Either<Rejection, Record<string, unknown>> => {
   if (value === null || value.length === 0) return E.left(rejection('the message has no value', [{ path: '$', rule: 'is required' }]));
   let text: string;
   try {
     text = utf8.decode(value);
   } catch {
     return E.left(rejection('the message value is not valid UTF-8', [{ path: '$', rule: 'must be UTF-8 text' }]));
+  }
+  if (nestsDeeperThan(text, maxDepth)) {
+    return E.left(rejection(`the message value nests deeper than ${maxDepth} levels`, [{ path: '$', rule: `must nest at most ${maxDepth} levels` }]));
   }
   let parsed: unknown;
   try {
@@ -55,6 +61,20 @@ const parseJsonObject = (value: Buffer | null): E.Either<Rejection, Record<strin
   return E.right(parsed as Record<string, unknown>);
 };
 
+/** Why the record's size or headers break the limits, checked before its value is read; null when they do not. */
+const envelopeProblem = (record: InboundRecord, limits: DecodeLimits): Rejection | null => {
+  const size = record.value?.length ?? 0;
+  if (size > limits.maxRecordBytes) {
+    return rejection(`the message value is ${size} bytes, more than the limit of ${limits.maxRecordBytes}`, [
+      { path: '$', rule: `must be at most ${limits.maxRecordBytes} bytes` },
+    ]);
+  }
+  const headers = headerBytes(record);
+  if (headers > limits.maxHeaderBytes) return rejection(`the message headers are ${headers} bytes, more than the limit of ${limits.maxHeaderBytes}`);
+  const messageId = messageIdProblem(record, limits.maxIdempotencyKeyLength);
+  return messageId === null ? null : rejection(messageId);
+};
+
 const rejected = (record: InboundRecord, why: Rejection, raw: Record<string, unknown> | null, command_id: string | null = null): DecodedRecord => ({
   kind: 'rejected',
   record,
@@ -66,36 +86,50 @@ const rejected = (record: InboundRecord, why: Rejection, raw: Record<string, unk
 const commandIdIn = (parsed: Record<string, unknown>): string | null =>
   typeof parsed.command_id === 'string' && parsed.command_id.trim() !== '' ? parsed.command_id : null;
 
-const fromFields = (what: string) => (errors: FieldError[]) => invalidInput(what, errors);
-
 /**
  * Decodes one Kafka record into a command: a client-data message becomes CreateCase, a command-topic
- * message a document command. Anything else is a rejection naming every failing field. The event
- * time is the record's own timestamp, so that a redelivered record decides identical events.
+ * message a document command. Anything else is a rejection naming the failing fields (the first
+ * `limits.maxErrorDetails` of them). The event time is the record's own timestamp, so that a
+ * redelivered record decides identical events. It never throws: whatever goes wrong while decoding
+ * is a rejection too, so that no message can stop the consumer.
  */
-export const decodeInbound =
-  (topics: InboundTopics) =>
-  (record: InboundRecord): DecodedRecord => {
+export const decodeInbound = (topics: InboundTopics, limits: DecodeLimits = DEFAULT_DECODE_LIMITS) => {
+  const decodeClientMessage = clientMessageDecoder(limits);
+  const decodeCaseCommand = caseCommandDecoder(limits);
+  const invalid = (what: string) => (errors: FieldError[]) => invalidInput(what, errors, limits.maxErrorDetails);
+  const decode = (record: InboundRecord): DecodedRecord => {
     if (record.topic !== topics.clientData && record.topic !== topics.commands) {
       return rejected(record, rejection(`unexpected topic ${record.topic}`), null);
     }
-    const parsed = parseJsonObject(record.value);
+    const tooBig = envelopeProblem(record, limits);
+    if (tooBig !== null) return rejected(record, tooBig, null);
+    const parsed = parseJsonObject(record.value, limits.maxJsonDepth);
     if (E.isLeft(parsed)) return rejected(record, parsed.left, null);
-    const context = { key: idempotencyKey(record), timestamp: recordTime(record) };
+    const context = { key: idempotencyKey(record), content_hash: contentHash(record.value), timestamp: recordTime(record) };
     if (record.topic === topics.clientData) {
       const decoded = decodeClientMessage(parsed.right);
       return E.isLeft(decoded)
-        ? rejected(record, fromFields('invalid client data message')(decoded.left), parsed.right)
+        ? rejected(record, invalid('invalid client data message')(decoded.left), parsed.right)
         : { kind: 'command', record, command: createCaseCommand(decoded.right, context), raw: parsed.right };
     }
     const decoded = decodeCaseCommand(parsed.right);
     return E.isLeft(decoded)
-      ? rejected(record, fromFields('invalid case command')(decoded.left), null, commandIdIn(parsed.right))
+      ? rejected(record, invalid('invalid case command')(decoded.left), null, commandIdIn(parsed.right))
       : { kind: 'command', record, command: { ...decoded.right, ...context }, raw: null };
   };
+  return (record: InboundRecord): DecodedRecord => {
+    try {
+      return decode(record);
+    } catch (e) {
+      const name = e instanceof Error ? e.name : typeof e;
+      return rejected(record, rejection(`the message could not be decoded: ${name}`), null);
+    }
+  };
+};
 
 /** Decodes every record; never errors and never drops one. */
-export const decodeRecord = (topics: InboundTopics): OperatorFunction<InboundRecord, DecodedRecord> => map(decodeInbound(topics));
+export const decodeRecord = (topics: InboundTopics, limits?: DecodeLimits): OperatorFunction<InboundRecord, DecodedRecord> =>
+  map(decodeInbound(topics, limits));
 
 /** The actor a decoded record belongs to: its case, or for a rejection its partition (kept in order too). */
 export const actorKeyOf = (d: DecodedRecord): string =>

@@ -17,7 +17,12 @@ export type AppendResult =
   /** Every event is stored; `duplicates` were already there (a redelivery). */
   | { readonly kind: 'appended'; readonly duplicates: number }
   /** A version of some aggregate is taken by a different event: the decision was made on stale state. */
-  | { readonly kind: 'conflict'; readonly aggregate_id: string; readonly version: number };
+  | { readonly kind: 'conflict'; readonly aggregate_id: string; readonly version: number }
+  /**
+   * An event_id is stored with another content hash: the message's idempotency key was used
+   * before for different content. Nothing of the append stays stored.
+   */
+  | { readonly kind: 'key-reused' };
 
 export interface EventStore {
   /** Appends events; idempotent per event_id; errors only on infrastructure failures. */

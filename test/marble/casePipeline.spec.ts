@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { filter, map, tap, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { idFor } from '../../src/domain/deterministicId.js';
+import { documentRequirementId } from '../../src/domain/decideCaseCreation.js';
 import type { DomainEvent } from '../../src/domain/events.js';
+import { KEY_REUSED_REASON } from '../../src/domain/keyReuse.js';
 import { Semaphore } from '../../src/operators/semaphore.js';
 import { casePipeline } from '../../src/streams/casePipeline.js';
 import { consumeLoop, takeWithCredit, type LoopEvent } from '../../src/streams/consumeLoop.js';
@@ -29,7 +31,8 @@ const run = (scheduler: TestScheduler, fake: FakePorts, available: Observable<In
   const pipeline = casePipeline(fake.ports, {
     topics: { clientData: CLIENT_TOPIC, commands: COMMAND_TOPIC },
     actors: { maxActiveCases: setup.maxActiveCases ?? 10, idleMs: setup.idleMs ?? 1000, scheduler },
-    handler: { maxConflictRetries: 3, retryInitialMs: 10, retryMaxMs: 100, scheduler },
+    // the top of the jitter range: every retry waits its whole backoff delay, so times are exact
+    handler: { maxConflictRetries: 3, retryInitialMs: 10, retryMaxMs: 100, scheduler, random: () => 0.9999 },
     ...(setup.onActorsChanged ? { hooks: { onActorsChanged: setup.onActorsChanged } } : {}),
   });
   const events = available.pipe(takeWithCredit(inFlight, ledger), consumeLoop(pipeline, { inFlight, ledger, commitEveryMs: setup.commitEveryMs ?? 0, scheduler }));
@@ -49,6 +52,12 @@ const commits = (events: Observable<LoopEvent>) =>
   );
 
 const caseIdOf = (r: InboundRecord) => idFor(`${r.topic}/${r.partition}/${r.offset}`, 'case');
+
+/** A KYC case creation for fake ports: the record, its case and the id of its one person. */
+const kycCreation = () => {
+  const create = recordOf(kycMessage('c1'), { offset: 0 });
+  return { fake: new FakePorts(), create, caseId: caseIdOf(create), person: idFor('kyc_events/0/0', 'person', 0) };
+};
 
 /** The command that marks a document of a case uploaded, first on the command topic. */
 const uploadCommand = (case_id: string, document_requirement_id: string) =>
@@ -78,10 +87,7 @@ describe('the composed case pipeline', () => {
   it('decides a command again on the stored case before refusing it, when the case moved on behind the actor\'s memory', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
-      const fake = new FakePorts();
-      const create = recordOf(kycMessage('c1'), { offset: 0 });
-      const caseId = caseIdOf(create);
-      const person = idFor('kyc_events/0/0', 'person', 0);
+      const { fake, create, caseId, person } = kycCreation();
       // What another instance appended while this one's actor still remembered the case at version 4.
       const elsewhere: DomainEvent = {
         event_id: 'appended-by-another-instance',
@@ -117,6 +123,23 @@ describe('the composed case pipeline', () => {
       expect(fake.deadLetters).to.have.length(1);
       expect(fake.deadLetters[0]!.why.reason).to.contain('doc-unknown');
       expect(fake.stream(caseId)).to.have.length(4);
+    });
+  });
+
+  it('dead-letters a command reusing a message-id for other content, keeping the first command\'s events and result', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const { fake, create, caseId, person } = kycCreation();
+      const upload = (document_requirement_id: string, offset: number) =>
+        recordOf(
+          { command_type: 'UpdateDocumentStatus', command_id: 'cmd-same', case_id: caseId, document_requirement_id, new_status: 'UPLOADED' },
+          { topic: COMMAND_TOPIC, offset, headers: { 'message-id': 'm-1' } },
+        );
+      run(scheduler, fake, cold('a 5ms b 5ms c', { a: create, b: upload(documentRequirementId(caseId, person, 'PASSPORT'), 0), c: upload(documentRequirementId(caseId, person, 'PROOF_OF_ADDRESS'), 1) })).events.subscribe();
+      scheduler.flush();
+      expect(fake.deadLetters.map((d) => [d.record.offset, d.why.reason])).to.deep.equal([['1', KEY_REUSED_REASON]]);
+      expect(fake.stream(caseId).map((e) => `${e.event_type}@${e.version}`).slice(-1)).to.deep.equal(['DocumentStatusUpdated@5']);
+      expect(fake.commandResults.map((c) => [c.command_id, c.outcome])).to.deep.equal([['cmd-same', 'processed']]);
     });
   });
 

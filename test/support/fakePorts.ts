@@ -1,5 +1,6 @@
 import { defer, map, of, throwError, timer, type Observable } from 'rxjs';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
+import { contentDiffers } from '../../src/domain/keyReuse.js';
 import type { Rejection } from '../../src/domain/rejection.js';
 import type { AppendResult, LookupFailure, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
 import type { Completion } from '../../src/streams/handleMessage.js';
@@ -46,7 +47,9 @@ export class FakePorts {
   private storeEvents(events: readonly DomainEvent[]): AppendResult {
     let duplicates = 0;
     for (const e of events) {
-      if (this.events.some((s) => s.event_id === e.event_id)) {
+      const stored = this.events.find((s) => s.event_id === e.event_id);
+      if (stored) {
+        if (contentDiffers(stored.metadata.content_hash, e.metadata.content_hash)) return { kind: 'key-reused' };
         duplicates += 1;
         continue;
       }

@@ -77,7 +77,7 @@ describe('casestream notifications and outbox commands', function () {
   it('publishes a notification that was stored but never acknowledged (a crash between append and publish)', async () => {
     const message = decodeClientMessage({ client_id: 'crashed', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [] });
     if (message._tag === 'Left') throw new Error('bad fixture');
-    const cmd = createCaseCommand(message.right, { key: `${run}-crashed`, timestamp: new Date() });
+    const cmd = createCaseCommand(message.right, { key: `${run}-crashed`, content_hash: 'crashed-content', timestamp: new Date() });
     const events = decideCaseCreation(cmd);
     const notification = decideNotification(cmd, welcome, events.length);
     // What a crash right after the append leaves: the events, and the notification in the outbox.
@@ -97,7 +97,7 @@ describe('casestream notifications and outbox commands', function () {
   it('`outbox flush` publishes pending notifications on demand', async () => {
     const message = decodeClientMessage({ client_id: 'flushed', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [] });
     if (message._tag === 'Left') throw new Error('bad fixture');
-    const cmd = createCaseCommand(message.right, { key: `${run}-flushed`, timestamp: new Date() });
+    const cmd = createCaseCommand(message.right, { key: `${run}-flushed`, content_hash: 'flushed-content', timestamp: new Date() });
     const notification = decideNotification(cmd, welcome, 0);
     await svc.db.collection<EventDocument>('domain_events').insertOne(toEventDocument(notification));
     await outboxCollection(svc.db).insertOne(outboxEntry(notification, new Date()));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
+import { contentHash } from '../../../src/domain/contentHash.js';
 import { encodeRuleCacheEntry, newRuleCacheEntry, ruleCacheKey } from '../../../src/infra/rules/ruleCache.js';
 import { HARNESS_REDIS_URL, ServiceHarness } from '../../support/serviceHarness.js';
 import { sleep, uniqueName, waitFor } from '../../support/stack.js';
@@ -47,7 +48,7 @@ const kybCompanyFields = {
 };
 
 type Doc = Record<string, unknown>;
-type Metadata = { correlation_id: string; causation_id: string };
+type Metadata = { correlation_id: string; causation_id: string; content_hash: string };
 
 const typesOf = (events: Doc[]) => events.map((e) => `${String(e.event_type)}@${String(e.version)}`);
 
@@ -68,11 +69,14 @@ const streamOf =
   (aggregate_id: string, timestamp: Date, metadata: Metadata) =>
   (version: number, event_type: string, payload: Doc): Doc => ({ event_type, aggregate_id, timestamp, version, payload, metadata });
 
-/** The metadata every event of a message carries: the message id, and the id of the command it became. */
-const metadataOf = (events: Doc[], correlation_id: string): Metadata => {
+/**
+ * The metadata every event of a message carries: the message id, the id of the command it became,
+ * and the hash of the message's bytes (as sent: JSON) that the message id is bound to.
+ */
+const metadataOf = (events: Doc[], correlation_id: string, sent: unknown): Metadata => {
   const causation_id = (events[0]?.metadata as Doc | undefined)?.causation_id;
   expect(causation_id, 'causation_id (the command id)').to.be.a('string').and.match(UUID);
-  return { correlation_id, causation_id: causation_id as string };
+  return { correlation_id, causation_id: causation_id as string, content_hash: contentHash(Buffer.from(JSON.stringify(sent))) };
 };
 
 type Wanted = readonly [entity_type: 'PERSON' | 'COMPANY', entity_id: string, document_type: string];
@@ -187,7 +191,7 @@ describe('the case pipeline on the real stack', function () {
     ]);
     const at = events[0]!.timestamp as Date;
     expect(at).to.be.instanceOf(Date);
-    const metadata = metadataOf(events, messageId);
+    const metadata = metadataOf(events, messageId, message);
 
     const persons = await readModel('persons', { case_id: caseId });
     expect(persons).to.have.length(1);
@@ -254,7 +258,7 @@ describe('the case pipeline on the real stack', function () {
     expect(typesOf(companyEvents)).to.deep.equal(['CompanyProfileCreated@1', 'PersonLinkedToCompany@2', 'BeneficialOwnerAdded@3', 'BeneficialOwnerAdded@4']);
     const at = caseEvents[0]!.timestamp as Date;
     expect(at).to.be.instanceOf(Date);
-    const metadata = metadataOf(caseEvents, messageId);
+    const metadata = metadataOf(caseEvents, messageId, message);
 
     const persons = await readModel('persons', { case_id: caseId });
     expect(persons.map((p) => p.firstname)).to.have.members(['Jane', 'Sam']);
@@ -440,6 +444,22 @@ describe('the case pipeline on the real stack', function () {
     expect(raw).to.include({ status: 'rejected' });
   });
 
+  /** Everything casestream keeps about one KYB client's case: its events, read models, raw copies and the outbox. */
+  const everythingAbout = async (client_id: string, caseId: string, companyId: string) => {
+    const all = (name: string, filter: Doc) => svc.db.collection(name).find(filter).sort({ _id: 1 }).toArray();
+    return {
+      caseEvents: await svc.events(caseId),
+      companyEvents: await svc.events(companyId),
+      cases: await all('cases', { client_id }),
+      companies: await all('companies', { case_id: caseId }),
+      persons: await all('persons', { case_id: caseId }),
+      beneficial_owners: await all('beneficial_owners', { case_id: caseId }),
+      document_requirements: await all('document_requirements', { case_id: caseId }),
+      raw_events: await all('raw_events', { 'payload.client_id': client_id }),
+      outbox: await all('notification_outbox', {}),
+    };
+  };
+
   it('creates nothing twice, and changes nothing, when the same message is delivered twice', async () => {
     const kafka = await new KafkaPositions().connect();
     try {
@@ -457,20 +477,7 @@ describe('the case pipeline on the real stack', function () {
       await waitFor(() => kafka.caughtUp(group, [topic, svc.settings.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
       await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, { description: 'an empty outbox' });
 
-      const everything = async () => {
-        const all = (name: string, filter: Doc) => svc.db.collection(name).find(filter).sort({ _id: 1 }).toArray();
-        return {
-          caseEvents: await svc.events(caseId),
-          companyEvents: await svc.events(companyId),
-          cases: await all('cases', { client_id: 'kyb-twice' }),
-          companies: await all('companies', { case_id: caseId }),
-          persons: await all('persons', { case_id: caseId }),
-          beneficial_owners: await all('beneficial_owners', { case_id: caseId }),
-          document_requirements: await all('document_requirements', { case_id: caseId }),
-          raw_events: await all('raw_events', { 'payload.client_id': 'kyb-twice' }),
-          outbox: await all('notification_outbox', {}),
-        };
-      };
+      const everything = () => everythingAbout('kyb-twice', caseId, companyId);
       const before = await everything();
       const notificationsWritten = await kafka.ends(svc.settings.NOTIFICATION_KAFKA_TOPIC);
       const deadLettersWritten = await kafka.ends(svc.settings.KAFKA_DLQ_TOPIC);
@@ -493,6 +500,40 @@ describe('the case pipeline on the real stack', function () {
       expect(await svc.db.collection('raw_events').countDocuments({ 'payload.client_id': 'kyb-twice' })).to.equal(1);
       const notificationIds = new Set(svc.notifications.filter((n) => n.key === caseId).map((n) => (JSON.parse(n.value!) as { event_id: string }).event_id));
       expect(notificationIds.size).to.equal(1);
+    } finally {
+      await kafka.close();
+    }
+  });
+
+  it('dead-letters a second message under the same message-id with other content, and changes nothing else', async () => {
+    const kafka = await new KafkaPositions().connect();
+    try {
+      const group = svc.settings.KAFKA_CONSUMER_GROUP_ID;
+      const topic = svc.settings.KAFKA_TOPIC_NAME;
+      const messageId = `${run}-reused`;
+      const first = await kafka.send(topic, { key: 'kyb-reused', value: kyb('kyb-reused'), messageId });
+      const c = await svc.caseOf('kyb-reused');
+      const caseId = c.id as string;
+      await waitFor(() => kafka.isComplete(group, topic, first), 20_000, { description: 'the first message complete (its offset committed)' });
+      await waitFor(() => kafka.caughtUp(group, [topic, svc.settings.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
+      await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, { description: 'an empty outbox' });
+      const everything = () => everythingAbout('kyb-reused', caseId, c.company_id as string);
+      const before = await everything();
+      const notificationsWritten = await kafka.ends(svc.settings.NOTIFICATION_KAFKA_TOPIC);
+
+      // Another client's onboarding, with one person more, under the message-id of the first.
+      const other = { ...kyb('kyb-reused'), persons: [...kybPersons(), { firstname: 'Late', lastname: 'Comer', birthdate: null }] };
+      const second = await kafka.send(topic, { key: 'kyb-reused', value: other, messageId });
+      await waitFor(() => kafka.isComplete(group, topic, second), 20_000, { description: 'the second message complete (its offset committed)' });
+
+      const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['message-id'] === messageId), 20_000, { description: 'the dead letter' });
+      expect(letter.headers['x-error-reason']).to.contain('message-id reused for different content');
+      expect(letter.headers['x-source-offset']).to.equal(String(second.offset));
+      expect(JSON.parse(letter.value!)).to.deep.equal(other);
+      expect(await everything()).to.deep.equal(before);
+      expect(await kafka.ends(svc.settings.NOTIFICATION_KAFKA_TOPIC), 'notifications published').to.deep.equal(notificationsWritten);
+      const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+      expect(metrics).to.match(new RegExp(`^casestream_idempotency_key_reused_total\\{topic="${topic}",partition="${second.partition}"\\} 1$`, 'm'));
     } finally {
       await kafka.close();
     }

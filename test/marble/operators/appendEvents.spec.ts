@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { catchError, map, of, type Observable } from 'rxjs';
 import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import type { DomainEvent } from '../../../src/domain/events.js';
+import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
 import { appendEvents, VersionConflict } from '../../../src/operators/appendEvents.js';
 import type { CaseWork } from '../../../src/operators/caseWork.js';
 import type { AppendResult, EventStore } from '../../../src/streams/ports.js';
@@ -46,6 +47,18 @@ describe('appendEvents', () => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const { store } = storeAnswering(() => 0, cold('-(r|)', { r: appended(4) }));
       expectObservable(cold('(w|)', { w }).pipe(appendEvents(store), map(summary))).toBe('-(s|)', { s: { version: 4, documents: 2, duplicates: 4 } });
+    });
+  });
+
+  it('turns events stored under the message\'s key for other content into a rejection, recording nothing and keeping the state', () => {
+    newTestScheduler().run(({ cold, expectObservable }) => {
+      const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
+      const { store } = storeAnswering(() => 0, cold('-(r|)', { r: { kind: 'key-reused' } as AppendResult }));
+      const out = cold('(w|)', { w }).pipe(
+        appendEvents(store),
+        map((x) => ({ reason: x.rejection?.reason, events: x.events.length, state: x.state })),
+      );
+      expectObservable(out).toBe('-(s|)', { s: { reason: KEY_REUSED_REASON, events: 0, state: w.state } });
     });
   });
 

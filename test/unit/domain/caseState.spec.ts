@@ -44,10 +44,18 @@ describe('emptyCase', () => {
     expect(s.personIds.size).to.equal(0);
     expect(s.documents.size).to.equal(0);
     expect(s.notificationIds.size).to.equal(0);
+    expect(s.contentHashes.size).to.equal(0);
   });
 });
 
 describe('evolveCase', () => {
+  it('remembers the content hash each message key of the case stands for, and an unknown one for events stored without', () => {
+    expect([...kycState.contentHashes]).to.deep.equal([[kycCmd.key, kycCmd.content_hash]]);
+    const legacy = statusUpdate(kycCmd.case_id, kycState.version + 1, 'doc', 'UPLOADED');
+    expect(evolveCase(kycState, [legacy]).contentHashes.get('k')).to.equal(undefined);
+    expect(evolveCase(kycState, [legacy]).contentHashes.has('k')).to.equal(true);
+  });
+
   it('records the facts of the created case', () => {
     expect(kycState.facts).to.deep.equal({
       client_id: 'client-42',
@@ -70,7 +78,7 @@ describe('evolveCase', () => {
     for (const e of added) expect(kybState.personIds.has(e.payload.person_id)).to.equal(true);
   });
 
-  it('knows every document requirement, each awaiting upload', () => {
+  it('knows every document requirement, each awaiting upload and without notes', () => {
     const determined = kybEvents.filter((e) => e.event_type === 'DocumentRequirementDetermined');
     expect(kybState.documents.size).to.equal(determined.length);
     for (const e of determined) {
@@ -80,6 +88,7 @@ describe('evolveCase', () => {
         entity_type: e.payload.entity_type,
         document_type: e.payload.document_type,
         status: 'AWAITING_UPLOAD',
+        notes: 0,
       });
     }
   });
@@ -113,6 +122,16 @@ describe('evolveCase', () => {
     expect(next.version).to.equal(kycState.version + 1);
     const others = [...next.documents.values()].filter((d) => d.id !== docId);
     for (const d of others) expect(d.status).to.equal('AWAITING_UPLOAD');
+  });
+
+  it('counts the notes every status update adds to a document', () => {
+    const [docId] = [...kycState.documents.keys()];
+    const withNotes = (version: number, status: 'UPLOADED' | 'REJECTED', notes: string[]) => {
+      const e = statusUpdate(kycCmd.case_id, version, docId!, status);
+      return { ...e, payload: { ...e.payload, notes_added: notes } };
+    };
+    const next = evolveCase(kycState, [withNotes(kycState.version + 1, 'UPLOADED', ['a', 'b']), withNotes(kycState.version + 2, 'REJECTED', ['c'])]);
+    expect(next.documents.get(docId!)!.notes).to.equal(3);
   });
 
   it('only moves the version on for a status update of a document it does not know', () => {

@@ -7,30 +7,31 @@ const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 describe('createCaseCommand', () => {
   const message = decodeOrThrow(rawKycMessage());
 
-  it('makes a CreateCase command carrying the message, its idempotency key and timestamp', () => {
-    const cmd = createCaseCommand(message, { key: 'key-1', timestamp: T0 });
+  it('makes a CreateCase command carrying the message, its idempotency key, content hash and timestamp', () => {
+    const cmd = createCaseCommand(message, { key: 'key-1', content_hash: 'content-1', timestamp: T0 });
     expect(cmd.command_type).to.equal('CreateCase');
     expect(cmd.message).to.equal(message);
     expect(cmd.key).to.equal('key-1');
+    expect(cmd.content_hash).to.equal('content-1');
     expect(cmd.timestamp).to.equal(T0);
   });
 
   it('derives the case id and command id from the idempotency key, so a redelivery creates the same case', () => {
-    const a = createCaseCommand(message, { key: 'key-1', timestamp: T0 });
-    const b = createCaseCommand(message, { key: 'key-1', timestamp: new Date('2030-01-01T00:00:00Z') });
+    const a = createCaseCommand(message, { key: 'key-1', content_hash: 'content-1', timestamp: T0 });
+    const b = createCaseCommand(message, { key: 'key-1', content_hash: 'content-1', timestamp: new Date('2030-01-01T00:00:00Z') });
     expect(a.case_id).to.equal(b.case_id);
     expect(a.command_id).to.equal(b.command_id);
   });
 
   it('gives a different case id and command id to a different idempotency key', () => {
-    const a = createCaseCommand(message, { key: 'key-1', timestamp: T0 });
-    const b = createCaseCommand(message, { key: 'key-2', timestamp: T0 });
+    const a = createCaseCommand(message, { key: 'key-1', content_hash: 'content-1', timestamp: T0 });
+    const b = createCaseCommand(message, { key: 'key-2', content_hash: 'content-1', timestamp: T0 });
     expect(a.case_id).to.not.equal(b.case_id);
     expect(a.command_id).to.not.equal(b.command_id);
   });
 
   it('uses distinct version-5 UUIDs for the case and the command', () => {
-    const cmd = createCaseCommand(message, { key: 'key-1', timestamp: T0 });
+    const cmd = createCaseCommand(message, { key: 'key-1', content_hash: 'content-1', timestamp: T0 });
     expect(cmd.case_id).to.match(UUID_V5);
     expect(cmd.command_id).to.match(UUID_V5);
     expect(cmd.case_id).to.not.equal(cmd.command_id);

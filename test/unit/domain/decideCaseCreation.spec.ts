@@ -85,7 +85,8 @@ describe('decideCaseCreation', () => {
     });
 
     it('ignores a company profile the KYC message carried', () => {
-      const withProfile = creationCommand({ ...raw(), company_profile: rawKybMessage().company_profile });
+      // the same content hash, so that only what the profile would add can differ
+      const withProfile = { ...creationCommand({ ...raw(), company_profile: rawKybMessage().company_profile }), content_hash: cmd.content_hash };
       expect(decideCaseCreation(withProfile)).to.deep.equal(events);
     });
 
@@ -247,8 +248,8 @@ describe('decideCaseCreation', () => {
       for (const e of events) expect(e.timestamp.getTime()).to.equal(T0.getTime());
     });
 
-    it('records the idempotency key as correlation id and the command id as causation id on every event', () => {
-      for (const e of events) expect(e.metadata).to.deep.equal({ correlation_id: 'key-A', causation_id: cmd.command_id });
+    it('records the idempotency key as correlation id, the command id as causation id and the content hash on every event', () => {
+      for (const e of events) expect(e.metadata).to.deep.equal({ correlation_id: 'key-A', causation_id: cmd.command_id, content_hash: cmd.content_hash });
     });
 
     it('gives every event a unique id', () => {

@@ -9,7 +9,7 @@ import {
   decideDocumentStatusUpdate,
 } from '../../../src/domain/decideDocumentCommands.js';
 import { isEventOf, type DomainEvent } from '../../../src/domain/events.js';
-import { creationCommand, leftOf, rawKybMessage, rawKycMessage, rightOf } from './fixtures.js';
+import { contentOf, creationCommand, leftOf, rawKybMessage, rawKycMessage, rightOf } from './fixtures.js';
 
 const T1 = new Date('2024-04-02T08:00:00.000Z');
 
@@ -36,6 +36,7 @@ const determine = (
   entity_id,
   entity_type,
   key,
+  content_hash: contentOf([entity_id, entity_type]),
   timestamp: T1,
 });
 
@@ -56,6 +57,7 @@ const update = (
   metadata_changes: {},
   notes_to_add: [],
   key,
+  content_hash: contentOf([document_requirement_id, new_status, patch]),
   timestamp: T1,
   ...patch,
 });
@@ -142,7 +144,7 @@ describe('decideDocumentRequirements', () => {
       const e = events[0]!;
       expect(e.aggregate_id).to.equal(kycCmd.case_id);
       expect(e.timestamp).to.equal(T1);
-      expect(e.metadata).to.deep.equal({ correlation_id: 'determine-1', causation_id: 'cmd-determine-1' });
+      expect(e.metadata).to.deep.equal({ correlation_id: 'determine-1', causation_id: 'cmd-determine-1', content_hash: cmd.content_hash });
     });
 
     it('gives the event an id no event of the case already has', () => {
@@ -205,17 +207,13 @@ describe('decideDocumentStatusUpdate', () => {
   });
 
   it('records a DocumentStatusUpdated at the next version, from the current status to the new one', () => {
-    const events = rightOf(
-      decideDocumentStatusUpdate(
-        kycState,
-        update(kycState, passport, 'UPLOADED', {
-          updated_by_actor_type: 'CLIENT',
-          updated_by_actor_id: 'client-user-1',
-          metadata_changes: { file: 'passport.pdf' },
-          notes_to_add: ['first upload'],
-        }),
-      ),
-    );
+    const cmd = update(kycState, passport, 'UPLOADED', {
+      updated_by_actor_type: 'CLIENT',
+      updated_by_actor_id: 'client-user-1',
+      metadata_changes: { file: 'passport.pdf' },
+      notes_to_add: ['first upload'],
+    });
+    const events = rightOf(decideDocumentStatusUpdate(kycState, cmd));
     expect(events).to.deep.equal([
       {
         event_id: events[0]!.event_id,
@@ -231,7 +229,7 @@ describe('decideDocumentStatusUpdate', () => {
           metadata_update: { file: 'passport.pdf' },
           notes_added: ['first upload'],
         },
-        metadata: { correlation_id: 'update-1', causation_id: 'cmd-update-1' },
+        metadata: { correlation_id: 'update-1', causation_id: 'cmd-update-1', content_hash: cmd.content_hash },
       },
     ]);
     expect(kycEvents.map((x) => x.event_id)).to.not.include(events[0]!.event_id);
@@ -257,6 +255,36 @@ describe('decideDocumentStatusUpdate', () => {
   it('decides the same event when the same command is decided again on the same state', () => {
     const cmd = update(kycState, passport, 'UPLOADED');
     expect(rightOf(decideDocumentStatusUpdate(kycState, cmd))).to.deep.equal(rightOf(decideDocumentStatusUpdate(kycState, cmd)));
+  });
+
+  describe('notes', () => {
+    const notes = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `note ${from + i}`);
+
+    it('refuses an update whose notes would take the document beyond the limit, naming $.notes_to_add', () => {
+      const first = rightOf(decideDocumentStatusUpdate(kycState, update(kycState, passport, 'UPLOADED', { notes_to_add: notes(3) }, 'n1'), 4));
+      const s1 = evolveCase(kycState, first);
+      const r = leftOf(decideDocumentStatusUpdate(s1, update(s1, passport, 'REJECTED', { notes_to_add: notes(2, 3) }, 'n2'), 4));
+      expect(r.details).to.deep.equal([{ path: '$.notes_to_add', rule: 'must not take the document beyond 4 notes' }]);
+      expect(r.reason).to.equal(`document requirement ${passport} would hold more than 4 notes (it has 3)`);
+    });
+
+    it('accepts notes up to the limit exactly', () => {
+      const first = rightOf(decideDocumentStatusUpdate(kycState, update(kycState, passport, 'UPLOADED', { notes_to_add: notes(3) }, 'n1'), 4));
+      const s1 = evolveCase(kycState, first);
+      expect(rightOf(decideDocumentStatusUpdate(s1, update(s1, passport, 'REJECTED', { notes_to_add: notes(1, 3) }, 'n2'), 4))).to.have.length(1);
+    });
+
+    it('bounds a document to 500 notes unless told otherwise, however many updates bring them', () => {
+      let state = kycState;
+      const statuses = ['UPLOADED', 'REJECTED'] as const;
+      for (let i = 0; i < 25; i += 1) {
+        state = evolveCase(state, rightOf(decideDocumentStatusUpdate(state, update(state, passport, statuses[i % 2]!, { notes_to_add: notes(20, i * 20) }, `flood-${i}`))));
+      }
+      expect(state.documents.get(passport)!.notes).to.equal(500);
+      expect(leftOf(decideDocumentStatusUpdate(state, update(state, passport, 'VERIFIED_MANUAL', { notes_to_add: ['one more'] }, 'flood-x'))).details[0]!.path).to.equal(
+        '$.notes_to_add',
+      );
+    });
   });
 
   describe('a sequence of updates folded into the case', () => {

@@ -100,7 +100,7 @@ describe('decideNotification', () => {
 
   it('stamps the event with the command\'s timestamp and metadata', () => {
     expect(event.timestamp.getTime()).to.equal(T0.getTime());
-    expect(event.metadata).to.deep.equal({ correlation_id: 'key-N', causation_id: cmd.command_id });
+    expect(event.metadata).to.deep.equal({ correlation_id: 'key-N', causation_id: cmd.command_id, content_hash: cmd.content_hash });
   });
 
   it('keeps the same event id whatever version it is appended after', () => {

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeClientMessage, type ClientDataMessage } from '../../../src/domain/clientMessage.js';
 import { createCaseCommand, type CreateCase } from '../../../src/domain/commands.js';
+import { contentHash } from '../../../src/domain/contentHash.js';
 import type { FieldError } from '../../../src/domain/rejection.js';
 
 /** Shared builders for the domain specs: realistic inbound messages and the commands they become. */
@@ -61,9 +62,12 @@ export const decodeOrThrow = (raw: unknown): ClientDataMessage => {
   return r.right;
 };
 
+/** The content hash of a message whose value is `value` as JSON. */
+export const contentOf = (value: unknown): string => contentHash(Buffer.from(JSON.stringify(value)));
+
 /** The CreateCase command a raw message becomes under an idempotency key. */
 export const creationCommand = (raw: unknown, key = 'key-1', timestamp: Date = T0): CreateCase =>
-  createCaseCommand(decodeOrThrow(raw), { key, timestamp });
+  createCaseCommand(decodeOrThrow(raw), { key, content_hash: contentOf(raw), timestamp });
 
 /** The Right of an Either the test expects to succeed. */
 export const rightOf = <L, A>(e: E.Either<L, A>): A => {
