@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { decodeCaseCommand, type CaseCommand } from '../../domain/caseCommand.js';
@@ -8,15 +8,19 @@ import {
   decode,
   determineRequirementsBody,
   documentFilterQuery,
+  idempotencyKeyHeader,
   pageQuery,
   pathId,
   updateDocumentStatusBody,
 } from './apiCodecs.js';
+import { DEFAULT_API_LIMITS, type ApiLimits } from './apiLimits.js';
 import type { CommandPublisher } from './commandPublisher.js';
-import type { HealthReport } from './health.js';
+import type { HealthReport, LivenessReport, StalledPartition } from './health.js';
+import { parseJsonBody } from './jsonBody.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiQueries } from './queries.js';
-import { Router } from './router.js';
+import { requestFingerprint } from './requestFingerprint.js';
+import { isPublic, Router, splitTarget, type Method } from './router.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.js';
 
 /** The logger calls the server makes (pino's Logger fits). */
@@ -34,13 +38,17 @@ export interface ApiDependencies {
   readonly health: () => Promise<HealthReport>;
   /** Consumer in its group and database answering. */
   readonly ready: () => Promise<boolean>;
+  /** `down` (503) when only a restart can help (a Kafka consumer dead for good); ok when absent. */
+  readonly live?: () => LivenessReport;
+  /** Partitions without progress for PARTITION_STALL_MS: /health/ready then answers 200 `degraded`, naming them. */
+  readonly stalled?: () => readonly StalledPartition[];
   /** The Prometheus text exposition. */
   readonly metrics: () => string | Promise<string>;
-  /** When set, every /api/v1 route requires `Authorization: Bearer <apiToken>`. */
+  /** When set, every route but the public ones (/health, /health/live, /health/ready) requires `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
   readonly logger: HttpLogger;
-  /** Largest accepted request body, bytes (default 1 MiB). */
-  readonly maxBodyBytes?: number;
+  /** Bounds on requests (default DEFAULT_API_LIMITS). */
+  readonly limits?: Partial<ApiLimits>;
   /** How long /health and /health/ready wait for their checks (default 5000 ms). */
   readonly checkTimeoutMs?: number;
   /** New command ids (default crypto.randomUUID). */
@@ -58,8 +66,12 @@ export interface Reply {
 }
 
 interface RequestContext {
+  readonly method: Method;
+  /** The template of the matched route. */
+  readonly template: string;
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
   /** The parsed JSON body (read on demand). */
   body(): Promise<unknown>;
 }
@@ -79,6 +91,8 @@ export class HttpError extends Error {
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, ...(headers ? { headers } : {}) });
 const problem = (status: number, detail: unknown): Reply => json(status, { detail });
+const accepted = (command_id: string): Reply =>
+  json(202, { command_id }, { Location: `/api/v1/commands/${encodeURIComponent(command_id)}` });
 const invalid = (details: readonly FieldError[]): Reply => problem(422, details);
 const notFound = (what: string): Reply => problem(404, `${what} not found`);
 
@@ -126,28 +140,63 @@ const withTimeout = <A>(p: Promise<A>, ms: number, what: string): Promise<A> => 
   ]).finally(() => clearTimeout(timer));
 };
 
-/** The routes of the API; exported for the OpenAPI test (every route documented). */
+/** A route served without the API token. */
+const PUBLIC = { public: true } as const;
+
+interface Idempotency {
+  readonly key: string;
+  readonly request_hash: string;
+}
+
+/** The routes of the API; exported for the OpenAPI test (every route documented) and the auth tests (every protected route). */
 export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
   const q = deps.queries;
+  const limits = { ...DEFAULT_API_LIMITS, ...deps.limits };
+  const page = pageQuery(limits.maxPageSize, limits.maxSkip);
+  const keyHeader = idempotencyKeyHeader(limits.maxIdempotencyKeyLength);
+  const openApi = openApiDocument(limits);
   const newCommandId = deps.newCommandId ?? randomUUID;
   const now = deps.now ?? (() => new Date());
   const checkTimeoutMs = deps.checkTimeoutMs ?? 5000;
 
-  /** Records the pending result, publishes, answers 202; a failed publish removes the pending entry and answers 503. */
-  const submit = async (command: CaseCommand): Promise<Reply> => {
+  /** The request's Idempotency-Key (when it sent one) with the fingerprint the key is bound to. */
+  const idempotencyOf = (ctx: RequestContext, key: string | undefined, body: unknown): Idempotency | undefined =>
+    key === undefined ? undefined : { key, request_hash: requestFingerprint(ctx.method, ctx.template, ctx.params, body) };
+
+  /**
+   * Claims the Idempotency-Key (a key already bound answers the earlier command, or 409 for another
+   * request), records the pending result, publishes, answers 202; a failed publish frees both and
+   * answers 503. A command the command decoder refuses (a bound of the Kafka path) is a 422.
+   */
+  const submit = async (command: CaseCommand, idempotency: Idempotency | undefined): Promise<Reply> => {
     const checked = decodeCaseCommand(command);
-    if (E.isLeft(checked)) throw new Error(`built an invalid command: ${checked.left.map((e) => `${e.path} ${e.rule}`).join('; ')}`);
-    await q.accept(command.command_id, command.case_id, now());
+    if (E.isLeft(checked)) return invalid(checked.left);
+    if (idempotency !== undefined) {
+      const claim = await q.claimIdempotencyKey(idempotency.key, idempotency.request_hash, command.command_id, now());
+      if (claim.kind === 'conflict') return problem(409, 'this Idempotency-Key was already used for a different request');
+      if (claim.kind === 'replay') return accepted(claim.command_id);
+    }
+    // A key must never stay bound to a command that was not published: a retry would be told it was.
+    const releaseKey = () => (idempotency === undefined ? Promise.resolve() : q.releaseIdempotencyKey(idempotency.key, command.command_id).catch(() => undefined));
+    try {
+      await q.accept(command.command_id, command.case_id, now());
+    } catch (error) {
+      await releaseKey();
+      throw error;
+    }
     try {
       await deps.commands.publish(checked.right);
     } catch (error) {
       deps.logger.warn({ command_id: command.command_id, case_id: command.case_id, error: describeError(error) }, 'command could not be published');
       await q.forget(command.command_id).catch(() => undefined);
+      await releaseKey();
       return problem(503, 'the command could not be published; try again');
     }
     deps.logger.info({ command_id: command.command_id, command_type: command.command_type, case_id: command.case_id }, 'command accepted');
-    return json(202, { command_id: command.command_id }, { Location: `/api/v1/commands/${encodeURIComponent(command.command_id)}` });
+    return accepted(command.command_id);
   };
+
+  const idempotencyKeyOf = (ctx: RequestContext) => decode(keyHeader, { headers: { 'idempotency-key': ctx.headers['idempotency-key'] } });
 
   const one = (param: string, what: string, find: (id: string) => Promise<unknown>): Handler => async (ctx) => {
     const p = decodeParts(pathId(param), { path: ctx.params });
@@ -164,7 +213,7 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
   };
 
   const paged = (find: (page: { limit: number; skip: number }) => Promise<unknown>): Handler => async (ctx) => {
-    const p = decodeParts(pageQuery, { query: queryObject(ctx.query) });
+    const p = decodeParts(page, { query: queryObject(ctx.query) });
     if (E.isLeft(p)) return p.left;
     return json(200, await find(p.right.query));
   };
@@ -179,8 +228,11 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
         deps.logger.warn({ error: describeError(error) }, 'health check failed');
         return problem(503, 'the health check failed');
       }
-    })
-    .add('GET', '/health/live', async () => json(200, { status: 'ok' }))
+    }, PUBLIC)
+    .add('GET', '/health/live', async () => {
+      const live = deps.live?.() ?? { status: 'ok' };
+      return json(live.status === 'ok' ? 200 : 503, live);
+    }, PUBLIC)
     .add('GET', '/health/ready', async () => {
       let ready = false;
       try {
@@ -188,10 +240,13 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       } catch (error) {
         deps.logger.warn({ error: describeError(error) }, 'readiness check failed');
       }
-      return ready ? json(200, { status: 'ready' }) : problem(503, 'not ready');
-    })
+      if (!ready) return problem(503, 'not ready');
+      // a stalled partition does not stop the API: the instance stays in rotation, its stall named
+      const stalled = deps.stalled?.() ?? [];
+      return json(200, stalled.length === 0 ? { status: 'ready' } : { status: 'degraded', stalled });
+    }, PUBLIC)
     .add('GET', '/metrics', async () => ({ status: 200, body: await deps.metrics(), contentType: PROMETHEUS_CONTENT_TYPE }))
-    .add('GET', '/openapi.json', async () => json(200, openApiDocument))
+    .add('GET', '/openapi.json', async () => json(200, openApi))
     .add('GET', '/api/v1/cases', paged((page) => q.listCases(page)))
     .add('GET', '/api/v1/cases/{case_id}', one('case_id', 'case', (id) => q.getCase(id)))
     .add('GET', '/api/v1/cases/{case_id}/events', many('case_id', (id) => q.caseEvents(id)))
@@ -209,36 +264,46 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
     .add('GET', '/api/v1/events/raw', paged((page) => q.rawEvents(page)))
     .add('GET', '/api/v1/commands/{command_id}', one('command_id', 'command', (id) => q.status(id)))
     .add('POST', '/api/v1/documents/determine-requirements', async (ctx) => {
-      const b = decodeParts(determineRequirementsBody, await ctx.body());
-      if (E.isLeft(b)) return b.left;
+      const body = await ctx.body();
+      const b = decode(determineRequirementsBody, body);
+      const k = idempotencyKeyOf(ctx);
+      if (E.isLeft(b) || E.isLeft(k)) return invalid(errorsOf(b, k));
       if ((await q.getCase(b.right.case_id)) === undefined) return notFound('case');
-      return submit({
-        command_type: 'DetermineDocumentRequirements',
-        command_id: newCommandId(),
-        case_id: b.right.case_id,
-        entity_id: b.right.entity_id,
-        entity_type: b.right.entity_type,
-      });
+      return submit(
+        {
+          command_type: 'DetermineDocumentRequirements',
+          command_id: newCommandId(),
+          case_id: b.right.case_id,
+          entity_id: b.right.entity_id,
+          entity_type: b.right.entity_type,
+        },
+        idempotencyOf(ctx, k.right.headers['idempotency-key'], body),
+      );
     })
     .add('PUT', '/api/v1/documents/{document_requirement_id}/status', async (ctx) => {
       const p = decode(pathId('document_requirement_id'), { path: ctx.params });
-      const b = decode(updateDocumentStatusBody, await ctx.body());
-      if (E.isLeft(p) || E.isLeft(b)) return invalid(errorsOf(p, b));
+      const body = await ctx.body();
+      const b = decode(updateDocumentStatusBody, body);
+      const k = idempotencyKeyOf(ctx);
+      if (E.isLeft(p) || E.isLeft(b) || E.isLeft(k)) return invalid(errorsOf(p, b, k));
       const id = p.right.path.document_requirement_id;
       const requirement = await q.getDocumentRequirement(id);
       const case_id = requirement?.case_id;
       if (requirement === undefined || typeof case_id !== 'string') return notFound('document requirement');
-      return submit({
-        command_type: 'UpdateDocumentStatus',
-        command_id: newCommandId(),
-        case_id,
-        document_requirement_id: id,
-        new_status: b.right.new_status,
-        updated_by_actor_type: b.right.updated_by_actor_type,
-        updated_by_actor_id: b.right.updated_by_actor_id,
-        metadata_changes: b.right.metadata_changes,
-        notes_to_add: b.right.notes_to_add,
-      });
+      return submit(
+        {
+          command_type: 'UpdateDocumentStatus',
+          command_id: newCommandId(),
+          case_id,
+          document_requirement_id: id,
+          new_status: b.right.new_status,
+          updated_by_actor_type: b.right.updated_by_actor_type,
+          updated_by_actor_id: b.right.updated_by_actor_id,
+          metadata_changes: b.right.metadata_changes,
+          notes_to_add: b.right.notes_to_add,
+        },
+        idempotencyOf(ctx, k.right.headers['idempotency-key'], body),
+      );
     });
   return router;
 };
@@ -272,30 +337,49 @@ const readBody = (req: IncomingMessage, maxBytes: number): Promise<Buffer> =>
     });
   });
 
-const parseJsonBody = (req: IncomingMessage, raw: Buffer): unknown => {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
-    throw new HttpError(415, 'the request body must be application/json');
-  }
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new HttpError(422, [{ path: '$', rule: 'must be a JSON document' }]);
-  }
+/** `application/json` or a `+json` type, parameters aside; a body without a Content-Type is not JSON. */
+const isJsonContentType = (header: string | undefined): boolean => {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 };
 
-const API_PREFIX = '/api/v1';
-const isApiPath = (pathname: string): boolean => pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`);
+/** The body as JSON: 415 unless the request says it is JSON, 422 unless it is JSON the API can take. */
+const readJsonBody = async (req: IncomingMessage, limits: ApiLimits): Promise<unknown> => {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    req.resume();
+    throw new HttpError(415, 'the request body must be application/json');
+  }
+  const raw = await readBody(req, limits.maxBodyBytes);
+  const parsed = parseJsonBody(raw.toString('utf8'), { maxDepth: limits.maxJsonDepth, maxErrors: limits.maxErrorDetails });
+  if (E.isLeft(parsed)) throw new HttpError(422, parsed.left);
+  return parsed.right;
+};
+
+const unauthorized: Reply = { status: 401, body: { detail: 'missing or invalid bearer token' }, headers: { 'WWW-Authenticate': 'Bearer' } };
+
+/** The methods a path answers: HEAD with GET, and OPTIONS always. */
+const allowHeader = (methods: readonly Method[]): string => [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
 
 /**
  * The request listener of the HTTP server: routing, auth, decoding, JSON errors `{detail}` (never a
  * stack trace) and request logging at debug level (method, route template, status, duration; no
  * bodies, no query strings: they can hold personal data).
+ *
+ * Auth is decided on the route the router matched, after its one normalisation of the path: with a
+ * token configured, a request without it gets 401 for everything but a public route, whether the
+ * path is protected, unknown, malformed or known with another method, so an unauthenticated caller
+ * learns nothing about what exists. Authenticated callers (or every caller without a token) get
+ * 400 (malformed path), 404, 405 with `Allow`, or 204 with `Allow` for OPTIONS.
  */
 export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMessage, res: ServerResponse) => void) => {
   const router = buildRouter(deps);
-  const maxBodyBytes = deps.maxBodyBytes ?? 1024 * 1024;
+  const limits = { ...DEFAULT_API_LIMITS, ...deps.limits };
   const token = deps.apiToken === undefined || deps.apiToken === '' ? undefined : deps.apiToken;
+  const authorized = (req: IncomingMessage): boolean => {
+    if (token === undefined) return true;
+    const presented = bearerToken(req.headers.authorization);
+    return presented !== undefined && tokenMatches(presented, token);
+  };
 
   const send = (req: IncomingMessage, res: ServerResponse, reply: Reply): void => {
     if (res.headersSent) return;
@@ -312,47 +396,37 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
+  /** Answers without reading the request body (which is drained). */
+  const refuse = (req: IncomingMessage, res: ServerResponse, reply: Reply): void => {
+    send(req, res, reply);
+    req.resume();
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, setRoute: (r: string) => void): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      send(req, res, problem(400, 'malformed request target'));
+    const { path, query } = splitTarget(req.url ?? '/');
+    const match = router.match(method === 'HEAD' ? 'GET' : method, path);
+    if (!isPublic(match) && !authorized(req)) {
+      setRoute('unauthorized');
+      refuse(req, res, unauthorized);
       return;
     }
-    if (token !== undefined && isApiPath(url.pathname)) {
-      const presented = bearerToken(req.headers.authorization);
-      if (presented === undefined || !tokenMatches(presented, token)) {
-        setRoute('unauthorized');
-        send(req, res, { status: 401, body: { detail: 'missing or invalid bearer token' }, headers: { 'WWW-Authenticate': 'Bearer' } });
-        req.resume();
-        return;
-      }
-    }
-    const match = router.match(method === 'HEAD' ? 'GET' : method, url.pathname);
-    if (match.kind === 'malformed') {
-      send(req, res, problem(400, 'malformed URL path'));
-      return;
-    }
-    if (match.kind === 'not-found') {
-      send(req, res, problem(404, 'not found'));
-      req.resume();
-      return;
-    }
+    if (match.kind === 'malformed') return refuse(req, res, problem(400, 'malformed URL path'));
+    if (match.kind === 'not-found') return refuse(req, res, problem(404, 'not found'));
     if (match.kind === 'method-not-allowed') {
-      const allow: string[] = [...match.allow];
-      if (allow.includes('GET')) allow.push('HEAD');
-      send(req, res, { status: 405, body: { detail: `method ${method} not allowed` }, headers: { Allow: allow.join(', ') } });
-      req.resume();
-      return;
+      const headers = { Allow: allowHeader(match.allow) };
+      if (method === 'OPTIONS') return refuse(req, res, { status: 204, headers });
+      return refuse(req, res, { status: 405, body: { detail: `method ${method} not allowed` }, headers });
     }
     setRoute(match.route.template);
     let bodyPromise: Promise<unknown> | undefined;
     const ctx: RequestContext = {
+      method: match.route.method,
+      template: match.route.template,
       params: match.params,
-      query: url.searchParams,
-      body: () => (bodyPromise ??= readBody(req, maxBodyBytes).then((raw) => parseJsonBody(req, raw))),
+      query,
+      headers: req.headers,
+      body: () => (bodyPromise ??= readJsonBody(req, limits)),
     };
     const reply = await match.route.handler(ctx);
     if (bodyPromise === undefined) req.resume();
@@ -378,8 +452,10 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
         send(req, res, problem(503, 'the database is unavailable; try again'));
         return;
       }
-      deps.logger.error({ method: req.method, route, error: describeError(error) }, 'http request failed');
-      send(req, res, problem(500, 'internal error'));
+      // The id goes to the caller and into the log line, so a report of a failure finds its cause.
+      const error_id = randomUUID();
+      deps.logger.error({ error_id, method: req.method, route, error: describeError(error) }, 'http request failed');
+      send(req, res, json(500, { detail: 'internal error', error_id }));
     });
   };
 };

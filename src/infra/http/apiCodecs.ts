@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
 import { arrayOf, decodeWith, jsonObject, nullable, objectOf, oneOf, optional, str } from '../../domain/codecs.js';
 import type { FieldError } from '../../domain/rejection.js';
+import { unstorableBecause } from '../../domain/storableDocument.js';
 
 /**
  * io-ts codecs for the HTTP API's parameters and bodies, built from src/domain/codecs.ts so that a
@@ -17,7 +18,6 @@ export const MAX_ID_LENGTH = 200;
 /** True when a string holds a C0 control character or DEL. */
 const hasControlCharacter = (s: string): boolean => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 export const DEFAULT_PAGE_LIMIT = 50;
-export const MAX_PAGE_LIMIT = 500;
 
 /** An id in a path or body: 1..200 characters, no control characters. */
 export const idString = new t.Type<string, string, unknown>(
@@ -62,17 +62,14 @@ export const absentOr = <A, O>(codec: t.Type<A, O, unknown>) =>
     (a) => (a === undefined ? undefined : codec.encode(a)),
   );
 
-const hasNestedArray = (u: unknown, insideArray = false): boolean => {
-  if (Array.isArray(u)) return insideArray || u.some((v) => hasNestedArray(v, true));
-  if (typeof u === 'object' && u !== null) return Object.values(u).some((v) => hasNestedArray(v, false));
-  return false;
-};
+/** A key MongoDB stores as a plain field: non-empty, no `.` or NUL, not an operator (`$`). */
+const isFieldName = (key: string): boolean => key !== '' && !key.includes('.') && !key.includes('\0') && !key.startsWith('$') && key.length <= MAX_ID_LENGTH;
 
 /**
  * `metadata_changes`: an object whose keys become `metadata.<key>` field paths in the read model, so
- * a key must be a plain field name (non-empty, no `.`, not starting with `$`), and no value may hold
- * an array directly inside an array (FerretDB v1 refuses to store nested arrays, which would make
- * the event's append fail again and again).
+ * a key must be a plain field name (non-empty, no `.` or NUL, not starting with `$`), and each value
+ * must be storable on every server (see unstorableBecause: no such keys at any depth, no array
+ * directly inside an array), or the event's append would fail again and again.
  */
 export const metadataChanges = new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
   'metadata changes',
@@ -83,10 +80,11 @@ export const metadataChanges = new t.Type<Record<string, unknown>, Record<string
     const errors: t.Errors = [];
     for (const [key, value] of Object.entries(base.right)) {
       const context = t.appendContext(c, key, jsonObject, value);
-      if (key === '' || key.includes('.') || key.startsWith('$') || key.length > MAX_ID_LENGTH) {
-        errors.push({ value, context, message: 'must be a field name: non-empty, without ".", not starting with "$"' });
-      } else if (hasNestedArray(value)) {
-        errors.push({ value, context, message: 'must not hold arrays inside arrays' });
+      if (!isFieldName(key)) {
+        errors.push({ value, context, message: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' });
+      } else {
+        const why = unstorableBecause(value);
+        if (why !== null) errors.push({ value, context, message: `must be storable: it ${why}` });
       }
     }
     return errors.length > 0 ? t.failures(errors) : t.success(base.right);
@@ -97,10 +95,12 @@ export const metadataChanges = new t.Type<Record<string, unknown>, Record<string
 const withQuery = <P extends Record<string, t.Mixed>>(name: string, props: P) => objectOf(name, { query: objectOf('query', props) });
 const withPath = <P extends Record<string, t.Mixed>>(name: string, props: P) => objectOf(name, { path: objectOf('path', props) });
 
-export const pageQuery = withQuery('page', {
-  limit: intParam(1, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
-  skip: intParam(0, Number.MAX_SAFE_INTEGER, 0),
-});
+/** `limit` and `skip` of a paged route, capped by API_MAX_PAGE_SIZE and API_MAX_SKIP. */
+export const pageQuery = (maxLimit: number, maxSkip: number) =>
+  withQuery('page', {
+    limit: intParam(1, maxLimit, Math.min(DEFAULT_PAGE_LIMIT, maxLimit)),
+    skip: intParam(0, maxSkip, 0),
+  });
 
 export const documentFilterQuery = withQuery('document filter', {
   entity_id: absentOr(idString),
@@ -108,6 +108,27 @@ export const documentFilterQuery = withQuery('document filter', {
   status: absentOr(oneOf(DocumentStatus)),
   is_required: boolParam,
 });
+
+/** Printable ASCII without spaces: a key is compared byte for byte and shown back in messages. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]+$/;
+
+/** The optional `Idempotency-Key` header of the command routes, decoded as `{headers: {'idempotency-key': ...}}`. */
+export const idempotencyKeyHeader = (maxLength: number) =>
+  objectOf('headers', {
+    headers: objectOf('headers', {
+      'idempotency-key': absentOr(
+        new t.Type<string, string, unknown>(
+          'an idempotency key',
+          (u): u is string => typeof u === 'string' && u.length <= maxLength && IDEMPOTENCY_KEY.test(u),
+          (u, c) =>
+            typeof u === 'string' && u.length >= 1 && u.length <= maxLength && IDEMPOTENCY_KEY.test(u)
+              ? t.success(u)
+              : t.failure(u, c, `must be 1 to ${maxLength} printable ASCII characters without spaces`),
+          t.identity,
+        ),
+      ),
+    }),
+  });
 
 /** One path parameter named `name`. */
 export const pathId = <N extends string>(name: N) => withPath(`path ${name}`, { [name]: idString } as Record<N, typeof idString>);

@@ -5,6 +5,24 @@ import { bulkUpsert, type Upsert } from '../mongo/bulkUpsert.js';
 
 export const COMMAND_RESULTS_COLLECTION = 'command_results';
 
+/** The REST Idempotency-Key log: `_id` = the key, which MongoDB and FerretDB keep unique. */
+export const API_IDEMPOTENCY_COLLECTION = 'api_idempotency';
+
+/** One Idempotency-Key, bound to the request it first came with and the command it created. */
+export interface IdempotencyKeyDocument {
+  _id: string;
+  /** SHA-256 of the request (see requestFingerprint). */
+  request_hash: string;
+  command_id: string;
+  created_at: Date;
+}
+
+/** What a key claim found: a new key, the command of an earlier identical request, or another request. */
+export type IdempotencyClaim =
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'replay'; readonly command_id: string }
+  | { readonly kind: 'conflict' };
+
 export type CommandStatus = 'pending' | 'processed' | 'rejected';
 
 /**
@@ -144,7 +162,17 @@ export interface CommandResultReader {
   /** Removes a pending entry whose command could not be published. */
   forget(command_id: string): Promise<void>;
   status(command_id: string): Promise<CommandStatusView | undefined>;
+  /** Binds `key` to a request and the command it creates, unless it is already bound (then: replay or conflict). */
+  claimIdempotencyKey(key: string, request_hash: string, command_id: string, at?: Date): Promise<IdempotencyClaim>;
+  /** Frees a key whose command could not be published, so a retry can use it. */
+  releaseIdempotencyKey(key: string, command_id: string): Promise<void>;
 }
+
+/** What a stored key means for a request with `request_hash`. */
+export const claimOf = (stored: Pick<IdempotencyKeyDocument, 'request_hash' | 'command_id'>, request_hash: string): IdempotencyClaim =>
+  stored.request_hash === request_hash ? { kind: 'replay', command_id: stored.command_id } : { kind: 'conflict' };
+
+const isDuplicateKey = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 
 export const toStatusView = (d: Pick<CommandResultDocument, 'status' | 'event_ids' | 'reason'>): CommandStatusView => {
   switch (d.status) {
@@ -159,7 +187,26 @@ export const toStatusView = (d: Pick<CommandResultDocument, 'status' | 'event_id
 
 export const createCommandResultReader = (db: Db): CommandResultReader => {
   const results = commandResultsCollection(db);
+  const keys = db.collection<IdempotencyKeyDocument>(API_IDEMPOTENCY_COLLECTION);
+  /** Insert first: the unique `_id` is the one atomic check on FerretDB v1; a duplicate is read and compared. */
+  const claim = async (key: string, request_hash: string, command_id: string, at: Date, attemptsLeft: number): Promise<IdempotencyClaim> => {
+    try {
+      await keys.insertOne({ _id: key, request_hash, command_id, created_at: at });
+      return { kind: 'claimed' };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const stored = await keys.findOne({ _id: key });
+    if (stored !== null) return claimOf(stored, request_hash);
+    // Released between our insert and our read: claim again.
+    if (attemptsLeft > 0) return claim(key, request_hash, command_id, at, attemptsLeft - 1);
+    throw new Error('the idempotency key changed hands too often');
+  };
   return {
+    claimIdempotencyKey: (key, request_hash, command_id, at = new Date()) => claim(key, request_hash, command_id, at, 3),
+    releaseIdempotencyKey: async (key, command_id) => {
+      await keys.deleteOne({ _id: key, command_id });
+    },
     accept: async (command_id, case_id, accepted_at = new Date()) => {
       await results.insertOne({ _id: command_id, status: 'pending', case_id, accepted_at });
     },

@@ -1,7 +1,11 @@
 import { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
-import { DEFAULT_PAGE_LIMIT, MAX_ID_LENGTH, MAX_PAGE_LIMIT } from './apiCodecs.js';
+import { DEFAULT_PAGE_LIMIT, MAX_ID_LENGTH } from './apiCodecs.js';
+import type { ApiLimits } from './apiLimits.js';
 
-/** The OpenAPI 3.0 description of casestream's HTTP API, served at GET /openapi.json. Hand-written; a unit test checks it names every route. */
+/**
+ * The OpenAPI 3.0 description of casestream's HTTP API, served at GET /openapi.json with the bounds
+ * the server was started with. Hand-written; a unit test checks it names every route.
+ */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const jsonContent = (schema: unknown) => ({ 'application/json': { schema } });
@@ -12,20 +16,38 @@ const dateTime = { type: 'string', format: 'date-time' };
 const nullableString = { type: 'string', nullable: true };
 
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: idSchema });
-const pageParams = [
+const pageParams = (limits: ApiLimits) => [
   {
     name: 'limit',
     in: 'query',
     required: false,
-    description: `Most items returned (default ${DEFAULT_PAGE_LIMIT}).`,
-    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
+    description: `Most items returned (default ${Math.min(DEFAULT_PAGE_LIMIT, limits.maxPageSize)}, at most ${limits.maxPageSize}: API_MAX_PAGE_SIZE).`,
+    schema: { type: 'integer', minimum: 1, maximum: limits.maxPageSize, default: Math.min(DEFAULT_PAGE_LIMIT, limits.maxPageSize) },
   },
-  { name: 'skip', in: 'query', required: false, description: 'Items skipped first.', schema: { type: 'integer', minimum: 0, default: 0 } },
+  {
+    name: 'skip',
+    in: 'query',
+    required: false,
+    description: `Items skipped first (at most ${limits.maxSkip}: API_MAX_SKIP).`,
+    schema: { type: 'integer', minimum: 0, maximum: limits.maxSkip, default: 0 },
+  },
 ];
 
+const idempotencyKeyParam = (limits: ApiLimits) => ({
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: a request with a key already used for the same request (method, route, path parameters and JSON body) answers the same `command_id` ' +
+    'and creates and publishes nothing; the same key with another request answers 409. Keys are kept by the service.',
+  schema: { type: 'string', minLength: 1, maxLength: limits.maxIdempotencyKeyLength, pattern: '^[\\x21-\\x7e]+$' },
+});
+
 const errors = {
+  400: { $ref: '#/components/responses/MalformedPath' },
   401: { $ref: '#/components/responses/Unauthorized' },
   422: { $ref: '#/components/responses/ValidationFailed' },
+  500: { $ref: '#/components/responses/InternalError' },
   503: { $ref: '#/components/responses/Unavailable' },
 };
 const notFound = { 404: { $ref: '#/components/responses/NotFound' } };
@@ -42,6 +64,12 @@ const get = (operationId: string, summary: string, parameters: unknown[], ok: un
   },
 });
 
+const commandErrors = {
+  409: { $ref: '#/components/responses/IdempotencyConflict' },
+  413: { $ref: '#/components/responses/TooLarge' },
+  415: { $ref: '#/components/responses/UnsupportedMediaType' },
+};
+
 const commandAccepted = {
   202: {
     description: 'Accepted: published to the command topic (key = case id); follow it at /api/v1/commands/{command_id}.',
@@ -50,7 +78,7 @@ const commandAccepted = {
   },
 };
 
-export const openApiDocument = {
+export const openApiDocument = (limits: ApiLimits) => ({
   openapi: '3.0.3',
   info: {
     title: 'casestream API',
@@ -58,17 +86,23 @@ export const openApiDocument = {
     description:
       'Read models of the KYC/KYB case-management stream processor, and case commands that go through the same per-case pipeline as the Kafka command topic. ' +
       'Errors are `{"detail": ...}`; invalid input is 422 with `detail` a list of `{path, rule}` (`$.field` for bodies, `$.query.<name>` and `$.path.<name>` for parameters). ' +
-      'When an API token is configured every /api/v1 route requires `Authorization: Bearer <token>`.',
+      'When an API token is configured every route except /health, /health/live and /health/ready requires `Authorization: Bearer <token>`; ' +
+      'without it every other request, to a known path or not, answers 401. ' +
+      'Paths are split on `/` before percent-decoding, each segment decoded once; dot segments and segments decoding to `/`, `\\` or control characters answer 400; ' +
+      'literal segments are case-sensitive, `;` is an ordinary character and one trailing `/` is ignored. ' +
+      `JSON bodies need \`Content-Type: application/json\` (415 otherwise), at most ${limits.maxBodyBytes} bytes (413), ` +
+      `nesting at most ${limits.maxJsonDepth} deep, no keys starting with \`$\` and only finite numbers (422 otherwise). ` +
+      'A 500 answer carries an `error_id` that the service logs with the failure.',
   },
   servers: [{ url: '/' }],
   tags: [
     { name: 'read models', description: 'Cases, persons, companies, beneficial owners, document requirements and events.' },
     { name: 'commands', description: 'Case commands, processed asynchronously by the case pipeline.' },
-    { name: 'operations', description: 'Health, readiness and metrics (no token needed).' },
+    { name: 'operations', description: 'Health and readiness (no token needed), metrics and this document (token needed when one is configured).' },
   ],
   security: [{ bearerAuth: [] }],
   paths: {
-    '/api/v1/cases': get('listCases', 'Cases, newest first by created_at.', pageParams, listOf('Case')),
+    '/api/v1/cases': get('listCases', 'Cases, newest first by created_at.', pageParams(limits), listOf('Case')),
     '/api/v1/cases/{case_id}': get('getCase', 'One case.', [pathParam('case_id', 'The case id.')], ref('Case'), notFound),
     '/api/v1/cases/{case_id}/events': get(
       'getCaseEvents',
@@ -103,20 +137,15 @@ export const openApiDocument = {
       ],
       listOf('DocumentRequirement'),
     ),
-    '/api/v1/events/raw': get('listRawEvents', 'Client messages as received, newest first by received_at.', pageParams, listOf('RawEvent')),
+    '/api/v1/events/raw': get('listRawEvents', 'Client messages as received, newest first by received_at.', pageParams(limits), listOf('RawEvent')),
     '/api/v1/documents/determine-requirements': {
       post: {
         operationId: 'determineDocumentRequirements',
         summary: 'Determine the document requirements of one entity of a case (command DetermineDocumentRequirements).',
         tags: ['commands'],
+        parameters: [idempotencyKeyParam(limits)],
         requestBody: { required: true, content: jsonContent(ref('DetermineRequirementsRequest')) },
-        responses: {
-          ...commandAccepted,
-          ...notFound,
-          413: { $ref: '#/components/responses/TooLarge' },
-          415: { $ref: '#/components/responses/UnsupportedMediaType' },
-          ...errors,
-        },
+        responses: { ...commandAccepted, ...notFound, ...commandErrors, ...errors },
       },
     },
     '/api/v1/documents/{document_requirement_id}/status': {
@@ -124,15 +153,9 @@ export const openApiDocument = {
         operationId: 'updateDocumentStatus',
         summary: "Change a document requirement's status (command UpdateDocumentStatus; the case is the requirement's).",
         tags: ['commands'],
-        parameters: [pathParam('document_requirement_id', 'The document requirement id.')],
+        parameters: [pathParam('document_requirement_id', 'The document requirement id.'), idempotencyKeyParam(limits)],
         requestBody: { required: true, content: jsonContent(ref('UpdateDocumentStatusRequest')) },
-        responses: {
-          ...commandAccepted,
-          ...notFound,
-          413: { $ref: '#/components/responses/TooLarge' },
-          415: { $ref: '#/components/responses/UnsupportedMediaType' },
-          ...errors,
-        },
+        responses: { ...commandAccepted, ...notFound, ...commandErrors, ...errors },
       },
     },
     '/api/v1/commands/{command_id}': {
@@ -177,19 +200,20 @@ export const openApiDocument = {
     '/metrics': {
       get: {
         operationId: 'metrics',
-        summary: 'Prometheus metrics (text exposition format 0.0.4).',
+        summary: 'Prometheus metrics (text exposition format 0.0.4); they name topics and partitions, so they need the token when one is configured.',
         tags: ['operations'],
-        security: [],
-        responses: { 200: { description: 'metrics', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } } },
+        responses: {
+          200: { description: 'metrics', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
+          401: { $ref: '#/components/responses/Unauthorized' },
+        },
       },
     },
     '/openapi.json': {
       get: {
         operationId: 'openapi',
-        summary: 'This document.',
+        summary: 'This document (needs the token when one is configured).',
         tags: ['operations'],
-        security: [],
-        responses: { 200: response('OpenAPI 3.0 document', { type: 'object' }) },
+        responses: { 200: response('OpenAPI 3.0 document', { type: 'object' }), 401: { $ref: '#/components/responses/Unauthorized' } },
       },
     },
   },
@@ -197,22 +221,36 @@ export const openApiDocument = {
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
     responses: {
       NotFound: response('Unknown id.', ref('Error')),
+      MalformedPath: response('The path has a dot segment, bad percent-encoding, or a segment that decodes to "/", "\\" or a control character.', ref('Error')),
       Unauthorized: {
-        description: 'Missing or wrong bearer token (only when a token is configured).',
+        description: 'Missing or wrong bearer token (only when a token is configured); answered for every path but the public ones, known or not.',
         headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
         content: jsonContent(ref('Error')),
       },
-      ValidationFailed: response('Invalid parameters or body: every failing field and the rule it broke.', ref('ValidationError')),
+      ValidationFailed: response(
+        `Invalid parameters, headers or body: the failing fields (at most ${limits.maxErrorDetails}) and the rules they broke.`,
+        ref('ValidationError'),
+      ),
       Unavailable: response('The database is unavailable, or the command could not be published; try again.', ref('Error')),
-      TooLarge: response('The body is larger than 1 MiB.', ref('Error')),
-      UnsupportedMediaType: response('The body is not application/json.', ref('Error')),
+      TooLarge: response(`The body is larger than ${limits.maxBodyBytes} bytes (HTTP_MAX_BODY_BYTES).`, ref('Error')),
+      UnsupportedMediaType: response('The request has no `Content-Type: application/json` (or another `+json` type).', ref('Error')),
+      IdempotencyConflict: response('The Idempotency-Key was already used for a different request.', ref('Error')),
+      InternalError: response('An unexpected failure; the service logged it with the same error_id.', ref('InternalError')),
     },
     schemas: {
       Error: { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } },
+      InternalError: {
+        type: 'object',
+        required: ['detail', 'error_id'],
+        properties: { detail: { type: 'string' }, error_id: { type: 'string', format: 'uuid', description: 'Logged with the failure.' } },
+      },
       FieldError: {
         type: 'object',
         required: ['path', 'rule'],
-        properties: { path: { type: 'string', example: '$.query.limit' }, rule: { type: 'string', example: 'must be an integer from 1 to 500' } },
+        properties: {
+          path: { type: 'string', example: '$.query.limit' },
+          rule: { type: 'string', example: `must be an integer from 1 to ${limits.maxPageSize}` },
+        },
       },
       ValidationError: { type: 'object', required: ['detail'], properties: { detail: { type: 'array', items: ref('FieldError') } } },
       Case: {
@@ -401,4 +439,4 @@ export const openApiDocument = {
       },
     },
   },
-} as const;
+});

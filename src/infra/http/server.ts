@@ -7,7 +7,7 @@ import { createMongoApiQueries, type ApiQueries } from './queries.js';
 export interface HttpServerOptions extends Omit<ApiDependencies, 'queries'> {
   /** HTTP_PORT; 0 picks a free port (tests). */
   readonly port: number;
-  /** Default `0.0.0.0` (every interface, for a container); tests pass `127.0.0.1`. */
+  /** Default `127.0.0.1`: beyond loopback only when asked (the service passes httpHost(settings)). */
   readonly host?: string;
   /** The casestream database (read models, domain_events, raw_events, command_results). */
   readonly db: Db;
@@ -36,7 +36,7 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
     },
     handler,
   );
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);

@@ -9,7 +9,7 @@ import { decide } from '../../../src/domain/decide.js';
 import type { DomainEvent } from '../../../src/domain/events.js';
 import { projectEvents } from '../../../src/domain/projections.js';
 import type { HealthReport } from '../../../src/infra/http/health.js';
-import { commandResultsCollection, createCommandResultLog } from '../../../src/infra/http/commandResults.js';
+import { API_IDEMPOTENCY_COLLECTION, commandResultsCollection, createCommandResultLog } from '../../../src/infra/http/commandResults.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src/infra/http/server.js';
 import { countPendingNotifications } from '../../../src/infra/metrics/instrument.js';
 import { createMongoEventStore } from '../../../src/infra/mongo/eventStore.js';
@@ -20,6 +20,7 @@ import { FakePublisher, RecordingLogger } from '../../unit/http/fakes.js';
 import { useTestDatabase } from '../mongo/support.js';
 
 const HOST = '127.0.0.1';
+const TOKEN = 'it-token-0123456789abcdef0123456789';
 const T1 = new Date('2026-02-01T08:00:00.000Z');
 const T2 = new Date('2026-02-02T08:00:00.000Z');
 const T3 = new Date('2026-02-03T08:00:00.000Z');
@@ -91,7 +92,7 @@ describe('HTTP API on the real database', function () {
       metadata_changes: { checked: true },
       notes_to_add: ['scan received'],
     };
-    const statusEvents = rightOf(decide(evolveCase(emptyCase(kycCmd.case_id), kycEvents), { ...update, key: 'api-it-update', timestamp: T3 }, null));
+    const statusEvents = rightOf(decide(evolveCase(emptyCase(kycCmd.case_id), kycEvents), { ...update, key: 'api-it-update', content_hash: 'api-it-update-content', timestamp: T3 }, null));
     await store(statusEvents);
     kyc = { case_id: kycCmd.case_id, person_id: person.payload.person_id, events: kycEvents, statusEvent: statusEvents[0]!, requirementIds };
 
@@ -110,7 +111,7 @@ describe('HTTP API on the real database', function () {
       logger,
     };
     server = await startHttpServer(common);
-    guarded = await startHttpServer({ ...common, apiToken: 'it-token' });
+    guarded = await startHttpServer({ ...common, apiToken: TOKEN });
   });
 
   after(async () => {
@@ -139,6 +140,10 @@ describe('HTTP API on the real database', function () {
     expect(await call('/api/v1/cases?limit=0')).to.deep.include({
       status: 422,
       body: { detail: [{ path: '$.query.limit', rule: 'must be an integer from 1 to 500' }] },
+    });
+    expect(await call('/api/v1/cases?skip=100001')).to.deep.include({
+      status: 422,
+      body: { detail: [{ path: '$.query.skip', rule: 'must be an integer from 0 to 100000' }] },
     });
   });
 
@@ -311,11 +316,54 @@ describe('HTTP API on the real database', function () {
       body: {
         detail: [
           { path: '$.new_status', rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE' },
-          { path: '$.metadata_changes.a.b', rule: 'must be a field name: non-empty, without ".", not starting with "$"' },
+          { path: '$.metadata_changes.a.b', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
         ],
       },
     });
     expect(await call('/api/v1/commands/no-such-command')).to.deep.include({ status: 404, body: { detail: 'command not found' } });
+  });
+
+  it('PUT status: 422, not 500, for nested $ keys, deep nesting and non-finite numbers; nothing published or stored', async () => {
+    const before = commands.published.length;
+    const pendingBefore = await commandResultsCollection(t.db).countDocuments({});
+    const path = `/api/v1/documents/${kyc.requirementIds[1]!}/status`;
+    const bodies = [
+      JSON.stringify({ new_status: 'UPLOADED', metadata_changes: { scan: { $set: { status: 'VERIFIED_MANUAL' } } } }),
+      `{"new_status":"UPLOADED","metadata_changes":{"x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}`,
+      '{"new_status":"UPLOADED","metadata_changes":{"x":1e400}}',
+    ];
+    for (const body of bodies) {
+      const r = await call(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+      expect(r.status, body.slice(0, 80)).to.equal(422);
+    }
+    expect(commands.published.length).to.equal(before);
+    expect(await commandResultsCollection(t.db).countDocuments({})).to.equal(pendingBefore);
+  });
+
+  it('Idempotency-Key: a retry answers the same command_id, concurrent duplicates publish once, another body is a 409', async () => {
+    const before = commands.published.length;
+    const body = { case_id: kyb.case_id, entity_id: kyb.company_id, entity_type: 'COMPANY' };
+    const post = (key: string, b: unknown = body) =>
+      call('/api/v1/documents/determine-requirements', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(b),
+      });
+    const key = `it-key-${Date.now()}`;
+    const burst = await Promise.all(Array.from({ length: 6 }, () => post(key)));
+    expect(burst.map((r) => r.status)).to.deep.equal(Array(6).fill(202));
+    const ids = new Set(burst.map((r) => (r.body as { command_id: string }).command_id));
+    expect(ids.size).to.equal(1);
+    const [command_id] = [...ids];
+    expect(await post(key)).to.deep.include({ status: 202, body: { command_id } });
+    expect(commands.published.slice(before).map((c) => c.command_id)).to.deep.equal([command_id]);
+    expect(await commandResultsCollection(t.db).countDocuments({ _id: command_id! })).to.equal(1);
+    expect(await t.db.collection(API_IDEMPOTENCY_COLLECTION).findOne({ _id: key as never })).to.deep.include({ command_id });
+    expect(await post(key, { ...body, entity_type: 'PERSON' })).to.deep.include({
+      status: 409,
+      body: { detail: 'this Idempotency-Key was already used for a different request' },
+    });
+    expect(commands.published.length).to.equal(before + 1);
   });
 
   it('the command result log inserts many new records in one batch and is idempotent, rewriting none on redelivery', async () => {
@@ -343,7 +391,11 @@ describe('HTTP API on the real database', function () {
     const missing = await call('/api/v1/cases', undefined, guarded);
     expect(missing).to.deep.include({ status: 401, body: { detail: 'missing or invalid bearer token' } });
     expect((await call(`/api/v1/cases/${kyc.case_id}`, { headers: { authorization: 'Bearer nope' } }, guarded)).status).to.equal(401);
-    expect((await call(`/api/v1/cases/${kyc.case_id}`, { headers: { authorization: 'Bearer it-token' } }, guarded)).status).to.equal(200);
+    expect((await call(`/api/v1/cases/${kyc.case_id}`, { headers: { authorization: `Bearer ${TOKEN}` } }, guarded)).status).to.equal(200);
+    for (const disguised of ['/%61pi/v1/cases', '/api/%761/events/raw', `/api/v1/cases/${kyc.case_id}/`]) {
+      const r = await call(disguised, undefined, guarded);
+      expect(r, disguised).to.deep.include({ status: 401, body: { detail: 'missing or invalid bearer token' } });
+    }
     expect((await call('/health/ready', undefined, guarded)).status).to.equal(200);
   });
 

@@ -4,7 +4,8 @@ import {
   decode,
   determineRequirementsBody,
   documentFilterQuery,
-  pageQuery,
+  idempotencyKeyHeader,
+  pageQuery as pageQueryOf,
   pathId,
   updateDocumentStatusBody,
 } from '../../../src/infra/http/apiCodecs.js';
@@ -20,16 +21,37 @@ const left = (r: E.Either<unknown, unknown>): unknown => {
 
 describe('HTTP API codecs', () => {
   it('page query: defaults, bounds, integers only, one value per name', () => {
+    const pageQuery = pageQueryOf(500, 100_000);
     expect(right(decode(pageQuery, { query: {} }))).to.deep.equal({ query: { limit: 50, skip: 0 } });
     expect(right(decode(pageQuery, { query: { limit: '500', skip: '20', other: 'x' } }))).to.deep.equal({ query: { limit: 500, skip: 20 } });
     expect(left(decode(pageQuery, { query: { limit: '0', skip: '-1' } }))).to.deep.equal([
       { path: '$.query.limit', rule: 'must be an integer from 1 to 500' },
-      { path: '$.query.skip', rule: `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}` },
+      { path: '$.query.skip', rule: 'must be an integer from 0 to 100000' },
     ]);
     expect(left(decode(pageQuery, { query: { limit: '501' } }))).to.deep.equal([{ path: '$.query.limit', rule: 'must be an integer from 1 to 500' }]);
     expect(left(decode(pageQuery, { query: { limit: '1.5' } }))).to.have.length(1);
     expect(left(decode(pageQuery, { query: { limit: '' } }))).to.have.length(1);
     expect(left(decode(pageQuery, { query: { limit: ['1', '2'] } }))).to.have.length(1);
+  });
+
+  it('page query: the page size and skip are capped by the configured limits, and the default never exceeds the cap', () => {
+    expect(left(decode(pageQueryOf(20, 1000), { query: { limit: '21', skip: '1001' } }))).to.deep.equal([
+      { path: '$.query.limit', rule: 'must be an integer from 1 to 20' },
+      { path: '$.query.skip', rule: 'must be an integer from 0 to 1000' },
+    ]);
+    expect(right(decode(pageQueryOf(20, 1000), { query: {} }))).to.deep.equal({ query: { limit: 20, skip: 0 } });
+  });
+
+  it('Idempotency-Key header: optional; 1 to the configured length of printable ASCII without spaces', () => {
+    const header = idempotencyKeyHeader(10);
+    const of = (key: unknown) => decode(header, { headers: { 'idempotency-key': key } });
+    expect(right(of(undefined))).to.deep.equal({ headers: { 'idempotency-key': undefined } });
+    expect(right(of('abc-123_~!'))).to.deep.equal({ headers: { 'idempotency-key': 'abc-123_~!' } });
+    for (const bad of ['', 'x'.repeat(11), 'a b', 'caf\u00e9', 'a\tb']) {
+      expect(left(of(bad)), JSON.stringify(bad)).to.deep.equal([
+        { path: '$.headers.idempotency-key', rule: 'must be 1 to 10 printable ASCII characters without spaces' },
+      ]);
+    }
   });
 
   it('document filter: optional id, enums and a true/false boolean', () => {
@@ -71,7 +93,7 @@ describe('HTTP API codecs', () => {
     expect(left(decode(determineRequirementsBody, []))).to.deep.equal([{ path: '$', rule: 'must be an object' }]);
   });
 
-  it('update-status body: defaults, and metadata keys that are plain field names without nested arrays', () => {
+  it('update-status body: defaults, and metadata keys that are plain field names with storable values', () => {
     expect(right(decode(updateDocumentStatusBody, { new_status: 'UPLOADED' }))).to.deep.equal({
       new_status: 'UPLOADED',
       updated_by_actor_type: null,
@@ -87,16 +109,18 @@ describe('HTTP API codecs', () => {
         decode(updateDocumentStatusBody, {
           new_status: 'DONE',
           updated_by_actor_type: 7,
-          metadata_changes: { 'a.b': 1, $set: 2, ok: 3, grid: [[1]] },
+          metadata_changes: { 'a.b': 1, $set: 2, ok: 3, grid: [[1]], nested: { deeper: { $where: 'x' } }, 'nul\u0000': 1 },
           notes_to_add: ['x', 2],
         }),
       ),
     ).to.deep.equal([
       { path: '$.new_status', rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE' },
       { path: '$.updated_by_actor_type', rule: 'must be a string' },
-      { path: '$.metadata_changes.a.b', rule: 'must be a field name: non-empty, without ".", not starting with "$"' },
-      { path: '$.metadata_changes.$set', rule: 'must be a field name: non-empty, without ".", not starting with "$"' },
-      { path: '$.metadata_changes.grid', rule: 'must not hold arrays inside arrays' },
+      { path: '$.metadata_changes.a.b', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
+      { path: '$.metadata_changes.$set', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
+      { path: '$.metadata_changes.grid', rule: 'must be storable: it has an array directly inside an array' },
+      { path: '$.metadata_changes.nested', rule: 'must be storable: it has a key that starts with $ or contains a dot' },
+      { path: '$.metadata_changes.nul\u0000', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
       { path: '$.notes_to_add[1]', rule: 'must be a string' },
     ]);
     expect(left(decode(updateDocumentStatusBody, { new_status: 'UPLOADED', metadata_changes: [1] }))).to.deep.equal([

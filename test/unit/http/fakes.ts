@@ -1,7 +1,7 @@
 import type { CaseCommand } from '../../../src/domain/caseCommand.js';
 import type { HttpLogger } from '../../../src/infra/http/api.js';
 import type { CommandPublisher } from '../../../src/infra/http/commandPublisher.js';
-import type { CommandStatusView } from '../../../src/infra/http/commandResults.js';
+import { claimOf, type CommandStatusView, type IdempotencyClaim } from '../../../src/infra/http/commandResults.js';
 import type { ApiDocument, ApiQueries, DocumentRequirementFilter, Page } from '../../../src/infra/http/queries.js';
 
 /** In-memory ApiQueries that records how it was asked. */
@@ -14,6 +14,7 @@ export class FakeQueries implements ApiQueries {
   documents: ApiDocument[] = [];
   raw: ApiDocument[] = [];
   commands = new Map<string, { case_id: string; view: CommandStatusView }>();
+  idempotencyKeys = new Map<string, { request_hash: string; command_id: string }>();
   readonly calls: { name: string; args: unknown[] }[] = [];
   /** When set, every query throws it. */
   failWith: Error | undefined;
@@ -70,6 +71,17 @@ export class FakeQueries implements ApiQueries {
   async status(command_id: string) {
     this.note('status', command_id);
     return this.commands.get(command_id)?.view;
+  }
+  async claimIdempotencyKey(key: string, request_hash: string, command_id: string): Promise<IdempotencyClaim> {
+    this.note('claimIdempotencyKey', key, request_hash, command_id);
+    const stored = this.idempotencyKeys.get(key);
+    if (stored !== undefined) return claimOf(stored, request_hash);
+    this.idempotencyKeys.set(key, { request_hash, command_id });
+    return { kind: 'claimed' };
+  }
+  async releaseIdempotencyKey(key: string, command_id: string) {
+    this.note('releaseIdempotencyKey', key, command_id);
+    if (this.idempotencyKeys.get(key)?.command_id === command_id) this.idempotencyKeys.delete(key);
   }
 }
 

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { buildRouter } from '../../../src/infra/http/api.js';
 import { createKafkaCommandPublisher } from '../../../src/infra/http/commandPublisher.js';
 import { commandIdOf, commandResultOf, toCommandResultUpsert, toStatusView } from '../../../src/infra/http/commandResults.js';
 import {
@@ -10,20 +9,15 @@ import {
   overallStatus,
   runCheck,
 } from '../../../src/infra/http/health.js';
+import { DEFAULT_API_LIMITS } from '../../../src/infra/http/apiLimits.js';
 import { openApiDocument } from '../../../src/infra/http/openapi.js';
 import type { RuleLookupStats } from '../../../src/infra/rules/cachedRuleLookup.js';
-import { FakePublisher, FakeQueries, RecordingLogger } from './fakes.js';
+import { apiRoutes } from './harness.js';
 
 describe('OpenAPI document', () => {
-  const routes = buildRouter({
-    queries: new FakeQueries(),
-    commands: new FakePublisher(),
-    health: async () => ({ status: 'ok', components: {} as never }),
-    ready: async () => true,
-    metrics: () => '',
-    logger: new RecordingLogger(),
-  }).list();
-  const paths = openApiDocument.paths as unknown as Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+  const routes = apiRoutes();
+  const doc = openApiDocument(DEFAULT_API_LIMITS);
+  const paths = doc.paths as unknown as Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
 
   it('describes every route with its method, and nothing else', () => {
     const served = routes.map((r) => `${r.method} ${r.template}`).sort();
@@ -43,9 +37,9 @@ describe('OpenAPI document', () => {
   });
 
   it('resolves every $ref', () => {
-    const refs = [...JSON.stringify(openApiDocument).matchAll(/"\$ref":"#\/components\/(\w+)\/(\w+)"/g)];
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(\w+)\/(\w+)"/g)];
     expect(refs.length).to.be.greaterThan(10);
-    const components = openApiDocument.components as unknown as Record<string, Record<string, unknown>>;
+    const components = doc.components as unknown as Record<string, Record<string, unknown>>;
     for (const [, kind, name] of refs) expect(components[kind!]?.[name!], `${kind}/${name}`).to.not.equal(undefined);
   });
 });

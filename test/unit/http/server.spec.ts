@@ -1,67 +1,8 @@
 import { expect } from 'chai';
-import type { Db } from 'mongodb';
 import { request as httpRequest } from 'node:http';
 import { bearerToken, tokenMatches } from '../../../src/infra/http/api.js';
 import type { HealthReport } from '../../../src/infra/http/health.js';
-import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../../src/infra/http/server.js';
-import { FakePublisher, FakeQueries, RecordingLogger } from './fakes.js';
-
-const HOST = '127.0.0.1';
-const okReport: HealthReport = {
-  status: 'ok',
-  components: { kafka: { status: 'up' }, mongodb: { status: 'up' }, redis: { status: 'up' }, config_service: { status: 'disabled' } },
-};
-
-interface Harness {
-  server: RunningHttpServer;
-  queries: FakeQueries;
-  commands: FakePublisher;
-  logger: RecordingLogger;
-  state: { health: () => Promise<HealthReport>; ready: () => Promise<boolean> };
-  url(path: string): string;
-  call(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: unknown; text: string }>;
-}
-
-const startHarness = async (overrides: Partial<HttpServerOptions> = {}): Promise<Harness> => {
-  const queries = new FakeQueries();
-  const commands = new FakePublisher();
-  const logger = new RecordingLogger();
-  const state = { health: async () => okReport, ready: async () => true };
-  let ids = 0;
-  const server = await startHttpServer({
-    port: 0,
-    host: HOST,
-    db: {} as Db,
-    queries,
-    commands,
-    health: () => state.health(),
-    ready: () => state.ready(),
-    metrics: () => '# HELP x X.\n# TYPE x counter\nx 1\n',
-    logger,
-    newCommandId: () => `cmd-${(ids += 1)}`,
-    checkTimeoutMs: 200,
-    ...overrides,
-  });
-  const url = (path: string) => `http://${HOST}:${server.port}${path}`;
-  const call = async (path: string, init?: RequestInit) => {
-    const res = await fetch(url(path), init);
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, headers: res.headers, body, text };
-  };
-  return { server, queries, commands, logger, state, url, call };
-};
-
-const jsonBody = (method: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-});
+import { HOST, jsonBody, okReport, startHarness, type Harness } from './harness.js';
 
 describe('HTTP server (fake database)', () => {
   let h: Harness;
@@ -125,19 +66,23 @@ describe('HTTP server (fake database)', () => {
   });
 
   describe('routing and errors', () => {
-    it('unknown route → 404, wrong method → 405 with Allow, bad percent-encoding → 400; always {detail}', async () => {
+    it('unknown route → 404, wrong method → 405 with Allow, OPTIONS → 204 with Allow, bad percent-encoding → 400; always {detail}', async () => {
       expect(await h.call('/nope')).to.deep.include({ status: 404, body: { detail: 'not found' } });
       expect(await h.call('/api/v1/nope')).to.deep.include({ status: 404, body: { detail: 'not found' } });
       const wrong = await h.call('/api/v1/cases', { method: 'DELETE' });
       expect(wrong).to.deep.include({ status: 405, body: { detail: 'method DELETE not allowed' } });
-      expect(wrong.headers.get('allow')).to.equal('GET, HEAD');
+      expect(wrong.headers.get('allow')).to.equal('GET, HEAD, OPTIONS');
       const put = await h.call('/api/v1/documents/determine-requirements', { method: 'PUT' });
       expect(put.status).to.equal(405);
-      expect(put.headers.get('allow')).to.equal('POST, GET, HEAD');
+      expect(put.headers.get('allow')).to.equal('POST, GET, HEAD, OPTIONS');
+      const options = await h.call('/api/v1/documents/determine-requirements', { method: 'OPTIONS' });
+      expect(options).to.deep.include({ status: 204, text: '' });
+      expect(options.headers.get('allow')).to.equal('POST, GET, HEAD, OPTIONS');
+      expect((await h.call('/nope', { method: 'OPTIONS' })).status).to.equal(404);
       expect(await h.call('/api/v1/cases/%E0%A4%A')).to.deep.include({ status: 400, body: { detail: 'malformed URL path' } });
     });
 
-    it('a database error is a 503, any other failure a 500, neither with internals', async () => {
+    it('a database error is a 503, any other failure a 500 with an error id that the log line carries, neither with internals', async () => {
       const mongoError = new Error('connection refused to mongodb://user:pw@host');
       mongoError.name = 'MongoServerSelectionError';
       h.queries.failWith = mongoError;
@@ -145,9 +90,17 @@ describe('HTTP server (fake database)', () => {
       expect(r).to.deep.include({ status: 503, body: { detail: 'the database is unavailable; try again' } });
       h.queries.failWith = new TypeError('cannot read x of undefined');
       const r2 = await h.call('/api/v1/cases/c1');
-      expect(r2).to.deep.include({ status: 500, body: { detail: 'internal error' } });
+      expect(r2.status).to.equal(500);
+      const { detail, error_id } = r2.body as { detail: string; error_id: string };
+      expect(detail).to.equal('internal error');
+      expect(error_id).to.match(/^[0-9a-f-]{36}$/);
       expect(r2.text).not.to.match(/TypeError|at |\.ts/);
-      expect(h.logger.lines.some((l) => l.level === 'error' && (l.obj as { route?: string }).route === '/api/v1/cases/{case_id}')).to.equal(true);
+      const logged = h.logger.lines.filter((l) => l.level === 'error').map((l) => l.obj as { route?: string; error_id?: string; error?: string });
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.deep.include({ route: '/api/v1/cases/{case_id}', error_id });
+      expect(logged[0]!.error).to.contain('TypeError: cannot read x of undefined');
+      const r3 = await h.call('/api/v1/cases/c1');
+      expect((r3.body as { error_id: string }).error_id, 'one id per failure').not.to.equal(error_id);
     });
 
     it('logs each request at debug with its route template and status, without query string or body', async () => {
@@ -182,7 +135,7 @@ describe('HTTP server (fake database)', () => {
       h.queries.raw = [{ id: 'r1' }];
     });
 
-    it('GET /api/v1/cases pages with limit (default 50, max 500) and skip; dates as ISO strings', async () => {
+    it('GET /api/v1/cases pages with limit (default 50, max 500) and skip (max 100000); dates as ISO strings', async () => {
       const r = await h.call('/api/v1/cases');
       expect(r.status).to.equal(200);
       expect(r.body).to.deep.equal([
@@ -197,7 +150,7 @@ describe('HTTP server (fake database)', () => {
         body: {
           detail: [
             { path: '$.query.limit', rule: 'must be an integer from 1 to 500' },
-            { path: '$.query.skip', rule: `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}` },
+            { path: '$.query.skip', rule: 'must be an integer from 0 to 100000' },
           ],
         },
       });
@@ -289,7 +242,7 @@ describe('HTTP server (fake database)', () => {
         status: 422,
         body: { detail: [{ path: '$', rule: 'must be a JSON document' }] },
       });
-      expect(await h.call('/api/v1/documents/determine-requirements', { method: 'POST' })).to.deep.include({ status: 422 });
+      expect(await h.call('/api/v1/documents/determine-requirements', { method: 'POST' })).to.deep.include({ status: 415 });
       const form = await h.call('/api/v1/documents/determine-requirements', {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -300,7 +253,7 @@ describe('HTTP server (fake database)', () => {
     });
 
     it('refuses a body above the limit with 413', async () => {
-      const small = await startHarness({ maxBodyBytes: 64 });
+      const small = await startHarness({ limits: { maxBodyBytes: 64 } });
       try {
         const r = await small.call('/api/v1/documents/determine-requirements', jsonBody('POST', { case_id: 'c1', entity_id: 'x'.repeat(100), entity_type: 'PERSON' }));
         expect(r).to.deep.include({ status: 413, body: { detail: 'the request body must be at most 64 bytes' } });
@@ -369,9 +322,10 @@ describe('HTTP server (fake database)', () => {
 });
 
 describe('HTTP server with an API token', () => {
+  const TOKEN = 's3cret-token-0123456789abcdef0123456789';
   let h: Harness;
   before(async () => {
-    h = await startHarness({ apiToken: 's3cret-token' });
+    h = await startHarness({ apiToken: TOKEN });
     h.queries.cases = [{ id: 'c1' }];
   });
   after(async () => {
@@ -383,21 +337,43 @@ describe('HTTP server with an API token', () => {
     expect(missing).to.deep.include({ status: 401, body: { detail: 'missing or invalid bearer token' } });
     expect(missing.headers.get('www-authenticate')).to.equal('Bearer');
     expect((await h.call('/api/v1/cases', { headers: { authorization: 'Bearer wrong' } })).status).to.equal(401);
-    expect((await h.call('/api/v1/cases', { headers: { authorization: 'Basic s3cret-token' } })).status).to.equal(401);
+    expect((await h.call('/api/v1/cases', { headers: { authorization: `Basic ${TOKEN}` } })).status).to.equal(401);
     expect((await h.call('/api/v1/unknown')).status).to.equal(401);
     expect((await h.call('/api/v1/documents/determine-requirements', jsonBody('POST', {}))).status).to.equal(401);
-    expect(await h.call('/api/v1/cases', { headers: { authorization: 'Bearer s3cret-token' } })).to.deep.include({ status: 200, body: [{ id: 'c1' }] });
-    expect((await h.call('/api/v1/cases', { headers: { authorization: 'bearer   s3cret-token' } })).status).to.equal(200);
+    expect(await h.call('/api/v1/cases', { headers: { authorization: `Bearer ${TOKEN}` } })).to.deep.include({ status: 200, body: [{ id: 'c1' }] });
+    expect((await h.call('/api/v1/cases', { headers: { authorization: `bearer   ${TOKEN}` } })).status).to.equal(200);
   });
 
-  it('leaves health, metrics and the OpenAPI document open', async () => {
-    for (const path of ['/health', '/health/live', '/health/ready', '/metrics', '/openapi.json']) {
+  it('leaves only health and readiness open; metrics and the OpenAPI document need the token', async () => {
+    for (const path of ['/health', '/health/live', '/health/ready']) {
       expect((await h.call(path)).status, path).to.equal(200);
+    }
+    for (const path of ['/metrics', '/openapi.json']) {
+      expect((await h.call(path)).status, path).to.equal(401);
+      expect((await h.call(path, { headers: { authorization: `Bearer ${TOKEN}` } })).status, path).to.equal(200);
     }
   });
 
+  it('answers an unknown path, a malformed path or a wrong method with 401 alike without the token, revealing nothing', async () => {
+    for (const [path, method] of [
+      ['/nope', 'GET'],
+      ['/api/v1/cases', 'DELETE'],
+      ['/api/v1/cases/%E0%A4%A', 'GET'],
+      ['/api/v1/cases', 'OPTIONS'],
+    ] as const) {
+      const r = await h.call(path, { method });
+      expect(r, `${method} ${path}`).to.deep.include({ status: 401, body: { detail: 'missing or invalid bearer token' } });
+      expect(r.headers.get('allow'), `${method} ${path}`).to.equal(null);
+    }
+    const authorized = { authorization: `Bearer ${TOKEN}` };
+    expect((await h.call('/nope', { headers: authorized })).status).to.equal(404);
+    expect((await h.call('/api/v1/cases', { method: 'DELETE', headers: authorized })).status).to.equal(405);
+    expect((await h.call('/api/v1/cases/%E0%A4%A', { headers: authorized })).status).to.equal(400);
+    expect((await h.call('/health', { method: 'OPTIONS' })).status, 'public path').to.equal(204);
+  });
+
   it('never logs the token', () => {
-    expect(JSON.stringify(h.logger.lines)).not.to.contain('s3cret-token');
+    expect(JSON.stringify(h.logger.lines)).not.to.contain(TOKEN);
   });
 
   it('compares tokens in constant time over their hashes', () => {

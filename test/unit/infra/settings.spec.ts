@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeSettings, partitionsConsumedConcurrently, type Settings } from '../../../src/infra/settings.js';
+import { decodeSettings, httpHost, isLoopbackHost, MIN_API_TOKEN_LENGTH, partitionsConsumedConcurrently, type Settings } from '../../../src/infra/settings.js';
 
 const settingsOf = (env: Record<string, string | undefined>): Settings => {
   const decoded = decodeSettings(env);
@@ -125,5 +125,73 @@ describe('decodeSettings', () => {
 
   it('refuses a number of partitions out of range or not whole', () => {
     for (const bad of ['0', '-3', '10001', '2.5', '1e3']) expect(problemsOf({ KAFKA_TOPIC_PARTITIONS: bad }), bad).to.contain('KAFKA_TOPIC_PARTITIONS');
+  });
+});
+
+describe('HTTP exposure settings', () => {
+  const TOKEN = 'a'.repeat(MIN_API_TOKEN_LENGTH);
+
+  it('listens on loopback by default when no API token is set', () => {
+    const s = settingsOf({});
+    expect(s.API_TOKEN).to.equal(undefined);
+    expect(httpHost(s)).to.equal('127.0.0.1');
+    expect(isLoopbackHost(httpHost(s))).to.equal(true);
+  });
+
+  it('listens on every interface by default once a token protects the API, or where HTTP_HOST says', () => {
+    expect(httpHost(settingsOf({ API_TOKEN: TOKEN }))).to.equal('0.0.0.0');
+    expect(httpHost(settingsOf({ API_TOKEN: TOKEN, HTTP_HOST: '0.0.0.0' }))).to.equal('0.0.0.0');
+    expect(httpHost(settingsOf({ API_TOKEN: TOKEN, HTTP_HOST: '10.1.2.3' }))).to.equal('10.1.2.3');
+    expect(httpHost(settingsOf({ HTTP_HOST: '::1' }))).to.equal('::1');
+    expect(httpHost(settingsOf({ HTTP_HOST: '127.0.0.2' }))).to.equal('127.0.0.2');
+  });
+
+  it('refuses to expose the API beyond loopback without a token', () => {
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'casestream.internal']) {
+      expect(problemsOf({ HTTP_HOST: host }), host).to.contain(
+        `HTTP_HOST ${host} is not loopback and API_TOKEN is not set: set API_TOKEN, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`,
+      );
+    }
+  });
+
+  it('exposes the API without a token only when HTTP_ALLOW_UNAUTHENTICATED=true says so', () => {
+    const s = settingsOf({ HTTP_HOST: '0.0.0.0', HTTP_ALLOW_UNAUTHENTICATED: 'true' });
+    expect(s.HTTP_ALLOW_UNAUTHENTICATED).to.equal(true);
+    expect(httpHost(s)).to.equal('0.0.0.0');
+    expect(settingsOf({}).HTTP_ALLOW_UNAUTHENTICATED).to.equal(false);
+    expect(problemsOf({ HTTP_HOST: '0.0.0.0', HTTP_ALLOW_UNAUTHENTICATED: 'false' })).to.contain('HTTP_HOST 0.0.0.0 is not loopback');
+  });
+
+  it(`refuses a token shorter than ${MIN_API_TOKEN_LENGTH} characters, and does not repeat it`, () => {
+    const short = 'b'.repeat(MIN_API_TOKEN_LENGTH - 1);
+    const message = problemsOf({ API_TOKEN: short });
+    expect(message).to.contain(`API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters long`);
+    expect(message).not.to.contain(short);
+    expect(settingsOf({ API_TOKEN: TOKEN }).API_TOKEN).to.equal(TOKEN);
+  });
+
+  it('reads the HTTP bounds with their defaults and refuses values out of range', () => {
+    expect(settingsOf({})).to.include({
+      HTTP_MAX_BODY_BYTES: 1_048_576,
+      API_MAX_PAGE_SIZE: 500,
+      API_MAX_SKIP: 100_000,
+      MAX_JSON_DEPTH: 32,
+      MAX_IDEMPOTENCY_KEY_LENGTH: 256,
+      MAX_ERROR_DETAILS: 20,
+    });
+    expect(settingsOf({ HTTP_MAX_BODY_BYTES: '65536', API_MAX_PAGE_SIZE: '100', API_MAX_SKIP: '1000' })).to.include({
+      HTTP_MAX_BODY_BYTES: 65_536,
+      API_MAX_PAGE_SIZE: 100,
+      API_MAX_SKIP: 1000,
+    });
+    for (const [name, bad] of [
+      ['HTTP_MAX_BODY_BYTES', '0'],
+      ['API_MAX_PAGE_SIZE', '0'],
+      ['API_MAX_SKIP', '-1'],
+      ['MAX_JSON_DEPTH', '1'],
+      ['MAX_IDEMPOTENCY_KEY_LENGTH', '4'],
+    ] as const) {
+      expect(problemsOf({ [name]: bad }), name).to.contain(name);
+    }
   });
 });
