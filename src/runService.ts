@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { loadEnvironment } from './infra/envFile.js';
-import { createLogger } from './infra/logger.js';
+import { createLogger, redactUrls } from './infra/logger.js';
 import { decodeSettings } from './infra/settings.js';
 import { startService } from './service.js';
 
@@ -29,7 +29,7 @@ export const exitWith = (run: Promise<number>): void => {
   run.then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`casestream: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`casestream: fatal: ${redactUrls(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
       process.exit(1);
     },
   );

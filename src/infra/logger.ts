@@ -42,14 +42,25 @@ export const createLogger = (level: string, destination?: NodeJS.WritableStream)
     destination ?? process.stdout,
   );
 
-/** Removes credentials from a connection URL before it is logged. */
+/** Query parameters whose value is a secret: token, api_key, secret, password, auth, signature and the like. */
+const SECRET_PARAMETER = /token|key|secret|pass|pwd|auth|credential|signature|sig$/i;
+
+/**
+ * Removes credentials from a URL before it is logged, stored or put in an error message: the
+ * user and password, and the values of query parameters named like a secret. A URL that does not
+ * parse (e.g. a MongoDB seed list) loses its user information and its whole query.
+ */
 export const safeUrl = (url: string): string => {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
     if (u.username) u.username = '***';
+    for (const name of new Set(u.searchParams.keys())) if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
-    return '[unparsable url]';
+    return url.replace(/\/\/[^/?#\s]*@/, '//***@').replace(/\?.*$/, '?***');
   }
 };
+
+/** Every URL inside a text (an error message naming the URL it failed on), passed through safeUrl. */
+export const redactUrls = (text: string): string => text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, safeUrl);

@@ -11,6 +11,7 @@ import {
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
+import type { ByteBudget } from '../operators/byteBudget.js';
 import type { Semaphore } from '../operators/semaphore.js';
 import type { Completion } from './handleMessage.js';
 import type { CommitPosition, OffsetLedger } from './offsetLedger.js';
@@ -23,6 +24,8 @@ export type LoopEvent =
 export interface ConsumeLoopOptions {
   /** Credits: at most this many messages between the consumer and their completion. */
   readonly inFlight: Semaphore;
+  /** Bytes in flight, taken by the Kafka source per record: each completion gives its record's back. */
+  readonly inFlightBytes?: ByteBudget;
   readonly ledger: OffsetLedger;
   /** Commits are gathered for this long after a completion (0: after every completion). */
   readonly commitEveryMs: number;
@@ -52,6 +55,7 @@ export const consumeLoop =
       tap((c) => {
         options.ledger.complete(c.position);
         options.inFlight.release();
+        options.inFlightBytes?.give(c.position);
       }),
       share(),
     );

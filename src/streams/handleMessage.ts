@@ -1,4 +1,4 @@
-import { catchError, concatMap, defer, map, of, pipe, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { catchError, concatMap, defer, map, of, pipe, tap, throwError, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { emptyCase, type CaseState } from '../domain/caseState.js';
 import { afterDone } from '../operators/afterDone.js';
 import { appendEvents, VersionConflict } from '../operators/appendEvents.js';
@@ -15,6 +15,7 @@ import { publishNotifications } from '../operators/publishNotifications.js';
 import { recordLookupFailure } from '../operators/recordLookupFailure.js';
 import { recordRawEvent } from '../operators/recordRawEvent.js';
 import { retryWithBackoff } from '../operators/retryWithBackoff.js';
+import { isKeyReused } from '../domain/keyReuse.js';
 import { rejection } from '../domain/rejection.js';
 import { UnstorableInput, type PipelinePorts } from './ports.js';
 import { positionOf, type RecordPosition } from './records.js';
@@ -35,8 +36,12 @@ export interface HandlerOptions {
   readonly maxConflictRetries: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /** MAX_NOTES_PER_DOCUMENT (its default when absent). */
+  readonly maxNotesPerDocument?: number;
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   readonly scheduler?: SchedulerLike;
+  /** The retries' jitter source (see retryWithBackoff; default Math.random). */
+  readonly random?: () => number;
 }
 
 const completionOf = (w: CaseWork): Completion => ({
@@ -48,11 +53,19 @@ const completionOf = (w: CaseWork): Completion => ({
   command_id: w.command_id,
 });
 
-/** Records how a case command ended, as part of its message's work (so a crash cannot lose it). */
+/**
+ * Records how a case command ended, as part of its message's work (so a crash cannot lose it). Not
+ * for a message refused for reusing a key: its command id may be the first message's, whose result stands.
+ */
 const recordCommandResult =
   (ports: PipelinePorts) =>
   (c: Completion): Observable<Completion> =>
-    c.command_id === null ? of(c) : afterDone(ports.commandResults.record(c), c);
+    c.command_id === null || isKeyReused(c.reason) ? of(c) : afterDone(ports.commandResults.record(c), c);
+
+/** Keeps the raw message, except one refused for reusing a key: its raw copy's id is the first message's. */
+const keepRawUnlessKeyReused =
+  (ports: PipelinePorts): OperatorFunction<CaseWork, CaseWork> =>
+  concatMap((w) => (isKeyReused(w.rejection?.reason ?? null) ? of(w) : of(w).pipe(recordRawEvent(ports.rawEvents))));
 
 /**
  * The state a decision starts from: what the actor remembers; for a new case, an empty one
@@ -82,7 +95,7 @@ export const handleMessage =
         return of(startWork(d, remembered)).pipe(
           loadCaseState(ports.eventStore),
           lookUpRule(ports.rules),
-          decideEvents(),
+          decideEvents(options.maxNotesPerDocument),
           concatMap((w) => {
             // A command refused on what the actor remembers is decided again on the stored stream:
             // after a rebalance another instance may have moved the case on (e.g. determined the
@@ -109,6 +122,7 @@ export const handleMessage =
       isFatal: (error) => error instanceof UnstorableInput,
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+      ...(options.random ? { random: options.random } : {}),
     });
     /**
      * Data the database will never accept: dead-lettered, so it cannot block its case forever. If
@@ -132,7 +146,7 @@ export const handleMessage =
         pipe(projectReadModels(ports.readModels), publishNotifications(ports.notifications)),
         recordLookupFailure(ports.lookupFailures),
         deadLetter(ports.deadLetters),
-        recordRawEvent(ports.rawEvents),
+        keepRawUnlessKeyReused(ports),
       ),
     );
     return effects.pipe(

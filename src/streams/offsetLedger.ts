@@ -14,6 +14,18 @@ interface PartitionBook {
   /** The next offset to read once everything before it is complete. */
   next: number | null;
   committed: number | null;
+  /** When the oldest incomplete message (open[0]) became the oldest: the partition's last progress. */
+  headSince: number;
+}
+
+/** A partition whose oldest incomplete message has been the oldest for a long time (see OffsetLedger.stalled). */
+export interface StalledPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** The oldest incomplete message: the one holding the commit position back. */
+  readonly offset: string;
+  /** Milliseconds since the partition last made progress. */
+  readonly since_ms: number;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -39,6 +51,9 @@ export class OffsetLedger {
   /** Who waits for a partition to be complete through an offset (see completeThrough). */
   private readonly waiters = new Map<string, { readonly offset: string; readonly resolve: () => void }[]>();
 
+  /** `now` is the clock of the stall tracking (tests pass a virtual one). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   private existingBook(p: { topic: string; partition: number }): PartitionBook | undefined {
     return this.books.get(partitionKey(p.topic, p.partition))?.book;
   }
@@ -47,7 +62,7 @@ export class OffsetLedger {
     const key = partitionKey(p.topic, p.partition);
     let entry = this.books.get(key);
     if (!entry) {
-      entry = { topic: p.topic, partition: p.partition, book: { open: [], done: new Set(), next: null, committed: null } };
+      entry = { topic: p.topic, partition: p.partition, book: { open: [], done: new Set(), next: null, committed: null, headSince: 0 } };
       this.books.set(key, entry);
     }
     return entry.book;
@@ -55,7 +70,9 @@ export class OffsetLedger {
 
   /** A message entered the pipeline; call in offset order per partition. */
   track(p: RecordPosition): void {
-    this.bookOf(p).open.push(Number(p.offset));
+    const book = this.bookOf(p);
+    if (book.open.length === 0) book.headSince = this.now();
+    book.open.push(Number(p.offset));
   }
 
   /** A message is done (processed or dead-lettered); one of a forgotten partition is ignored. */
@@ -72,6 +89,7 @@ export class OffsetLedger {
     }
     if (passed > 0) {
       book.open.splice(0, passed);
+      if (book.open.length > 0) book.headSince = this.now();
       this.wake(p.topic, p.partition);
     }
   }
@@ -112,6 +130,21 @@ export class OffsetLedger {
     let n = 0;
     for (const { book } of this.books.values()) n += book.open.length - book.done.size;
     return n;
+  }
+
+  /**
+   * The partitions whose oldest incomplete message has held their commit position for `afterMs` or
+   * more: a message retried without end (or stuck) stops its partition, and this names it. Costs
+   * one look per partition; no timer per message.
+   */
+  stalled(afterMs: number): StalledPartition[] {
+    const now = this.now();
+    const out: StalledPartition[] = [];
+    for (const { topic, partition, book } of this.books.values()) {
+      const oldest = book.open[0];
+      if (oldest !== undefined && now - book.headSince >= afterMs) out.push({ topic, partition, offset: String(oldest), since_ms: now - book.headSince });
+    }
+    return out;
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import type { RuleLookupStats } from '../rules/cachedRuleLookup.js';
 
+export type { StalledPartition } from '../../streams/offsetLedger.js';
+
 /** The state of one dependency. */
 export interface ComponentHealth {
   readonly status: 'up' | 'down' | 'degraded' | 'disabled';
@@ -107,4 +109,18 @@ export const createReadinessCheck =
   async () => {
     if (!joined()) return false;
     return (await runCheck(mongoCheck(db), timeoutMs)).status === 'up';
+  };
+
+/** `/health/live`: `down` only when restarting the process is the remedy. */
+export type LivenessReport = { readonly status: 'ok' } | { readonly status: 'down'; readonly reason: string };
+
+/**
+ * Live unless the Kafka consumer is dead for good (`deadReason`, e.g. `source.deadReason`): then
+ * nothing would consume again in this process, and the orchestrator should restart it.
+ */
+export const createLivenessCheck =
+  (deadReason: () => string | undefined): (() => LivenessReport) =>
+  () => {
+    const reason = deadReason();
+    return reason === undefined ? { status: 'ok' } : { status: 'down', reason };
   };

@@ -1,8 +1,9 @@
 import { firstValueFrom, map, race, Subject, type Observable } from 'rxjs';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { ByteBudget } from '../../operators/byteBudget.js';
 import type { Semaphore } from '../../operators/semaphore.js';
 import { latestPositions, type CommitPosition, type OffsetLedger } from '../../streams/offsetLedger.js';
-import type { InboundRecord } from '../../streams/records.js';
+import { headerBytes, type InboundRecord } from '../../streams/records.js';
 import type { Logger } from '../logger.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { toInboundRecord } from './toInboundRecord.js';
@@ -13,9 +14,13 @@ export interface KafkaRecordSourceOptions {
   readonly partitionsConsumedConcurrently: number;
   /** The pipeline's credits: a message is taken only with one, so a full pipeline stops fetching. */
   readonly inFlight: Semaphore;
+  /** Bytes of records (key, value, headers) in flight (MAX_IN_FLIGHT_BYTES); given back at completion by consumeLoop. */
+  readonly inFlightBytes?: ByteBudget;
   readonly ledger: OffsetLedger;
   readonly logger: Logger;
   readonly heartbeatEveryMs?: number;
+  /** Called at each consumer crash, with whether kafkajs restarts it (for the crash counter). */
+  readonly onCrash?: (restart: boolean) => void;
 }
 
 export interface KafkaRecordSource {
@@ -32,7 +37,12 @@ export interface KafkaRecordSource {
   close(): Promise<void>;
   /** True once the consumer has joined its group. */
   readonly joined: () => boolean;
+  /** Why the consumer is dead for good (crashed without restart, or `run` failed); undefined while it lives. */
+  readonly deadReason: () => string | undefined;
 }
+
+/** What a record weighs against MAX_IN_FLIGHT_BYTES: its key, value and headers. */
+export const recordBytes = (r: InboundRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0) + headerBytes(r);
 
 /**
  * The Kafka edge of the pipeline: consumes with `eachBatch`, taking one credit per message before
@@ -54,8 +64,13 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     joined = true;
     options.logger.info({ member: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
   });
+  let deadReason: string | undefined;
+  // kafkajs restarts a consumer after a retriable crash (restart: true); after any other, nothing
+  // consumes any more and only a new process helps: /health/live then fails.
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
+    if (!e.payload.restart) deadReason = `the Kafka consumer crashed for good: ${String(e.payload.error)}`.slice(0, 500);
+    options.onCrash?.(e.payload.restart);
     options.logger.error({ error: String(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
   });
 
@@ -83,17 +98,23 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     }
   };
 
-  /** Waits for a credit (without a timer when one is free at once); false when the consumer is stopping. */
-  const takeCredit = async (payload: EachBatchPayload): Promise<boolean> => {
-    const granted =
-      options.inFlight.tryAcquire() ||
-      (await heartbeating(payload, 'waiting', firstValueFrom(race(options.inFlight.acquire().pipe(map(() => true)), stopped))));
-    if (!granted) return false;
-    if (stopping || !payload.isRunning() || payload.isStale()) {
-      options.inFlight.release();
-      return false;
-    }
-    return true;
+  /** Awaits a grant, heartbeating; false when the consumer stops fetching first. */
+  const waitFor = (payload: EachBatchPayload, grant: Observable<void>): Promise<boolean> =>
+    heartbeating(payload, 'waiting', firstValueFrom(race(grant.pipe(map(() => true)), stopped)));
+
+  /**
+   * Waits for a message credit, then for the record's bytes (without a timer when both are free at
+   * once); false, holding neither, when the consumer is stopping.
+   */
+  const takeCredit = async (payload: EachBatchPayload, record: InboundRecord): Promise<boolean> => {
+    const budget = options.inFlightBytes;
+    if (!(options.inFlight.tryAcquire() || (await waitFor(payload, options.inFlight.acquire())))) return false;
+    const bytes = budget === undefined ? 0 : recordBytes(record);
+    const funded = budget === undefined || budget.tryTake(record, bytes) || (await waitFor(payload, budget.take(record, bytes)));
+    if (funded && !stopping && payload.isRunning() && !payload.isStale()) return true;
+    options.inFlight.release();
+    if (funded) budget?.give(record);
+    return false;
   };
 
   /**
@@ -115,8 +136,8 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     let lastTaken: string | undefined;
     for (const message of batch.messages) {
       if (stopping || !payload.isRunning() || payload.isStale()) break;
-      if (!(await takeCredit(payload))) break;
       const record = toInboundRecord(batch.topic, batch.partition, message);
+      if (!(await takeCredit(payload, record))) break;
       options.ledger.track(record);
       payload.resolveOffset(message.offset);
       records.next(record);
@@ -129,15 +150,21 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     records: records.asObservable(),
     consumer,
     joined: () => joined,
+    deadReason: () => deadReason,
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-        eachBatch,
-      });
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+          eachBatch,
+        });
+      } catch (error) {
+        deadReason = `the Kafka consumer did not start: ${String(error)}`.slice(0, 500);
+        throw error;
+      }
     },
     async commit(positions) {
       if (positions.length === 0) return;

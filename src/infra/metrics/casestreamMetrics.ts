@@ -7,6 +7,10 @@ export interface CasestreamMetricSources {
   consumerLag?: () => readonly { readonly topic: string; readonly partition: number; readonly lag: number }[];
   /** Messages taken from Kafka and not yet complete (the offset ledger's `inFlight`). */
   messagesInFlight?: () => number;
+  /** Bytes of those messages (the byte budget's `inUse`). */
+  bytesInFlight?: () => number;
+  /** Partitions stalled now (see watchStalls). */
+  partitionsStalled?: () => number;
   /** The rule lookup's counters (`CachedRuleLookup.stats`). */
   ruleStats?: () => RuleLookupStats;
   /** Stored notifications not yet acknowledged by the topic; undefined while unknown (see pollValue). */
@@ -23,10 +27,20 @@ export interface CasestreamMetrics {
   readonly messagesProcessed: Counter<PartitionLabels>;
   /** Records rejected (to the dead-letter topic). */
   readonly messagesRejected: Counter<PartitionLabels>;
+  /** Of those, records refused because their idempotency key was used before for other content. */
+  readonly idempotencyKeysReused: Counter<PartitionLabels>;
   /** Per partition, messages behind the high watermark (collected). */
   readonly consumerLag: Gauge<PartitionLabels>;
   /** Messages between the consumer and their completion (collected from `sources.messagesInFlight`). */
   readonly messagesInFlight: Gauge;
+  /** Bytes of those messages (collected from `sources.bytesInFlight`). */
+  readonly bytesInFlight: Gauge;
+  /** Stalls begun: a partition without progress for PARTITION_STALL_MS, counted once per stall. */
+  readonly partitionStalls: Counter<PartitionLabels>;
+  /** Partitions stalled now (collected from `sources.partitionsStalled`). */
+  readonly partitionsStalled: Gauge;
+  /** Kafka consumer crashes, by whether kafkajs restarts the consumer (`restart`: true or false). */
+  readonly consumerCrashes: Counter<'restart'>;
   /** Live case actors: `set(n)` from `ActorHooks.onActorsChanged`. */
   readonly activeCaseActors: Gauge;
   /** Seconds per event-store append (a batched insert), observed by instrumentPorts. */
@@ -41,6 +55,8 @@ export interface CasestreamMetrics {
   readonly outboxPending: Gauge;
   /** Messages published to the dead-letter topic, by source topic. */
   readonly deadLetters: Counter<'topic'>;
+  /** Dead letters sent without their value because the broker would refuse them whole, by source topic. */
+  readonly deadLettersValueOmitted: Counter<'topic'>;
   /** Rule-lookup counters, read from `ruleStats` at scrape time. */
   readonly ruleCache: {
     readonly hits: Counter;
@@ -88,6 +104,11 @@ export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricS
       help: 'Kafka records rejected to the dead-letter topic.',
       labelNames: partitionLabels,
     }),
+    idempotencyKeysReused: registry.counter({
+      name: 'casestream_idempotency_key_reused_total',
+      help: 'Kafka records rejected because their message-id was used before for different content.',
+      labelNames: partitionLabels,
+    }),
     consumerLag: registry.gauge({
       name: 'casestream_consumer_lag',
       help: 'Messages behind the high watermark per assigned partition, as of the last batch fetched.',
@@ -98,6 +119,26 @@ export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricS
       name: 'casestream_messages_in_flight',
       help: 'Messages taken from Kafka and not yet complete.',
       collect: () => sources.messagesInFlight?.(),
+    }),
+    bytesInFlight: registry.gauge({
+      name: 'casestream_bytes_in_flight',
+      help: 'Bytes (key, value, headers) of the messages taken from Kafka and not yet complete.',
+      collect: () => sources.bytesInFlight?.(),
+    }),
+    partitionStalls: registry.counter({
+      name: 'casestream_partition_stalls_total',
+      help: 'Times a partition made no progress for PARTITION_STALL_MS with messages in flight (counted once per stall).',
+      labelNames: partitionLabels,
+    }),
+    partitionsStalled: registry.gauge({
+      name: 'casestream_partitions_stalled',
+      help: 'Partitions currently without progress for PARTITION_STALL_MS.',
+      collect: () => sources.partitionsStalled?.(),
+    }),
+    consumerCrashes: registry.counter({
+      name: 'casestream_kafka_consumer_crashes_total',
+      help: 'Kafka consumer crashes, by whether kafkajs restarts the consumer; restart="false" means it is dead and /health/live fails.',
+      labelNames: ['restart'],
     }),
     activeCaseActors: registry.gauge({
       name: 'casestream_case_actors_active',
@@ -131,6 +172,11 @@ export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricS
     deadLetters: registry.counter({
       name: 'casestream_dead_letters_total',
       help: 'Messages published to the dead-letter topic, by source topic.',
+      labelNames: ['topic'],
+    }),
+    deadLettersValueOmitted: registry.counter({
+      name: 'casestream_dead_letters_value_omitted_total',
+      help: 'Dead letters published without the original value (too large for the broker), by source topic.',
       labelNames: ['topic'],
     }),
     ruleCache: {

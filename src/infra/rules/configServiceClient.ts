@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import nodeFetch from 'node-fetch';
 import { selectRule, type NotificationRule } from '../../domain/notificationRule.js';
 import type { FieldError } from '../../domain/rejection.js';
+import { redactUrls } from '../logger.js';
 import { describeError } from './logger.js';
 
 /**
@@ -74,7 +75,8 @@ export const createConfigServiceClient = (options: ConfigServiceClientOptions): 
     } catch (err) {
       return timedOut()
         ? { kind: 'failed', failure: 'timeout', reason: `no answer within ${timeoutMs} ms` }
-        : { kind: 'failed', failure: 'network', reason: `request failed: ${describeError(err)}` };
+        : // node-fetch names the URL in its message: its credentials must not reach logs or stored failures
+          { kind: 'failed', failure: 'network', reason: `request failed: ${redactUrls(describeError(err))}` };
     }
     let body: unknown;
     try {

@@ -2,37 +2,47 @@ import { expect } from 'chai';
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import sinon from 'sinon';
-import { createKafkaRecordSource } from '../../../src/infra/kafka/kafkaRecordSource.js';
+import { createKafkaRecordSource, recordBytes } from '../../../src/infra/kafka/kafkaRecordSource.js';
+import { ByteBudget } from '../../../src/operators/byteBudget.js';
 import { Semaphore } from '../../../src/operators/semaphore.js';
 import { OffsetLedger } from '../../../src/streams/offsetLedger.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
 
-/** A kafkajs stand-in: records the consumer's eachBatch and its offset commits. */
-const fakeKafka = () => {
+/** A kafkajs stand-in: records the consumer's eachBatch, its event listeners and its offset commits. */
+const fakeKafka = (run: () => Promise<void> = async () => undefined) => {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
+  const listeners = new Map<string, (event: { payload: unknown }) => void>();
   const commitOffsets = sinon.spy(async (_positions: unknown) => undefined);
   const consumer = {
     events: { GROUP_JOIN: 'join', CRASH: 'crash' },
-    on: () => undefined,
+    on: (name: string, listener: (event: { payload: unknown }) => void) => listeners.set(name, listener),
     connect: async () => undefined,
     subscribe: async () => undefined,
     run: async (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {
       eachBatch = config.eachBatch;
+      await run();
     },
     commitOffsets,
     disconnect: async () => undefined,
   };
   const kafka = { consumer: () => consumer } as unknown as Kafka;
-  return { kafka, commitOffsets, eachBatch: (payload: EachBatchPayload) => eachBatch!(payload) };
+  const emit = (name: string, payload: unknown) => listeners.get(name)?.({ payload });
+  return { kafka, commitOffsets, emit, eachBatch: (payload: EachBatchPayload) => eachBatch!(payload) };
 };
 
-/** One partition's batch of `count` messages from offset 0, as kafkajs hands it to eachBatch. */
-const batchOf = (topic: string, partition: number, count: number): EachBatchPayload =>
+/** One partition's batch of `count` messages from offset 0 (values of `valueBytes` bytes), as kafkajs hands it to eachBatch. */
+const batchOf = (topic: string, partition: number, count: number, valueBytes = 2): EachBatchPayload =>
   ({
     batch: {
       topic,
       partition,
-      messages: Array.from({ length: count }, (_, i) => ({ offset: String(i), key: null, value: Buffer.from('{}'), headers: {}, timestamp: '1767225600000' })),
+      messages: Array.from({ length: count }, (_, i) => ({
+        offset: String(i),
+        key: null,
+        value: Buffer.alloc(valueBytes, 0x20),
+        headers: {},
+        timestamp: '1767225600000',
+      })),
     },
     resolveOffset: () => undefined,
     heartbeat: async () => undefined,
@@ -45,16 +55,31 @@ const settled = async () => {
   for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
 };
 
-/** A started record source on the fake consumer with `credits` credits, and the records it handed over. */
-const startedSource = async (credits: number) => {
+/** A started record source on the fake consumer with `credits` credits (and `bytes` bytes), and the records it handed over. */
+const startedSource = async (credits: number, bytes?: number) => {
   const fake = fakeKafka();
   const ledger = new OffsetLedger();
   const inFlight = new Semaphore(credits);
-  const source = createKafkaRecordSource(fake.kafka, { groupId: 'g', topics: ['t'], partitionsConsumedConcurrently: 3, inFlight, ledger, logger: pino({ level: 'silent' }) });
+  const inFlightBytes = bytes === undefined ? undefined : new ByteBudget(bytes);
+  const source = createKafkaRecordSource(fake.kafka, {
+    groupId: 'g',
+    topics: ['t'],
+    partitionsConsumedConcurrently: 3,
+    inFlight,
+    ...(inFlightBytes ? { inFlightBytes } : {}),
+    ledger,
+    logger: pino({ level: 'silent' }),
+  });
   const taken: InboundRecord[] = [];
   source.records.subscribe((r) => taken.push(r));
   await source.start();
-  return { ...fake, ledger, inFlight, taken };
+  /** What consumeLoop does at a completion: the ledger, the credit and the bytes. */
+  const complete = (r: InboundRecord) => {
+    ledger.complete(r);
+    inFlight.release();
+    inFlightBytes?.give(r);
+  };
+  return { ...fake, source, ledger, inFlight, inFlightBytes, taken, complete };
 };
 
 describe('createKafkaRecordSource', () => {
@@ -93,5 +118,76 @@ describe('createKafkaRecordSource', () => {
       { topic: 't', partition: 2, offset: '2' },
     ]);
     expect(commitOffsets.callCount).to.equal(2);
+  });
+
+  it('takes a message only when its bytes fit the budget too: a batch of big messages waits for bytes, then flows', async () => {
+    const { eachBatch, inFlight, inFlightBytes, taken, complete } = await startedSource(100, 10_000);
+    const batch = eachBatch(batchOf('t', 0, 4, 4_000));
+    await settled();
+    expect(taken, 'two 4 kB messages fit a 10 kB budget; the third waits although credits are free').to.have.length(2);
+    expect(inFlightBytes!.inUse).to.equal(8_000);
+    complete(taken[0]!);
+    await settled();
+    expect(taken, 'a completion gives its bytes back').to.have.length(3);
+    for (const r of taken.slice(1)) complete(r);
+    await settled();
+    expect(taken).to.have.length(4);
+    complete(taken[3]!);
+    await batch;
+    expect([inFlight.inUse, inFlightBytes!.inUse]).to.deep.equal([0, 0]);
+  });
+
+  it('lets a record larger than the whole byte budget through alone instead of waiting forever', async () => {
+    const { eachBatch, inFlightBytes, taken, complete } = await startedSource(100, 1_000);
+    const batch = eachBatch(batchOf('t', 0, 2, 5_000));
+    await settled();
+    expect(taken, 'the first passes alone; the second waits for it').to.have.length(1);
+    expect(inFlightBytes!.inUse).to.equal(5_000);
+    complete(taken[0]!);
+    await settled();
+    expect(taken).to.have.length(2);
+    complete(taken[1]!);
+    await batch;
+  });
+
+  it('weighs a record by its key, value and headers', () => {
+    const record: InboundRecord = {
+      topic: 't',
+      partition: 0,
+      offset: '0',
+      key: Buffer.from('case-1'),
+      value: Buffer.alloc(100),
+      headers: { 'message-id': 'abc', trace: Buffer.alloc(10) },
+      timestamp: '0',
+    };
+    expect(recordBytes(record)).to.equal(6 + 100 + 'message-id'.length + 3 + 'trace'.length + 10);
+  });
+
+  describe('liveness', () => {
+    it('stays alive through a crash kafkajs restarts from', async () => {
+      const { emit, source } = await startedSource(1);
+      emit('crash', { error: new Error('The group coordinator is not available'), restart: true });
+      expect(source.deadReason()).to.equal(undefined);
+    });
+
+    it('is dead for good after a crash without restart, with the reason', async () => {
+      const { emit, source } = await startedSource(1);
+      emit('crash', { error: new Error('Topic authorization failed'), restart: false });
+      expect(source.deadReason()).to.match(/crashed for good.*Topic authorization failed/);
+    });
+
+    it('is dead when the consumer could not be started', async () => {
+      const fake = fakeKafka(() => Promise.reject(new Error('broker refused')));
+      const source = createKafkaRecordSource(fake.kafka, {
+        groupId: 'g',
+        topics: ['t'],
+        partitionsConsumedConcurrently: 1,
+        inFlight: new Semaphore(1),
+        ledger: new OffsetLedger(),
+        logger: pino({ level: 'silent' }),
+      });
+      await source.start().catch(() => undefined);
+      expect(source.deadReason()).to.match(/did not start.*broker refused/);
+    });
   });
 });

@@ -39,8 +39,13 @@ describe('casestreamMetrics', () => {
       'casestream_messages_consumed_total counter',
       'casestream_messages_processed_total counter',
       'casestream_messages_rejected_total counter',
+      'casestream_idempotency_key_reused_total counter',
       'casestream_consumer_lag gauge',
       'casestream_messages_in_flight gauge',
+      'casestream_bytes_in_flight gauge',
+      'casestream_partition_stalls_total counter',
+      'casestream_partitions_stalled gauge',
+      'casestream_kafka_consumer_crashes_total counter',
       'casestream_case_actors_active gauge',
       'casestream_event_append_duration_seconds histogram',
       'casestream_end_to_end_latency_seconds histogram',
@@ -48,6 +53,7 @@ describe('casestreamMetrics', () => {
       'casestream_notifications_published_total counter',
       'casestream_notifications_outbox_pending gauge',
       'casestream_dead_letters_total counter',
+      'casestream_dead_letters_value_omitted_total counter',
       'casestream_rule_cache_hits_total counter',
       'casestream_rule_cache_misses_total counter',
       'casestream_rule_cache_stale_served_total counter',
@@ -103,6 +109,19 @@ describe('casestreamMetrics', () => {
     expect(r.render()).not.to.match(/^casestream_messages_in_flight /m);
     sources.messagesInFlight = () => 9;
     expect(samples(r.render())).to.include('casestream_messages_in_flight 9');
+  });
+
+  it('shows bytes in flight, stalled partitions and consumer crashes, for alerts on a stuck or dead consumer', () => {
+    const r = new Registry();
+    const m = casestreamMetrics(r, { bytesInFlight: () => 4096, partitionsStalled: () => 1 });
+    m.partitionStalls.inc({ topic: 'kyc', partition: 3 });
+    m.consumerCrashes.inc({ restart: 'false' });
+    expect(samples(r.render())).to.include.members([
+      'casestream_bytes_in_flight 4096',
+      'casestream_partitions_stalled 1',
+      'casestream_partition_stalls_total{topic="kyc",partition="3"} 1',
+      'casestream_kafka_consumer_crashes_total{restart="false"} 1',
+    ]);
   });
 });
 

@@ -207,3 +207,43 @@ describe('OffsetLedger for one partition', () => {
     await revoked;
   });
 });
+
+describe('OffsetLedger.stalled', () => {
+  /** A ledger on a clock the test moves. */
+  const onClock = () => {
+    const clock = { now: 1_000 };
+    return { clock, ledger: new OffsetLedger(() => clock.now) };
+  };
+
+  it('names a partition whose oldest message has been incomplete for the stall time, with that offset', () => {
+    const { clock, ledger } = onClock();
+    ledger.track(at(7, 2));
+    ledger.track(at(8, 2));
+    ledger.complete(at(8, 2));
+    clock.now += 59_999;
+    expect(ledger.stalled(60_000), 'not yet').to.deep.equal([]);
+    clock.now += 1;
+    expect(ledger.stalled(60_000)).to.deep.equal([{ topic: 'kyc_events', partition: 2, offset: '7', since_ms: 60_000 }]);
+  });
+
+  it('counts from the last progress: a partition that keeps completing its oldest messages is not stalled', () => {
+    const { clock, ledger } = onClock();
+    for (const o of [0, 1, 2]) ledger.track(at(o));
+    clock.now += 50_000;
+    ledger.complete(at(0));
+    clock.now += 50_000;
+    expect(ledger.stalled(60_000)).to.deep.equal([]);
+    clock.now += 10_000;
+    expect(ledger.stalled(60_000)).to.deep.equal([{ topic: 'kyc_events', partition: 0, offset: '1', since_ms: 60_000 }]);
+  });
+
+  it('is not stalled when nothing is in flight, however long it stays idle', () => {
+    const { clock, ledger } = onClock();
+    ledger.track(at(0));
+    ledger.complete(at(0));
+    clock.now += 3_600_000;
+    expect(ledger.stalled(60_000)).to.deep.equal([]);
+    ledger.track(at(1));
+    expect(ledger.stalled(60_000), 'a message arriving after a long idle time starts a fresh clock').to.deep.equal([]);
+  });
+});
