@@ -58,7 +58,14 @@ export interface CheckOptions {
    * an open entry in notification_lookup_failures (for `casestream notifications retry`).
    */
   readonly allowLookupFailures?: boolean;
+  /**
+   * Scenario 8: message-ids of valid messages that were sent a second time with other content;
+   * each must have exactly one dead letter, for the reuse, and the case of the first content.
+   */
+  readonly reusedIds?: readonly string[];
 }
+
+export const KEY_REUSED_REASON = 'message-id reused for different content';
 
 export interface Counts {
   cases: {
@@ -270,7 +277,13 @@ export const checkInvariants = (messages: readonly DrivenMessage[], snap: Snapsh
   }
   const validIds = new Set(valid.map((m) => m.messageId));
   const invalidIds = new Set(invalid.map((m) => m.messageId));
-  const validDeadLettered = [...lettersById.keys()].filter((id) => validIds.has(id));
+  const reused = new Set(options.reusedIds ?? []);
+  const validDeadLettered = [...lettersById.keys()].filter((id) => validIds.has(id) && !reused.has(id));
+  const reuseNotRefused = [...reused].filter((id) => {
+    const letters = lettersById.get(id) ?? [];
+    return letters.length !== 1 || !(letters[0]!.headers['x-error-reason'] ?? '').includes(KEY_REUSED_REASON);
+  });
+  fail('message-ids reused for other content without exactly one dead letter saying so', reuseNotRefused);
   const unknownLetters = [...lettersById.keys()].filter((id) => !validIds.has(id) && !invalidIds.has(id));
   fail('invalid messages missing from the dead-letter topic', missingLetters);
   fail('dead letters without the expected reason or paths', wrongReason);
