@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { catchError, concatMap, EMPTY, filter, from, lastValueFrom, map, share, tap } from 'rxjs';
+import { isKeyReused } from './domain/keyReuse.js';
+import { ByteBudget } from './operators/byteBudget.js';
 import { Semaphore } from './operators/semaphore.js';
 import { casePipeline } from './streams/casePipeline.js';
 import { consumeLoop } from './streams/consumeLoop.js';
@@ -7,6 +9,7 @@ import { OffsetLedger } from './streams/offsetLedger.js';
 import type { PipelinePorts } from './streams/ports.js';
 import { outboxRelay } from './streams/outboxRelay.js';
 import { shutDown } from './streams/shutdown.js';
+import { watchStalls } from './streams/stallWatch.js';
 import { describePosition } from './streams/records.js';
 import { createKafka } from './infra/kafka/kafkaClient.js';
 import { kafkaSecurity } from './infra/kafka/kafkaSecurity.js';
@@ -16,7 +19,7 @@ import { ensureTopics } from './infra/kafka/ensureTopics.js';
 import { safeUrl, type Logger } from './infra/logger.js';
 import { createCommandResultLog, commandResultOf } from './infra/http/commandResults.js';
 import { createKafkaCommandPublisher } from './infra/http/commandPublisher.js';
-import { configServiceCheck, createHealthCheck, createReadinessCheck, kafkaCheck, mongoCheck, redisCheck } from './infra/http/health.js';
+import { configServiceCheck, createHealthCheck, createLivenessCheck, createReadinessCheck, kafkaCheck, mongoCheck, redisCheck } from './infra/http/health.js';
 import { startHttpServer } from './infra/http/server.js';
 import { casestreamMetrics, type CasestreamMetricSources } from './infra/metrics/casestreamMetrics.js';
 import {
@@ -61,7 +64,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     'starting casestream',
   );
 
-  const mongo = await connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream' });
+  const mongo = await connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream', serverMode: settings.DB_SERVER_MODE });
   await ensureIndexes(mongo);
   if (mongo.ferretdb) logger.info('the database is FerretDB: only constraint indexes, read-model guards checked by casestream');
   const redis = createRedisClient(settings.REDIS_URL, {
@@ -102,6 +105,13 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     deadLetterTopic: settings.KAFKA_DLQ_TOPIC,
     maxBatch: settings.DB_MAX_BATCH,
     markPublished: (ids) => eventStore.markPublished(ids),
+    maxDeadLetterBytes: settings.MAX_RECORD_BYTES,
+    maxDeadLetterHeaderBytes: settings.DLQ_MAX_HEADER_BYTES,
+    rawEventsTopic: settings.KAFKA_TOPIC_NAME,
+    onValueOmitted: (record, bytes) => {
+      metrics.deadLettersValueOmitted.inc({ topic: record.topic });
+      logger.warn({ position: describePosition(record), bytes }, 'dead letter too large for the broker: sent without its value');
+    },
   });
   const commandResults = createCommandResultLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH });
   const ports: PipelinePorts = instrumentPorts(
@@ -124,6 +134,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   );
 
   const inFlight = new Semaphore(settings.MAX_IN_FLIGHT_MESSAGES);
+  const inFlightBytes = new ByteBudget(settings.MAX_IN_FLIGHT_BYTES);
   const ledger = new OffsetLedger();
   const batchesAtOnce = partitionsConsumedConcurrently(settings);
   const source = createKafkaRecordSource(kafka, {
@@ -131,23 +142,48 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     topics: [topics.clientData, topics.commands],
     partitionsConsumedConcurrently: batchesAtOnce,
     inFlight,
+    inFlightBytes,
     ledger,
     logger: logger.child({ component: 'consumer' }),
+    onCrash: (restart) => metrics.consumerCrashes.inc({ restart: String(restart) }),
   });
   const lag = createConsumerLagTracker(source.consumer);
   metricSources.consumerLag = lag.snapshot;
   metricSources.messagesInFlight = () => ledger.inFlight;
+  metricSources.bytesInFlight = () => inFlightBytes.inUse;
+  let stalledNow = 0;
+  metricSources.partitionsStalled = () => stalledNow;
+  const stalls = watchStalls(ledger, { stallMs: settings.PARTITION_STALL_MS, everyMs: Math.min(5_000, settings.PARTITION_STALL_MS) }).subscribe((report) => {
+    stalledNow = report.stalled.length;
+    for (const s of report.newlyStalled) {
+      metrics.partitionStalls.inc({ topic: s.topic, partition: s.partition });
+      logger.warn({ position: describePosition(s), since_ms: s.since_ms }, 'partition stalled: its oldest message has made no progress');
+    }
+  });
   const outboxPending = pollValue(() => countPendingNotifications(mongo.db), 15_000);
   metricSources.outboxPending = outboxPending.current;
   const endToEnd = createEndToEndTracker(metrics);
   const pipeline = casePipeline(ports, {
     topics,
+    limits: {
+      maxRecordBytes: settings.MAX_RECORD_BYTES,
+      maxHeaderBytes: settings.MAX_HEADER_BYTES,
+      maxIdempotencyKeyLength: settings.MAX_IDEMPOTENCY_KEY_LENGTH,
+      maxJsonDepth: settings.MAX_JSON_DEPTH,
+      maxStringLength: settings.MAX_STRING_LENGTH,
+      maxPersons: settings.MAX_PERSONS,
+      maxBeneficialOwners: settings.MAX_BENEFICIAL_OWNERS,
+      maxListItems: settings.MAX_LIST_ITEMS,
+      maxNotesPerCommand: settings.MAX_NOTES_PER_COMMAND,
+      maxErrorDetails: settings.MAX_ERROR_DETAILS,
+    },
     actors: { maxActiveCases: settings.MAX_ACTIVE_CASES, idleMs: settings.CASE_IDLE_MS, keepReleased: settings.CASE_STATES_KEPT },
     hooks: { onActorsChanged: (n) => metrics.activeCaseActors.set(n) },
     handler: {
       maxConflictRetries: settings.MAX_CONFLICT_RETRIES,
       retryInitialMs: settings.RETRY_INITIAL_MS,
       retryMaxMs: settings.RETRY_MAX_MS,
+      maxNotesPerDocument: settings.MAX_NOTES_PER_DOCUMENT,
       onRetry: (error, attempt, delayMs) =>
         logger.warn({ error: error instanceof Error ? error.message : String(error), attempt, delayMs }, 'infrastructure failure, retrying'),
     },
@@ -159,7 +195,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       endToEnd.received(r);
     }),
   );
-  const loop = counted.pipe(consumeLoop(pipeline, { inFlight, ledger, commitEveryMs: settings.COMMIT_INTERVAL_MS }), share());
+  const loop = counted.pipe(consumeLoop(pipeline, { inFlight, inFlightBytes, ledger, commitEveryMs: settings.COMMIT_INTERVAL_MS }), share());
   const commit = (positions: Parameters<typeof source.commit>[0]) =>
     from(source.commit(positions)).pipe(
       catchError((error: unknown) => {
@@ -174,6 +210,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
         if (e.kind !== 'completed') return;
         const c = e.completion;
         (c.outcome === 'processed' ? metrics.messagesProcessed : metrics.messagesRejected).inc({ topic: c.position.topic, partition: c.position.partition });
+        if (isKeyReused(c.reason)) metrics.idempotencyKeysReused.inc({ topic: c.position.topic, partition: c.position.partition });
         endToEnd.completed(c.position);
         if (c.outcome === 'rejected') logger.warn({ position: describePosition(c.position), reason: c.reason }, 'message rejected to the dead-letter topic');
         else logger.debug({ position: describePosition(c.position), case_id: c.case_id, events: c.event_ids.length }, 'message processed');
@@ -199,6 +236,14 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     db: mongo.db,
     logger: logger.child({ component: 'http' }),
     ...(settings.API_TOKEN ? { apiToken: settings.API_TOKEN } : {}),
+    limits: {
+      maxBodyBytes: settings.HTTP_MAX_BODY_BYTES,
+      maxPageSize: settings.API_MAX_PAGE_SIZE,
+      maxSkip: settings.API_MAX_SKIP,
+      maxJsonDepth: settings.MAX_JSON_DEPTH,
+      maxIdempotencyKeyLength: settings.MAX_IDEMPOTENCY_KEY_LENGTH,
+      maxErrorDetails: settings.MAX_ERROR_DETAILS,
+    },
     commands: createKafkaCommandPublisher(producer, settings.KAFKA_COMMAND_TOPIC),
     health: createHealthCheck({
       kafka: kafkaCheck(source.joined),
@@ -207,6 +252,8 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       config_service: configServiceCheck(settings.CONFIG_SERVICE_URL, () => rules.stats()),
     }),
     ready: createReadinessCheck(source.joined, mongo.db),
+    live: createLivenessCheck(source.deadReason),
+    stalled: () => ledger.stalled(settings.PARTITION_STALL_MS),
     metrics: () => registry.render(),
   });
   logger.info({ port: http.port }, 'HTTP API, health and metrics listening');
@@ -230,6 +277,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
           stopIntake: () => {
             source.stopFetching();
             relay.unsubscribe();
+            stalls.unsubscribe();
           },
           drained: finished,
           commit: () => source.commit(ledger.takeCommittable()),

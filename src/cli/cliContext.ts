@@ -35,7 +35,7 @@ export const createCliContext = (env: NodeJS.ProcessEnv = process.env): CliConte
   return {
     settings,
     logger,
-    mongo: () => (mongo ??= connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream-cli' })),
+    mongo: () => (mongo ??= connectMongo({ uri: settings.MONGO_DETAILS, dbName: settings.DB_NAME, appName: 'casestream-cli', serverMode: settings.DB_SERVER_MODE })),
     // Unlike the service, a CLI command waits for Redis to connect, giving up after a few tries.
     redis: () =>
       (redis ??= createRedisClient(settings.REDIS_URL, {

@@ -15,7 +15,11 @@ export const USAGE = `usage: casestream <command> [--json]
   cache evict <trigger>                 drop one cached rule
   cache clear [--pattern P]             drop cached rules
   cache stats                           how many entries, fresh and stale
-  replay [--batch N]                    rebuild every read model from domain_events (fresh collections, swapped in)
+  replay [--yes] [--drop-old] [--batch N]
+                                        rebuild every read model from domain_events into fresh collections,
+                                        catch up with events appended meanwhile, swap them in; the replaced
+                                        ones are kept as <name>__before_replay_<run> unless --drop-old;
+                                        asks first on a terminal (--yes: do not ask; required otherwise)
   dlq list [--limit N]                  dead letters: position, source, reason
   dlq show <partition>/<offset>         one dead letter with its field errors, headers and value
   dlq replay <partition>/<offset>       re-submit it to its source topic (after a fix upstream)
@@ -40,6 +44,10 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /** stderr is a terminal (progress is redrawn in place). */
+  readonly terminal?: boolean;
+  /** Asks the person at the terminal; absent when stdin is no terminal. */
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 /** Runs one CLI command; resolves with the exit code. `start` is handled by the bin itself. */
@@ -53,7 +61,13 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       return handler || args.flags.has('help') ? 0 : 2;
     }
     ctx = createCliContext(io.env);
-    return await handler(ctx, args, { json: args.flags.has('json'), line: (text) => io.stdout(`${text}\n`) });
+    return await handler(ctx, args, {
+      json: args.flags.has('json'),
+      line: (text) => io.stdout(`${text}\n`),
+      note: io.stderr,
+      terminal: io.terminal === true,
+      ...(io.ask ? { ask: io.ask } : {}),
+    });
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`casestream: ${error.message}\n${USAGE}\n`);

@@ -139,8 +139,14 @@ export class ServiceHarness {
     return this.db.collection('domain_events').find({ aggregate_id }, { projection: { _id: 0 } }).sort({ version: 1 }).toArray();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the service alone, keeping its database, topics and watcher (stop() ends the rest). */
+  async stopService(): Promise<void> {
     await this.service?.stop();
+    this.service = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopService();
     await this.watcher?.disconnect();
     await this.producer?.disconnect();
     await this.mongo?.db(this.settings.DB_NAME).dropDatabase().catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Collection, Document, Filter, OptionalUnlessRequiredId, UpdateFilter, WithId } from 'mongodb';
 import { documentsById } from './documentsById.js';
 import { chunksOf } from './updateChunks.js';
-import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
+import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
 
 export interface Upsert<T extends Document> {
   readonly filter: Filter<T>;
@@ -32,9 +32,10 @@ export const bulkUpsert = async <T extends Document>(collection: Collection<T>, 
   const toUpsert = new Set(upserts.flatMap((u, index) => (u.insert ? [] : [index])));
   if (inserts.length > 0) {
     try {
-      await collection.insertMany(
+      await writeIsolatingRefusals(
         inserts.map((i) => i.doc),
-        { ordered: false, ignoreUndefined: true },
+        (docs) => collection.insertMany(docs, { ordered: false, ignoreUndefined: true }),
+        false,
       );
     } catch (error) {
       const writeErrors = perOperationErrors(error);
@@ -62,7 +63,7 @@ const upsertChunk = async <T extends Document>(
   const models = indexes.map((i): AnyBulkWriteOperation<T> => ({ updateOne: { filter: upserts[i]!.filter, update: upserts[i]!.update, upsert: true } }));
   if (models.length === 0) return;
   try {
-    await collection.bulkWrite(models, { ordered: false, ignoreUndefined: true });
+    await writeIsolatingRefusals(models, (some) => collection.bulkWrite(some, { ordered: false, ignoreUndefined: true }), false);
   } catch (error) {
     const writeErrors = perOperationErrors(error);
     if (writeErrors === undefined) throw error;

@@ -13,12 +13,22 @@ export interface MongoConnectionOptions {
   readonly appName: string;
   /** Connections per server (default 20); batching keeps the number of concurrent commands low. */
   readonly maxPoolSize?: number;
+  /**
+   * Which server's code path the adapters take (env DB_SERVER_MODE): `auto` (default) the detected
+   * one; `mongodb` or `ferretdb` force it, so that either path can be run against any server.
+   */
+  readonly serverMode?: ServerMode;
 }
+
+export type ServerMode = 'auto' | 'mongodb' | 'ferretdb';
 
 export interface MongoConnection {
   readonly client: MongoClient;
   readonly db: Db;
-  /** The server is FerretDB (it says so in buildInfo): some writes take a cheaper form there. */
+  /**
+   * The adapters take FerretDB's path (some writes take a cheaper form there): the server says it
+   * is FerretDB in buildInfo, or DB_SERVER_MODE forces it.
+   */
   readonly ferretdb: boolean;
   close(): Promise<void>;
 }
@@ -45,7 +55,9 @@ export const connectMongo = async (options: MongoConnectionOptions): Promise<Mon
   await client.connect();
   try {
     const db = client.db(options.dbName);
-    return { client, db, ferretdb: await isFerretDB(db), close: () => client.close() };
+    const mode = options.serverMode ?? 'auto';
+    const ferretdb = mode === 'auto' ? await isFerretDB(db) : mode === 'ferretdb';
+    return { client, db, ferretdb, close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;

@@ -1,10 +1,11 @@
 import type { Collection, Db } from 'mongodb';
 import { defer, map, of, type Observable } from 'rxjs';
 import type { DomainEvent, EventMetadata, NotificationRequired } from '../../domain/events.js';
+import { contentDiffers } from '../../domain/keyReuse.js';
 import type { AppendResult, EventStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
-import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
+import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
 
 export const EVENTS_COLLECTION = 'domain_events';
 
@@ -114,7 +115,11 @@ export const fromEventDocument = (d: EventDocument): DomainEvent =>
     timestamp: d.timestamp,
     version: d.version,
     payload: d.payload,
-    metadata: { correlation_id: d.metadata.correlation_id, causation_id: d.metadata.causation_id },
+    metadata: {
+      correlation_id: d.metadata.correlation_id,
+      causation_id: d.metadata.causation_id,
+      ...(d.metadata.content_hash === undefined ? {} : { content_hash: d.metadata.content_hash }),
+    },
   }) as DomainEvent;
 
 const projection = { _id: 0 } as const;
@@ -139,8 +144,10 @@ interface Slot {
  * Appends are inserts guarded by the unique indexes (never conditional updates, which FerretDB v1
  * does not run atomically). Concurrent appends from many case actors are gathered by a
  * micro-batcher into one `insertMany(docs, {ordered: false})`; the per-document duplicate-key
- * errors are then told apart: the event_id is stored → a redelivery (`duplicates`); it is not →
- * another event holds that (aggregate_id, version) → a `conflict` for that caller only.
+ * errors are then told apart: the event_id is stored → a redelivery (`duplicates`), unless it is
+ * stored with another content hash → the message's key was reused for different content
+ * (`key-reused`); it is not stored → another event holds that (aggregate_id, version) → a
+ * `conflict` for that caller only. Only this rare path reads: an append without duplicates does not.
  *
  * Cost on FerretDB v1.24 / SQLite: its secondary indexes are unique constraints only, never used
  * by a query (and even its `_id` index is not: the pushed-down `_id` query and the index use
@@ -162,7 +169,7 @@ interface Slot {
  *   dup key: {...}`), so which unique index was hit cannot be read from the error: the refused
  *   event_ids are looked up instead (one `find` per batch), which works on both servers.
  *
- * A conflicting append may have had some of its other events inserted (ordered: false goes on past
+ * A conflicting append (or one that reused a key) may have had some of its other events inserted (ordered: false goes on past
  * the conflict, and a later version may still have been free). Those events came from a decision
  * made on stale state, so they are deleted again by `_id` (only the documents this very insert
  * created) before the conflict is reported, leaving the aggregate's stream as the winner wrote it.
@@ -225,7 +232,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     }
     const failures = new Map<number, { code: number; error: ReturnType<typeof itemError> }>();
     try {
-      await events.insertMany(docs, { ordered: false, ignoreUndefined: true });
+      await writeIsolatingRefusals(docs, (some) => events.insertMany(some, { ordered: false, ignoreUndefined: true }), false);
     } catch (error) {
       const writeErrors = perOperationErrors(error);
       if (writeErrors === undefined) throw error;
@@ -233,17 +240,19 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     }
     if (failures.size === 0) return enqueueNotifications(slots, slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } })));
 
-    // Which of the duplicate-key failures are events that are already stored? One query for all.
+    // Which of the duplicate-key failures are events that are already stored, and for which
+    // content? One query for all.
     const refusedIds = [...failures].filter(([, f]) => isDuplicateKeyCode(f.code)).map(([index]) => docs[index]!.event_id);
-    const stored = new Set<string>();
+    const stored = new Map<string, string | undefined>();
     if (refusedIds.length > 0) {
-      const found = await events.find({ event_id: { $in: refusedIds } }, { projection: { _id: 0, event_id: 1 } }).toArray();
-      for (const d of found) stored.add(d.event_id);
+      const found = await events.find({ event_id: { $in: refusedIds } }, { projection: { _id: 0, event_id: 1, metadata: 1 } }).toArray();
+      for (const d of found) stored.set(d.event_id, d.metadata?.content_hash);
     }
 
     const outcomes: Outcome[] = [];
     for (const slot of slots) {
       let duplicates = 0;
+      let reused = false;
       let conflict: { aggregate_id: string; version: number } | undefined;
       let failed: Error | undefined;
       const inserted: string[] = [];
@@ -253,16 +262,19 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
         if (failure === undefined) {
           inserted.push(doc._id);
         } else if (isDuplicateKeyCode(failure.code) && stored.has(doc.event_id)) {
-          duplicates += 1;
+          if (contentDiffers(stored.get(doc.event_id), doc.metadata.content_hash)) reused = true;
+          else duplicates += 1;
         } else if (isDuplicateKeyCode(failure.code)) {
           conflict ??= { aggregate_id: doc.aggregate_id, version: doc.version };
         } else {
           failed ??= failure.error;
         }
       });
-      if (conflict !== undefined) {
+      // A reused key is final; a conflict is decided again on the reloaded case.
+      const refusal: AppendResult | undefined = reused ? { kind: 'key-reused' } : conflict && { kind: 'conflict', ...conflict };
+      if (refusal !== undefined) {
         const undone = inserted.length === 0 ? undefined : await removeStale(inserted);
-        outcomes.push(undone === undefined ? { ok: true, result: { kind: 'conflict', ...conflict } } : { ok: false, error: undone });
+        outcomes.push(undone === undefined ? { ok: true, result: refusal } : { ok: false, error: undone });
       } else if (failed !== undefined) {
         outcomes.push({ ok: false, error: failed });
       } else {

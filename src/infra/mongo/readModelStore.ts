@@ -7,7 +7,7 @@ import { createMicroBatcher } from '../microBatcher.js';
 import { documentsById } from './documentsById.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
-import { isDuplicateKeyCode, itemError, perOperationErrors } from './writeErrors.js';
+import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
 
 export interface MongoReadModelStoreOptions {
   /** The most `apply` calls (callers) gathered into one round of bulkWrites (default 200). */
@@ -161,7 +161,7 @@ const runOrderedChunk = async (collection: Collection<ReadModelDocument>, ops: r
     const batch = pending.filter((op) => !failed.has(op.caller));
     if (batch.length === 0) return;
     try {
-      await collection.bulkWrite(batch.map((op) => toModel(op.update)), { ordered: true, ignoreUndefined: true });
+      await writeIsolatingRefusals(batch.map((op) => toModel(op.update)), (models) => collection.bulkWrite(models, { ordered: true, ignoreUndefined: true }), true);
       return;
     } catch (error) {
       const writeErrors = perOperationErrors(error);
@@ -242,9 +242,10 @@ const runCollection = async (
   const existing: Item[] = [];
   if (entries.length > 0) {
     try {
-      await collection.insertMany(
+      await writeIsolatingRefusals(
         entries.map(([id, e]) => ({ ...e.doc, _id: id })),
-        { ordered: false, ignoreUndefined: true },
+        (docs) => collection.insertMany(docs, { ordered: false, ignoreUndefined: true }),
+        false,
       );
     } catch (error) {
       const writeErrors = perOperationErrors(error);

@@ -69,6 +69,29 @@ describe('connectMongo and ensureIndexes (integration)', function () {
     }
   });
 
+  it('takes the path DB_SERVER_MODE forces, whatever the server says', async () => {
+    for (const [serverMode, ferretdb] of [['mongodb', false], ['ferretdb', true], ['auto', true]] as const) {
+      const c = await connectMongo({ uri: MONGO_URI, dbName: t.dbName, appName: 'casestream-it', serverMode });
+      try {
+        expect(c.ferretdb, serverMode).to.equal(ferretdb);
+      } finally {
+        await c.close();
+      }
+    }
+  });
+
+  it('creates every index on the MongoDB path, on FerretDB too', async () => {
+    const c = await connectMongo({ uri: MONGO_URI, dbName: `${t.dbName}_mongodb_path`, appName: 'casestream-it', serverMode: 'mongodb' });
+    try {
+      await ensureIndexes(c);
+      expect((await c.db.collection('domain_events').indexes()).map((i) => i.name)).to.include.members(['event_id_unique', 'aggregate_version_unique']);
+      expect((await c.db.collection('cases').indexes()).map((i) => i.name)).to.include.members(['id_unique', 'created_at_desc']);
+    } finally {
+      await c.db.dropDatabase();
+      await c.close();
+    }
+  });
+
   it('tells that the local stack\'s server is FerretDB', async () => {
     const c = await connectMongo({ uri: MONGO_URI, dbName: t.dbName, appName: 'casestream-it' });
     try {

@@ -16,7 +16,7 @@ import {
 } from '../../../src/infra/mongo/eventStore.js';
 import type { AppendResult } from '../../../src/streams/ports.js';
 import { creationCommand, rawKybMessage } from '../../unit/domain/fixtures.js';
-import { freshId, personEvent, personEvents, useTestDatabase } from './support.js';
+import { forEachServerMode, freshId, personEvent, personEvents, useTestDatabase } from './support.js';
 
 const rule = { rule_id: 'r-1', is_active: true, notification_type: 'WELCOME', template_id: 'tpl-1', language_code: 'fr' };
 
@@ -29,9 +29,11 @@ const kybCase = (key: string) => {
   return { cmd, caseEvents, companyEvents: events.filter((e) => e.aggregate_id !== cmd.case_id), notification };
 };
 
-describe('MongoEventStore (integration)', function () {
+// The event store has no FerretDB-specific path of its own; its indexes differ (see ensureIndexes).
+forEachServerMode((mode) =>
+describe(`MongoEventStore (integration, ${mode} path)`, function () {
   this.timeout(60_000);
-  const t = useTestDatabase('events');
+  const t = useTestDatabase('events', mode);
   let store: MongoEventStore;
   const append = (events: readonly DomainEvent[], s: MongoEventStore = store): Promise<AppendResult> =>
     firstValueFrom(s.append(events));
@@ -146,6 +148,43 @@ describe('MongoEventStore (integration)', function () {
 
     expect(await append(personEvents(aggregate, 1, 5))).to.deep.equal({ kind: 'appended', duplicates: 2 });
     expect((await load(aggregate)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses a creation under a reused key with other content as key-reused, to that caller only, storing none of its events', async () => {
+    const key = freshId('reused');
+    const first = kybCase(key);
+    await append([...first.caseEvents, ...first.companyEvents]);
+    const before = [...(await load(first.cmd.case_id)), ...(await load(first.companyEvents[0]!.aggregate_id))];
+    // Other content under the same key: the same ids for the versions both have, and one person more.
+    const raw = rawKybMessage();
+    const other = decideCaseCreation(creationCommand({ ...raw, persons: [...(raw.persons as unknown[]), { firstname: 'New', lastname: 'Comer' }] }, key));
+    expect(other.length).to.be.greaterThan(before.length);
+    const bystander = personEvents(freshId('bystander'), 1, 2);
+
+    const [reused, mate] = await Promise.all([append(other), append(bystander)]);
+
+    expect(reused).to.deep.equal({ kind: 'key-reused' });
+    expect(mate).to.deep.equal({ kind: 'appended', duplicates: 0 });
+    expect([...(await load(first.cmd.case_id)), ...(await load(first.companyEvents[0]!.aggregate_id))]).to.deep.equal(before);
+  });
+
+  it('still takes the very same events again as duplicates, and keeps their content hash', async () => {
+    const { cmd, caseEvents } = kybCase(freshId('same'));
+    await append(caseEvents);
+    expect(await append(caseEvents)).to.deep.equal({ kind: 'appended', duplicates: caseEvents.length });
+    expect((await load(cmd.case_id)).map((e) => e.metadata.content_hash)).to.deep.equal(caseEvents.map(() => cmd.content_hash));
+  });
+
+  it('accepts a redelivery onto events stored without a content hash (before keys were bound to content) as duplicates', async () => {
+    const { cmd, caseEvents } = kybCase(freshId('legacy'));
+    await stored().insertMany(
+      caseEvents.map((e) => {
+        const { content_hash: _, ...metadata } = e.metadata;
+        return { ...toEventDocument(e), metadata };
+      }),
+    );
+    expect(await append(caseEvents)).to.deep.equal({ kind: 'appended', duplicates: caseEvents.length });
+    expect((await load(cmd.case_id)).every((e) => !('content_hash' in e.metadata))).to.equal(true);
   });
 
   it('reports a different event at a taken version as a conflict to that caller only, while other callers in the same batch succeed', async () => {
@@ -350,4 +389,5 @@ describe('MongoEventStore (integration)', function () {
       expect(await outboxCollection(t.db).countDocuments({ 'event.event_type': { $ne: 'NotificationRequired' } })).to.equal(0);
     });
   });
-});
+}),
+);

@@ -9,7 +9,7 @@ import { createMongoReadModelStore, toReadModelUpdate } from '../../../src/infra
 import type { ReadModelStore } from '../../../src/streams/ports.js';
 import { InMemoryReadModels } from '../../support/inMemoryReadModels.js';
 import { creationCommand, rawKybMessage } from '../../unit/domain/fixtures.js';
-import { documentsOf, freshId, T0, useTestDatabase } from './support.js';
+import { documentsOf, forEachServerMode, freshId, guardsOf, T0, useTestDatabase } from './support.js';
 
 /** A real KYB case, and a status update of its first document requirement at `version`. */
 const kybCase = (key: string) => {
@@ -45,11 +45,12 @@ const kybCase = (key: string) => {
 const updatesIn = (bulkWrite: sinon.SinonSpy): number =>
   bulkWrite.getCalls().reduce((n, call) => n + (call.args[0] as object[]).filter((op) => 'updateOne' in op || 'updateMany' in op).length, 0);
 
-// Every behaviour holds with the guards checked by the server (MongoDB) and by casestream (FerretDB).
-for (const guards of ['server', 'client'] as const)
-describe(`MongoReadModelStore (integration, guards checked by the ${guards})`, function () {
+// Every behaviour holds on both paths: guards checked by the server (MongoDB) and by casestream (FerretDB).
+forEachServerMode((mode) =>
+describe(`MongoReadModelStore (integration, ${mode} path: guards checked by the ${guardsOf(mode)})`, function () {
   this.timeout(60_000);
-  const t = useTestDatabase('readmodels');
+  const t = useTestDatabase('readmodels', mode);
+  const guards = guardsOf(mode);
   let store: ReadModelStore;
   const apply = (writes: readonly ReadModelWrite[], s: ReadModelStore = store) => firstValueFrom(s.apply(writes));
   const project = (events: readonly DomainEvent[]) => apply(projectEvents(events));
@@ -329,4 +330,5 @@ describe(`MongoReadModelStore (integration, guards checked by the ${guards})`, f
       expect(docs[0]?.seen, id).to.deep.equal({ a: true, b: true });
     }
   });
-});
+}),
+);

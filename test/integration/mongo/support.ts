@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
 import { idFor } from '../../../src/domain/deterministicId.js';
 import type { DomainEvent, PersonAddedToCase } from '../../../src/domain/events.js';
-import { connectMongo, ensureIndexes, type MongoConnection } from '../../../src/infra/mongo/connect.js';
+import { connectMongo, ensureIndexes, type MongoConnection, type ServerMode } from '../../../src/infra/mongo/connect.js';
 
 export const MONGO_URI = process.env.MONGO_DETAILS ?? 'mongodb://127.0.0.1:27017';
 
@@ -15,11 +15,26 @@ export interface TestDatabase {
   connectAnother(): Promise<MongoConnection>;
 }
 
+/** The two code paths of the adapters: each is run against the local stack's server (FerretDB). */
+export const SERVER_MODES = ['mongodb', 'ferretdb'] as const satisfies readonly ServerMode[];
+export type ForcedServerMode = (typeof SERVER_MODES)[number];
+
+/**
+ * Declares a suite once per server path (DB_SERVER_MODE forced), so that MongoDB's path is tested
+ * too, not only the FerretDB one the local stack would pick.
+ */
+export const forEachServerMode = (suite: (mode: ForcedServerMode) => void): void => {
+  for (const mode of SERVER_MODES) suite(mode);
+};
+
+/** The read-model guards each path uses (see MongoReadModelStoreOptions.guards). */
+export const guardsOf = (mode: ForcedServerMode): 'server' | 'client' => (mode === 'ferretdb' ? 'client' : 'server');
+
 /**
  * A fresh database with every index for the current describe block: random name, created in
- * `before`, dropped in `after`.
+ * `before`, dropped in `after`; connected with `serverMode` (default auto: the server's own path).
  */
-export const useTestDatabase = (label: string): TestDatabase => {
+export const useTestDatabase = (label: string, serverMode: ServerMode = 'auto'): TestDatabase => {
   const dbName = `casestream_it_${label}_${randomBytes(4).toString('hex')}`;
   const extra: MongoConnection[] = [];
   const t = {
@@ -29,14 +44,14 @@ export const useTestDatabase = (label: string): TestDatabase => {
     },
     dbName,
     connectAnother: async () => {
-      const c = await connectMongo({ uri: MONGO_URI, dbName, appName: `casestream-it-${label}-2` });
+      const c = await connectMongo({ uri: MONGO_URI, dbName, appName: `casestream-it-${label}-2`, serverMode });
       extra.push(c);
       return c;
     },
   };
   before(async function () {
     this.timeout(30_000);
-    t.connection = await connectMongo({ uri: MONGO_URI, dbName, appName: `casestream-it-${label}` });
+    t.connection = await connectMongo({ uri: MONGO_URI, dbName, appName: `casestream-it-${label}`, serverMode });
     await ensureIndexes(t.connection);
   });
   after(async function () {
