@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { catchError, concatMap, EMPTY, filter, from, lastValueFrom, map, share, tap } from 'rxjs';
 import { isKeyReused } from './domain/keyReuse.js';
-import { ByteBudget } from './operators/byteBudget.js';
-import { Semaphore } from './operators/semaphore.js';
+import { describeError } from './lib/errors.js';
 import { casePipeline } from './streams/casePipeline.js';
 import { consumeLoop } from './streams/consumeLoop.js';
-import { OffsetLedger } from './streams/offsetLedger.js';
+import { Intake } from './streams/intake.js';
 import type { PipelinePorts } from './streams/ports.js';
 import { outboxRelay } from './streams/outboxRelay.js';
 import { shutDown } from './streams/shutdown.js';
@@ -17,7 +16,7 @@ import { createKafkaRecordSource } from './infra/kafka/kafkaRecordSource.js';
 import { createKafkaSinks, createProducer } from './infra/kafka/kafkaSinks.js';
 import { ensureTopics } from './infra/kafka/ensureTopics.js';
 import { safeUrl, type Logger } from './infra/logger.js';
-import { createCommandResultLog, commandResultOf } from './infra/http/commandResults.js';
+import { createCommandResultStore, commandResultOf } from './infra/mongo/commandResults.js';
 import { createKafkaCommandPublisher } from './infra/http/commandPublisher.js';
 import { configServiceCheck, createHealthCheck, createLivenessCheck, createReadinessCheck, kafkaCheck, mongoCheck, redisCheck } from './infra/http/health.js';
 import { startHttpServer } from './infra/http/server.js';
@@ -113,7 +112,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       logger.warn({ position: describePosition(record), bytes }, 'dead letter too large for the broker: sent without its value');
     },
   });
-  const commandResults = createCommandResultLog(mongo.db, { maxBatch: settings.DB_MAX_BATCH });
+  const commandResults = createCommandResultStore(mongo.db, { maxBatch: settings.DB_MAX_BATCH });
   const ports: PipelinePorts = instrumentPorts(
     {
       eventStore,
@@ -133,27 +132,23 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     metrics,
   );
 
-  const inFlight = new Semaphore(settings.MAX_IN_FLIGHT_MESSAGES);
-  const inFlightBytes = new ByteBudget(settings.MAX_IN_FLIGHT_BYTES);
-  const ledger = new OffsetLedger();
+  const intake = new Intake({ maxMessages: settings.MAX_IN_FLIGHT_MESSAGES, maxBytes: settings.MAX_IN_FLIGHT_BYTES });
   const batchesAtOnce = partitionsConsumedConcurrently(settings);
   const source = createKafkaRecordSource(kafka, {
     groupId: settings.KAFKA_CONSUMER_GROUP_ID,
     topics: [topics.clientData, topics.commands],
     partitionsConsumedConcurrently: batchesAtOnce,
-    inFlight,
-    inFlightBytes,
-    ledger,
+    intake,
     logger: logger.child({ component: 'consumer' }),
     onCrash: (restart) => metrics.consumerCrashes.inc({ restart: String(restart) }),
   });
   const lag = createConsumerLagTracker(source.consumer);
   metricSources.consumerLag = lag.snapshot;
-  metricSources.messagesInFlight = () => ledger.inFlight;
-  metricSources.bytesInFlight = () => inFlightBytes.inUse;
+  metricSources.messagesInFlight = () => intake.messagesInFlight;
+  metricSources.bytesInFlight = () => intake.bytesInFlight;
   let stalledNow = 0;
   metricSources.partitionsStalled = () => stalledNow;
-  const stalls = watchStalls(ledger, { stallMs: settings.PARTITION_STALL_MS, everyMs: Math.min(5_000, settings.PARTITION_STALL_MS) }).subscribe((report) => {
+  const stalls = watchStalls(intake, { stallMs: settings.PARTITION_STALL_MS, everyMs: Math.min(5_000, settings.PARTITION_STALL_MS) }).subscribe((report) => {
     stalledNow = report.stalled.length;
     for (const s of report.newlyStalled) {
       metrics.partitionStalls.inc({ topic: s.topic, partition: s.partition });
@@ -185,7 +180,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       retryMaxMs: settings.RETRY_MAX_MS,
       maxNotesPerDocument: settings.MAX_NOTES_PER_DOCUMENT,
       onRetry: (error, attempt, delayMs) =>
-        logger.warn({ error: error instanceof Error ? error.message : String(error), attempt, delayMs }, 'infrastructure failure, retrying'),
+        logger.warn({ error: describeError(error), attempt, delayMs }, 'infrastructure failure, retrying'),
     },
   });
 
@@ -195,7 +190,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       endToEnd.received(r);
     }),
   );
-  const loop = counted.pipe(consumeLoop(pipeline, { inFlight, inFlightBytes, ledger, commitEveryMs: settings.COMMIT_INTERVAL_MS }), share());
+  const loop = counted.pipe(consumeLoop(pipeline, { intake, commitEveryMs: settings.COMMIT_INTERVAL_MS }), share());
   const commit = (positions: Parameters<typeof source.commit>[0]) =>
     from(source.commit(positions)).pipe(
       catchError((error: unknown) => {
@@ -253,7 +248,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     }),
     ready: createReadinessCheck(source.joined, mongo.db),
     live: createLivenessCheck(source.deadReason),
-    stalled: () => ledger.stalled(settings.PARTITION_STALL_MS),
+    stalled: () => intake.stalled(settings.PARTITION_STALL_MS),
     metrics: () => registry.render(),
   });
   logger.info({ port: http.port }, 'HTTP API, health and metrics listening');
@@ -271,7 +266,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      logger.info({ inFlight: ledger.inFlight }, 'stopping: no new messages; finishing in-flight work');
+      logger.info({ inFlight: intake.messagesInFlight }, 'stopping: no new messages; finishing in-flight work');
       await shutDown(
         {
           stopIntake: () => {
@@ -280,7 +275,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
             stalls.unsubscribe();
           },
           drained: finished,
-          commit: () => source.commit(ledger.takeCommittable()),
+          commit: () => source.commit(intake.takeCommittable()),
           close: async () => {
             await http.close();
             lag.stop();
@@ -292,7 +287,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
         },
         {
           timeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
-          onTimeout: () => logger.warn({ inFlight: ledger.inFlight }, 'shutdown timeout: abandoning unfinished messages, they will be redelivered'),
+          onTimeout: () => logger.warn({ inFlight: intake.messagesInFlight }, 'shutdown timeout: abandoning unfinished messages, they will be redelivered'),
           onCommitFailed: (error) => logger.warn({ error: String(error) }, 'final commit failed'),
         },
       );

@@ -19,7 +19,7 @@ import { selectRule, type NotificationRule } from '../../src/domain/notification
 import { projectEvents } from '../../src/domain/projections.js';
 import type { Rejection } from '../../src/domain/rejection.js';
 import { unstorableBecause } from '../../src/domain/storableDocument.js';
-import { commandResultOf, toCommandResultUpsert, type CommandResultDocument } from '../../src/infra/http/commandResults.js';
+import { commandResultOf, toCommandResultUpsert, type CommandResultDocument } from '../../src/infra/mongo/commandResults.js';
 import { deadLetterHeaders } from '../../src/infra/kafka/deadLetterHeaders.js';
 import { notificationMessage } from '../../src/infra/kafka/kafkaSinks.js';
 import { toInboundRecord } from '../../src/infra/kafka/toInboundRecord.js';
@@ -29,7 +29,7 @@ import { lookupFailureId } from '../../src/infra/mongo/lookupFailures.js';
 import { toRawEventUpsert, type RawEventDocument } from '../../src/infra/mongo/rawEventLog.js';
 import { toReadModelUpdate, type ReadModelDocument } from '../../src/infra/mongo/readModelStore.js';
 import { isDuplicateKeyCode } from '../../src/infra/mongo/writeErrors.js';
-import { decodeInbound } from '../../src/operators/decodeRecord.js';
+import { decodeInbound } from '../../src/streams/steps/decodeRecord.js';
 import { idempotencyKey, type InboundRecord } from '../../src/streams/records.js';
 import { onStop, readChildConfig } from '../common/childConfig.js';
 

@@ -2,7 +2,7 @@ import type { Message } from 'kafkajs';
 import type { Document, UpdateFilter } from 'mongodb';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
 import { projectEvents, type ReadModelWrite } from '../../src/domain/projections.js';
-import { toCommandResultUpsert } from '../../src/infra/http/commandResults.js';
+import { toCommandResultUpsert } from '../../src/infra/mongo/commandResults.js';
 import { notificationMessage } from '../../src/infra/kafka/kafkaSinks.js';
 import { toEventDocument } from '../../src/infra/mongo/eventStore.js';
 import { splitWrites, toReadModelUpdate } from '../../src/infra/mongo/readModelStore.js';

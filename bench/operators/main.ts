@@ -2,7 +2,7 @@
  * `npm run bench:operators`: a CPU-only micro-benchmark of casestream's composed operators.
  * N InboundRecords (default 100 000: the e2e workload's mix, follow-up commands 200 records after
  * their case) go through `casePipeline(...)` + `consumeLoop` exactly as the service composes them
- * (credits, offset ledger, per-case actors, commits), with synchronous in-memory ports. Reports
+ * (the intake's credits and offset ledger, per-case actors, commits), with synchronous in-memory ports. Reports
  * messages per second and peak heap; the target is >= 50 000 msg/s.
  *
  * Each round runs in a fresh child process (so one round's actors and timers cannot weigh on the
@@ -25,11 +25,10 @@ import { caseCreatedTrigger } from '../../src/domain/decideNotification.js';
 import { decide } from '../../src/domain/decide.js';
 import { selectRule } from '../../src/domain/notificationRule.js';
 import { projectEvents } from '../../src/domain/projections.js';
-import { decodeInbound } from '../../src/operators/decodeRecord.js';
-import { Semaphore } from '../../src/operators/semaphore.js';
+import { decodeInbound } from '../../src/streams/steps/decodeRecord.js';
 import { casePipeline } from '../../src/streams/casePipeline.js';
-import { consumeLoop, takeWithCredit } from '../../src/streams/consumeLoop.js';
-import { OffsetLedger } from '../../src/streams/offsetLedger.js';
+import { consumeLoop } from '../../src/streams/consumeLoop.js';
+import { admitted, Intake } from '../../src/streams/intake.js';
 import type { InboundRecord } from '../../src/streams/records.js';
 import { loadRulesFile } from '../../tools/config-service-stub/stub.js';
 import { checkKnown, intArg, numberArg, parseArgs } from '../common/args.js';
@@ -129,8 +128,7 @@ interface PassResult {
 /** One pass of the records through the composed pipeline, as src/service.ts composes it. */
 const pipelinePass = (records: readonly InboundRecord[], rules: RulesByTrigger, s: Settings, idleMs: number): Promise<PassResult> => {
   const ports = new MemoryPorts(rules);
-  const inFlight = new Semaphore(s.maxInFlight);
-  const ledger = new OffsetLedger();
+  const intake = new Intake({ maxMessages: s.maxInFlight });
   const pipeline = casePipeline(ports.ports, {
     topics: TOPICS,
     actors: { maxActiveCases: s.maxActiveCases, idleMs, keepReleased: s.keepReleased },
@@ -147,7 +145,7 @@ const pipelinePass = (records: readonly InboundRecord[], rules: RulesByTrigger, 
   const t0 = performance.now();
   return new Promise<PassResult>((resolve, reject) => {
     const subscription = chunked(records, s.chunk, sample)
-      .pipe(takeWithCredit(inFlight, ledger), consumeLoop(pipeline, { inFlight, ledger, commitEveryMs: s.commitEveryMs }))
+      .pipe(admitted(intake), consumeLoop(pipeline, { intake, commitEveryMs: s.commitEveryMs }))
       .subscribe({
         next: (e) => {
           if (e.kind !== 'completed') return;

@@ -1,4 +1,4 @@
-import { sha1Words } from './sha1.js';
+import { sha1Words } from '../lib/sha1.js';
 
 /** casestream's UUIDv5 namespace: a fixed random UUID. Never change it: every stored id derives from it. */
 export const CASESTREAM_NAMESPACE = '4b1f3c52-6f0e-5c59-9d55-8f3f7a3b2c10';

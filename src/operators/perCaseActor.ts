@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { FifoQueue } from '../lib/fifoQueue.js';
 import { LruMap } from '../lib/lruMap.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../lib/semaphore.js';
 
 export interface PerCaseActorOptions {
   /** At most this many cases do work at the same time; others wait their turn, nothing is dropped. */

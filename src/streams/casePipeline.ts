@@ -1,10 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
 import type { CaseState } from '../domain/caseState.js';
 import type { DecodeLimits } from '../domain/decodeLimits.js';
-import { actorKeyOf, decodeRecord, type InboundTopics } from '../operators/decodeRecord.js';
+import { actorKeyOf, decodeRecord, type InboundTopics } from './steps/decodeRecord.js';
 import { perCaseActor, type ActorHooks, type PerCaseActorOptions } from '../operators/perCaseActor.js';
-import { handleMessage, type Completion, type HandlerOptions } from './handleMessage.js';
-import type { PipelinePorts } from './ports.js';
+import { handleMessage, type HandlerOptions } from './handleMessage.js';
+import type { Completion, PipelinePorts } from './ports.js';
 import type { InboundRecord } from './records.js';
 
 export interface CasePipelineConfig {

@@ -1,35 +1,24 @@
 import { catchError, concatMap, defer, map, of, pipe, tap, throwError, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { emptyCase, type CaseState } from '../domain/caseState.js';
 import { afterDone } from '../operators/afterDone.js';
-import { appendEvents, VersionConflict } from '../operators/appendEvents.js';
-import { startWork, type CaseWork } from '../operators/caseWork.js';
+import { appendEvents } from './steps/appendEvents.js';
+import { startWork, type CaseWork } from './steps/caseWork.js';
 import { concurrently } from '../operators/concurrently.js';
-import { deadLetter } from '../operators/deadLetter.js';
-import type { DecodedRecord } from '../operators/decodeRecord.js';
-import { decideEvents } from '../operators/decideEvents.js';
-import { loadCaseState } from '../operators/loadCaseState.js';
-import { lookUpRule } from '../operators/lookUpRule.js';
+import { deadLetter } from './steps/deadLetter.js';
+import type { DecodedRecord } from './steps/decodeRecord.js';
+import { decideEvents } from './steps/decideEvents.js';
+import { loadCaseState } from './steps/loadCaseState.js';
+import { lookUpRule } from './steps/lookUpRule.js';
 import type { ActorMemo } from '../operators/perCaseActor.js';
-import { projectReadModels } from '../operators/projectReadModels.js';
-import { publishNotifications } from '../operators/publishNotifications.js';
-import { recordLookupFailure } from '../operators/recordLookupFailure.js';
-import { recordRawEvent } from '../operators/recordRawEvent.js';
+import { projectReadModels } from './steps/projectReadModels.js';
+import { publishNotifications } from './steps/publishNotifications.js';
+import { recordLookupFailure } from './steps/recordLookupFailure.js';
+import { recordRawEvent } from './steps/recordRawEvent.js';
 import { retryWithBackoff } from '../operators/retryWithBackoff.js';
 import { isKeyReused } from '../domain/keyReuse.js';
 import { rejection } from '../domain/rejection.js';
-import { UnstorableInput, type PipelinePorts } from './ports.js';
-import { positionOf, type RecordPosition } from './records.js';
-
-/** How one message ended: what the offset ledger, metrics and logs need. */
-export interface Completion {
-  readonly position: RecordPosition;
-  readonly outcome: 'processed' | 'rejected';
-  readonly case_id: string | null;
-  readonly event_ids: readonly string[];
-  readonly reason: string | null;
-  /** The case command's id (command topic only), so that its result can be looked up. */
-  readonly command_id: string | null;
-}
+import { UnstorableInput, VersionConflict, type Completion, type PipelinePorts } from './ports.js';
+import { positionOf } from './records.js';
 
 export interface HandlerOptions {
   /** How often a decision may meet a version conflict, reloading the case each time, before backing off. */

@@ -3,8 +3,7 @@ import type { DomainEvent, NotificationRequired } from '../domain/events.js';
 import type { NotificationRule } from '../domain/notificationRule.js';
 import type { ReadModelWrite } from '../domain/projections.js';
 import type { Rejection } from '../domain/rejection.js';
-import type { Completion } from './handleMessage.js';
-import type { InboundRecord } from './records.js';
+import type { InboundRecord, RecordPosition } from './records.js';
 
 /**
  * What the pipeline needs from the outside world. Every port returns a cold Observable so that
@@ -12,6 +11,28 @@ import type { InboundRecord } from './records.js';
  * with `defer`. Ports may batch many concurrent calls into one round trip (they see calls from
  * many case actors at once); each call still completes only when its own work is durable.
  */
+
+/** How one message ended: what the offset ledger, metrics and logs need. */
+export interface Completion {
+  readonly position: RecordPosition;
+  readonly outcome: 'processed' | 'rejected';
+  readonly case_id: string | null;
+  readonly event_ids: readonly string[];
+  readonly reason: string | null;
+  /** The case command's id (command topic only), so that its result can be looked up. */
+  readonly command_id: string | null;
+}
+
+/** The events were decided on a stale view of the case: another event holds one of their versions. */
+export class VersionConflict extends Error {
+  constructor(
+    readonly aggregate_id: string,
+    readonly version: number,
+  ) {
+    super(`version ${version} of ${aggregate_id} is taken by another event`);
+    this.name = 'VersionConflict';
+  }
+}
 
 export type AppendResult =
   /** Every event is stored; `duplicates` were already there (a redelivery). */

@@ -2,8 +2,7 @@ import { catchError, concatMap, defer, from, mergeMap, of, throwError, type Obse
 import { caseCreatedTrigger, decideNotification, notificationSubjectFromHistory, ruleContext } from '../domain/decideNotification.js';
 import type { DomainEvent } from '../domain/events.js';
 import { afterDone } from '../operators/afterDone.js';
-import { VersionConflict } from '../operators/appendEvents.js';
-import type { EventStore, NotificationPublisher, RuleLookup } from './ports.js';
+import { VersionConflict, type EventStore, type NotificationPublisher, type RuleLookup } from './ports.js';
 
 export interface OpenLookupFailure {
   readonly _id: string;

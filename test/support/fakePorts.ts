@@ -3,7 +3,7 @@ import type { DomainEvent, NotificationRequired } from '../../src/domain/events.
 import { contentDiffers } from '../../src/domain/keyReuse.js';
 import type { Rejection } from '../../src/domain/rejection.js';
 import type { AppendResult, LookupFailure, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
-import type { Completion } from '../../src/streams/handleMessage.js';
+import type { Completion } from '../../src/streams/ports.js';
 import type { InboundRecord } from '../../src/streams/records.js';
 import { InMemoryReadModels } from './inMemoryReadModels.js';
 

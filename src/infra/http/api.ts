@@ -18,10 +18,11 @@ import type { CommandPublisher } from './commandPublisher.js';
 import type { HealthReport, LivenessReport, StalledPartition } from './health.js';
 import { parseJsonBody } from './jsonBody.js';
 import { openApiDocument } from './openapi.js';
-import type { ApiQueries } from './queries.js';
+import type { ApiQueries } from '../mongo/caseQueries.js';
 import { requestFingerprint } from './requestFingerprint.js';
 import { isPublic, Router, splitTarget, type Method } from './router.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.js';
+import { describeError } from '../../lib/errors.js';
 
 /** The logger calls the server makes (pino's Logger fits). */
 export interface HttpLogger {
@@ -128,7 +129,8 @@ export const bearerToken = (header: string | undefined): string | undefined => {
 /** Database driver errors are "unavailable" (503), everything else a 500. */
 const isDatabaseError = (error: unknown): boolean => error instanceof Error && /^Mongo/.test(error.name);
 
-const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!.slice(0, 300);
+/** One line, bounded: an error as a log field of the API. */
+const errorLine = (error: unknown): string => describeError(error).split('\n')[0]!.slice(0, 300);
 
 const withTimeout = <A>(p: Promise<A>, ms: number, what: string): Promise<A> => {
   let timer: NodeJS.Timeout | undefined;
@@ -187,7 +189,7 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
     try {
       await deps.commands.publish(checked.right);
     } catch (error) {
-      deps.logger.warn({ command_id: command.command_id, case_id: command.case_id, error: describeError(error) }, 'command could not be published');
+      deps.logger.warn({ command_id: command.command_id, case_id: command.case_id, error: errorLine(error) }, 'command could not be published');
       await q.forget(command.command_id).catch(() => undefined);
       await releaseKey();
       return problem(503, 'the command could not be published; try again');
@@ -225,7 +227,7 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
         const report = await withTimeout(deps.health(), checkTimeoutMs, 'the health check');
         return json(report.status === 'down' ? 503 : 200, report);
       } catch (error) {
-        deps.logger.warn({ error: describeError(error) }, 'health check failed');
+        deps.logger.warn({ error: errorLine(error) }, 'health check failed');
         return problem(503, 'the health check failed');
       }
     }, PUBLIC)
@@ -238,7 +240,7 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       try {
         ready = await withTimeout(deps.ready(), checkTimeoutMs, 'the readiness check');
       } catch (error) {
-        deps.logger.warn({ error: describeError(error) }, 'readiness check failed');
+        deps.logger.warn({ error: errorLine(error) }, 'readiness check failed');
       }
       if (!ready) return problem(503, 'not ready');
       // a stalled partition does not stop the API: the instance stays in rotation, its stall named
@@ -448,13 +450,13 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
         return;
       }
       if (isDatabaseError(error)) {
-        deps.logger.warn({ method: req.method, route, error: describeError(error) }, 'http request failed: database unavailable');
+        deps.logger.warn({ method: req.method, route, error: errorLine(error) }, 'http request failed: database unavailable');
         send(req, res, problem(503, 'the database is unavailable; try again'));
         return;
       }
       // The id goes to the caller and into the log line, so a report of a failure finds its cause.
       const error_id = randomUUID();
-      deps.logger.error({ error_id, method: req.method, route, error: describeError(error) }, 'http request failed');
+      deps.logger.error({ error_id, method: req.method, route, error: errorLine(error) }, 'http request failed');
       send(req, res, json(500, { detail: 'internal error', error_id }));
     });
   };

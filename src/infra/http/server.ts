@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from 'mongodb';
 import { createRequestHandler, type ApiDependencies } from './api.js';
-import { createMongoApiQueries, type ApiQueries } from './queries.js';
+import { createMongoApiQueries, type ApiQueries } from '../mongo/caseQueries.js';
 
 export interface HttpServerOptions extends Omit<ApiDependencies, 'queries'> {
   /** HTTP_PORT; 0 picks a free port (tests). */

@@ -1,22 +1,18 @@
-import { firstValueFrom, map, race, Subject, type Observable } from 'rxjs';
+import { firstValueFrom, race, Subject, type Observable } from 'rxjs';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { ByteBudget } from '../../operators/byteBudget.js';
-import type { Semaphore } from '../../operators/semaphore.js';
-import { latestPositions, type CommitPosition, type OffsetLedger } from '../../streams/offsetLedger.js';
-import { headerBytes, type InboundRecord } from '../../streams/records.js';
+import { createMicroBatcher } from '../../lib/microBatcher.js';
+import type { Intake } from '../../streams/intake.js';
+import { latestPositions, type CommitPosition } from '../../streams/offsetLedger.js';
+import type { InboundRecord } from '../../streams/records.js';
 import type { Logger } from '../logger.js';
-import { createMicroBatcher } from '../microBatcher.js';
 import { toInboundRecord } from './toInboundRecord.js';
 
 export interface KafkaRecordSourceOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly partitionsConsumedConcurrently: number;
-  /** The pipeline's credits: a message is taken only with one, so a full pipeline stops fetching. */
-  readonly inFlight: Semaphore;
-  /** Bytes of records (key, value, headers) in flight (MAX_IN_FLIGHT_BYTES); given back at completion by consumeLoop. */
-  readonly inFlightBytes?: ByteBudget;
-  readonly ledger: OffsetLedger;
+  /** A message is handed on only once the intake admits it, so a full pipeline stops fetching. */
+  readonly intake: Intake;
   readonly logger: Logger;
   readonly heartbeatEveryMs?: number;
   /** Called at each consumer crash, with whether kafkajs restarts it (for the crash counter). */
@@ -41,14 +37,11 @@ export interface KafkaRecordSource {
   readonly deadReason: () => string | undefined;
 }
 
-/** What a record weighs against MAX_IN_FLIGHT_BYTES: its key, value and headers. */
-export const recordBytes = (r: InboundRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0) + headerBytes(r);
-
 /**
- * The Kafka edge of the pipeline: consumes with `eachBatch`, taking one credit per message before
- * handing it on, and heartbeating while it waits, so that backpressure reaches the broker without
+ * The Kafka edge of the pipeline: consumes with `eachBatch`, handing a message on only once the
+ * intake admits it (a credit and its bytes), and heartbeating while it waits, so that backpressure reaches the broker without
  * losing the group membership. Offsets are committed only through `commit`, with positions from
- * the offset ledger.
+ * the intake.
  */
 export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSourceOptions): KafkaRecordSource => {
   const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
@@ -98,23 +91,14 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     }
   };
 
-  /** Awaits a grant, heartbeating; false when the consumer stops fetching first. */
-  const waitFor = (payload: EachBatchPayload, grant: Observable<void>): Promise<boolean> =>
-    heartbeating(payload, 'waiting', firstValueFrom(race(grant.pipe(map(() => true)), stopped)));
-
   /**
-   * Waits for a message credit, then for the record's bytes (without a timer when both are free at
-   * once); false, holding neither, when the consumer is stopping.
+   * Admits the record, at once when it can (no timer), otherwise waiting for it, heartbeating;
+   * false, holding nothing, when the consumer stops fetching first or the batch went stale.
    */
-  const takeCredit = async (payload: EachBatchPayload, record: InboundRecord): Promise<boolean> => {
-    const budget = options.inFlightBytes;
-    if (!(options.inFlight.tryAcquire() || (await waitFor(payload, options.inFlight.acquire())))) return false;
-    const bytes = budget === undefined ? 0 : recordBytes(record);
-    const funded = budget === undefined || budget.tryTake(record, bytes) || (await waitFor(payload, budget.take(record, bytes)));
-    if (funded && !stopping && payload.isRunning() && !payload.isStale()) return true;
-    options.inFlight.release();
-    if (funded) budget?.give(record);
-    return false;
+  const admit = async (payload: EachBatchPayload, record: InboundRecord): Promise<boolean> => {
+    const wanted = () => !stopping && payload.isRunning() && !payload.isStale();
+    if (options.intake.tryAdmit(record)) return true;
+    return heartbeating(payload, 'waiting', firstValueFrom(race(options.intake.admit(record, wanted), stopped)));
   };
 
   /**
@@ -124,8 +108,8 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
    */
   const settle = async (payload: EachBatchPayload, lastTaken: string): Promise<void> => {
     const { topic, partition } = payload.batch;
-    await heartbeating(payload, 'settling', Promise.race([options.ledger.completeThrough(topic, partition, lastTaken), abandon]));
-    const positions = options.ledger.takeCommittable({ topic, partition });
+    await heartbeating(payload, 'settling', Promise.race([options.intake.completeThrough(topic, partition, lastTaken), abandon]));
+    const positions = options.intake.takeCommittable({ topic, partition });
     if (positions.length > 0 && !abandoned) {
       await commitOffsets(positions).catch((error: unknown) => options.logger.warn({ error: String(error), positions }, 'offset commit failed'));
     }
@@ -137,8 +121,7 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     for (const message of batch.messages) {
       if (stopping || !payload.isRunning() || payload.isStale()) break;
       const record = toInboundRecord(batch.topic, batch.partition, message);
-      if (!(await takeCredit(payload, record))) break;
-      options.ledger.track(record);
+      if (!(await admit(payload, record))) break;
       payload.resolveOffset(message.offset);
       records.next(record);
       lastTaken = message.offset;

@@ -4,7 +4,7 @@ import { idFor } from '../../domain/deterministicId.js';
 import { toWireJson, type NotificationRequired } from '../../domain/events.js';
 import type { DeadLetterSink, NotificationPublisher } from '../../streams/ports.js';
 import { idempotencyKey, type InboundRecord } from '../../streams/records.js';
-import { createMicroBatcher } from '../microBatcher.js';
+import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { DEFAULT_DECODE_LIMITS } from '../../domain/decodeLimits.js';
 import { deadLetterHeaders, headerSetBytes } from './deadLetterHeaders.js';
 

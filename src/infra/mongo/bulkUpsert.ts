@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Collection, Document, Filter, OptionalUnlessRequiredId, UpdateFilter, WithId } from 'mongodb';
+import { asError } from '../../lib/errors.js';
 import { documentsById } from './documentsById.js';
 import { chunksOf } from './updateChunks.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
@@ -16,7 +17,6 @@ export interface Upsert<T extends Document> {
   readonly changes?: (stored: WithId<T>) => boolean;
 }
 
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 /**
  * Runs many callers' upserts and answers each caller on its own: its error, or undefined.

@@ -3,7 +3,7 @@ import { defer, map, of, type Observable } from 'rxjs';
 import type { DomainEvent, EventMetadata, NotificationRequired } from '../../domain/events.js';
 import { contentDiffers } from '../../domain/keyReuse.js';
 import type { AppendResult, EventStore } from '../../streams/ports.js';
-import { createMicroBatcher } from '../microBatcher.js';
+import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
 

@@ -1,7 +1,7 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { defer, type Observable } from 'rxjs';
 import type { LookupFailure, LookupFailureLog } from '../../streams/ports.js';
-import { createMicroBatcher } from '../microBatcher.js';
+import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
 

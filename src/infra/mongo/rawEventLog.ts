@@ -3,7 +3,7 @@ import type { Collection, Db } from 'mongodb';
 import { map } from 'rxjs';
 import type { Rejection } from '../../domain/rejection.js';
 import type { RawEventEntry, RawEventLog } from '../../streams/ports.js';
-import { createMicroBatcher } from '../microBatcher.js';
+import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { bulkUpsert, type Upsert } from './bulkUpsert.js';
 

@@ -3,7 +3,7 @@ import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, UpdateFil
 import { map, of } from 'rxjs';
 import { appliedField, applyWrite, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
 import type { ReadModelStore } from '../../streams/ports.js';
-import { createMicroBatcher } from '../microBatcher.js';
+import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { documentsById } from './documentsById.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';

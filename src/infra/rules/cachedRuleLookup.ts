@@ -4,7 +4,8 @@ import type { RuleAnswer, RuleLookup } from '../../streams/ports.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker.js';
 import { createConfigServiceClient, type ConfigServiceClient, type ConfigServiceResult } from './configServiceClient.js';
 import { LruMap } from '../../lib/lruMap.js';
-import { caseIdOf, describeError, noopRuleLogger, type RuleLogger } from './logger.js';
+import { describeError } from '../../lib/errors.js';
+import { caseIdOf, noopRuleLogger, type RuleLogger } from './logger.js';
 import {
   newRuleCacheEntry,
   readRuleCacheEntry,

@@ -3,7 +3,7 @@ import nodeFetch from 'node-fetch';
 import { selectRule, type NotificationRule } from '../../domain/notificationRule.js';
 import type { FieldError } from '../../domain/rejection.js';
 import { redactUrls } from '../logger.js';
-import { describeError } from './logger.js';
+import { describeError } from '../../lib/errors.js';
 
 /**
  * The Configuration Service's `POST {url}/rules/match`: one HTTP call, decoded with `selectRule`.

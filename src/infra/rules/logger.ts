@@ -17,12 +17,3 @@ export const noopRuleLogger: RuleLogger = { debug: ignore, info: ignore, warn: i
 /** The only context value that may be logged: the case id, when it is a string. */
 export const caseIdOf = (context: Readonly<Record<string, unknown>>): string | undefined =>
   typeof context['case_id'] === 'string' ? context['case_id'] : undefined;
-
-/** A short description of a thrown value for logs and reasons (message only, no stack, no payload). */
-export const describeError = (err: unknown): string => {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
-  }
-  return String(err);
-};

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { describeError, noopRuleLogger, type RuleLogger } from './logger.js';
+import { describeError } from '../../lib/errors.js';
+import { noopRuleLogger, type RuleLogger } from './logger.js';
 
 /**
  * An ioredis client for the rule cache that fails fast when Redis is down instead of queueing

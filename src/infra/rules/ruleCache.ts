@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { fieldErrors, objectOf } from '../../domain/codecs.js';
 import { notificationRuleCodec, type NotificationRule } from '../../domain/notificationRule.js';
-import { describeError } from './logger.js';
+import { describeError } from '../../lib/errors.js';
 
 /**
  * The Redis side of the rule cache: one key per trigger, `casestream:rule:<trigger>`, holding a JSON

@@ -9,7 +9,7 @@ import { decide } from '../../../src/domain/decide.js';
 import type { DomainEvent } from '../../../src/domain/events.js';
 import { projectEvents } from '../../../src/domain/projections.js';
 import type { HealthReport } from '../../../src/infra/http/health.js';
-import { API_IDEMPOTENCY_COLLECTION, commandResultsCollection, createCommandResultLog } from '../../../src/infra/http/commandResults.js';
+import { API_IDEMPOTENCY_COLLECTION, commandResultsCollection, createCommandResultStore } from '../../../src/infra/mongo/commandResults.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src/infra/http/server.js';
 import { countPendingNotifications } from '../../../src/infra/metrics/instrument.js';
 import { createMongoEventStore } from '../../../src/infra/mongo/eventStore.js';
@@ -261,7 +261,7 @@ describe('HTTP API on the real database', function () {
     expect(stored?.accepted_at).to.be.instanceOf(Date);
     expect(await call(`/api/v1/commands/${command_id}`)).to.deep.include({ status: 200, body: { status: 'pending' } });
 
-    await firstValueFrom(createCommandResultLog(t.db).record({ command_id, status: 'processed', case_id: kyb.case_id, event_ids: [], completed_at: new Date() }));
+    await firstValueFrom(createCommandResultStore(t.db).record({ command_id, status: 'processed', case_id: kyb.case_id, event_ids: [], completed_at: new Date() }));
     expect(await call(`/api/v1/commands/${command_id}`)).to.deep.include({ status: 200, body: { status: 'processed', event_ids: [] } });
     const completed = await commandResultsCollection(t.db).findOne({ _id: command_id });
     expect(completed?.accepted_at).to.be.instanceOf(Date);
@@ -303,7 +303,7 @@ describe('HTTP API on the real database', function () {
       },
     ]);
     await firstValueFrom(
-      createCommandResultLog(t.db).record({ command_id, status: 'rejected', case_id: kyc.case_id, reason: 'unknown document requirement', completed_at: new Date() }),
+      createCommandResultStore(t.db).record({ command_id, status: 'rejected', case_id: kyc.case_id, reason: 'unknown document requirement', completed_at: new Date() }),
     );
     expect(await call(`/api/v1/commands/${command_id}`)).to.deep.include({ status: 200, body: { status: 'rejected', reason: 'unknown document requirement' } });
 
@@ -367,7 +367,7 @@ describe('HTTP API on the real database', function () {
   });
 
   it('the command result log inserts many new records in one batch and is idempotent, rewriting none on redelivery', async () => {
-    const log = createCommandResultLog(t.db);
+    const log = createCommandResultStore(t.db);
     const bulkWrite = sinon.spy(Collection.prototype, 'bulkWrite');
     const updates = () =>
       bulkWrite.getCalls().reduce((n, c) => n + (c.args[0] as object[]).filter((op) => 'updateOne' in op).length, 0);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../../src/domain/decodeLimits.js';
 import { deadLetterHeaders, DEFAULT_DEAD_LETTER_HEADER_BYTES, headerSetBytes } from '../../../src/infra/kafka/deadLetterHeaders.js';
-import { decodeInbound, type DecodedRecord } from '../../../src/operators/decodeRecord.js';
+import { decodeInbound, type DecodedRecord } from '../../../src/streams/steps/decodeRecord.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
 import { CLIENT_TOPIC, COMMAND_TOPIC, kybMessage, kycMessage, recordOf } from '../../support/records.js';
 import { rawKybMessage, rawKycMessage } from './fixtures.js';

@@ -1,8 +1,8 @@
 import type { CaseCommand } from '../../../src/domain/caseCommand.js';
 import type { HttpLogger } from '../../../src/infra/http/api.js';
 import type { CommandPublisher } from '../../../src/infra/http/commandPublisher.js';
-import { claimOf, type CommandStatusView, type IdempotencyClaim } from '../../../src/infra/http/commandResults.js';
-import type { ApiDocument, ApiQueries, DocumentRequirementFilter, Page } from '../../../src/infra/http/queries.js';
+import { claimOf, type CommandStatusView, type IdempotencyClaim } from '../../../src/infra/mongo/commandResults.js';
+import type { ApiDocument, ApiQueries, DocumentRequirementFilter, Page } from '../../../src/infra/mongo/caseQueries.js';
 
 /** In-memory ApiQueries that records how it was asked. */
 export class FakeQueries implements ApiQueries {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createKafkaCommandPublisher } from '../../../src/infra/http/commandPublisher.js';
-import { commandIdOf, commandResultOf, toCommandResultUpsert, toStatusView } from '../../../src/infra/http/commandResults.js';
+import { commandIdOf, commandResultOf, toCommandResultUpsert, toStatusView } from '../../../src/infra/mongo/commandResults.js';
 import {
   configServiceCheck,
   createHealthCheck,

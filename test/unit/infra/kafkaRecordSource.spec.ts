@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import sinon from 'sinon';
-import { createKafkaRecordSource, recordBytes } from '../../../src/infra/kafka/kafkaRecordSource.js';
-import { ByteBudget } from '../../../src/operators/byteBudget.js';
-import { Semaphore } from '../../../src/operators/semaphore.js';
-import { OffsetLedger } from '../../../src/streams/offsetLedger.js';
+import { createKafkaRecordSource } from '../../../src/infra/kafka/kafkaRecordSource.js';
+import { Intake } from '../../../src/streams/intake.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
 
 /** A kafkajs stand-in: records the consumer's eachBatch, its event listeners and its offset commits. */
@@ -58,58 +56,48 @@ const settled = async () => {
 /** A started record source on the fake consumer with `credits` credits (and `bytes` bytes), and the records it handed over. */
 const startedSource = async (credits: number, bytes?: number) => {
   const fake = fakeKafka();
-  const ledger = new OffsetLedger();
-  const inFlight = new Semaphore(credits);
-  const inFlightBytes = bytes === undefined ? undefined : new ByteBudget(bytes);
+  const intake = new Intake({ maxMessages: credits, ...(bytes === undefined ? {} : { maxBytes: bytes }) });
   const source = createKafkaRecordSource(fake.kafka, {
     groupId: 'g',
     topics: ['t'],
     partitionsConsumedConcurrently: 3,
-    inFlight,
-    ...(inFlightBytes ? { inFlightBytes } : {}),
-    ledger,
+    intake,
     logger: pino({ level: 'silent' }),
   });
   const taken: InboundRecord[] = [];
   source.records.subscribe((r) => taken.push(r));
   await source.start();
-  /** What consumeLoop does at a completion: the ledger, the credit and the bytes. */
-  const complete = (r: InboundRecord) => {
-    ledger.complete(r);
-    inFlight.release();
-    inFlightBytes?.give(r);
-  };
-  return { ...fake, source, ledger, inFlight, inFlightBytes, taken, complete };
+  /** What consumeLoop does at a completion. */
+  const complete = (r: InboundRecord) => intake.complete(r);
+  return { ...fake, source, intake, taken, complete };
 };
 
 describe('createKafkaRecordSource', () => {
   it('hands a message over only with a credit, so a full pipeline stops taking from the batch', async () => {
-    const { eachBatch, ledger, inFlight, taken } = await startedSource(1);
+    const { eachBatch, intake, taken, complete } = await startedSource(1);
     const batch = eachBatch(batchOf('t', 0, 2));
     await settled();
     expect(taken, 'the second message waits for the credit the first one holds').to.have.length(1);
-    ledger.complete(taken[0]!);
-    inFlight.release();
+    complete(taken[0]!);
     await settled();
     expect(taken).to.have.length(2);
-    ledger.complete(taken[1]!);
-    inFlight.release();
+    complete(taken[1]!);
     await batch;
-    expect(inFlight.inUse).to.equal(0);
+    expect(intake.messagesInFlight).to.equal(0);
   });
 
   it('lets the batches of a fetch go once their messages are complete, committing them together in one request', async () => {
-    const { commitOffsets, eachBatch, ledger, taken } = await startedSource(100);
+    const { commitOffsets, eachBatch, taken, complete } = await startedSource(100);
     let returned = 0;
     const batches = [0, 1, 2].map((p) => eachBatch(batchOf('t', p, 2)).then(() => (returned += 1)));
     await settled();
     expect(taken).to.have.length(6);
-    for (const r of taken.slice(0, 5)) ledger.complete(r);
+    for (const r of taken.slice(0, 5)) complete(r);
     await settled();
     expect(returned, 'a batch is held until every message it handed over is complete').to.equal(2);
     expect(commitOffsets.callCount, 'the two batches that settled together share one request').to.equal(1);
 
-    ledger.complete(taken[5]!);
+    complete(taken[5]!);
     await Promise.all(batches);
     const committed = commitOffsets.getCalls().flatMap((c) => c.args[0] as { partition: number; offset: string }[]);
     expect(committed).to.have.deep.members([
@@ -121,11 +109,11 @@ describe('createKafkaRecordSource', () => {
   });
 
   it('takes a message only when its bytes fit the budget too: a batch of big messages waits for bytes, then flows', async () => {
-    const { eachBatch, inFlight, inFlightBytes, taken, complete } = await startedSource(100, 10_000);
+    const { eachBatch, intake, taken, complete } = await startedSource(100, 10_000);
     const batch = eachBatch(batchOf('t', 0, 4, 4_000));
     await settled();
     expect(taken, 'two 4 kB messages fit a 10 kB budget; the third waits although credits are free').to.have.length(2);
-    expect(inFlightBytes!.inUse).to.equal(8_000);
+    expect(intake.bytesInFlight).to.equal(8_000);
     complete(taken[0]!);
     await settled();
     expect(taken, 'a completion gives its bytes back').to.have.length(3);
@@ -134,33 +122,20 @@ describe('createKafkaRecordSource', () => {
     expect(taken).to.have.length(4);
     complete(taken[3]!);
     await batch;
-    expect([inFlight.inUse, inFlightBytes!.inUse]).to.deep.equal([0, 0]);
+    expect([intake.messagesInFlight, intake.bytesInFlight]).to.deep.equal([0, 0]);
   });
 
   it('lets a record larger than the whole byte budget through alone instead of waiting forever', async () => {
-    const { eachBatch, inFlightBytes, taken, complete } = await startedSource(100, 1_000);
+    const { eachBatch, intake, taken, complete } = await startedSource(100, 1_000);
     const batch = eachBatch(batchOf('t', 0, 2, 5_000));
     await settled();
     expect(taken, 'the first passes alone; the second waits for it').to.have.length(1);
-    expect(inFlightBytes!.inUse).to.equal(5_000);
+    expect(intake.bytesInFlight).to.equal(5_000);
     complete(taken[0]!);
     await settled();
     expect(taken).to.have.length(2);
     complete(taken[1]!);
     await batch;
-  });
-
-  it('weighs a record by its key, value and headers', () => {
-    const record: InboundRecord = {
-      topic: 't',
-      partition: 0,
-      offset: '0',
-      key: Buffer.from('case-1'),
-      value: Buffer.alloc(100),
-      headers: { 'message-id': 'abc', trace: Buffer.alloc(10) },
-      timestamp: '0',
-    };
-    expect(recordBytes(record)).to.equal(6 + 100 + 'message-id'.length + 3 + 'trace'.length + 10);
   });
 
   describe('liveness', () => {
@@ -182,8 +157,7 @@ describe('createKafkaRecordSource', () => {
         groupId: 'g',
         topics: ['t'],
         partitionsConsumedConcurrently: 1,
-        inFlight: new Semaphore(1),
-        ledger: new OffsetLedger(),
+        intake: new Intake({ maxMessages: 1 }),
         logger: pino({ level: 'silent' }),
       });
       await source.start().catch(() => undefined);

@@ -1,0 +1,102 @@
+import type { Db, Document, Filter, Sort } from 'mongodb';
+import type { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
+import { EVENTS_COLLECTION } from './eventStore.js';
+import { RAW_EVENTS_COLLECTION } from './rawEventLog.js';
+import { createCommandResultReader, type CommandResultReader } from './commandResults.js';
+
+/** A read-model document as the API answers it: stored fields minus `_id` and `applied`. */
+export type ApiDocument = Record<string, unknown>;
+
+export interface Page {
+  readonly limit: number;
+  readonly skip: number;
+}
+
+export interface DocumentRequirementFilter {
+  readonly entity_id?: string;
+  readonly entity_type?: EntityType;
+  readonly status?: DocumentStatus;
+  readonly is_required?: boolean;
+}
+
+/** Everything the HTTP API reads or writes in the database (a fake in unit tests, MongoDB otherwise). */
+export interface ApiQueries extends CommandResultReader {
+  /** Cases, newest first by created_at. */
+  listCases(page: Page): Promise<ApiDocument[]>;
+  getCase(case_id: string): Promise<ApiDocument | undefined>;
+  /** The case stream's events in version order. */
+  caseEvents(case_id: string): Promise<ApiDocument[]>;
+  personsOfCase(case_id: string): Promise<ApiDocument[]>;
+  getCompany(company_id: string): Promise<ApiDocument | undefined>;
+  beneficialOwners(company_id: string): Promise<ApiDocument[]>;
+  getDocumentRequirement(id: string): Promise<ApiDocument | undefined>;
+  documentRequirementsOfCase(case_id: string, filter: DocumentRequirementFilter): Promise<ApiDocument[]>;
+  /** Raw client messages, newest first by received_at. */
+  rawEvents(page: Page): Promise<ApiDocument[]>;
+}
+
+/** Internal fields never shown by the API. */
+const HIDDEN = ['_id', 'applied'] as const;
+
+/** A copy without the internal fields. */
+export const toApiDocument = (d: Document): ApiDocument => {
+  const out: ApiDocument = { ...d };
+  for (const f of HIDDEN) delete out[f];
+  return out;
+};
+
+const hiddenProjection = { _id: 0, applied: 0 } as const;
+
+/** The stored event as the API shows it: the envelope in its documented order, no outbox state. */
+export const toApiEvent = (d: Document): ApiDocument => ({
+  event_id: d.event_id,
+  event_type: d.event_type,
+  aggregate_id: d.aggregate_id,
+  timestamp: d.timestamp,
+  version: d.version,
+  payload: d.payload,
+  metadata: d.metadata,
+});
+
+/**
+ * ApiQueries on the casestream database. Single documents are looked up by `{_id: id}` (read
+ * models and raw events are stored with `_id` = `id`: on FerretDB v1 the one filter it evaluates
+ * inside SQLite); lists filter on the indexed fields the read models carry.
+ */
+export const createMongoApiQueries = (db: Db): ApiQueries => {
+  const byId = async (collection: string, id: string): Promise<ApiDocument | undefined> => {
+    const d = await db.collection<{ _id: string }>(collection).findOne({ _id: id }, { projection: hiddenProjection });
+    return d === null ? undefined : toApiDocument(d);
+  };
+  const list = async (collection: string, filter: Filter<Document>, sort: Sort, page?: Page): Promise<ApiDocument[]> => {
+    let cursor = db.collection(collection).find(filter, { projection: hiddenProjection, sort });
+    if (page) cursor = cursor.skip(page.skip).limit(page.limit);
+    return (await cursor.toArray()).map(toApiDocument);
+  };
+  return {
+    ...createCommandResultReader(db),
+    listCases: (page) => list('cases', {}, { created_at: -1, _id: 1 }, page),
+    getCase: (id) => byId('cases', id),
+    caseEvents: async (case_id) =>
+      (await db.collection(EVENTS_COLLECTION).find({ aggregate_id: case_id }, { projection: { _id: 0 }, sort: { version: 1 } }).toArray()).map(
+        toApiEvent,
+      ),
+    personsOfCase: (case_id) => list('persons', { case_id }, { created_at: 1, _id: 1 }),
+    getCompany: (id) => byId('companies', id),
+    beneficialOwners: (company_id) => list('beneficial_owners', { company_id }, { created_at: 1, _id: 1 }),
+    getDocumentRequirement: (id) => byId('document_requirements', id),
+    documentRequirementsOfCase: (case_id, f) =>
+      list(
+        'document_requirements',
+        {
+          case_id,
+          ...(f.entity_id === undefined ? {} : { entity_id: f.entity_id }),
+          ...(f.entity_type === undefined ? {} : { entity_type: f.entity_type }),
+          ...(f.status === undefined ? {} : { status: f.status }),
+          ...(f.is_required === undefined ? {} : { is_required: f.is_required }),
+        },
+        { created_at: 1, entity_type: 1, document_type: 1, _id: 1 },
+      ),
+    rawEvents: (page) => list(RAW_EVENTS_COLLECTION, {}, { received_at: -1, _id: 1 }, page),
+  };
+};

@@ -1,8 +1,0 @@
-import { concatMap, of, type OperatorFunction } from 'rxjs';
-import type { DeadLetterSink } from '../streams/ports.js';
-import { afterDone } from './afterDone.js';
-import type { CaseWork } from './caseWork.js';
-
-/** Sends a rejected message to the dead-letter topic with its reasons; accepted ones pass. */
-export const deadLetter = (sink: DeadLetterSink): OperatorFunction<CaseWork, CaseWork> =>
-  concatMap((w) => (w.rejection === null ? of(w) : afterDone(sink.send(w.record, w.rejection), w)));

@@ -1,0 +1,39 @@
+import type { CaseState } from '../../domain/caseState.js';
+import type { Command } from '../../domain/commands.js';
+import type { DomainEvent } from '../../domain/events.js';
+import type { Rejection } from '../../domain/rejection.js';
+import type { RuleAnswer } from '../ports.js';
+import type { InboundRecord } from '../records.js';
+import type { DecodedRecord } from './decodeRecord.js';
+
+/** One message on its way through its case actor; each operator fills in a part of it. */
+export interface CaseWork {
+  readonly record: InboundRecord;
+  /** The client message as parsed, for raw_events; null for case commands and unparsable values. */
+  readonly raw: Record<string, unknown> | null;
+  /** Null when the message was rejected before it became a command. */
+  readonly command: Command | null;
+  /** The case as last known; null means "load it from the event store". */
+  readonly state: CaseState | null;
+  readonly rule: RuleAnswer | null;
+  /** The events decided for this message (empty until decided, or when there is nothing to record). */
+  readonly events: readonly DomainEvent[];
+  readonly rejection: Rejection | null;
+  /** How many of the events were already stored (a redelivery). */
+  readonly duplicates: number;
+  /** The id of the case command this message carries, whose result is recorded; null for client data. */
+  readonly command_id: string | null;
+}
+
+/** Starts the work for a decoded record, with the case state the actor remembers (or null). */
+export const startWork = (d: DecodedRecord, state: CaseState | null): CaseWork => ({
+  record: d.record,
+  raw: d.raw,
+  command: d.kind === 'command' ? d.command : null,
+  state,
+  rule: null,
+  events: [],
+  rejection: d.kind === 'rejected' ? d.rejection : null,
+  duplicates: 0,
+  command_id: d.kind === 'rejected' ? d.command_id : d.command.command_type === 'CreateCase' ? null : d.command.command_id,
+});

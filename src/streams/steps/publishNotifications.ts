@@ -1,0 +1,18 @@
+import { concatMap, of, type OperatorFunction } from 'rxjs';
+import { isEventOf, type NotificationRequired } from '../../domain/events.js';
+import type { NotificationPublisher } from '../ports.js';
+import { afterDone } from '../../operators/afterDone.js';
+import type { CaseWork } from './caseWork.js';
+
+/** The notifications among a message's events, in version order. */
+export const notificationsOf = (w: CaseWork): NotificationRequired[] => w.events.filter(isEventOf('NotificationRequired'));
+
+/**
+ * Publishes the message's notifications right after they are stored (the fast path of the outbox).
+ * A redelivered notification is published again: consumers deduplicate on event_id.
+ */
+export const publishNotifications = (publisher: NotificationPublisher): OperatorFunction<CaseWork, CaseWork> =>
+  concatMap((w) => {
+    const notifications = notificationsOf(w);
+    return notifications.length === 0 ? of(w) : afterDone(publisher.publish(notifications), w);
+  });

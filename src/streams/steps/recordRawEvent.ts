@@ -1,0 +1,25 @@
+import { concatMap, of, type OperatorFunction } from 'rxjs';
+import { idFor } from '../../domain/deterministicId.js';
+import { unstorableBecause } from '../../domain/storableDocument.js';
+import type { RawEventLog } from '../ports.js';
+import { idempotencyKey, recordTime } from '../records.js';
+import { afterDone } from '../../operators/afterDone.js';
+import type { CaseWork } from './caseWork.js';
+
+/**
+ * Keeps every JSON-object client message in raw_events with how it ended: as a document when the
+ * database can store it, otherwise as the text received (re-serialising could overflow the stack
+ * on a deeply nested value that JSON.parse accepted). `received_at` is when Kafka received it (the
+ * record's timestamp, also the time of the events it decides), not when its processing ended.
+ */
+export const recordRawEvent = (log: RawEventLog, now: () => Date = () => new Date()): OperatorFunction<CaseWork, CaseWork> =>
+  concatMap((w) => {
+    if (w.raw === null) return of(w);
+    const entry = {
+      id: idFor(idempotencyKey(w.record), 'raw'),
+      payload: unstorableBecause(w.raw) === null ? w.raw : (w.record.value?.toString('utf8') ?? ''),
+      received_at: recordTime(w.record, now),
+      ...(w.rejection === null ? { status: 'processed' as const } : { status: 'rejected' as const, error: w.rejection }),
+    };
+    return afterDone(log.record(entry), w);
+  });

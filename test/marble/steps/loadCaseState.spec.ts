@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { map } from 'rxjs';
+import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
+import type { DomainEvent } from '../../../src/domain/events.js';
+import { loadCaseState } from '../../../src/streams/steps/loadCaseState.js';
+import type { EventStore } from '../../../src/streams/ports.js';
+import { newTestScheduler } from '../../support/marbles.js';
+import { COMMAND_TOPIC, kycMessage, recordOf } from '../../support/records.js';
+import { decided, workOf } from './work.js';
+
+/** The events a KYC creation with one person stores: CaseCreated, PersonAddedToCase, two documents. */
+const created = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
+const caseId = created.command!.case_id;
+
+const commandFor = (offset: number) =>
+  recordOf({ command_type: 'DetermineDocumentRequirements', command_id: `cmd-${offset}`, case_id: caseId, entity_id: 'p', entity_type: 'PERSON' }, {
+    topic: COMMAND_TOPIC,
+    offset,
+  });
+
+describe('loadCaseState', () => {
+  it('reads the case from the event store when the actor does not know it, and waits for the answer', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const asked: string[] = [];
+      const store: Pick<EventStore, 'load'> = {
+        load: (id) => {
+          asked.push(id);
+          return cold('---(e|)', { e: [...created.events] as DomainEvent[] });
+        },
+      };
+      const out = cold('(w|)', { w: workOf(commandFor(1)) }).pipe(
+        loadCaseState(store),
+        map((w) => ({ version: w.state?.version, documents: w.state?.documents.size, persons: w.state?.personIds.size })),
+      );
+      expectObservable(out).toBe('---(s|)', { s: { version: 4, documents: 2, persons: 1 } });
+      scheduler.flush();
+      expect(asked).to.deep.equal([caseId]);
+    });
+  });
+
+  it('folds the stored events into the same state as evolving them from an empty case', () => {
+    newTestScheduler().run(({ cold, expectObservable }) => {
+      const store = { load: () => cold('-(e|)', { e: [...created.events] as DomainEvent[] }) };
+      const out = cold('(w|)', { w: workOf(commandFor(1)) }).pipe(
+        loadCaseState(store),
+        map((w) => w.state),
+      );
+      expectObservable(out).toBe('-(s|)', { s: evolveCase(emptyCase(caseId), created.events) });
+    });
+  });
+
+  it('starts from an empty case when the store has no events for it', () => {
+    newTestScheduler().run(({ cold, expectObservable }) => {
+      const store = { load: () => cold('--(e|)', { e: [] as DomainEvent[] }) };
+      const out = cold('(w|)', { w: workOf(commandFor(1)) }).pipe(
+        loadCaseState(store),
+        map((w) => w.state),
+      );
+      expectObservable(out).toBe('--(s|)', { s: emptyCase(caseId) });
+    });
+  });
+
+  it('does not read the store when the actor already knows the case', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      let loads = 0;
+      const store = { load: () => (loads++, cold('-----(e|)', { e: [] as DomainEvent[] })) };
+      const known = workOf(commandFor(1), evolveCase(emptyCase(caseId), created.events));
+      expectObservable(cold('(w|)', { w: known }).pipe(loadCaseState(store))).toBe('(w|)', { w: known });
+      scheduler.flush();
+      expect(loads).to.equal(0);
+    });
+  });
+
+  it('does not read the store for a rejected message, which has no case', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      let loads = 0;
+      const store = { load: () => (loads++, cold('-----(e|)', { e: [] as DomainEvent[] })) };
+      const rejected = workOf(recordOf('not json', { offset: 0 }));
+      expectObservable(cold('(w|)', { w: rejected }).pipe(loadCaseState(store))).toBe('(w|)', { w: rejected });
+      scheduler.flush();
+      expect(loads).to.equal(0);
+    });
+  });
+
+  it('loads for one message at a time, in arrival order, even when a later load would answer sooner', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const calls: number[] = [];
+      const answers = ['----(e|)', '-(e|)'];
+      const store = { load: () => (calls.push(scheduler.now()), cold(answers[calls.length - 1]!, { e: [] as DomainEvent[] })) };
+      const out = cold('(ab|)', { a: workOf(commandFor(1)), b: workOf(commandFor(2)) }).pipe(
+        loadCaseState(store),
+        map((w) => w.record.offset),
+      );
+      expectObservable(out).toBe('----a(b|)', { a: '1', b: '2' });
+      scheduler.flush();
+      expect(calls).to.deep.equal([0, 4]);
+    });
+  });
+
+  it('passes a load failure on so the message can be retried', () => {
+    newTestScheduler().run(({ cold, expectObservable }) => {
+      const store = { load: () => cold<DomainEvent[]>('--#', undefined, new Error('mongo down')) };
+      expectObservable(cold('(w|)', { w: workOf(commandFor(1)) }).pipe(loadCaseState(store))).toBe('--#', undefined, new Error('mongo down'));
+    });
+  });
+});
