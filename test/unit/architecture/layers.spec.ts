@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
 const DEPCRUISE = join(ROOT, 'node_modules/.bin/depcruise');
-const RULES = join(ROOT, '.dependency-cruiser.cjs');
+const RULES = join(ROOT, '.dependency-cruiser.mjs');
 
 /** The layer rules' verdict on a tree of files: the names of the rules it breaks (none when it passes). */
 const brokenRules = async (files: Record<string, string>): Promise<string[]> => {

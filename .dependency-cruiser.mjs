@@ -18,7 +18,7 @@ const upward = (name, layer, allowed, comment) => ({
   to: { path: '^src/', pathNot: allowed.map((l) => `^src/${l}/`) },
 });
 
-module.exports = {
+export default {
   forbidden: [
     { name: 'no-circular', comment: 'An import cycle ties modules that should be read one after the other.', severity: 'error', from: {}, to: { circular: true } },
     upward('lib-is-generic', 'lib', ['lib'], 'src/lib holds generic helpers: it imports nothing else of casestream.'),
