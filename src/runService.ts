@@ -11,7 +11,7 @@ export const runService = async (): Promise<number> => {
     process.stderr.write(`casestream: ${settings.left}\n`);
     return 2;
   }
-  const logger = createLogger(settings.right.LOG_LEVEL);
+  const logger = createLogger(settings.right.logLevel);
   const service = await startService(settings.right, logger);
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'signal received');

@@ -264,11 +264,11 @@ const main = async (): Promise<void> => {
     messages: intArg(args, 'messages', 100_000),
     warmup: intArg(args, 'warmup', 10_000),
     chunk: intArg(args, 'chunk', 500),
-    maxInFlight: intArg(args, 'max-in-flight', defaults.MAX_IN_FLIGHT_MESSAGES),
-    maxActiveCases: intArg(args, 'max-active-cases', defaults.MAX_ACTIVE_CASES),
-    idleMs: intArg(args, 'idle-ms', defaults.CASE_IDLE_MS),
-    keepReleased: intArg(args, 'keep-released', defaults.CASE_STATES_KEPT, 0),
-    commitEveryMs: intArg(args, 'commit-every-ms', defaults.COMMIT_INTERVAL_MS, 0),
+    maxInFlight: intArg(args, 'max-in-flight', defaults.limits.maxInFlightMessages),
+    maxActiveCases: intArg(args, 'max-active-cases', defaults.pipeline.maxActiveCases),
+    idleMs: intArg(args, 'idle-ms', defaults.pipeline.caseIdleMs),
+    keepReleased: intArg(args, 'keep-released', defaults.pipeline.caseStatesKept, 0),
+    commitEveryMs: intArg(args, 'commit-every-ms', defaults.pipeline.commitIntervalMs, 0),
     commandShare: numberArg(args, 'command-share', 0.1),
   };
   if (args.flags.has('child')) return child(settings);

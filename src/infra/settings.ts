@@ -1,138 +1,13 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import { brokers, choice, flag, integer, logLevel, optionalText, optionalUrl, seconds, text, url } from './envCodecs.js';
 
 /**
- * Every setting casestream reads, decoded with io-ts at startup. A bad or missing value stops
- * startup with one message listing every problem. The README's Configuration table lists them.
+ * Every setting casestream reads, decoded with io-ts once at startup into `Settings`, grouped by
+ * what they configure. A bad value stops startup with one message listing every problem. The
+ * README's Configuration table lists the variables.
  */
-
-const text = (fallback: string) =>
-  new t.Type<string, string, unknown>(
-    'text',
-    (u): u is string => typeof u === 'string',
-    (u, c) => (u === undefined || u === '' ? t.success(fallback) : typeof u === 'string' ? t.success(u) : t.failure(u, c, 'must be text')),
-    t.identity,
-  );
-
-const optionalText = new t.Type<string | undefined, string | undefined, unknown>(
-  'optional text',
-  (u): u is string | undefined => u === undefined || typeof u === 'string',
-  (u, c) => (u === undefined || u === '' ? t.success(undefined) : typeof u === 'string' ? t.success(u) : t.failure(u, c, 'must be text')),
-  t.identity,
-);
-
-const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  new t.Type<number, string, unknown>(
-    `an integer from ${min} to ${max}`,
-    (u): u is number => typeof u === 'number',
-    (u, c) => {
-      if (u === undefined || u === '') return t.success(fallback);
-      const n = typeof u === 'string' && /^-?\d+$/.test(u.trim()) ? Number(u) : NaN;
-      return Number.isSafeInteger(n) && n >= min && n <= max
-        ? t.success(n)
-        : t.failure(u, c, `must be an integer from ${min} to ${max}, got ${JSON.stringify(u)}`);
-    },
-    String,
-  );
-
-const seconds = (fallback: number) =>
-  new t.Type<number, string, unknown>(
-    'seconds',
-    (u): u is number => typeof u === 'number',
-    (u, c) => {
-      if (u === undefined || u === '') return t.success(fallback);
-      const n = typeof u === 'string' ? Number(u) : NaN;
-      return Number.isFinite(n) && n > 0 ? t.success(n) : t.failure(u, c, `must be a positive number of seconds, got ${JSON.stringify(u)}`);
-    },
-    String,
-  );
-
-const parsesAs = (value: string, schemes: readonly string[]): boolean => {
-  try {
-    return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
-  } catch {
-    return false;
-  }
-};
-
-const optionalUrl = (schemes: readonly string[]) =>
-  new t.Type<string | undefined, string | undefined, unknown>(
-    `a ${schemes.join('/')} URL`,
-    (u): u is string | undefined => u === undefined || typeof u === 'string',
-    (u, c) =>
-      u === undefined || u === ''
-        ? t.success(undefined)
-        : typeof u === 'string' && parsesAs(u, schemes)
-          ? t.success(u)
-          : t.failure(u, c, `must be a ${schemes.join(' or ')} URL`),
-    t.identity,
-  );
-
-const url = (schemes: readonly string[], fallback: string) =>
-  new t.Type<string, string, unknown>(
-    `a ${schemes.join('/')} URL`,
-    (u): u is string => typeof u === 'string',
-    (u, c) => {
-      const value = u === undefined || u === '' ? fallback : u;
-      return typeof value === 'string' && parsesAs(value, schemes)
-        ? t.success(value)
-        : t.failure(u, c, `must be a ${schemes.join(' or ')} URL`);
-    },
-    t.identity,
-  );
-
-const logLevel = new t.Type<string, string, unknown>(
-  'log level',
-  (u): u is string => typeof u === 'string',
-  (u, c) => {
-    const v = u === undefined || u === '' ? 'info' : typeof u === 'string' ? u.toLowerCase() : '';
-    return ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)
-      ? t.success(v)
-      : t.failure(u, c, 'must be one of fatal, error, warn, info, debug, trace, silent');
-  },
-  t.identity,
-);
-
-const brokers = new t.Type<string[], string, unknown>(
-  'host:port list',
-  (u): u is string[] => Array.isArray(u),
-  (u, c) => {
-    const v = u === undefined || u === '' ? 'localhost:9092' : u;
-    if (typeof v !== 'string') return t.failure(u, c, 'must be a comma-separated host:port list');
-    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-    return list.length > 0 && list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b))
-      ? t.success(list)
-      : t.failure(u, c, 'must be a comma-separated host:port list');
-  },
-  (a) => a.join(','),
-);
-
-const choice = <L extends string>(values: readonly L[], fallback: L) =>
-  new t.Type<L, string, unknown>(
-    values.join('|'),
-    (u): u is L => typeof u === 'string' && (values as readonly string[]).includes(u),
-    (u, c) => {
-      const v = u === undefined || u === '' ? fallback : typeof u === 'string' ? u.toLowerCase() : '';
-      const found = values.find((x) => x.toLowerCase() === v.toLowerCase());
-      return found ? t.success(found) : t.failure(u, c, `must be one of ${values.join(', ')}`);
-    },
-    t.identity,
-  );
-
-const flag = (fallback: boolean) =>
-  new t.Type<boolean, string, unknown>(
-    'true|false',
-    (u): u is boolean => typeof u === 'boolean',
-    (u, c) => {
-      if (u === undefined || u === '') return t.success(fallback);
-      const v = typeof u === 'string' ? u.trim().toLowerCase() : '';
-      if (['true', '1', 'yes'].includes(v)) return t.success(true);
-      if (['false', '0', 'no'].includes(v)) return t.success(false);
-      return t.failure(u, c, 'must be true or false');
-    },
-    String,
-  );
 
 export const settingsCodec = t.type({
   KAFKA_BOOTSTRAP_SERVERS: brokers,
@@ -206,7 +81,8 @@ export const settingsCodec = t.type({
   DB_SERVER_MODE: choice(['auto', 'mongodb', 'ferretdb'] as const, 'auto'),
 });
 
-export type Settings = t.TypeOf<typeof settingsCodec>;
+/** The settings as the environment names them, one field per variable. */
+export type EnvSettings = t.TypeOf<typeof settingsCodec>;
 
 /**
  * How many partitions' batches are handled at once. casestream holds each batch until its messages
@@ -214,20 +90,20 @@ export type Settings = t.TypeOf<typeof settingsCodec>;
  * this number waits for another one to complete before it even starts, which doubles that fetch's
  * latency. So the default is every partition of the two inbound topics casestream creates.
  */
-export const partitionsConsumedConcurrently = (s: Settings): number => s.PARTITIONS_CONSUMED_CONCURRENTLY || 2 * s.KAFKA_TOPIC_PARTITIONS;
+export const partitionsConsumedConcurrently = (s: EnvSettings): number => s.PARTITIONS_CONSUMED_CONCURRENTLY || 2 * s.KAFKA_TOPIC_PARTITIONS;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** Where the API listens: HTTP_HOST when set; otherwise loopback unless a token protects it. */
-export const httpHost = (s: Settings): string => s.HTTP_HOST ?? (s.API_TOKEN ? '0.0.0.0' : '127.0.0.1');
+export const httpHost = (s: EnvSettings): string => s.HTTP_HOST ?? (s.API_TOKEN ? '0.0.0.0' : '127.0.0.1');
 
 /** Shorter tokens are refused: a guessable token is no protection. */
 export const MIN_API_TOKEN_LENGTH = 32;
 
 /** Rules between settings, checked once each value is valid on its own. */
-const crossChecks = (s: Settings): string[] => [
+const crossChecks = (s: EnvSettings): string[] => [
   ...(s.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_') && (!s.KAFKA_SASL_USERNAME || !s.KAFKA_SASL_PASSWORD)
     ? [`  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required when KAFKA_SECURITY_PROTOCOL is ${s.KAFKA_SECURITY_PROTOCOL}`]
     : []),
@@ -242,8 +118,8 @@ const crossChecks = (s: Settings): string[] => [
   ...(s.MAX_RECORD_BYTES > s.MAX_IN_FLIGHT_BYTES ? ['  MAX_IN_FLIGHT_BYTES must be at least MAX_RECORD_BYTES'] : []),
 ];
 
-/** Decodes the environment into settings, or one message naming every bad value. */
-export const decodeSettings = (env: Record<string, string | undefined>): E.Either<string, Settings> =>
+/** Decodes the environment variable by variable, or one message naming every bad value. */
+export const decodeEnvSettings = (env: Record<string, string | undefined>): E.Either<string, EnvSettings> =>
   pipe(
     settingsCodec.decode(Object.fromEntries(Object.keys(settingsCodec.props).map((k) => [k, env[k]]))),
     E.mapLeft(
@@ -255,3 +131,181 @@ export const decodeSettings = (env: Record<string, string | undefined>): E.Eithe
       return problems.length === 0 ? E.right(s) : E.left(`invalid settings:\n${problems.join('\n')}`);
     }),
   );
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly topics: {
+    /** Client-data messages in (KAFKA_TOPIC_NAME). */
+    readonly clientData: string;
+    /** Case commands in (KAFKA_COMMAND_TOPIC). */
+    readonly commands: string;
+    /** Rejected messages out (KAFKA_DLQ_TOPIC). */
+    readonly deadLetters: string;
+    /** NotificationRequired out (NOTIFICATION_KAFKA_TOPIC). */
+    readonly notifications: string;
+  };
+  /** Partitions of the topics casestream creates. */
+  readonly topicPartitions: number;
+  /** Batches handled at once (PARTITIONS_CONSUMED_CONCURRENTLY, resolved; see partitionsConsumedConcurrently). */
+  readonly partitionsConsumedConcurrently: number;
+  readonly security: {
+    readonly protocol: EnvSettings['KAFKA_SECURITY_PROTOCOL'];
+    readonly saslMechanism: EnvSettings['KAFKA_SASL_MECHANISM'];
+    readonly saslUsername: string | undefined;
+    readonly saslPassword: string | undefined;
+    readonly caFile: string | undefined;
+    readonly rejectUnauthorized: boolean;
+  };
+}
+
+export interface MongoSettings {
+  readonly uri: string;
+  readonly dbName: string;
+  readonly serverMode: EnvSettings['DB_SERVER_MODE'];
+  /** Writes gathered into one round trip at most (DB_MAX_BATCH). */
+  readonly maxBatch: number;
+}
+
+export interface RedisSettings {
+  readonly url: string;
+  readonly tlsCaFile: string | undefined;
+}
+
+export interface RuleSettings {
+  /** Unset: notifications are disabled. */
+  readonly configServiceUrl: string | undefined;
+  readonly timeoutMs: number;
+  readonly cacheTtlSeconds: number;
+  readonly negativeTtlSeconds: number;
+  readonly staleTtlSeconds: number;
+}
+
+export interface HttpSettings {
+  readonly port: number;
+  /** Resolved: HTTP_HOST, or loopback unless a token protects the API (see httpHost). */
+  readonly host: string;
+  readonly apiToken: string | undefined;
+  readonly allowUnauthenticated: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxPageSize: number;
+  readonly maxSkip: number;
+}
+
+/** Bounds on what one input may hold and on what is in flight at once. */
+export interface LimitSettings {
+  readonly maxRecordBytes: number;
+  readonly maxHeaderBytes: number;
+  readonly maxIdempotencyKeyLength: number;
+  readonly maxJsonDepth: number;
+  readonly maxStringLength: number;
+  readonly maxPersons: number;
+  readonly maxBeneficialOwners: number;
+  readonly maxListItems: number;
+  readonly maxNotesPerCommand: number;
+  readonly maxNotesPerDocument: number;
+  readonly maxErrorDetails: number;
+  readonly deadLetterMaxHeaderBytes: number;
+  readonly maxInFlightMessages: number;
+  readonly maxInFlightBytes: number;
+}
+
+/** How the pipeline runs: per-case actors, retries, commits, the outbox relay and shutdown. */
+export interface PipelineSettings {
+  readonly maxActiveCases: number;
+  readonly caseIdleMs: number;
+  readonly caseStatesKept: number;
+  readonly commitIntervalMs: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly maxConflictRetries: number;
+  readonly partitionStallMs: number;
+  readonly outboxRelayIntervalMs: number;
+  readonly outboxGraceMs: number;
+  readonly outboxBatch: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Every setting, grouped by what it configures; read from the variables of settingsCodec. */
+export interface Settings {
+  readonly kafka: KafkaSettings;
+  readonly mongo: MongoSettings;
+  readonly redis: RedisSettings;
+  readonly rules: RuleSettings;
+  readonly http: HttpSettings;
+  readonly limits: LimitSettings;
+  readonly pipeline: PipelineSettings;
+  readonly logLevel: string;
+}
+
+export const groupSettings = (s: EnvSettings): Settings => ({
+  kafka: {
+    brokers: s.KAFKA_BOOTSTRAP_SERVERS,
+    clientId: s.KAFKA_CLIENT_ID,
+    groupId: s.KAFKA_CONSUMER_GROUP_ID,
+    topics: { clientData: s.KAFKA_TOPIC_NAME, commands: s.KAFKA_COMMAND_TOPIC, deadLetters: s.KAFKA_DLQ_TOPIC, notifications: s.NOTIFICATION_KAFKA_TOPIC },
+    topicPartitions: s.KAFKA_TOPIC_PARTITIONS,
+    partitionsConsumedConcurrently: partitionsConsumedConcurrently(s),
+    security: {
+      protocol: s.KAFKA_SECURITY_PROTOCOL,
+      saslMechanism: s.KAFKA_SASL_MECHANISM,
+      saslUsername: s.KAFKA_SASL_USERNAME,
+      saslPassword: s.KAFKA_SASL_PASSWORD,
+      caFile: s.KAFKA_SSL_CA_FILE,
+      rejectUnauthorized: s.KAFKA_SSL_REJECT_UNAUTHORIZED,
+    },
+  },
+  mongo: { uri: s.MONGO_DETAILS, dbName: s.DB_NAME, serverMode: s.DB_SERVER_MODE, maxBatch: s.DB_MAX_BATCH },
+  redis: { url: s.REDIS_URL, tlsCaFile: s.REDIS_TLS_CA_FILE },
+  rules: {
+    configServiceUrl: s.CONFIG_SERVICE_URL,
+    timeoutMs: s.DEFAULT_HTTP_TIMEOUT * 1000,
+    cacheTtlSeconds: s.CONFIG_CACHE_TTL_SECONDS,
+    negativeTtlSeconds: s.CONFIG_CACHE_NEGATIVE_TTL_SECONDS,
+    staleTtlSeconds: s.CONFIG_CACHE_STALE_TTL_SECONDS,
+  },
+  http: {
+    port: s.HTTP_PORT,
+    host: httpHost(s),
+    apiToken: s.API_TOKEN,
+    allowUnauthenticated: s.HTTP_ALLOW_UNAUTHENTICATED,
+    maxBodyBytes: s.HTTP_MAX_BODY_BYTES,
+    maxPageSize: s.API_MAX_PAGE_SIZE,
+    maxSkip: s.API_MAX_SKIP,
+  },
+  limits: {
+    maxRecordBytes: s.MAX_RECORD_BYTES,
+    maxHeaderBytes: s.MAX_HEADER_BYTES,
+    maxIdempotencyKeyLength: s.MAX_IDEMPOTENCY_KEY_LENGTH,
+    maxJsonDepth: s.MAX_JSON_DEPTH,
+    maxStringLength: s.MAX_STRING_LENGTH,
+    maxPersons: s.MAX_PERSONS,
+    maxBeneficialOwners: s.MAX_BENEFICIAL_OWNERS,
+    maxListItems: s.MAX_LIST_ITEMS,
+    maxNotesPerCommand: s.MAX_NOTES_PER_COMMAND,
+    maxNotesPerDocument: s.MAX_NOTES_PER_DOCUMENT,
+    maxErrorDetails: s.MAX_ERROR_DETAILS,
+    deadLetterMaxHeaderBytes: s.DLQ_MAX_HEADER_BYTES,
+    maxInFlightMessages: s.MAX_IN_FLIGHT_MESSAGES,
+    maxInFlightBytes: s.MAX_IN_FLIGHT_BYTES,
+  },
+  pipeline: {
+    maxActiveCases: s.MAX_ACTIVE_CASES,
+    caseIdleMs: s.CASE_IDLE_MS,
+    caseStatesKept: s.CASE_STATES_KEPT,
+    commitIntervalMs: s.COMMIT_INTERVAL_MS,
+    retryInitialMs: s.RETRY_INITIAL_MS,
+    retryMaxMs: s.RETRY_MAX_MS,
+    maxConflictRetries: s.MAX_CONFLICT_RETRIES,
+    partitionStallMs: s.PARTITION_STALL_MS,
+    outboxRelayIntervalMs: s.OUTBOX_RELAY_INTERVAL_MS,
+    outboxGraceMs: s.OUTBOX_GRACE_MS,
+    outboxBatch: s.OUTBOX_BATCH,
+    shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
+  },
+  logLevel: s.LOG_LEVEL,
+});
+
+/** Decodes the environment once into grouped settings, or one message naming every bad value. */
+export const decodeSettings = (env: Record<string, string | undefined>): E.Either<string, Settings> => E.map(groupSettings)(decodeEnvSettings(env));

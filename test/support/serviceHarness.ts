@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type 
 import { MongoClient, type Db } from 'mongodb';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/infra/logger.js';
-import { decodeSettings, type Settings } from '../../src/infra/settings.js';
+import { decodeEnvSettings, groupSettings, type EnvSettings, type Settings } from '../../src/infra/settings.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { KAFKA_BROKERS, MONGO_URL, REDIS_URL, uniqueName, waitFor } from './stack.js';
 
@@ -32,6 +32,8 @@ export const HARNESS_REDIS_URL = `${REDIS_URL}/14`;
  * database of its own, with a watcher on its notification and dead-letter topics.
  */
 export class ServiceHarness {
+  /** The settings by environment variable name (what a CLI run with the same settings is given). */
+  readonly env: EnvSettings;
   readonly settings: Settings;
   readonly logLines: string[] = [];
   readonly notifications: ReceivedMessage[] = [];
@@ -44,7 +46,7 @@ export class ServiceHarness {
 
   constructor(overrides: Record<string, string> = {}) {
     const id = uniqueName('cs');
-    const decoded = decodeSettings({
+    const decoded = decodeEnvSettings({
       KAFKA_BOOTSTRAP_SERVERS: KAFKA_BROKERS.join(','),
       KAFKA_TOPIC_NAME: `${id}.kyc_events`,
       KAFKA_COMMAND_TOPIC: `${id}.case_commands`,
@@ -66,7 +68,8 @@ export class ServiceHarness {
       ...overrides,
     });
     if (E.isLeft(decoded)) throw new Error(decoded.left);
-    this.settings = decoded.right;
+    this.env = decoded.right;
+    this.settings = groupSettings(decoded.right);
   }
 
   /** The base URL of the service's HTTP API. */
@@ -77,7 +80,7 @@ export class ServiceHarness {
 
   get db(): Db {
     if (!this.mongo) throw new Error('harness not started');
-    return this.mongo.db(this.settings.DB_NAME);
+    return this.mongo.db(this.env.DB_NAME);
   }
 
   async start(): Promise<this> {
@@ -88,18 +91,18 @@ export class ServiceHarness {
         done();
       },
     });
-    this.mongo = await MongoClient.connect(this.settings.MONGO_DETAILS);
-    this.service = await startService(this.settings, createLogger(this.settings.LOG_LEVEL, sink));
+    this.mongo = await MongoClient.connect(this.env.MONGO_DETAILS);
+    this.service = await startService(this.settings, createLogger(this.settings.logLevel, sink));
     // Idempotent: a produce that kafkajs retries after a timeout on a busy broker must not write a
     // second record, which casestream would rightly treat as another message (another offset).
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.watcher = this.kafka.consumer({ groupId: `${this.settings.KAFKA_CONSUMER_GROUP_ID}.watcher` });
+    this.watcher = this.kafka.consumer({ groupId: `${this.env.KAFKA_CONSUMER_GROUP_ID}.watcher` });
     await this.watcher.connect();
-    await this.watcher.subscribe({ topics: [this.settings.NOTIFICATION_KAFKA_TOPIC, this.settings.KAFKA_DLQ_TOPIC], fromBeginning: true });
+    await this.watcher.subscribe({ topics: [this.env.NOTIFICATION_KAFKA_TOPIC, this.env.KAFKA_DLQ_TOPIC], fromBeginning: true });
     await this.watcher.run({
       eachMessage: async ({ topic, message }) => {
-        (topic === this.settings.KAFKA_DLQ_TOPIC ? this.deadLetters : this.notifications).push(received(message));
+        (topic === this.env.KAFKA_DLQ_TOPIC ? this.deadLetters : this.notifications).push(received(message));
       },
     });
     return this;
@@ -107,11 +110,11 @@ export class ServiceHarness {
 
   /** Sends client-data messages (objects are sent as JSON, strings and Buffers as they are). */
   async sendClientData(...messages: { value: unknown; messageId?: string; key?: string }[]): Promise<void> {
-    await this.send(this.settings.KAFKA_TOPIC_NAME, messages);
+    await this.send(this.env.KAFKA_TOPIC_NAME, messages);
   }
 
   async sendCommand(...messages: { value: unknown; key?: string }[]): Promise<void> {
-    await this.send(this.settings.KAFKA_COMMAND_TOPIC, messages);
+    await this.send(this.env.KAFKA_COMMAND_TOPIC, messages);
   }
 
   private async send(topic: string, messages: { value: unknown; messageId?: string; key?: string }[]): Promise<void> {
@@ -149,17 +152,17 @@ export class ServiceHarness {
     await this.stopService();
     await this.watcher?.disconnect();
     await this.producer?.disconnect();
-    await this.mongo?.db(this.settings.DB_NAME).dropDatabase().catch(() => undefined);
+    await this.mongo?.db(this.env.DB_NAME).dropDatabase().catch(() => undefined);
     await this.mongo?.close();
     const admin = this.kafka.admin();
     await admin.connect();
     await admin
       .deleteTopics({
         topics: [
-          this.settings.KAFKA_TOPIC_NAME,
-          this.settings.KAFKA_COMMAND_TOPIC,
-          this.settings.KAFKA_DLQ_TOPIC,
-          this.settings.NOTIFICATION_KAFKA_TOPIC,
+          this.env.KAFKA_TOPIC_NAME,
+          this.env.KAFKA_COMMAND_TOPIC,
+          this.env.KAFKA_DLQ_TOPIC,
+          this.env.NOTIFICATION_KAFKA_TOPIC,
         ],
       })
       .catch(() => undefined);

@@ -8,9 +8,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import * as E from 'fp-ts/lib/Either.js';
 import { loadEnvironment } from '../../src/infra/envFile.js';
-import { decodeSettings } from '../../src/infra/settings.js';
+import { decodeEnvSettings } from '../../src/infra/settings.js';
 
-const settings = decodeSettings(loadEnvironment());
+const settings = decodeEnvSettings(loadEnvironment());
 if (E.isLeft(settings)) throw new Error(settings.left);
 const s = settings.right;
 const kafka = new Kafka({ clientId: 'casestream-dev-feeder', brokers: s.KAFKA_BOOTSTRAP_SERVERS, logLevel: logLevel.NOTHING });

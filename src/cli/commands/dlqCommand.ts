@@ -38,7 +38,7 @@ const find = (letters: readonly DeadLetter[], position: string | undefined): Dea
 export const dlqCommand = async (ctx: CliContext, args: ParsedArgs, out: Output): Promise<number> => {
   const [, action, position] = args.words;
   if (action !== 'list' && action !== 'show' && action !== 'replay') throw new UsageError('dlq needs: list [--limit N] | show <partition>/<offset> | replay <partition>/<offset>');
-  const letters = await readDeadLetters(ctx.kafka(), ctx.settings.KAFKA_DLQ_TOPIC);
+  const letters = await readDeadLetters(ctx.kafka(), ctx.settings.kafka.topics.deadLetters);
   if (action === 'list') {
     const rows = letters.slice(-positiveIntOption(args, 'limit', 100)).map(summary);
     show(out, rows, (rs) => (rs.length === 0 ? 'no dead letters' : `${table(rs, ['position', 'source', 'message_id', 'reason'])}\n${letters.length} dead letter(s)`));

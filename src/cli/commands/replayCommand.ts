@@ -14,7 +14,7 @@ export const replayCommand = async (ctx: CliContext, args: ParsedArgs, out: Outp
   const batchSize = positiveIntOption(args, 'batch', 1000);
   const mongo = await ctx.mongo();
   const events = await eventsCollection(mongo.db).estimatedDocumentCount();
-  const question = `Rebuild every read model of database ${ctx.settings.DB_NAME} from its ${events} events and swap the rebuilt ones in?`;
+  const question = `Rebuild every read model of database ${ctx.settings.mongo.dbName} from its ${events} events and swap the rebuilt ones in?`;
   const answer = await confirmed(out, question, args.flags.has('yes'));
   if (answer === undefined) {
     out.note('casestream: replay replaces every read model and needs a confirmation: run it on a terminal, or pass --yes\n');

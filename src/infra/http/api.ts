@@ -130,7 +130,8 @@ export const bearerToken = (header: string | undefined): string | undefined => {
 const isDatabaseError = (error: unknown): boolean => error instanceof Error && /^Mongo/.test(error.name);
 
 /** One line, bounded: an error as a log field of the API. */
-const errorLine = (error: unknown): string => describeError(error).split('\n')[0]!.slice(0, 300);
+const errorLine = (error: unknown): string =>
+  `${error instanceof Error ? `${error.name}: ` : ''}${describeError(error)}`.split('\n')[0]!.slice(0, 300);
 
 const withTimeout = <A>(p: Promise<A>, ms: number, what: string): Promise<A> => {
   let timer: NodeJS.Timeout | undefined;

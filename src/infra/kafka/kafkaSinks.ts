@@ -56,6 +56,11 @@ interface DeadLetter {
   readonly reference: Message;
 }
 
+export interface KafkaSinks {
+  readonly notifications: NotificationPublisher;
+  readonly deadLetters: DeadLetterSink;
+}
+
 /**
  * Notifications and dead letters go out through one producer, each batched across the case
  * actors that publish at the same moment (one `sendBatch` per batch, acks from all replicas).
@@ -66,10 +71,7 @@ interface DeadLetter {
  * headers above `maxDeadLetterBytes`) and again when the broker refuses a batch as too large (each
  * dead letter of the batch is then sent alone), so that retrying can never stall a partition.
  */
-export const createKafkaSinks = (
-  producer: Producer,
-  options: KafkaSinkOptions,
-): { notifications: NotificationPublisher; deadLetters: DeadLetterSink } => {
+export const createKafkaSinks = (producer: Producer, options: KafkaSinkOptions): KafkaSinks => {
   const sendAll = (topic: string, messages: Message[]) => producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
   const sendNotification = createMicroBatcher<Message, void>({
     maxBatch: options.maxBatch,

@@ -548,8 +548,8 @@ describe('the running service over HTTP', function () {
 
     expect(value('casestream_notifications_published_total')).to.be.at.least(3);
     // the version "2.0" client message and the command about an unknown person
-    expect(value('casestream_dead_letters_total', `topic="${svc.settings.KAFKA_TOPIC_NAME}"`)).to.be.at.least(1);
-    expect(value('casestream_dead_letters_total', `topic="${svc.settings.KAFKA_COMMAND_TOPIC}"`)).to.be.at.least(1);
+    expect(value('casestream_dead_letters_total', `topic="${svc.env.KAFKA_TOPIC_NAME}"`)).to.be.at.least(1);
+    expect(value('casestream_dead_letters_total', `topic="${svc.env.KAFKA_COMMAND_TOPIC}"`)).to.be.at.least(1);
 
     // the first KYC and KYB cases asked the Configuration Service; the second KYB case was a cache hit
     expect(value('casestream_rule_cache_misses_total')).to.be.at.least(2);

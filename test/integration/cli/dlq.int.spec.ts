@@ -18,7 +18,7 @@ describe('casestream dlq commands', function () {
   });
 
   const cli = (...argv: string[]) =>
-    runCliWith({ KAFKA_BOOTSTRAP_SERVERS: svc.settings.KAFKA_BOOTSTRAP_SERVERS.join(','), KAFKA_DLQ_TOPIC: svc.settings.KAFKA_DLQ_TOPIC }, ...argv);
+    runCliWith({ KAFKA_BOOTSTRAP_SERVERS: svc.env.KAFKA_BOOTSTRAP_SERVERS.join(','), KAFKA_DLQ_TOPIC: svc.env.KAFKA_DLQ_TOPIC }, ...argv);
 
   it('lists and shows dead letters, and re-submits one that can succeed once the upstream is fixed', async () => {
     const messageId = uniqueName('dlq-case');
@@ -34,7 +34,7 @@ describe('casestream dlq commands', function () {
     expect(listed.code, listed.stderr).to.equal(0);
     const rows = JSON.parse(listed.stdout) as { position: string; source: string; reason: string; message_id: string | null }[];
     expect(rows).to.have.length(2);
-    const early = rows.find((r) => r.source.startsWith(svc.settings.KAFKA_COMMAND_TOPIC))!;
+    const early = rows.find((r) => r.source.startsWith(svc.env.KAFKA_COMMAND_TOPIC))!;
     expect(early.reason).to.contain(`unknown case ${caseId}`);
     expect(rows.find((r) => r.message_id === 'broken-1')!.reason).to.contain('not valid JSON');
 
@@ -49,7 +49,7 @@ describe('casestream dlq commands', function () {
 
     const replayed = await cli('dlq', 'replay', early.position);
     expect(replayed.code, replayed.stderr).to.equal(0);
-    expect(replayed.stdout).to.contain(`re-submitted ${early.position} to ${svc.settings.KAFKA_COMMAND_TOPIC}`);
+    expect(replayed.stdout).to.contain(`re-submitted ${early.position} to ${svc.env.KAFKA_COMMAND_TOPIC}`);
     await waitFor(() => svc.db.collection<{ _id: string; status: string }>('document_requirements').findOne({ _id: docId, status: 'UPLOADED' }), 20_000, { description: 'the replayed command applied' });
     expect(svc.deadLetters).to.have.length(2);
   });

@@ -41,7 +41,7 @@ forEachServerMode((mode) =>
 
     before(async () => {
       svc = await new ServiceHarness({ DB_SERVER_MODE: mode }).start();
-      env = { MONGO_DETAILS: svc.settings.MONGO_DETAILS, DB_NAME: svc.settings.DB_NAME, DB_SERVER_MODE: mode };
+      env = { MONGO_DETAILS: svc.env.MONGO_DETAILS, DB_NAME: svc.env.DB_NAME, DB_SERVER_MODE: mode };
       await svc.sendClientData({ value: kyb('replay-kyb') }, { value: kyc('replay-kyc') });
       const kycCase = await svc.caseOf('replay-kyc');
       await svc.caseOf('replay-kyb');

@@ -434,7 +434,7 @@ describe('the case pipeline on the real stack', function () {
     const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['message-id'] === `${run}-bad`), 20_000, { description: 'the dead letter' });
     expect(letter.key).to.equal('some-key');
     expect(JSON.parse(letter.value!)).to.deep.equal(bad);
-    expect(letter.headers['x-source-topic']).to.equal(svc.settings.KAFKA_TOPIC_NAME);
+    expect(letter.headers['x-source-topic']).to.equal(svc.env.KAFKA_TOPIC_NAME);
     expect(letter.headers['x-source-partition']).to.match(/^\d+$/);
     expect(letter.headers['x-source-offset']).to.match(/^\d+$/);
     expect(letter.headers['x-error-reason']).to.contain('$.version must be exactly "1.0"');
@@ -463,8 +463,8 @@ describe('the case pipeline on the real stack', function () {
   it('creates nothing twice, and changes nothing, when the same message is delivered twice', async () => {
     const kafka = await new KafkaPositions().connect();
     try {
-      const group = svc.settings.KAFKA_CONSUMER_GROUP_ID;
-      const topic = svc.settings.KAFKA_TOPIC_NAME;
+      const group = svc.env.KAFKA_CONSUMER_GROUP_ID;
+      const topic = svc.env.KAFKA_TOPIC_NAME;
       const message = { key: 'kyb-twice', value: kyb('kyb-twice'), messageId: `${run}-twice` };
       const first = await kafka.send(topic, message);
       const c = await svc.caseOf('kyb-twice');
@@ -474,13 +474,13 @@ describe('the case pipeline on the real stack', function () {
       await waitFor(() => svc.notifications.some((n) => n.key === caseId), 20_000, { description: 'the first notification' });
       // Nothing else in flight and no notification waiting in the outbox: from here on, only the
       // second delivery can change anything.
-      await waitFor(() => kafka.caughtUp(group, [topic, svc.settings.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
+      await waitFor(() => kafka.caughtUp(group, [topic, svc.env.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
       await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, { description: 'an empty outbox' });
 
       const everything = () => everythingAbout('kyb-twice', caseId, companyId);
       const before = await everything();
-      const notificationsWritten = await kafka.ends(svc.settings.NOTIFICATION_KAFKA_TOPIC);
-      const deadLettersWritten = await kafka.ends(svc.settings.KAFKA_DLQ_TOPIC);
+      const notificationsWritten = await kafka.ends(svc.env.NOTIFICATION_KAFKA_TOPIC);
+      const deadLettersWritten = await kafka.ends(svc.env.KAFKA_DLQ_TOPIC);
 
       const again = await kafka.send(topic, message);
       expect(again.partition, 'the redelivery is on the same partition').to.equal(first.partition);
@@ -488,8 +488,8 @@ describe('the case pipeline on the real stack', function () {
       await waitFor(() => kafka.isComplete(group, topic, again), 20_000, { description: 'the second delivery complete (its offset committed)' });
 
       expect(await everything()).to.deep.equal(before);
-      expect(await kafka.ends(svc.settings.NOTIFICATION_KAFKA_TOPIC), 'notifications published').to.deep.equal(notificationsWritten);
-      expect(await kafka.ends(svc.settings.KAFKA_DLQ_TOPIC), 'dead letters written').to.deep.equal(deadLettersWritten);
+      expect(await kafka.ends(svc.env.NOTIFICATION_KAFKA_TOPIC), 'notifications published').to.deep.equal(notificationsWritten);
+      expect(await kafka.ends(svc.env.KAFKA_DLQ_TOPIC), 'dead letters written').to.deep.equal(deadLettersWritten);
       expect(await svc.db.collection('cases').countDocuments({ client_id: 'kyb-twice' })).to.equal(1);
       expect((await svc.events(caseId)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
       expect((await svc.events(companyId)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4]);
@@ -508,18 +508,18 @@ describe('the case pipeline on the real stack', function () {
   it('dead-letters a second message under the same message-id with other content, and changes nothing else', async () => {
     const kafka = await new KafkaPositions().connect();
     try {
-      const group = svc.settings.KAFKA_CONSUMER_GROUP_ID;
-      const topic = svc.settings.KAFKA_TOPIC_NAME;
+      const group = svc.env.KAFKA_CONSUMER_GROUP_ID;
+      const topic = svc.env.KAFKA_TOPIC_NAME;
       const messageId = `${run}-reused`;
       const first = await kafka.send(topic, { key: 'kyb-reused', value: kyb('kyb-reused'), messageId });
       const c = await svc.caseOf('kyb-reused');
       const caseId = c.id as string;
       await waitFor(() => kafka.isComplete(group, topic, first), 20_000, { description: 'the first message complete (its offset committed)' });
-      await waitFor(() => kafka.caughtUp(group, [topic, svc.settings.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
+      await waitFor(() => kafka.caughtUp(group, [topic, svc.env.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
       await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, { description: 'an empty outbox' });
       const everything = () => everythingAbout('kyb-reused', caseId, c.company_id as string);
       const before = await everything();
-      const notificationsWritten = await kafka.ends(svc.settings.NOTIFICATION_KAFKA_TOPIC);
+      const notificationsWritten = await kafka.ends(svc.env.NOTIFICATION_KAFKA_TOPIC);
 
       // Another client's onboarding, with one person more, under the message-id of the first.
       const other = { ...kyb('kyb-reused'), persons: [...kybPersons(), { firstname: 'Late', lastname: 'Comer', birthdate: null }] };
@@ -531,7 +531,7 @@ describe('the case pipeline on the real stack', function () {
       expect(letter.headers['x-source-offset']).to.equal(String(second.offset));
       expect(JSON.parse(letter.value!)).to.deep.equal(other);
       expect(await everything()).to.deep.equal(before);
-      expect(await kafka.ends(svc.settings.NOTIFICATION_KAFKA_TOPIC), 'notifications published').to.deep.equal(notificationsWritten);
+      expect(await kafka.ends(svc.env.NOTIFICATION_KAFKA_TOPIC), 'notifications published').to.deep.equal(notificationsWritten);
       const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
       expect(metrics).to.match(new RegExp(`^casestream_idempotency_key_reused_total\\{topic="${topic}",partition="${second.partition}"\\} 1$`, 'm'));
     } finally {
@@ -574,7 +574,7 @@ describe('the case pipeline on the real stack', function () {
       key: caseId,
       value: { command_type: 'UpdateDocumentStatus', command_id: `${run}-c9`, case_id: caseId, document_requirement_id: 'no-such-doc', new_status: 'UPLOADED' },
     });
-    const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['x-source-topic'] === svc.settings.KAFKA_COMMAND_TOPIC && d.key === caseId), 20_000);
+    const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['x-source-topic'] === svc.env.KAFKA_COMMAND_TOPIC && d.key === caseId), 20_000);
     expect(letter.headers['x-error-reason']).to.contain('unknown document requirement no-such-doc');
   });
 });

@@ -14,7 +14,7 @@ const PASSWORD = 'casestream-secret';
 const saslKafka = (mechanism: string, password: string) => {
   const settings = decodeSettings({ KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: password });
   if (E.isLeft(settings)) throw new Error(settings.left);
-  return new Kafka({ clientId: 'sasl-test', brokers: [SASL_BROKER], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...kafkaSecurity(settings.right) });
+  return new Kafka({ clientId: 'sasl-test', brokers: [SASL_BROKER], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...kafkaSecurity(settings.right.kafka.security) });
 };
 
 describe('Kafka with SASL on the real broker', function () {

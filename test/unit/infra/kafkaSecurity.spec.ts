@@ -11,12 +11,12 @@ const settingsOf = (env: Record<string, string>): Settings => {
 
 describe('kafkaSecurity', () => {
   it('uses neither TLS nor SASL by default', () => {
-    expect(kafkaSecurity(settingsOf({}))).to.deep.equal({});
+    expect(kafkaSecurity(settingsOf({}).kafka.security)).to.deep.equal({});
   });
 
   it('turns on SASL SCRAM with the credentials from the settings', () => {
     const s = settingsOf({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'cs', KAFKA_SASL_PASSWORD: 'pw' });
-    expect(kafkaSecurity(s)).to.deep.equal({ sasl: { mechanism: 'scram-sha-512', username: 'cs', password: 'pw' } });
+    expect(kafkaSecurity(s.kafka.security)).to.deep.equal({ sasl: { mechanism: 'scram-sha-512', username: 'cs', password: 'pw' } });
   });
 
   it('turns on TLS with the given CA and SASL PLAIN together for SASL_SSL', () => {
@@ -26,7 +26,7 @@ describe('kafkaSecurity', () => {
       KAFKA_SASL_PASSWORD: 'pw',
       KAFKA_SSL_CA_FILE: '/etc/ca.pem',
     });
-    expect(kafkaSecurity(s, (path) => `PEM from ${path}`)).to.deep.equal({
+    expect(kafkaSecurity(s.kafka.security, (path) => `PEM from ${path}`)).to.deep.equal({
       ssl: { rejectUnauthorized: true, ca: ['PEM from /etc/ca.pem'] },
       sasl: { mechanism: 'plain', username: 'cs', password: 'pw' },
     });
@@ -34,7 +34,7 @@ describe('kafkaSecurity', () => {
 
   it('can skip certificate verification only when told to', () => {
     const s = settingsOf({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false' });
-    expect(kafkaSecurity(s)).to.deep.equal({ ssl: { rejectUnauthorized: false } });
+    expect(kafkaSecurity(s.kafka.security)).to.deep.equal({ ssl: { rejectUnauthorized: false } });
   });
 });
 

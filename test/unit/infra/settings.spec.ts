@@ -1,20 +1,20 @@
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeSettings, httpHost, isLoopbackHost, MIN_API_TOKEN_LENGTH, partitionsConsumedConcurrently, type Settings } from '../../../src/infra/settings.js';
+import { decodeEnvSettings, decodeSettings, httpHost, isLoopbackHost, MIN_API_TOKEN_LENGTH, partitionsConsumedConcurrently, type EnvSettings } from '../../../src/infra/settings.js';
 
-const settingsOf = (env: Record<string, string | undefined>): Settings => {
-  const decoded = decodeSettings(env);
+const settingsOf = (env: Record<string, string | undefined>): EnvSettings => {
+  const decoded = decodeEnvSettings(env);
   if (E.isLeft(decoded)) throw new Error(`expected settings, got: ${decoded.left}`);
   return decoded.right;
 };
 
 const problemsOf = (env: Record<string, string | undefined>): string => {
-  const decoded = decodeSettings(env);
+  const decoded = decodeEnvSettings(env);
   if (E.isRight(decoded)) throw new Error(`expected invalid settings, got ${JSON.stringify(decoded.right)}`);
   return decoded.left;
 };
 
-describe('decodeSettings', () => {
+describe('decodeEnvSettings', () => {
   it('uses the documented defaults for an empty environment', () => {
     expect(settingsOf({})).to.include({
       KAFKA_TOPIC_NAME: 'kyc_events',
@@ -193,5 +193,37 @@ describe('HTTP exposure settings', () => {
     ] as const) {
       expect(problemsOf({ [name]: bad }), name).to.contain(name);
     }
+  });
+});
+
+describe('decodeEnvSettings', () => {
+  it('groups the settings by what they configure, read from the same environment variables', () => {
+    const decoded = decodeSettings({
+      KAFKA_TOPIC_NAME: 'in',
+      KAFKA_DLQ_TOPIC: 'dlq',
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      DB_NAME: 'cases',
+      DB_MAX_BATCH: '50',
+      CONFIG_SERVICE_URL: 'http://127.0.0.1:8081',
+      DEFAULT_HTTP_TIMEOUT: '2.5',
+      API_TOKEN: 'x'.repeat(MIN_API_TOKEN_LENGTH),
+      MAX_IN_FLIGHT_MESSAGES: '7',
+      CASE_IDLE_MS: '900',
+    });
+    if (E.isLeft(decoded)) throw new Error(decoded.left);
+    const s = decoded.right;
+    expect(s.kafka.topics).to.deep.equal({ clientData: 'in', commands: 'case_commands', deadLetters: 'dlq', notifications: 'notification_events' });
+    expect(s.kafka.security.protocol).to.equal('SSL');
+    expect(s.kafka.partitionsConsumedConcurrently).to.equal(12);
+    expect(s.mongo).to.include({ dbName: 'cases', maxBatch: 50 });
+    expect(s.rules).to.include({ configServiceUrl: 'http://127.0.0.1:8081', timeoutMs: 2500 });
+    expect(s.http.host, 'a token opens the API beyond loopback').to.equal('0.0.0.0');
+    expect(s.limits.maxInFlightMessages).to.equal(7);
+    expect(s.pipeline.caseIdleMs).to.equal(900);
+  });
+
+  it('refuses the same bad values as the variables themselves', () => {
+    const decoded = decodeSettings({ DB_MAX_BATCH: '0' });
+    expect(E.isLeft(decoded) && decoded.left).to.contain('DB_MAX_BATCH');
   });
 });
