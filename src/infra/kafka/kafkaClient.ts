@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logger.js';
+import { kafkaLogLevel } from './kafkaLogLevels.js';
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -8,14 +9,10 @@ export interface KafkaConnection {
   readonly security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }
 
-const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
-/** A kafkajs client whose own logs go through the service logger (as JSON, at warn and above). */
+/**
+ * A kafkajs client whose own logs (those kafkajs writes at warn and above) go through the service
+ * logger, at the level their cause deserves: a broker still settling is not an error (see kafkaLogLevel).
+ */
 export const createKafka = (connection: KafkaConnection, logger: Logger): Kafka =>
   new Kafka({
     clientId: connection.clientId,
@@ -25,8 +22,8 @@ export const createKafka = (connection: KafkaConnection, logger: Logger): Kafka 
     retry: { initialRetryTime: 200, retries: 8 },
     logCreator:
       () =>
-      ({ namespace, level, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        logger[levelName[level] ?? 'info']({ kafka: namespace, broker: extra.broker, error: extra.error }, String(message));
+      (entry: LogEntry) => {
+        const { message, broker, error, retryCount, retryTime } = entry.log;
+        logger[kafkaLogLevel(entry)]({ kafka: entry.namespace, broker, error, retryCount, retryTime }, String(message));
       },
   });

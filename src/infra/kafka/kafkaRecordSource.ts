@@ -5,6 +5,7 @@ import type { Intake } from '../../streams/intake.js';
 import { latestPositions, type CommitPosition } from '../../streams/offsetLedger.js';
 import type { InboundRecord } from '../../streams/records.js';
 import type { Logger } from '../logger.js';
+import { crashLogLevel } from './kafkaLogLevels.js';
 import { toInboundRecord } from './toInboundRecord.js';
 
 export interface KafkaRecordSourceOptions {
@@ -64,7 +65,7 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     joined = false;
     if (!e.payload.restart) deadReason = `the Kafka consumer crashed for good: ${String(e.payload.error)}`.slice(0, 500);
     options.onCrash?.(e.payload.restart);
-    options.logger.error({ error: String(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
+    options.logger[crashLogLevel(e.payload)]({ error: String(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
   });
 
   // The batches of a fetch settle at about the same time, and the group coordinator answers one
