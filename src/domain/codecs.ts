@@ -16,7 +16,6 @@ const primitive = <A>(name: string, guard: (u: unknown) => u is A) =>
 
 export const str = primitive('a string', (u): u is string => typeof u === 'string');
 export const nonEmptyStr = primitive('a non-empty string', (u): u is string => typeof u === 'string' && u.trim().length > 0);
-export const num = primitive('a finite number', (u): u is number => typeof u === 'number' && Number.isFinite(u));
 export const bool = primitive('a boolean', (u): u is boolean => typeof u === 'boolean');
 export const jsonObject = primitive('an object', isPlainObject);
 

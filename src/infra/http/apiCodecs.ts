@@ -20,7 +20,7 @@ const hasControlCharacter = (s: string): boolean => [...s].some((ch) => ch.charC
 export const DEFAULT_PAGE_LIMIT = 50;
 
 /** An id in a path or body: 1..200 characters, no control characters. */
-export const idString = new t.Type<string, string, unknown>(
+const idString = new t.Type<string, string, unknown>(
   'an id',
   (u): u is string => typeof u === 'string' && u.trim().length > 0 && u.length <= MAX_ID_LENGTH && !hasControlCharacter(u),
   (u, c) => {
@@ -33,7 +33,7 @@ export const idString = new t.Type<string, string, unknown>(
 );
 
 /** A query-string integer in [min, max]; absent → `fallback`. */
-export const intParam = (min: number, max: number, fallback: number) =>
+const intParam = (min: number, max: number, fallback: number) =>
   new t.Type<number, string, unknown>(
     `an integer from ${min} to ${max}`,
     (u): u is number => typeof u === 'number',
@@ -46,7 +46,7 @@ export const intParam = (min: number, max: number, fallback: number) =>
   );
 
 /** A query-string boolean: `true` or `false`; absent → undefined. */
-export const boolParam = new t.Type<boolean | undefined, string | undefined, unknown>(
+const boolParam = new t.Type<boolean | undefined, string | undefined, unknown>(
   'true or false',
   (u): u is boolean | undefined => u === undefined || typeof u === 'boolean',
   (u, c) => (u === undefined ? t.success(undefined) : u === 'true' ? t.success(true) : u === 'false' ? t.success(false) : t.failure(u, c, 'must be true or false')),
@@ -54,7 +54,7 @@ export const boolParam = new t.Type<boolean | undefined, string | undefined, unk
 );
 
 /** Absent stays undefined; anything else must satisfy `codec`. */
-export const absentOr = <A, O>(codec: t.Type<A, O, unknown>) =>
+const absentOr = <A, O>(codec: t.Type<A, O, unknown>) =>
   new t.Type<A | undefined, O | undefined, unknown>(
     `${codec.name} or absent`,
     (u): u is A | undefined => u === undefined || codec.is(u),
@@ -71,7 +71,7 @@ const isFieldName = (key: string): boolean => key !== '' && !key.includes('.') &
  * must be storable on every server (see unstorableBecause: no such keys at any depth, no array
  * directly inside an array), or the event's append would fail again and again.
  */
-export const metadataChanges = new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
+const metadataChanges = new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
   'metadata changes',
   (u): u is Record<string, unknown> => jsonObject.is(u),
   (u, c) => {
@@ -138,7 +138,6 @@ export const determineRequirementsBody = objectOf('DetermineDocumentRequirements
   entity_id: idString,
   entity_type: oneOf(EntityType),
 });
-export type DetermineRequirementsBody = t.TypeOf<typeof determineRequirementsBody>;
 
 export const updateDocumentStatusBody = objectOf('UpdateDocumentStatus request', {
   new_status: oneOf(DocumentStatus),
@@ -147,7 +146,6 @@ export const updateDocumentStatusBody = objectOf('UpdateDocumentStatus request',
   metadata_changes: optional(metadataChanges, {} as Record<string, unknown>),
   notes_to_add: optional(arrayOf(str), [] as string[]),
 });
-export type UpdateDocumentStatusBody = t.TypeOf<typeof updateDocumentStatusBody>;
 
 /** Decodes, or every field error. */
 export const decode = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): E.Either<FieldError[], A> => decodeWith(codec)(input);

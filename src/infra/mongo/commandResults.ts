@@ -139,22 +139,6 @@ export const commandResultOf = (
     : { command_id, status: 'rejected', case_id: completion.case_id, reason: completion.reason ?? 'rejected', completed_at };
 };
 
-/**
- * The `command_id` of a raw command-topic message value, when it is a JSON object with a non-empty
- * string `command_id` (also for messages that are otherwise invalid, so their rejection is reported).
- */
-export const commandIdOf = (value: Buffer | string | null | undefined): string | undefined => {
-  if (value === null || value === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    const id = (parsed as Record<string, unknown>).command_id;
-    return typeof id === 'string' && id.trim() !== '' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
 /** The API's side: a freshly accepted command, and its status. */
 export interface CommandResultReader {
   /** Inserts `{_id: command_id, status: 'pending', case_id, accepted_at}` before the command is published. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createKafkaCommandPublisher } from '../../../src/infra/http/commandPublisher.js';
-import { commandIdOf, commandResultOf, toCommandResultUpsert, toStatusView } from '../../../src/infra/mongo/commandResults.js';
+import { commandResultOf, toCommandResultUpsert, toStatusView } from '../../../src/infra/mongo/commandResults.js';
 import {
   configServiceCheck,
   createHealthCheck,
@@ -134,14 +134,6 @@ describe('command results', () => {
     });
     expect(commandResultOf({ outcome: 'processed', case_id: 'c', event_ids: [], reason: null }, undefined)).to.equal(undefined);
     expect(commandResultOf({ outcome: 'processed', case_id: 'c', event_ids: [], reason: null }, ' ')).to.equal(undefined);
-  });
-
-  it('reads the command id of a raw command message, even an invalid one', () => {
-    expect(commandIdOf(Buffer.from('{"command_id":"abc","command_type":"Nope"}'))).to.equal('abc');
-    expect(commandIdOf('{"command_id":3}')).to.equal(undefined);
-    expect(commandIdOf('not json')).to.equal(undefined);
-    expect(commandIdOf('[1]')).to.equal(undefined);
-    expect(commandIdOf(null)).to.equal(undefined);
   });
 
   it('upserts by _id, clearing the field of the other outcome, or inserts the whole result when there is none yet', () => {
