@@ -2,9 +2,7 @@ import { expect } from 'chai';
 import { Collection, MongoBulkWriteError } from 'mongodb';
 import { firstValueFrom } from 'rxjs';
 import sinon from 'sinon';
-import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
-import { decideNotification } from '../../../src/domain/decideNotification.js';
-import type { DomainEvent, NotificationRequired } from '../../../src/domain/events.js';
+import type { DomainEvent } from '../../../src/domain/events.js';
 import {
   outboxCollection,
   createMongoEventStore,
@@ -15,21 +13,12 @@ import {
   type MongoEventStore,
 } from '../../../src/infra/mongo/eventStore.js';
 import type { AppendResult } from '../../../src/streams/ports.js';
-import { creationCommand, rawKybMessage } from '../../unit/domain/fixtures.js';
+import { kybCase } from '../../contract/fixtures.js';
 import { forEachServerMode, freshId, personEvent, personEvents, useTestDatabase } from './support.js';
 
-const rule = { rule_id: 'r-1', is_active: true, notification_type: 'WELCOME', template_id: 'tpl-1', language_code: 'fr' };
-
-/** A real KYB case creation: the case stream, the company stream and a notification after the case's last version. */
-const kybCase = (key: string) => {
-  const cmd = creationCommand(rawKybMessage(), key);
-  const events = decideCaseCreation(cmd);
-  const caseEvents = events.filter((e) => e.aggregate_id === cmd.case_id);
-  const notification = decideNotification(cmd, rule, caseEvents.length);
-  return { cmd, caseEvents, companyEvents: events.filter((e) => e.aggregate_id !== cmd.case_id), notification };
-};
-
 // The event store has no FerretDB-specific path of its own; its indexes differ (see ensureIndexes).
+// The rules every EventStore keeps are in test/contract (run by storeContracts.int.spec.ts); here,
+// what only this adapter does: its documents, batching, and races between two clients.
 forEachServerMode((mode) =>
 describe(`MongoEventStore (integration, ${mode} path)`, function () {
   this.timeout(60_000);
@@ -98,22 +87,6 @@ describe(`MongoEventStore (integration, ${mode} path)`, function () {
     expect((await load(aggregate)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4]);
   });
 
-  it('returns an empty list when loading an aggregate that has no events', async () => {
-    expect(await load(freshId('nothing'))).to.deep.equal([]);
-  });
-
-  it('loads the events of one aggregate in version order, exactly as they were appended', async () => {
-    const { cmd, caseEvents, companyEvents, notification } = kybCase(freshId('load'));
-    const all = [...caseEvents, notification];
-    // appended in three calls, the later versions first
-    await append(all.slice(3));
-    await append(all.slice(0, 3));
-    await append(companyEvents);
-
-    expect(await load(cmd.case_id)).to.deep.equal(all);
-    expect(await load(companyEvents[0]!.aggregate_id)).to.deep.equal(companyEvents);
-  });
-
   it('serves loads of many aggregates at once with one read, each its own stream (the same one twice too)', async () => {
     const cases = [kybCase(freshId('many-a')), kybCase(freshId('many-b')), kybCase(freshId('many-c'))];
     for (const c of cases) await append([...c.caseEvents, c.notification]);
@@ -123,68 +96,6 @@ describe(`MongoEventStore (integration, ${mode} path)`, function () {
 
     expect(find.callCount).to.equal(1);
     expect(streams).to.deep.equal([...cases.map((c) => [...c.caseEvents, c.notification]), [...cases[0]!.caseEvents, cases[0]!.notification], []]);
-  });
-
-  it('loads a long stream whole, in version order', async () => {
-    const aggregate = freshId('long');
-    const events = personEvents(aggregate, 1, 150);
-    await append(events);
-
-    expect(await load(aggregate)).to.deep.equal(events);
-  });
-
-  it('reports a redelivery as duplicates and stores nothing twice', async () => {
-    const aggregate = freshId('dup');
-    const events = personEvents(aggregate, 1, 4);
-    await append(events);
-
-    expect(await append(events)).to.deep.equal({ kind: 'appended', duplicates: 4 });
-    expect(await stored().countDocuments({ aggregate_id: aggregate })).to.equal(4);
-  });
-
-  it('stores the new events of a partly redelivered append and counts the rest as duplicates', async () => {
-    const aggregate = freshId('partial');
-    await append(personEvents(aggregate, 1, 2));
-
-    expect(await append(personEvents(aggregate, 1, 5))).to.deep.equal({ kind: 'appended', duplicates: 2 });
-    expect((await load(aggregate)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4, 5]);
-  });
-
-  it('refuses a creation under a reused key with other content as key-reused, to that caller only, storing none of its events', async () => {
-    const key = freshId('reused');
-    const first = kybCase(key);
-    await append([...first.caseEvents, ...first.companyEvents]);
-    const before = [...(await load(first.cmd.case_id)), ...(await load(first.companyEvents[0]!.aggregate_id))];
-    // Other content under the same key: the same ids for the versions both have, and one person more.
-    const raw = rawKybMessage();
-    const other = decideCaseCreation(creationCommand({ ...raw, persons: [...(raw.persons as unknown[]), { firstname: 'New', lastname: 'Comer' }] }, key));
-    expect(other.length).to.be.greaterThan(before.length);
-    const bystander = personEvents(freshId('bystander'), 1, 2);
-
-    const [reused, mate] = await Promise.all([append(other), append(bystander)]);
-
-    expect(reused).to.deep.equal({ kind: 'key-reused' });
-    expect(mate).to.deep.equal({ kind: 'appended', duplicates: 0 });
-    expect([...(await load(first.cmd.case_id)), ...(await load(first.companyEvents[0]!.aggregate_id))]).to.deep.equal(before);
-  });
-
-  it('still takes the very same events again as duplicates, and keeps their content hash', async () => {
-    const { cmd, caseEvents } = kybCase(freshId('same'));
-    await append(caseEvents);
-    expect(await append(caseEvents)).to.deep.equal({ kind: 'appended', duplicates: caseEvents.length });
-    expect((await load(cmd.case_id)).map((e) => e.metadata.content_hash)).to.deep.equal(caseEvents.map(() => cmd.content_hash));
-  });
-
-  it('accepts a redelivery onto events stored without a content hash (before keys were bound to content) as duplicates', async () => {
-    const { cmd, caseEvents } = kybCase(freshId('legacy'));
-    await stored().insertMany(
-      caseEvents.map((e) => {
-        const { content_hash: _, ...metadata } = e.metadata;
-        return { ...toEventDocument(e), metadata };
-      }),
-    );
-    expect(await append(caseEvents)).to.deep.equal({ kind: 'appended', duplicates: caseEvents.length });
-    expect((await load(cmd.case_id)).every((e) => !('content_hash' in e.metadata))).to.equal(true);
   });
 
   it('reports a different event at a taken version as a conflict to that caller only, while other callers in the same batch succeed', async () => {
@@ -206,25 +117,6 @@ describe(`MongoEventStore (integration, ${mode} path)`, function () {
     expect(c).to.deep.equal({ kind: 'appended', duplicates: 0 });
     expect((await load(taken)).map((e) => e.metadata.correlation_id)).to.deep.equal(['msg-winner', 'msg-winner']);
     expect(await stored().countDocuments({ aggregate_id: { $in: [other1, other2] } })).to.equal(5);
-  });
-
-  it('removes the events a conflicting append did store after its conflict, leaving the stream as the winner wrote it', async () => {
-    const aggregate = freshId('stale');
-    await append(personEvents(aggregate, 1, 3, 'winner'));
-
-    // versions 3..5 from a stale decision: 3 is taken, 4 and 5 were free
-    expect(await append(personEvents(aggregate, 3, 5, 'stale'))).to.deep.equal({
-      kind: 'conflict',
-      aggregate_id: aggregate,
-      version: 3,
-    });
-
-    const events = await load(aggregate);
-    expect(events.map((e) => [e.version, e.metadata.correlation_id])).to.deep.equal([
-      [1, 'msg-winner'],
-      [2, 'msg-winner'],
-      [3, 'msg-winner'],
-    ]);
   });
 
   it('lets exactly one of two writers (two MongoClients) win each race to append different events at one version', async () => {
@@ -328,66 +220,6 @@ describe(`MongoEventStore (integration, ${mode} path)`, function () {
     expect(results.every((r) => r.kind === 'appended')).to.equal(true);
     expect(insertMany.callCount).to.be.below(60);
     expect(await stored().countDocuments({ aggregate_id: { $in: aggregates } })).to.equal(120);
-  });
-
-  describe('notification outbox', () => {
-    let notifications: NotificationRequired[];
-
-    before(async () => {
-      // a fresh store in a clean state: publish whatever earlier tests left pending
-      const leftovers = await firstValueFrom(store.pendingNotifications(10_000));
-      await firstValueFrom(store.markPublished(leftovers.map((n) => n.event_id)));
-      const cases = [kybCase(freshId('outbox')), kybCase(freshId('outbox')), kybCase(freshId('outbox'))];
-      for (const c of cases) await append([...c.caseEvents, c.notification]);
-      notifications = cases
-        .map((c) => c.notification)
-        .sort((x, y) => (x.aggregate_id < y.aggregate_id ? -1 : x.aggregate_id > y.aggregate_id ? 1 : x.version - y.version));
-    });
-
-    it('lists pending notifications in (aggregate_id, version) order, as domain events, up to the limit', async () => {
-      expect(await firstValueFrom(store.pendingNotifications(10))).to.deep.equal(notifications);
-      expect(await firstValueFrom(store.pendingNotifications(2))).to.deep.equal(notifications.slice(0, 2));
-    });
-
-    it('lists only notifications appended before appendedBefore when given', async () => {
-      expect(await firstValueFrom(store.pendingNotifications(10, new Date(Date.now() + 1000)))).to.deep.equal(notifications);
-      expect(await firstValueFrom(store.pendingNotifications(10, new Date(Date.now() - 60_000)))).to.deep.equal([]);
-    });
-
-    it('no longer lists notifications once Kafka acknowledged them, and keeps their events', async () => {
-      await firstValueFrom(store.markPublished([notifications[0]!.event_id]));
-
-      expect(await firstValueFrom(store.pendingNotifications(10))).to.deep.equal(notifications.slice(1));
-      expect(await outboxCollection(t.db).findOne({ _id: notifications[0]!.event_id })).to.equal(null);
-      expect(await stored().findOne({ event_id: notifications[0]!.event_id })).to.not.equal(null);
-    });
-
-    it('takes an acknowledgement twice without complaint', async () => {
-      await firstValueFrom(store.markPublished([notifications[0]!.event_id]));
-      expect(await firstValueFrom(store.pendingNotifications(10))).to.deep.equal(notifications.slice(1));
-    });
-
-    it('puts a redelivered notification back in the outbox, so a crash between append and outbox entry cannot lose it', async () => {
-      const n = notifications[0]!;
-      expect(await append([n])).to.deep.equal({ kind: 'appended', duplicates: 1 });
-      expect((await firstValueFrom(store.pendingNotifications(10))).map((e) => e.event_id)).to.include(n.event_id);
-    });
-
-    it('removes every entry when many publishers acknowledge at once, and no other', async () => {
-      const pendingBefore = await firstValueFrom(store.pendingNotifications(10));
-      const many = Array.from({ length: 120 }, () => kybCase(freshId('outbox-many')));
-      await Promise.all(many.map((c) => append([...c.caseEvents, c.notification])));
-      const ids = many.map((c) => c.notification.event_id);
-
-      await Promise.all(ids.map((id) => firstValueFrom(store.markPublished([id]))));
-
-      expect(await outboxCollection(t.db).countDocuments({ _id: { $in: ids } })).to.equal(0);
-      expect(await firstValueFrom(store.pendingNotifications(10))).to.deep.equal(pendingBefore);
-    });
-
-    it('keeps only NotificationRequired events in the outbox', async () => {
-      expect(await outboxCollection(t.db).countDocuments({ 'event.event_type': { $ne: 'NotificationRequired' } })).to.equal(0);
-    });
   });
 }),
 );

@@ -2,50 +2,20 @@ import { expect } from 'chai';
 import { Collection } from 'mongodb';
 import { firstValueFrom } from 'rxjs';
 import sinon from 'sinon';
-import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
-import type { DocumentStatusUpdated, DomainEvent } from '../../../src/domain/events.js';
-import { projectEvents, ReadModelNames, type ReadModelWrite } from '../../../src/domain/projections.js';
+import type { DomainEvent } from '../../../src/domain/events.js';
+import { projectEvents, type ReadModelWrite } from '../../../src/domain/projections.js';
 import { createMongoReadModelStore, toReadModelUpdate } from '../../../src/infra/mongo/readModelStore.js';
 import type { ReadModelStore } from '../../../src/streams/ports.js';
-import { InMemoryReadModels } from '../../support/inMemoryReadModels.js';
-import { creationCommand, rawKybMessage } from '../../unit/domain/fixtures.js';
-import { documentsOf, forEachServerMode, freshId, guardsOf, T0, useTestDatabase } from './support.js';
-
-/** A real KYB case, and a status update of its first document requirement at `version`. */
-const kybCase = (key: string) => {
-  const cmd = creationCommand(rawKybMessage(), key);
-  const events = decideCaseCreation(cmd);
-  const firstRequirement = events.find((e) => e.event_type === 'DocumentRequirementDetermined');
-  if (firstRequirement?.event_type !== 'DocumentRequirementDetermined') throw new Error('fixture has no document requirement');
-  const caseVersion = Math.max(...events.filter((e) => e.aggregate_id === cmd.case_id).map((e) => e.version));
-  const statusUpdate = (
-    version: number,
-    change: Partial<DocumentStatusUpdated['payload']> = {},
-  ): DocumentStatusUpdated => ({
-    event_id: `${cmd.case_id}-status-${version}`,
-    event_type: 'DocumentStatusUpdated',
-    aggregate_id: cmd.case_id,
-    timestamp: new Date(T0.getTime() + version * 60_000),
-    version,
-    payload: {
-      document_requirement_id: firstRequirement.payload.document_requirement_id,
-      new_status: 'UPLOADED',
-      old_status: 'AWAITING_UPLOAD',
-      updated_by: 'agent-7',
-      metadata_update: {},
-      notes_added: [],
-      ...change,
-    },
-    metadata: { correlation_id: `status-${version}`, causation_id: `cmd-${version}` },
-  });
-  return { cmd, events, requirementId: firstRequirement.payload.document_requirement_id, caseVersion, statusUpdate };
-};
+import { kybCase } from '../../contract/fixtures.js';
+import { documentsOf, forEachServerMode, freshId, guardsOf, useTestDatabase } from './support.js';
 
 /** How many update operations the spied bulkWrite calls carried (insertMany goes through bulkWrite too). */
 const updatesIn = (bulkWrite: sinon.SinonSpy): number =>
   bulkWrite.getCalls().reduce((n, call) => n + (call.args[0] as object[]).filter((op) => 'updateOne' in op || 'updateMany' in op).length, 0);
 
 // Every behaviour holds on both paths: guards checked by the server (MongoDB) and by casestream (FerretDB).
+// The rules every ReadModelStore keeps are in test/contract (run by storeContracts.int.spec.ts); here,
+// what only this adapter does: its documents, the reads and updates it spares, batching, refusals, races.
 forEachServerMode((mode) =>
 describe(`MongoReadModelStore (integration, ${mode} path: guards checked by the ${guardsOf(mode)})`, function () {
   this.timeout(60_000);
@@ -69,57 +39,6 @@ describe(`MongoReadModelStore (integration, ${mode} path: guards checked by the 
   });
   afterEach(() => sinon.restore());
 
-  it('creates a document on the first write (upsert), with its id, onInsert and set fields', async () => {
-    const { cmd, events } = kybCase(freshId('create'));
-    const created = events.find((e) => e.event_type === 'CaseCreated');
-    if (created?.event_type !== 'CaseCreated') throw new Error('fixture has no CaseCreated');
-
-    await project([created]);
-
-    const [doc] = await documentsOf(t.db, 'cases', { id: cmd.case_id });
-    expect(doc).to.deep.equal({
-      id: cmd.case_id,
-      client_id: cmd.message.client_id,
-      version: '1.0',
-      type: cmd.message.type,
-      traitement_type: 'KYB',
-      company_id: created.payload.company_id,
-      status: 'OPEN',
-      created_at: cmd.timestamp,
-      updated_at: cmd.timestamp,
-      applied: { case: 1 },
-    });
-    expect(doc?.company_id).to.be.a('string');
-  });
-
-  it('stores null and empty-array onInsert values (which FerretDB v1 drops from $setOnInsert)', async () => {
-    const id = freshId('nulls');
-    const write: ReadModelWrite = {
-      collection: 'persons',
-      id,
-      onInsert: { company_id: null, birthdate: null, tags: [], 'nested.value': null, kept: { inner: null, list: [] } },
-      set: { firstname: 'Ada' },
-    };
-
-    await apply([write]);
-    const inserted = (await documentsOf(t.db, 'persons', { id }))[0];
-    await apply([{ ...write, onInsert: { company_id: 'later', tags: ['x'] }, set: { firstname: 'Ada' } }]);
-    await apply([{ collection: 'persons', id, set: { company_id: 'c-1', tags: ['t'] } }]);
-    await apply([write]);
-
-    expect(inserted).to.deep.equal({
-      id,
-      company_id: null,
-      birthdate: null,
-      tags: [],
-      nested: { value: null },
-      kept: { inner: null, list: [] },
-      firstname: 'Ada',
-    });
-    expect((await documentsOf(t.db, 'persons', { id }))[0]).to.include({ company_id: 'c-1', birthdate: null });
-    expect((await documentsOf(t.db, 'persons', { id }))[0]?.tags).to.deep.equal(['t']);
-  });
-
   it('stores read-model documents under _id = id', async () => {
     const id = freshId('underscore-id');
     await apply([{ collection: 'companies', id, set: { n: 1 } }]);
@@ -127,47 +46,17 @@ describe(`MongoReadModelStore (integration, ${mode} path: guards checked by the 
     expect(await t.db.collection('companies').findOne({ _id: id as never }, { projection: { id: 1 } })).to.deep.equal({ _id: id, id });
   });
 
-  for (const firstTime of [false, true])
-  it(`stores the same documents as the in-memory model for a whole KYB case${firstTime ? ', reading none first when its events were stored just now' : ''}`, async () => {
-    const { cmd, events, statusUpdate, caseVersion } = kybCase(freshId('contract'));
-    const later = [
-      statusUpdate(caseVersion + 1, { metadata_update: { file: 'a.pdf' }, notes_added: ['received'] }),
-      statusUpdate(caseVersion + 2, { new_status: 'VERIFIED_MANUAL', old_status: 'UPLOADED', notes_added: ['ok'] }),
-    ];
-    const memory = new InMemoryReadModels();
-    memory.apply(projectEvents([...events, ...later]));
+  it('reads no document first when the writes project events stored just now (firstTime)', async () => {
+    const { events, requirementId, statusUpdate, caseVersion } = kybCase(freshId('first-time'));
     const findOne = sinon.spy(Collection.prototype, 'findOne');
     const find = sinon.spy(Collection.prototype, 'find');
 
-    await firstValueFrom(store.apply(projectEvents(events), { firstTime }));
-    await firstValueFrom(store.apply(projectEvents(later), { firstTime }));
+    await firstValueFrom(store.apply(projectEvents(events), { firstTime: true }));
+    await firstValueFrom(store.apply(projectEvents([statusUpdate(caseVersion + 1, { notes_added: ['received'] })]), { firstTime: true }));
 
-    if (firstTime) expect(findOne.callCount + find.callCount, 'reads').to.equal(0);
+    expect(findOne.callCount + find.callCount, 'reads').to.equal(0);
     sinon.restore();
-    const stored = await snapshot(cmd.case_id);
-    for (const name of ReadModelNames) {
-      const expected = memory
-        .all(name)
-        .filter((d) => (name === 'cases' ? d.id === cmd.case_id : d.case_id === cmd.case_id))
-        .sort((a, b) => String(a.id).localeCompare(String(b.id)));
-      const actual = [...stored[name]].sort((a, b) => String(a.id).localeCompare(String(b.id)));
-      expect(actual, name).to.deep.equal(expected);
-    }
-    expect(stored.persons.length).to.be.greaterThan(0);
-    expect(stored.companies).to.have.length(1);
-    expect(stored.beneficial_owners.length).to.be.greaterThan(0);
-  });
-
-  it('changes nothing when the same writes are applied again (replay)', async () => {
-    const { cmd, events, statusUpdate, caseVersion } = kybCase(freshId('replay'));
-    const all = [...events, statusUpdate(caseVersion + 1, { notes_added: ['n1'], metadata_update: { k: 1 } })];
-    await project(all);
-    const once = await snapshot(cmd.case_id);
-
-    await project(all);
-    await project(all.slice(2));
-
-    expect(await snapshot(cmd.case_id)).to.deep.equal(once);
+    expect(await requirement(requirementId)).to.deep.include({ status: 'UPLOADED', notes: ['received'] });
   });
 
   it('re-applies none of the writes of a redelivered case whose documents are all in place (no update command at all)', async () => {
@@ -192,89 +81,15 @@ describe(`MongoReadModelStore (integration, ${mode} path: guards checked by the 
     expect(await snapshot(cmd.case_id)).to.deep.equal(once);
   });
 
-  it('applies a guarded write once, and ignores it (and any older version) afterwards', async () => {
-    const { events, requirementId, statusUpdate, caseVersion } = kybCase(freshId('guard'));
-    await project(events);
-    const v = caseVersion + 1;
-
-    await project([statusUpdate(v, { notes_added: ['first'] })]);
-    const afterOnce = await requirement(requirementId);
-    await project([statusUpdate(v, { notes_added: ['first'] })]);
-    await project([statusUpdate(v - 1, { new_status: 'REJECTED', notes_added: ['older'] })]);
-
-    expect(afterOnce).to.include({ status: 'UPLOADED' });
-    expect(afterOnce?.applied).to.deep.equal({ case: v });
-    expect(afterOnce?.notes).to.deep.equal(['first']);
-    expect(await requirement(requirementId)).to.deep.equal(afterOnce);
-  });
-
-  it('never moves a recorded version back when an older event is redelivered after newer ones', async () => {
-    const { cmd, events } = kybCase(freshId('older-again'));
-    await project(events);
-    const once = await snapshot(cmd.case_id);
-    const raised = (id: string, version: number): ReadModelWrite => ({ collection: 'cases', id, set: {}, max: { 'applied.case': version } });
-    await apply([raised(cmd.case_id, 40)]);
-
-    await project(events);
-
-    const [stored] = await documentsOf(t.db, 'cases', { id: cmd.case_id });
-    expect(stored?.applied).to.deep.equal({ case: 40 });
-    expect((await snapshot(cmd.case_id)).persons).to.deep.equal(once.persons);
-  });
-
-  it('applies a guarded write to a document that has no applied version yet', async () => {
-    const id = freshId('no-applied');
-    await apply([{ collection: 'document_requirements', id, onInsert: { case_id: 'c', status: 'AWAITING_UPLOAD' }, set: {} }]);
-
-    await apply([{ collection: 'document_requirements', id, set: { status: 'UPLOADED' }, guard: { stream: 'case', version: 3 } }]);
-
-    expect(await requirement(id)).to.deep.equal({ id, case_id: 'c', status: 'UPLOADED' });
-  });
-
-  it('does not create a document for a guarded write whose document does not exist', async () => {
-    const id = freshId('missing');
-
-    await apply([{ collection: 'document_requirements', id, set: { status: 'UPLOADED' }, guard: { stream: 'case', version: 9 } }]);
-
-    expect(await t.db.collection('document_requirements').countDocuments({ id })).to.equal(0);
-  });
-
-  it('appends notes with $push, keeping earlier ones, in event order', async () => {
-    const { events, requirementId, statusUpdate, caseVersion } = kybCase(freshId('notes'));
-    await project(events);
-
-    await project([
-      statusUpdate(caseVersion + 1, { notes_added: ['one', 'two'] }),
-      statusUpdate(caseVersion + 2, { new_status: 'VERIFIED_MANUAL', old_status: 'UPLOADED', notes_added: ['three'] }),
-    ]);
-
-    expect((await requirement(requirementId))?.notes).to.deep.equal(['one', 'two', 'three']);
-  });
-
-  it('merges dotted metadata paths into the metadata object instead of replacing it', async () => {
-    const { events, requirementId, statusUpdate, caseVersion } = kybCase(freshId('meta'));
-    await project(events);
-
-    await project([statusUpdate(caseVersion + 1, { metadata_update: { file: 'id.pdf', pages: 2 } })]);
-    await project([statusUpdate(caseVersion + 2, { metadata_update: { checked_by: 'ops', pages: 3 } })]);
-
-    expect((await requirement(requirementId))?.metadata).to.deep.equal({ file: 'id.pdf', pages: 3, checked_by: 'ops' });
-  });
-
-  it('writes a path given both onInsert and set (or a parent of it) once, with the set value', async () => {
-    const id = freshId('overlap');
+  it('leaves out of $setOnInsert the paths that set also writes (or a parent of them), which both servers would refuse', () => {
     const write: ReadModelWrite = {
       collection: 'document_requirements',
-      id,
+      id: 'd-1',
       onInsert: { metadata: {}, status: 'AWAITING_UPLOAD', 'applied.case': 1 },
       set: { 'metadata.file': 'x.pdf', status: 'UPLOADED' },
     };
-    expect(toReadModelUpdate(write)?.update.$setOnInsert).to.deep.equal({ 'applied.case': 1, id });
 
-    await apply([write]);
-    await apply([{ ...write, set: { 'metadata.other': 1 } }]);
-
-    expect(await requirement(id)).to.deep.equal({ id, metadata: { file: 'x.pdf', other: 1 }, status: 'UPLOADED', applied: { case: 1 } });
+    expect(toReadModelUpdate(write)?.update.$setOnInsert).to.deep.equal({ 'applied.case': 1, id: 'd-1' });
   });
 
   it('inserts the documents concurrent callers create with one insertMany per collection, keeping the order of their writes', async () => {

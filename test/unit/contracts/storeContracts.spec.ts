@@ -1,0 +1,14 @@
+import { MemoryPorts } from '../../../bench/operators/memoryPorts.js';
+import { eventStoreContract } from '../../contract/eventStoreContract.js';
+import { readModelStoreContract } from '../../contract/readModelStoreContract.js';
+import { FakePorts } from '../../support/fakePorts.js';
+
+// The in-memory stores against the contracts the MongoDB adapters keep (test/integration/mongo/storeContracts.int.spec.ts).
+eventStoreContract('FakePorts', async () => new FakePorts().ports.eventStore);
+
+eventStoreContract("the operator benchmark's MemoryPorts", async () => new MemoryPorts({}).ports.eventStore);
+
+readModelStoreContract('FakePorts', async () => {
+  const fake = new FakePorts();
+  return { store: fake.ports.readModels, read: async (collection, id) => structuredClone(fake.readModels.get(collection, id)) };
+});
