@@ -88,17 +88,7 @@ const person = (r: Prng, role: string | null | undefined) => ({
 const ruleMatcher = (rules: RulesByTrigger) => {
   const cache = new Map<string, boolean>();
   return (traitement_type: TraitementType, case_type: string, case_id: string, client_id: string): boolean => {
-    const trigger = caseCreatedTrigger({
-      key: '',
-      content_hash: undefined,
-      command_id: '',
-      case_id,
-      client_id,
-      case_type,
-      traitement_type,
-      first_person: null,
-      timestamp: new Date(0),
-    });
+    const trigger = caseCreatedTrigger({ creation_key: '', case_id, client_id, case_type, traitement_type, first_person: null });
     let hit = cache.get(trigger);
     if (hit === undefined) {
       const selected = selectRule([...(rules[trigger] ?? [])]);

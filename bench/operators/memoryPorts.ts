@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { defer, of, type Observable } from 'rxjs';
 import type { DomainEvent } from '../../src/domain/events.js';
-import { contentDiffers } from '../../src/domain/keyReuse.js';
 import { selectRule } from '../../src/domain/notificationRule.js';
 import type { AppendResult, PipelinePorts, RuleAnswer } from '../../src/streams/ports.js';
+import { inMemoryAppend } from '../../test/support/inMemoryAppend.js';
 import type { RulesByTrigger } from '../common/workload.js';
 
 const done: Observable<void> = defer(() => of(undefined));
@@ -11,11 +11,14 @@ const done: Observable<void> = defer(() => of(undefined));
 /**
  * Minimal synchronous in-memory ports for the operator benchmark: every call answers at once
  * (a cold `of`), with O(1) work per event. Unlike test/support/FakePorts (which keeps one array of
- * every event and scans it) the event store keeps one array per aggregate, and the other ports
- * only count what they are given: the benchmark measures the operators, not the fakes.
+ * every event and scans it) the event store keeps one array per aggregate and a map by event id,
+ * with the same append rules (test/unit/contracts/storeContracts.spec.ts runs the event-store
+ * contract against both); the other ports only count what they are given (read models included:
+ * nothing is kept to read back): the benchmark measures the operators, not the fakes.
  */
 export class MemoryPorts {
   private streams = new Map<string, DomainEvent[]>();
+  private byId = new Map<string, DomainEvent>();
   private readonly answers = new Map<string, RuleAnswer>();
   events = 0;
   duplicates = 0;
@@ -33,6 +36,7 @@ export class MemoryPorts {
   /** Drops the stored events (to see how much of the heap they were). */
   clear(): void {
     this.streams = new Map();
+    this.byId = new Map();
   }
 
   private ruleFor(trigger: string): RuleAnswer {
@@ -45,30 +49,22 @@ export class MemoryPorts {
     return answer;
   }
 
-  /** Idempotent per event id and content, one version per aggregate, all or nothing: the real store's rules. */
+  /** The real store's rules (test/support/inMemoryAppend.ts), looked up in O(1) per event. */
   private append(events: readonly DomainEvent[]): AppendResult {
-    let duplicates = 0;
-    for (const e of events) {
-      const stored = this.streams.get(e.aggregate_id)?.[e.version - 1];
-      if (stored === undefined) continue;
-      if (stored.event_id === e.event_id) {
-        if (contentDiffers(stored.metadata.content_hash, e.metadata.content_hash)) return { kind: 'key-reused' };
-        duplicates += 1;
-      } else {
-        this.conflicts += 1;
-        return { kind: 'conflict', aggregate_id: e.aggregate_id, version: e.version };
-      }
-    }
-    for (const e of events) {
+    const { result, fresh } = inMemoryAppend(
+      { byId: (event_id) => this.byId.get(event_id), at: (aggregate_id, version) => this.streams.get(aggregate_id)?.[version - 1] },
+      events,
+    );
+    if (result.kind === 'conflict') this.conflicts += 1;
+    if (result.kind === 'appended') this.duplicates += result.duplicates;
+    for (const e of fresh) {
       let stream = this.streams.get(e.aggregate_id);
       if (!stream) this.streams.set(e.aggregate_id, (stream = []));
-      if (stream[e.version - 1] === undefined) {
-        stream[e.version - 1] = e;
-        this.events += 1;
-      }
+      stream[e.version - 1] = e;
+      this.byId.set(e.event_id, e);
+      this.events += 1;
     }
-    this.duplicates += duplicates;
-    return { kind: 'appended', duplicates };
+    return result;
   }
 
   readonly ports: PipelinePorts = {
@@ -115,6 +111,7 @@ export class MemoryPorts {
           this.lookupFailures += 1;
           return done;
         }),
+      resolve: () => done,
     },
     commandResults: {
       record: () =>

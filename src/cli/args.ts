@@ -5,7 +5,7 @@ export interface ParsedArgs {
   readonly options: ReadonlyMap<string, string>;
 }
 
-const VALUED = new Set(['pattern', 'limit', 'batch']);
+const VALUED = new Set(['pattern', 'limit', 'batch', 'wait-ms']);
 
 export const parseArgs = (argv: readonly string[]): ParsedArgs => {
   const words: string[] = [];

@@ -1,11 +1,10 @@
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { createCliContext, type CliContext } from './cliContext.js';
 import { cacheCommand } from './commands/cacheCommands.js';
 import { notificationsCommand, outboxCommand } from './commands/notificationCommands.js';
 import { dlqCommand } from './commands/dlqCommand.js';
 import { replayCommand } from './commands/replayCommand.js';
 import type { Output } from './output.js';
-import type { ParsedArgs } from './args.js';
 
 export const USAGE = `usage: casestream <command> [--json]
 
@@ -23,7 +22,9 @@ export const USAGE = `usage: casestream <command> [--json]
   dlq list [--limit N]                  dead letters: position, source, reason
   dlq show <partition>/<offset>         one dead letter with its field errors, headers and value
   dlq replay <partition>/<offset>       re-submit it to its source topic (after a fix upstream)
-  notifications retry [--limit N]       ask again for the rules of cases whose lookup failed
+  notifications retry [--limit N] [--wait-ms MS]
+                                        have the running service ask again for the rules of cases whose
+                                        lookup failed (one command per case), and wait for the outcomes
   outbox status                         notifications stored but not yet acknowledged by Kafka
   outbox flush [--batch N]              publish them now
 

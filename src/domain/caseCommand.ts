@@ -57,17 +57,29 @@ const commandCodecs = (limits: DecodeLimits) => {
       metadata_changes: optional(metadataObject(limits.maxListItems), {} as Record<string, unknown>),
       notes_to_add: optional(arrayOf(text, limits.maxNotesPerCommand), [] as string[]),
     }),
+    retry: objectOf('RetryNotificationLookup', {
+      command_type: oneOf(['RetryNotificationLookup'] as const),
+      command_id: id,
+      case_id: id,
+      trigger: id,
+    }),
   };
 };
 
 type Codecs = ReturnType<typeof commandCodecs>;
 export type DetermineDocumentRequirements = t.TypeOf<Codecs['determine']>;
 export type UpdateDocumentStatus = t.TypeOf<Codecs['update']>;
+/**
+ * An operations command (`casestream notifications retry` sends it): ask again for the rule of
+ * `trigger`, whose lookup failed when the case was created, and notify if one matches now.
+ */
+export type RetryNotificationLookup = t.TypeOf<Codecs['retry']>;
 
-export type CaseCommand = DetermineDocumentRequirements | UpdateDocumentStatus;
+export type DocumentCommand = DetermineDocumentRequirements | UpdateDocumentStatus;
+export type CaseCommand = DocumentCommand | RetryNotificationLookup;
 
 const commandType = objectOf('case command', {
-  command_type: oneOf(['DetermineDocumentRequirements', 'UpdateDocumentStatus'] as const),
+  command_type: oneOf(['DetermineDocumentRequirements', 'UpdateDocumentStatus', 'RetryNotificationLookup'] as const),
 });
 
 const decodeType = decodeWith(commandType);
@@ -77,10 +89,18 @@ export const caseCommandDecoder = (limits: DecodeLimits) => {
   const codecs = commandCodecs(limits);
   const decodeDetermine = decodeWith(codecs.determine);
   const decodeUpdate = decodeWith(codecs.update);
+  const decodeRetry = decodeWith(codecs.retry);
   return (input: unknown): E.Either<FieldError[], CaseCommand> => {
     const kind = decodeType(input);
     if (kind._tag === 'Left') return kind;
-    return kind.right.command_type === 'DetermineDocumentRequirements' ? decodeDetermine(input) : decodeUpdate(input);
+    switch (kind.right.command_type) {
+      case 'DetermineDocumentRequirements':
+        return decodeDetermine(input);
+      case 'UpdateDocumentStatus':
+        return decodeUpdate(input);
+      case 'RetryNotificationLookup':
+        return decodeRetry(input);
+    }
   };
 };
 

@@ -21,11 +21,21 @@ export interface CaseFacts {
   readonly company_id: string | null;
 }
 
+/** What a notification decided after the case's creation needs that the facts do not hold. */
+export interface CaseCreation {
+  /** The idempotency key of the message that created the case: its notification ids derive from it. */
+  readonly key: string;
+  /** The case's first person, whom its notifications address; null when it has none. */
+  readonly first_person: { readonly firstname: string; readonly lastname: string } | null;
+}
+
 export interface CaseState {
   readonly case_id: string;
   /** The last version of the case stream; 0 when the case does not exist. */
   readonly version: number;
   readonly facts: CaseFacts | null;
+  /** Null when the case does not exist. */
+  readonly creation: CaseCreation | null;
   readonly personIds: ReadonlySet<string>;
   readonly documents: ReadonlyMap<string, DocumentRequirementState>;
   /**
@@ -44,6 +54,7 @@ export const emptyCase = (case_id: string): CaseState => ({
   case_id,
   version: 0,
   facts: null,
+  creation: null,
   personIds: new Set(),
   documents: new Map(),
   notificationIds: new Set(),
@@ -54,6 +65,7 @@ export const emptyCase = (case_id: string): CaseState => ({
 interface Folding {
   version: number;
   facts: CaseFacts | null;
+  creation: CaseCreation | null;
   readonly personIds: Set<string>;
   readonly documents: Map<string, DocumentRequirementState>;
   readonly notificationIds: Set<string>;
@@ -71,9 +83,13 @@ const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
         traitement_type: e.payload.traitement_type,
         company_id: e.payload.company_id,
       };
+      s.creation = { key: e.metadata.correlation_id, first_person: null };
       return;
     case 'PersonAddedToCase':
       s.personIds.add(e.payload.person_id);
+      if (s.creation !== null && s.creation.first_person === null) {
+        s.creation = { ...s.creation, first_person: { firstname: e.payload.firstname, lastname: e.payload.lastname } };
+      }
       return;
     case 'DocumentRequirementDetermined': {
       const p = e.payload;
@@ -107,6 +123,7 @@ export const evolveCase = (state: CaseState, events: readonly DomainEvent[]): Ca
   const s: Folding = {
     version: state.version,
     facts: state.facts,
+    creation: state.creation,
     personIds: new Set(state.personIds),
     documents: new Map(state.documents),
     notificationIds: new Set(state.notificationIds),

@@ -1,4 +1,4 @@
-import type { CaseCommand } from './caseCommand.js';
+import type { CaseCommand, DocumentCommand, RetryNotificationLookup } from './caseCommand.js';
 import type { ClientDataMessage } from './clientMessage.js';
 import { idFor } from './deterministicId.js';
 import type { EventMetadata } from './events.js';
@@ -22,6 +22,7 @@ export interface CreateCase extends CommandContext {
 }
 
 export type CaseCommandWithContext = CaseCommand & CommandContext;
+export type DocumentCommandWithContext = DocumentCommand & CommandContext;
 
 export type Command = CreateCase | CaseCommandWithContext;
 
@@ -32,6 +33,23 @@ export const createCaseCommand = (message: ClientDataMessage, context: CommandCo
   case_id: idFor(context.key, 'case'),
   message,
   ...context,
+});
+
+/**
+ * The command that retries a failed rule lookup. Its id, which is also the message-id it is sent
+ * under, derives from the failure and how often it failed: sent again while it is pending (a rerun
+ * of `notifications retry`), it is a redelivery of the same message; after the lookup failed once
+ * more, it is a new message with a result of its own.
+ */
+export const lookupRetryCommand = (failure: {
+  readonly case_id: string;
+  readonly trigger: string;
+  readonly failures: number;
+}): RetryNotificationLookup => ({
+  command_type: 'RetryNotificationLookup',
+  command_id: idFor(failure.case_id, 'lookup-retry', failure.trigger, failure.failures),
+  case_id: failure.case_id,
+  trigger: failure.trigger,
 });
 
 /**

@@ -3,7 +3,7 @@ import type { CaseState } from './caseState.js';
 import type { Command, CreateCase } from './commands.js';
 import { decideCaseCreation } from './decideCaseCreation.js';
 import { decideCaseCommand } from './decideDocumentCommands.js';
-import { decideNotification } from './decideNotification.js';
+import { decideNotification, decideNotificationRetry } from './decideNotification.js';
 import type { DomainEvent } from './events.js';
 import { contentDiffers, keyReused } from './keyReuse.js';
 import type { NotificationRule } from './notificationRule.js';
@@ -41,5 +41,6 @@ export const decide = (
   const recorded = state.contentHashes.has(cmd.key);
   if (recorded && contentDiffers(state.contentHashes.get(cmd.key), cmd.content_hash)) return E.left(keyReused());
   if (cmd.command_type === 'CreateCase') return E.right(decideCreate(state, cmd, rule));
-  return recorded ? E.right([]) : decideCaseCommand(state, cmd, maxNotesPerDocument);
+  if (recorded) return E.right([]);
+  return cmd.command_type === 'RetryNotificationLookup' ? decideNotificationRetry(state, cmd, rule) : decideCaseCommand(state, cmd, maxNotesPerDocument);
 };

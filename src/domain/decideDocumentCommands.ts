@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { eventMetadata, type CaseCommandWithContext } from './commands.js';
+import { eventMetadata, type CaseCommandWithContext, type DocumentCommandWithContext } from './commands.js';
 import type { DetermineDocumentRequirements, UpdateDocumentStatus } from './caseCommand.js';
 import type { CaseState } from './caseState.js';
 import { documentRequirementEvents, documentRequirementId } from './decideCaseCreation.js';
@@ -11,7 +11,7 @@ import { rejection, type Rejection } from './rejection.js';
 /** MAX_NOTES_PER_DOCUMENT's default: the notes one document requirement may collect over its life. */
 export const DEFAULT_MAX_NOTES_PER_DOCUMENT = 500;
 
-const unknownCase = (case_id: string): Rejection =>
+export const unknownCase = (case_id: string): Rejection =>
   rejection(`unknown case ${case_id}`, [{ path: '$.case_id', rule: 'must name an existing case' }]);
 
 /** Determines the documents an entity of the case still lacks; asking again adds nothing already there. */
@@ -93,7 +93,7 @@ export const decideDocumentStatusUpdate = (
 };
 
 /** Decides a document command against the case state. */
-export const decideCaseCommand = (state: CaseState, cmd: CaseCommandWithContext, maxNotesPerDocument?: number): E.Either<Rejection, CaseEvent[]> =>
+export const decideCaseCommand = (state: CaseState, cmd: DocumentCommandWithContext, maxNotesPerDocument?: number): E.Either<Rejection, CaseEvent[]> =>
   cmd.command_type === 'DetermineDocumentRequirements'
     ? decideDocumentRequirements(state, cmd)
     : decideDocumentStatusUpdate(state, cmd, maxNotesPerDocument);

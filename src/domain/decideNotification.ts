@@ -1,59 +1,53 @@
-import { eventMetadata, type CreateCase } from './commands.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type { RetryNotificationLookup } from './caseCommand.js';
+import type { CaseState } from './caseState.js';
+import { eventMetadata, type CommandContext, type CreateCase } from './commands.js';
 import type { TraitementType } from './clientMessage.js';
+import { unknownCase } from './decideDocumentCommands.js';
 import { idFor } from './deterministicId.js';
-import { isEventOf, type DomainEvent, type NotificationRequired } from './events.js';
+import type { EventMetadata, NotificationRequired } from './events.js';
 import type { NotificationRule } from './notificationRule.js';
+import type { Rejection } from './rejection.js';
 
 /**
  * What a notification needs to know about a new case. It comes from the CreateCase command in the
- * pipeline, or from the case's stored events when a failed rule lookup is retried later; both give
- * the same event, with the same id.
+ * pipeline, or from the case's state when a failed rule lookup is retried later; both give the
+ * same notification, with the same id.
  */
 export interface NotificationSubject {
-  readonly key: string;
-  /** The content the key stands for; undefined when the case's events were stored without one. */
-  readonly content_hash: string | undefined;
-  readonly command_id: string;
+  /** The idempotency key of the message that created the case: the notification's id derives from it. */
+  readonly creation_key: string;
   readonly case_id: string;
   readonly client_id: string;
   readonly case_type: string;
   readonly traitement_type: TraitementType;
   readonly first_person: { readonly firstname: string; readonly lastname: string } | null;
-  readonly timestamp: Date;
 }
 
 const subjectOf = (s: CreateCase | NotificationSubject): NotificationSubject =>
   'message' in s
     ? {
-        key: s.key,
-        content_hash: s.content_hash,
-        command_id: s.command_id,
+        creation_key: s.key,
         case_id: s.case_id,
         client_id: s.message.client_id,
         case_type: s.message.type,
         traitement_type: s.message.traitement_type,
         first_person: s.message.persons[0] ?? null,
-        timestamp: s.timestamp,
       }
     : s;
 
-/** The subject of a stored case: from its CaseCreated event and first person; null if it has none. */
-export const notificationSubjectFromHistory = (events: readonly DomainEvent[]): NotificationSubject | null => {
-  const created = events.find(isEventOf('CaseCreated'));
-  if (!created) return null;
-  const first = events.filter(isEventOf('PersonAddedToCase')).sort((a, b) => a.version - b.version)[0];
-  return {
-    key: created.metadata.correlation_id,
-    content_hash: created.metadata.content_hash,
-    command_id: created.metadata.causation_id,
-    case_id: created.aggregate_id,
-    client_id: created.payload.client_id,
-    case_type: created.payload.case_type,
-    traitement_type: created.payload.traitement_type,
-    first_person: first ? { firstname: first.payload.firstname, lastname: first.payload.lastname } : null,
-    timestamp: created.timestamp,
-  };
-};
+/** The subject of a stored case, from its state; null when the case does not exist. */
+export const notificationSubjectOf = (state: CaseState): NotificationSubject | null =>
+  state.facts === null || state.creation === null
+    ? null
+    : {
+        creation_key: state.creation.key,
+        case_id: state.case_id,
+        client_id: state.facts.client_id,
+        case_type: state.facts.case_type,
+        traitement_type: state.facts.traitement_type,
+        first_person: state.creation.first_person,
+      };
 
 /** The trigger a new case raises: `CASE_CREATED_<KYC|KYB>_<CASE TYPE>`, upper-cased, `-` as `_`. */
 export const caseCreatedTrigger = (case_: CreateCase | NotificationSubject): string => {
@@ -67,22 +61,22 @@ export const ruleContext = (case_: CreateCase | NotificationSubject) => {
   return { case_id: s.case_id, client_id: s.client_id, traitement_type: s.traitement_type, case_type: s.case_type };
 };
 
-/**
- * The NotificationRequired event an active rule asks for, appended after the case's last version.
- * Its id depends on the message and trigger only, so it is recorded once however often it is decided.
- */
-export const decideNotification = (
-  case_: CreateCase | NotificationSubject,
+/** The id of a case's notification: it depends on the creating message and the trigger only. */
+const notificationId = (s: NotificationSubject): string => idFor(s.creation_key, 'notification', caseCreatedTrigger(s));
+
+const notificationEvent = (
+  s: NotificationSubject,
   rule: NotificationRule,
   afterVersion: number,
+  timestamp: Date,
+  metadata: EventMetadata,
 ): NotificationRequired => {
-  const s = subjectOf(case_);
   const first = s.first_person;
   return {
-    event_id: idFor(s.key, 'notification', caseCreatedTrigger(s)),
+    event_id: notificationId(s),
     event_type: 'NotificationRequired',
     aggregate_id: s.case_id,
-    timestamp: s.timestamp,
+    timestamp,
     version: afterVersion + 1,
     payload: {
       notification_type: rule.notification_type,
@@ -100,6 +94,49 @@ export const decideNotification = (
         traitement_type: s.traitement_type,
       },
     },
-    metadata: eventMetadata(s),
+    metadata,
   };
+};
+
+/**
+ * The NotificationRequired event an active rule asks for, appended after the case's last version.
+ * Its id depends on the message and trigger only, so it is recorded once however often it is decided.
+ */
+export const decideNotification = (cmd: CreateCase, rule: NotificationRule, afterVersion: number): NotificationRequired =>
+  notificationEvent(subjectOf(cmd), rule, afterVersion, cmd.timestamp, eventMetadata(cmd));
+
+/** What retrying a case's failed rule lookup comes to, before the rule is known. */
+export type NotificationRetry =
+  | { readonly kind: 'unknown-case' }
+  /** The trigger is not the one the case raised: none of its rules can concern the case. */
+  | { readonly kind: 'other-trigger' }
+  | { readonly kind: 'already-notified' }
+  /** The rule must be asked for, about this case. */
+  | { readonly kind: 'ask'; readonly subject: NotificationSubject };
+
+export const notificationRetry = (state: CaseState, cmd: Pick<RetryNotificationLookup, 'trigger'>): NotificationRetry => {
+  const subject = notificationSubjectOf(state);
+  if (subject === null) return { kind: 'unknown-case' };
+  if (caseCreatedTrigger(subject) !== cmd.trigger) return { kind: 'other-trigger' };
+  return state.notificationIds.has(notificationId(subject)) ? { kind: 'already-notified' } : { kind: 'ask', subject };
+};
+
+/**
+ * A retried rule lookup: the notification the case's creation would have recorded had `rule`
+ * been known then (same id, same payload), unless the case has it already; nothing without a rule
+ * or for another trigger; refused for a case that does not exist. The event is the retry's (its
+ * time, the retry command as its cause) but keeps the creation's key and content hash, which its
+ * id derives from: a redelivered creation then finds it stored as the same notification.
+ */
+export const decideNotificationRetry = (
+  state: CaseState,
+  cmd: RetryNotificationLookup & CommandContext,
+  rule: NotificationRule | null,
+): E.Either<Rejection, NotificationRequired[]> => {
+  const retry = notificationRetry(state, cmd);
+  if (retry.kind === 'unknown-case') return E.left(unknownCase(cmd.case_id));
+  if (retry.kind !== 'ask' || rule === null) return E.right([]);
+  const key = retry.subject.creation_key;
+  const metadata = eventMetadata({ key, command_id: cmd.command_id, content_hash: state.contentHashes.get(key) });
+  return E.right([notificationEvent(retry.subject, rule, state.version, cmd.timestamp, metadata)]);
 };

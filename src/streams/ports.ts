@@ -115,9 +115,23 @@ export interface LookupFailure {
   readonly failed_at: Date;
 }
 
+/** How a retried lookup ended for good (a retry that failed again is recorded as a failure). */
+export type LookupRetryEnd =
+  | { readonly outcome: 'notified'; readonly event_id: string }
+  /** No rule applies; the case had the notification already; the trigger is not the case's. */
+  | { readonly outcome: 'no-rule' | 'already-notified' | 'other-trigger' };
+
+export type LookupResolution = LookupRetryEnd & {
+  readonly case_id: string;
+  readonly trigger: string;
+  readonly resolved_at: Date;
+};
+
 export interface LookupFailureLog {
   /** Remembers that no rule could be had for a case, so that `notifications retry` can ask again. */
   record(failure: LookupFailure): Observable<void>;
+  /** Closes the open failure of a case and trigger that a retry ended; a closed one stays as it was. */
+  resolve(resolution: LookupResolution): Observable<void>;
 }
 
 export interface CommandResultLog {

@@ -68,7 +68,6 @@ describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then rec
     // the probe comes after the circuit breaker's open time: its lookup must reach the recovered service
     const result = await scenario.finish({ alive: [p], beforeProbe: () => sleep(Math.max(0, 31_000 - (Date.now() - tRecovered))) });
     scenario.timings.finish_after_recovery_s = round((Date.now() - tRecovered) / 1000);
-    await scenario.stopAll();
     expectInvariants(result);
     // the faults really reached cases: some lookups failed and were recorded for a retry
     expect(result.counts.notifications.coveredByLookupFailure, 'cases whose failed lookup was recorded').to.be.greaterThan(0);
@@ -81,14 +80,16 @@ describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then rec
     expect(probeFailures, 'lookup failures of the case created after the recovery').to.equal(0);
 
     scenario.observations.notifications_before_retry = result.counts.notifications;
-    // the operator's part: retry the failed lookups now that the service answers
+    // the operator's part: retry the failed lookups now that the service answers; the running
+    // service handles the retry commands in each case's actor
     const tRetry = Date.now();
-    const retry = await scenario.runCli(['notifications', 'retry']);
+    const retry = await scenario.runCli(['notifications', 'retry', '--wait-ms', '600000']);
     scenario.timings.notifications_retry_s = round((Date.now() - tRetry) / 1000);
     scenario.observations.notifications_retry = { exit_code: retry.code, summary: retry.stdout.trim().split('\n').at(-1) };
     expect(retry.code, `casestream notifications retry: ${retry.stderr.slice(-2000)}`).to.equal(0);
     const again = await scenario.runCli(['notifications', 'retry']);
     expect(again.stdout.trim(), 'a second retry run').to.equal('no failed rule lookups to retry');
+    await scenario.stopAll();
     const afterRetry = await scenario.checkNow(60_000, { allowLookupFailures: false });
     expectInvariants(afterRetry);
     expect(afterRetry.counts.notifications.openLookupFailures, 'open lookup failures after the retry').to.equal(0);

@@ -1,10 +1,10 @@
 import { defer, map, of, throwError, timer, type Observable } from 'rxjs';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
-import { contentDiffers } from '../../src/domain/keyReuse.js';
 import type { Rejection } from '../../src/domain/rejection.js';
-import type { AppendResult, LookupFailure, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
+import type { AppendResult, LookupFailure, LookupResolution, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
 import type { Completion } from '../../src/streams/ports.js';
 import type { InboundRecord } from '../../src/streams/records.js';
+import { inMemoryAppend } from './inMemoryAppend.js';
 import { InMemoryReadModels } from './inMemoryReadModels.js';
 
 /** How long (virtual ms) a fake takes for a call; 0 answers synchronously. */
@@ -12,7 +12,10 @@ export type Delay = number | ((events: readonly DomainEvent[]) => number);
 
 const after = <T>(delay: number, value: () => T): Observable<T> => (delay === 0 ? defer(() => of(value())) : timer(delay).pipe(map(value)));
 
-/** In-memory ports with the same idempotency rules as the real adapters, and a log of what they saw. */
+/**
+ * In-memory ports with the same idempotency rules as the real adapters (the store contracts in
+ * test/contract hold them to it), and a log of what they saw.
+ */
 export class FakePorts {
   readonly events: DomainEvent[] = [];
   readonly readModels = new InMemoryReadModels();
@@ -20,6 +23,7 @@ export class FakePorts {
   readonly deadLetters: { record: InboundRecord; why: Rejection }[] = [];
   readonly rawEvents = new Map<string, RawEventEntry>();
   readonly lookupFailures: LookupFailure[] = [];
+  readonly lookupResolutions: LookupResolution[] = [];
   readonly commandResults: Completion[] = [];
   /** Appends running right now, and the most seen at once. */
   activeAppends = 0;
@@ -45,20 +49,15 @@ export class FakePorts {
   }
 
   private storeEvents(events: readonly DomainEvent[]): AppendResult {
-    let duplicates = 0;
-    for (const e of events) {
-      const stored = this.events.find((s) => s.event_id === e.event_id);
-      if (stored) {
-        if (contentDiffers(stored.metadata.content_hash, e.metadata.content_hash)) return { kind: 'key-reused' };
-        duplicates += 1;
-        continue;
-      }
-      if (this.events.some((s) => s.aggregate_id === e.aggregate_id && s.version === e.version)) {
-        return { kind: 'conflict', aggregate_id: e.aggregate_id, version: e.version };
-      }
-    }
-    for (const e of events) if (!this.events.some((s) => s.event_id === e.event_id)) this.events.push(e);
-    return { kind: 'appended', duplicates };
+    const { result, fresh } = inMemoryAppend(
+      {
+        byId: (event_id) => this.events.find((s) => s.event_id === event_id),
+        at: (aggregate_id, version) => this.events.find((s) => s.aggregate_id === aggregate_id && s.version === version),
+      },
+      events,
+    );
+    this.events.push(...fresh);
+    return result;
   }
 
   readonly ports: PipelinePorts = {
@@ -107,7 +106,10 @@ export class FakePorts {
               }),
         ),
     },
-    lookupFailures: { record: (failure) => defer(() => of(void this.lookupFailures.push(failure))) },
+    lookupFailures: {
+      record: (failure) => defer(() => of(void this.lookupFailures.push(failure))),
+      resolve: (resolution) => defer(() => of(void this.lookupResolutions.push(resolution))),
+    },
     commandResults: { record: (completion) => defer(() => of(void this.commandResults.push(completion))) },
   };
 }

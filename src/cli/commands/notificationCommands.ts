@@ -1,57 +1,85 @@
-import { lastValueFrom, take, toArray } from 'rxjs';
-import { createMongoEventStore, eventsCollection, outboxCollection } from '../../infra/mongo/eventStore.js';
-import { createMongoLookupFailures } from '../../infra/mongo/lookupFailures.js';
-import { createKafkaSinks } from '../../infra/kafka/kafkaSinks.js';
-import { createCachedRuleLookup } from '../../infra/rules/cachedRuleLookup.js';
-import { retryLookupFailures, type RetryOutcome } from '../../streams/retryLookupFailures.js';
+import type { Collection } from 'mongodb';
+import { defer, lastValueFrom, take } from 'rxjs';
+import { commandResultsCollection, toStatusView, type CommandResultDocument } from '../../infra/mongo/commandResults.js';
+import { eventsCollection, outboxCollection } from '../../infra/mongo/eventStore.js';
+import { chunksOf } from '../../infra/mongo/updateChunks.js';
+import { retryLookupFailures, type CommandEnd, type RetryOutcome } from '../../streams/retryLookupFailures.js';
 import { outboxRelay } from '../../streams/outboxRelay.js';
 import { positiveIntOption, UsageError, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../cliContext.js';
 import { show, table, type Output } from '../output.js';
 
 /** The ports that publishing notifications from the CLI needs: the event store and the Kafka sink. */
-const publishing = async (ctx: CliContext) => {
-  const { db } = await ctx.mongo();
-  const eventStore = createMongoEventStore(db);
-  const sinks = createKafkaSinks(await ctx.producer(), {
-    notificationTopic: ctx.settings.NOTIFICATION_KAFKA_TOPIC,
-    deadLetterTopic: ctx.settings.KAFKA_DLQ_TOPIC,
-    maxBatch: ctx.settings.DB_MAX_BATCH,
-    markPublished: (ids) => eventStore.markPublished(ids),
-  });
-  return { db, eventStore, notifications: sinks.notifications };
+const publishing = async (ctx: CliContext) => ({ eventStore: await ctx.eventStore(), notifications: (await ctx.kafkaSinks()).notifications });
+
+/** How the commands among `ids` that are complete ended, read from command_results. */
+const endedCommands = async (results: Collection<CommandResultDocument>, ids: readonly string[]): Promise<CommandEnd[]> => {
+  const ended: CommandEnd[] = [];
+  for (const chunk of chunksOf(ids, 500)) {
+    for (const d of await results.find({ _id: { $in: chunk }, status: { $ne: 'pending' } }).toArray()) {
+      const view = toStatusView(d);
+      if (view.status === 'rejected') ended.push({ command_id: d._id, status: 'rejected', reason: view.reason });
+      else if (view.status === 'processed') ended.push({ command_id: d._id, status: 'processed' });
+    }
+  }
+  return ended;
 };
 
-const outcomeRow = (o: RetryOutcome) => ({
-  case_id: o.case_id,
-  trigger: o.trigger,
-  outcome: o.outcome,
-  detail: o.outcome === 'notified' ? o.event_id : o.outcome === 'still-failing' ? o.reason : '',
-});
+const detailOf = (o: RetryOutcome): string => {
+  switch (o.outcome) {
+    case 'notified':
+      return o.event_id;
+    case 'still-failing':
+    case 'rejected':
+      return o.reason;
+    case 'pending':
+      return `command ${o.command_id}`;
+    default:
+      return '';
+  }
+};
 
-/** `casestream notifications retry`: asks again for the rules of cases whose lookup failed. */
+/** Outcomes that leave work to do: a scheduler running the command should try again. */
+const UNSETTLED: ReadonlySet<RetryOutcome['outcome']> = new Set(['still-failing', 'rejected', 'pending']);
+
+const OUTCOME_ORDER: readonly RetryOutcome['outcome'][] = ['notified', 'no-rule', 'already-notified', 'other-trigger', 'still-failing', 'rejected', 'pending'];
+
+const summaryOf = (os: readonly RetryOutcome[], waitMs: number): string => {
+  const counts = OUTCOME_ORDER.map((k) => [k, os.filter((o) => o.outcome === k).length] as const).filter(([, n]) => n > 0);
+  const pending = os.some((o) => o.outcome === 'pending') ? ` (no result within ${waitMs} ms: is casestream running?)` : '';
+  return `${os.length} retried: ${counts.map(([k, n]) => `${n} ${k}`).join(', ')}${pending}`;
+};
+
+/**
+ * `casestream notifications retry`: sends a RetryNotificationLookup per open lookup failure to the
+ * command topic, for the running service to handle in each case's actor, and reports how each ended.
+ */
 export const notificationsCommand = async (ctx: CliContext, args: ParsedArgs, out: Output): Promise<number> => {
-  if (args.words[1] !== 'retry') throw new UsageError('notifications needs: retry [--limit N]');
-  const { db, eventStore, notifications } = await publishing(ctx);
-  const rules = createCachedRuleLookup({
-    url: ctx.settings.CONFIG_SERVICE_URL,
-    timeoutMs: ctx.settings.DEFAULT_HTTP_TIMEOUT * 1000,
-    redis: ctx.redis(),
-    ttlSeconds: ctx.settings.CONFIG_CACHE_TTL_SECONDS,
-    negativeTtlSeconds: ctx.settings.CONFIG_CACHE_NEGATIVE_TTL_SECONDS,
-    staleTtlSeconds: ctx.settings.CONFIG_CACHE_STALE_TTL_SECONDS,
-    logger: ctx.logger,
-  });
+  if (args.words[1] !== 'retry') throw new UsageError('notifications needs: retry [--limit N] [--wait-ms MS]');
+  const limit = positiveIntOption(args, 'limit', 10_000);
+  const waitMs = positiveIntOption(args, 'wait-ms', 30_000);
+  const [failures, publisher, { db }] = await Promise.all([ctx.lookupFailures(), ctx.commandPublisher(), ctx.mongo()]);
+  const results = commandResultsCollection(db);
   const outcomes = await lastValueFrom(
     retryLookupFailures(
-      { failures: createMongoLookupFailures(db), rules, eventStore, notifications },
-      { limit: positiveIntOption(args, 'limit', 10_000), maxConflictRetries: ctx.settings.MAX_CONFLICT_RETRIES, concurrency: 64 },
-    ).pipe(toArray()),
+      {
+        open: (n) => failures.open(n),
+        find: (ids) => failures.find(ids),
+        publish: (command) => defer(() => publisher.publish(command)),
+        ended: (ids) => defer(() => endedCommands(results, ids)),
+      },
+      { limit, waitMs, pollMs: 250 },
+    ),
   );
   show(out, outcomes, (os) =>
-    os.length === 0 ? 'no failed rule lookups to retry' : `${table(os.map(outcomeRow), ['case_id', 'trigger', 'outcome', 'detail'])}\n${os.length} retried`,
+    os.length === 0
+      ? 'no failed rule lookups to retry'
+      : `${table(
+          os.map((o) => ({ case_id: o.case_id, trigger: o.trigger, outcome: o.outcome, detail: detailOf(o) })),
+          ['case_id', 'trigger', 'outcome', 'detail'],
+        )}\n${summaryOf(os, waitMs)}`,
   );
-  return outcomes.some((o) => o.outcome === 'still-failing') ? 1 : 0;
+  return outcomes.some((o) => UNSETTLED.has(o.outcome)) ? 1 : 0;
 };
 
 /** `casestream outbox status|flush`: notifications stored but not yet acknowledged by Kafka. */
@@ -75,7 +103,7 @@ export const outboxCommand = async (ctx: CliContext, args: ParsedArgs, out: Outp
     const report = await lastValueFrom(
       outboxRelay({ pendingNotifications: (limit, before) => eventStore.pendingNotifications(limit, before) }, notifications, {
         intervalMs: 1000,
-        batchSize: positiveIntOption(args, 'batch', ctx.settings.OUTBOX_BATCH),
+        batchSize: positiveIntOption(args, 'batch', ctx.settings.pipeline.outboxBatch),
         graceMs: 0,
       }).pipe(take(1)),
     );

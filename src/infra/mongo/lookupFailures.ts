@@ -1,6 +1,6 @@
-import type { Collection, Db, UpdateFilter } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { defer, type Observable } from 'rxjs';
-import type { LookupFailure, LookupFailureLog } from '../../streams/ports.js';
+import type { LookupFailure, LookupFailureLog, LookupResolution, LookupRetryEnd } from '../../streams/ports.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
@@ -14,19 +14,23 @@ export interface LookupFailureDocument {
   case_id: string;
   trigger: string;
   status: 'open' | 'resolved';
+  /** How often the lookup failed: the first time, and every retry that failed again. */
   failures: number;
   first_failed_at: Date;
   last_failed_at: Date;
   last_reason: string;
   resolved_at?: Date;
-  /** How a retry ended it: `notified` (event id), `no-rule`, or `already-notified`. */
-  outcome?: string;
+  /** How the retry that closed it ended. */
+  outcome?: LookupRetryEnd['outcome'];
+  /** The notification's id, when the retry notified. */
+  event_id?: string;
 }
 
 export interface MongoLookupFailures extends LookupFailureLog {
+  /** The open failures, oldest first. */
   open(limit: number): Observable<LookupFailureDocument[]>;
-  resolve(id: string, outcome: string): Observable<void>;
-  stillFailing(id: string, reason: string): Observable<void>;
+  /** The failures with these ids, open or resolved. */
+  find(ids: readonly string[]): Observable<LookupFailureDocument[]>;
 }
 
 export const lookupFailuresCollection = (db: Db): Collection<LookupFailureDocument> =>
@@ -38,7 +42,10 @@ export const ensureLookupFailureIndexes = async (db: Db, options: IndexOptions =
 
 export const lookupFailureId = (f: Pick<LookupFailure, 'case_id' | 'trigger'>): string => `${f.case_id}|${f.trigger}`;
 
-/** The `notification_lookup_failures` collection; records are batched across case actors. */
+/** The most ids one `find` query names. */
+const IDS_PER_QUERY = 500;
+
+/** The `notification_lookup_failures` collection; records and resolutions are batched across case actors. */
 export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = {}): MongoLookupFailures => {
   const failures = lookupFailuresCollection(db);
   const record = createMicroBatcher<LookupFailure, void>({
@@ -63,18 +70,35 @@ export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = 
       return items.map(() => undefined);
     },
   });
-  /** How retries ended, from many concurrent retries at once: one bulkWrite per chunk. */
-  const settle = createMicroBatcher<{ readonly _id: string; readonly update: UpdateFilter<LookupFailureDocument> }, void>({
+  // Only an open failure is closed, so a redelivered retry leaves the first outcome as it was.
+  const resolve = createMicroBatcher<LookupResolution, void>({
     maxBatch: opts.maxBatch ?? 500,
     run: async (items) => {
-      for (const chunk of chunksOf(items)) await failures.bulkWrite(chunk.map(({ _id, update }) => ({ updateOne: { filter: { _id }, update } })), { ordered: true });
+      for (const chunk of chunksOf(items)) {
+        await failures.bulkWrite(
+          chunk.map((r) => ({
+            updateOne: {
+              filter: { _id: lookupFailureId(r), status: 'open' as const },
+              update: {
+                $set: { status: 'resolved' as const, resolved_at: r.resolved_at, outcome: r.outcome, ...(r.outcome === 'notified' ? { event_id: r.event_id } : {}) },
+              },
+            },
+          })),
+          { ordered: true },
+        );
+      }
       return items.map(() => undefined);
     },
   });
+  const find = async (ids: readonly string[]): Promise<LookupFailureDocument[]> => {
+    const found: LookupFailureDocument[] = [];
+    for (const chunk of chunksOf(ids, IDS_PER_QUERY)) for (const d of await failures.find({ _id: { $in: chunk } }).toArray()) found.push(d);
+    return found;
+  };
   return {
     record,
+    resolve,
     open: (limit) => defer(() => failures.find({ status: 'open' }).sort({ first_failed_at: 1 }).limit(limit).toArray()),
-    resolve: (id, outcome) => settle({ _id: id, update: { $set: { status: 'resolved', outcome, resolved_at: new Date() } } }),
-    stillFailing: (id, reason) => settle({ _id: id, update: { $set: { last_failed_at: new Date(), last_reason: reason }, $inc: { failures: 1 } } }),
+    find: (ids) => defer(() => find(ids)),
   };
 };

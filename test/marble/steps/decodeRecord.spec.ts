@@ -160,7 +160,7 @@ describe('decodeRecord', () => {
 
     it('refuses an unknown command type', () => {
       const why = rejectionOf(decode(recordOf({ ...determine, command_type: 'CloseCase' }, { topic: COMMAND_TOPIC, offset: 0 })));
-      expect(why.details).to.deep.equal([{ path: '$.command_type', rule: 'must be one of DetermineDocumentRequirements, UpdateDocumentStatus' }]);
+      expect(why.details).to.deep.equal([{ path: '$.command_type', rule: 'must be one of DetermineDocumentRequirements, UpdateDocumentStatus, RetryNotificationLookup' }]);
     });
   });
 

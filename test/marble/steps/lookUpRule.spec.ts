@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { map, type Observable } from 'rxjs';
+import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { lookUpRule } from '../../../src/streams/steps/lookUpRule.js';
 import type { RuleAnswer, RuleLookup } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kybMessage, kycMessage, recordOf } from '../../support/records.js';
-import { ruleAnswer, workOf } from './work.js';
+import { decided, ruleAnswer, workOf } from './work.js';
 
 interface Ask {
   readonly trigger: string;
@@ -24,6 +25,14 @@ const lookup = (answer: () => Observable<RuleAnswer>) => {
 };
 
 const noRule: RuleAnswer = { kind: 'no-rule' };
+
+// A KYC case created without a notification, and a RetryNotificationLookup of its trigger.
+const TRIGGER = 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD';
+const creation = decided(workOf(recordOf(kycMessage('client-9'), { offset: 0 })));
+const caseId = creation.command!.case_id;
+const storedCase = evolveCase(emptyCase(caseId), creation.events);
+const retryOf = (patch: Record<string, unknown> = {}, offset = 1) =>
+  recordOf({ command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch }, { topic: COMMAND_TOPIC, offset });
 
 describe('lookUpRule', () => {
   it('asks which rule applies to a new KYC case, with its trigger and context, and waits for the answer', () => {
@@ -134,6 +143,35 @@ describe('lookUpRule', () => {
       expectObservable(out).toBe('---(ab|)', { a: '0', b: '1' });
       scheduler.flush();
       expect(at).to.deep.equal([0, 3]);
+    });
+  });
+
+  it('asks the rule a retried lookup needs, with the trigger and the context of the stored case, and waits for the answer', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { rules, asked } = lookup(() => cold('--(r|)', { r: ruleAnswer }));
+      const w = workOf(retryOf(), storedCase);
+      expectObservable(cold('(w|)', { w }).pipe(lookUpRule(rules))).toBe('--(w|)', { w: { ...w, rule: ruleAnswer } });
+      scheduler.flush();
+      expect(asked).to.deep.equal([
+        { trigger: TRIGGER, context: { case_id: caseId, client_id: 'client-9', traitement_type: 'KYC', case_type: 'INDIVIDUAL_STANDARD' } },
+      ]);
+    });
+  });
+
+  it('does not ask for a retried lookup of a case notified already, of another trigger, or of a case that does not exist', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { rules, asked } = lookup(() => cold('--(r|)', { r: ruleAnswer }));
+      const notifiedCase = evolveCase(storedCase, decided(workOf(retryOf(), storedCase), ruleAnswer).events);
+      const works = {
+        a: workOf(retryOf({}, 1), notifiedCase),
+        b: workOf(retryOf({ trigger: 'CASE_CREATED_KYB_COMPANY_STANDARD' }, 2), storedCase),
+        c: workOf(retryOf({ case_id: 'nobody' }, 3), emptyCase('nobody')),
+      };
+      expectObservable(cold('(abc|)', works).pipe(lookUpRule(rules))).toBe('(abc|)', works);
+      scheduler.flush();
+      expect(asked).to.deep.equal([]);
     });
   });
 });

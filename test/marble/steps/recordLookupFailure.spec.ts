@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { Observable } from 'rxjs';
+import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { idFor } from '../../../src/domain/deterministicId.js';
 import { recordLookupFailure } from '../../../src/streams/steps/recordLookupFailure.js';
-import type { LookupFailure, LookupFailureLog } from '../../../src/streams/ports.js';
+import type { LookupFailure, LookupFailureLog, LookupResolution } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kycMessage, recordOf } from '../../support/records.js';
 import { decided, ruleAnswer, workOf } from './work.js';
@@ -11,14 +12,27 @@ const at = new Date('2026-01-01T00:00:00Z');
 
 const logAnswering = (answer: () => Observable<void>) => {
   const recorded: LookupFailure[] = [];
+  const resolved: LookupResolution[] = [];
   const log: LookupFailureLog = {
     record: (f) => {
       recorded.push(f);
       return answer();
     },
+    resolve: (r) => {
+      resolved.push(r);
+      return answer();
+    },
   };
-  return { log, recorded };
+  return { log, recorded, resolved };
 };
+
+// A KYC case created without a notification, and a RetryNotificationLookup of its trigger.
+const TRIGGER = 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD';
+const creation = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
+const caseId = creation.command!.case_id;
+const storedCase = evolveCase(emptyCase(caseId), creation.events);
+const retryOf = (patch: Record<string, unknown> = {}, offset = 1) =>
+  recordOf({ command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch }, { topic: COMMAND_TOPIC, offset });
 
 describe('recordLookupFailure', () => {
   it('remembers a new case whose rule lookup was unavailable, and passes the work on once it is written', () => {
@@ -57,6 +71,62 @@ describe('recordLookupFailure', () => {
       expectObservable(cold('(ab|)', { a: command, b: rejected }).pipe(recordLookupFailure(log))).toBe('(ab|)', { a: command, b: rejected });
       scheduler.flush();
       expect(recorded).to.deep.equal([]);
+    });
+  });
+
+  it('remembers a retried lookup that failed again, under the trigger it retried', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const w = decided(workOf(retryOf(), storedCase), { kind: 'unavailable', reason: 'circuit open' });
+      const { log, recorded, resolved } = logAnswering(() => cold('--(x|)', { x: undefined }));
+      expectObservable(cold('(w|)', { w }).pipe(recordLookupFailure(log, () => at))).toBe('--(w|)', { w });
+      scheduler.flush();
+      expect(recorded).to.deep.equal([{ case_id: caseId, trigger: TRIGGER, reason: 'circuit open', failed_at: at }]);
+      expect(resolved).to.deep.equal([]);
+    });
+  });
+
+  it('closes the failure of a retried lookup that notified, naming the notification, and passes the work on once it is written', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const w = decided(workOf(retryOf(), storedCase), ruleAnswer);
+      const { log, recorded, resolved } = logAnswering(() => cold('---(x|)', { x: undefined }));
+      expectObservable(cold('(w|)', { w }).pipe(recordLookupFailure(log, () => at))).toBe('---(w|)', { w });
+      scheduler.flush();
+      expect(recorded).to.deep.equal([]);
+      expect(resolved).to.deep.equal([{ case_id: caseId, trigger: TRIGGER, resolved_at: at, outcome: 'notified', event_id: w.events[0]!.event_id }]);
+    });
+  });
+
+  it('closes the failure of a retried lookup that found no rule, found the case notified already, or named another trigger', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const notifiedCase = evolveCase(storedCase, decided(workOf(retryOf(), storedCase), ruleAnswer).events);
+      const works = {
+        a: decided(workOf(retryOf({}, 1), storedCase), { kind: 'no-rule' }),
+        b: decided(workOf(retryOf({}, 2), notifiedCase), null),
+        c: decided(workOf(retryOf({ trigger: 'CASE_CREATED_KYB_COMPANY_STANDARD' }, 3), storedCase), null),
+      };
+      const { log, resolved } = logAnswering(() => cold('(x|)', { x: undefined }));
+      cold('(abc|)', works).pipe(recordLookupFailure(log, () => at)).subscribe();
+      scheduler.flush();
+      expect(resolved.map((r) => [r.trigger, r.outcome])).to.deep.equal([
+        [TRIGGER, 'no-rule'],
+        [TRIGGER, 'already-notified'],
+        ['CASE_CREATED_KYB_COMPANY_STANDARD', 'other-trigger'],
+      ]);
+    });
+  });
+
+  it('leaves the failure of a refused retry (a case that does not exist) as it is', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const w = decided(workOf(retryOf({ case_id: 'nobody' }), emptyCase('nobody')), ruleAnswer);
+      expect(w.rejection?.reason).to.equal('unknown case nobody');
+      const { log, recorded, resolved } = logAnswering(() => cold('(x|)', { x: undefined }));
+      cold('(w|)', { w }).pipe(recordLookupFailure(log)).subscribe();
+      scheduler.flush();
+      expect([...recorded, ...resolved]).to.deep.equal([]);
     });
   });
 });

@@ -287,4 +287,38 @@ describe('the composed case pipeline', () => {
       expect(fake.rawEvents.size).to.equal(0);
     });
   });
+
+  it('retries a failed rule lookup in the case\'s actor: the notification the creation missed, recorded and published once, the failure closed', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const { fake, create, caseId } = kycCreation();
+      fake.ruleAnswer = { kind: 'unavailable', reason: 'HTTP 503' };
+      const trigger = 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD';
+      const retry = (offset: number) =>
+        recordOf({ command_type: 'RetryNotificationLookup', command_id: `retry-${offset}`, case_id: caseId, trigger }, { topic: COMMAND_TOPIC, offset });
+      const [first, second] = [retry(0), retry(1)];
+      const source = cold('a 5ms b 5ms c', { a: create, b: first, c: second }).pipe(
+        tap((r) => {
+          if (r === first) fake.ruleAnswer = ruleAnswer;
+        }),
+      );
+      run(scheduler, fake, source).events.subscribe();
+      scheduler.flush();
+      const notificationId = idFor('kyc_events/0/0', 'notification', trigger);
+      expect(fake.lookupFailures.map((f) => [f.case_id, f.trigger])).to.deep.equal([[caseId, trigger]]);
+      expect(fake.stream(caseId).filter((e) => e.event_type === 'NotificationRequired').map((e) => [e.event_id, e.version, e.metadata.causation_id])).to.deep.equal([
+        [notificationId, 5, 'retry-0'],
+      ]);
+      expect(fake.published.map((n) => n.event_id)).to.deep.equal([notificationId]);
+      expect(fake.lookupResolutions.map((r) => [r.case_id, r.outcome])).to.deep.equal([
+        [caseId, 'notified'],
+        [caseId, 'already-notified'],
+      ]);
+      expect(fake.commandResults.map((c) => [c.command_id, c.outcome, c.event_ids])).to.deep.equal([
+        ['retry-0', 'processed', [notificationId]],
+        ['retry-1', 'processed', []],
+      ]);
+      expect(fake.deadLetters).to.have.length(0);
+    });
+  });
 });

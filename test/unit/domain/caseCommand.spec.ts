@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { decodeCaseCommand, DocumentStatus } from '../../../src/domain/caseCommand.js';
+import { caseCommandDecoder, decodeCaseCommand, DocumentStatus } from '../../../src/domain/caseCommand.js';
+import { DEFAULT_DECODE_LIMITS } from '../../../src/domain/decodeLimits.js';
 import type { FieldError } from '../../../src/domain/rejection.js';
 import { leftOf, pathsOf, rightOf, ruleAt } from './fixtures.js';
 
@@ -20,6 +21,14 @@ const update = (patch: Raw = {}): Raw => ({
   case_id: 'case-1',
   document_requirement_id: 'doc-1',
   new_status: 'UPLOADED',
+  ...patch,
+});
+
+const retry = (patch: Raw = {}): Raw => ({
+  command_type: 'RetryNotificationLookup',
+  command_id: 'cmd-3',
+  case_id: 'case-1',
+  trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD',
   ...patch,
 });
 
@@ -202,6 +211,34 @@ describe('decodeCaseCommand', () => {
         '$.notes_to_add[0]',
         '$.metadata_changes',
       ]);
+    });
+  });
+
+  describe('RetryNotificationLookup', () => {
+    it('decodes a retry of the failed rule lookup of one trigger of a case', () => {
+      expect(rightOf(decodeCaseCommand(retry({ priority: 'HIGH' })))).to.deep.equal({
+        command_type: 'RetryNotificationLookup',
+        command_id: 'cmd-3',
+        case_id: 'case-1',
+        trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD',
+      });
+    });
+
+    for (const field of ['command_id', 'case_id', 'trigger']) {
+      it(`rejects a retry without ${field}, naming $.${field} as "is required"`, () => {
+        expect(errorsOf(without(retry(), field))).to.deep.equal([{ path: `$.${field}`, rule: 'is required' }]);
+      });
+
+      it(`rejects a blank or non-string ${field}, naming $.${field}`, () => {
+        expect(pathsOf(errorsOf(retry({ [field]: '  ' })))).to.deep.equal([`$.${field}`]);
+        expect(pathsOf(errorsOf(retry({ [field]: 7 })))).to.deep.equal([`$.${field}`]);
+      });
+    }
+
+    it('rejects a trigger longer than the string limit, like every other field', () => {
+      const decode = caseCommandDecoder({ ...DEFAULT_DECODE_LIMITS, maxStringLength: 40 });
+      expect(pathsOf(leftOf(decode(retry({ trigger: `CASE_CREATED_KYC_${'X'.repeat(40)}` }))))).to.deep.equal(['$.trigger']);
+      expect(rightOf(decode(retry())).command_type).to.equal('RetryNotificationLookup');
     });
   });
 

@@ -93,6 +93,12 @@ describe('evolveCase', () => {
     }
   });
 
+  it('remembers the creating message\'s key and the first person, which a notification decided later needs', () => {
+    expect(kybState.creation).to.deep.equal({ key: kybCmd.key, first_person: { firstname: 'Grace', lastname: 'Hopper' } });
+    expect(evolveCase(emptyCase(kycCmd.case_id), kycEvents.slice(0, 1)).creation).to.deep.equal({ key: kycCmd.key, first_person: null });
+    expect(emptyCase('case-1').creation).to.equal(null);
+  });
+
   it('remembers the id of every notification the case recorded, and of no other event', () => {
     const notification = decideNotification(kybCmd, activeRule, kybState.version);
     const notified = evolveCase(kybState, [notification]);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createCaseCommand } from '../../../src/domain/commands.js';
+import { createCaseCommand, lookupRetryCommand } from '../../../src/domain/commands.js';
 import { decodeOrThrow, rawKycMessage, T0 } from './fixtures.js';
 
 const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -35,5 +35,28 @@ describe('createCaseCommand', () => {
     expect(cmd.case_id).to.match(UUID_V5);
     expect(cmd.command_id).to.match(UUID_V5);
     expect(cmd.case_id).to.not.equal(cmd.command_id);
+  });
+});
+
+describe('lookupRetryCommand', () => {
+  const failure = { case_id: 'case-1', trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD', failures: 1 };
+
+  it('asks the case to retry the lookup of the failed trigger', () => {
+    expect(lookupRetryCommand(failure)).to.deep.include({ command_type: 'RetryNotificationLookup', case_id: 'case-1', trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD' });
+    expect(lookupRetryCommand(failure).command_id).to.match(UUID_V5);
+  });
+
+  it('is the same command each time it is built for the same failure, so sending it again is a redelivery', () => {
+    expect(lookupRetryCommand({ ...failure })).to.deep.equal(lookupRetryCommand(failure));
+  });
+
+  it('is a new command once the lookup failed again, so a later retry has a result of its own', () => {
+    expect(lookupRetryCommand({ ...failure, failures: 2 }).command_id).to.not.equal(lookupRetryCommand(failure).command_id);
+  });
+
+  it('has a different id for another case or another trigger', () => {
+    const id = lookupRetryCommand(failure).command_id;
+    expect(lookupRetryCommand({ ...failure, case_id: 'case-2' }).command_id).to.not.equal(id);
+    expect(lookupRetryCommand({ ...failure, trigger: 'CASE_CREATED_KYB_COMPANY_STANDARD' }).command_id).to.not.equal(id);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
-import { caseCreatedTrigger, decideNotification, notificationSubjectFromHistory, ruleContext } from '../../../src/domain/decideNotification.js';
+import { caseCreatedTrigger, decideNotification, notificationSubjectOf, ruleContext } from '../../../src/domain/decideNotification.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
 import { creationCommand, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
 
@@ -126,16 +126,23 @@ describe('decideNotification', () => {
   });
 });
 
-describe('notificationSubjectFromHistory', () => {
-  it('decides from a stored case exactly the notification the pipeline would have decided from the command', () => {
-    const cmd = creationCommand(rawKycMessage(), 'history-key');
-    const events = decideCaseCreation(cmd);
-    const subject = notificationSubjectFromHistory(events);
-    expect(subject).to.not.equal(null);
-    expect(decideNotification(subject!, rule, events.length)).to.deep.equal(decideNotification(cmd, rule, events.length));
+describe('notificationSubjectOf', () => {
+  it('knows a stored case as its creation did: the creating key, the facts and the first person', () => {
+    const cmd = creationCommand(rawKybMessage(), 'history-key');
+    const state = evolveCase(emptyCase(cmd.case_id), decideCaseCreation(cmd));
+    expect(notificationSubjectOf(state)).to.deep.equal({
+      creation_key: 'history-key',
+      case_id: cmd.case_id,
+      client_id: 'client-7',
+      case_type: 'kyb-standard',
+      traitement_type: 'KYB',
+      first_person: { firstname: 'Grace', lastname: 'Hopper' },
+    });
+    expect(caseCreatedTrigger(notificationSubjectOf(state)!)).to.equal(caseCreatedTrigger(cmd));
+    expect(ruleContext(notificationSubjectOf(state)!)).to.deep.equal(ruleContext(cmd));
   });
 
-  it('finds no subject in a stream without CaseCreated', () => {
-    expect(notificationSubjectFromHistory([])).to.equal(null);
+  it('finds no subject in a case that does not exist', () => {
+    expect(notificationSubjectOf(emptyCase('nobody'))).to.equal(null);
   });
 });
