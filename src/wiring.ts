@@ -149,7 +149,7 @@ export const createWiring = (settings: Settings, logger: Logger, options: Wiring
     eventStore,
     readModels: once(async () => {
       const connection = await mongo();
-      return createMongoReadModelStore(connection.db, { maxBatch, guards: connection.ferretdb ? 'client' : 'server' });
+      return createMongoReadModelStore(connection.db, { maxBatch, guards: connection.accommodations.guards });
     }),
     rawEvents: once(async () => createMongoRawEventLog(await db(), { maxBatch })),
     lookupFailures: once(async () => createMongoLookupFailures(await db(), { maxBatch })),

@@ -24,6 +24,7 @@ import { deadLetterHeaders } from '../../src/infra/kafka/deadLetterHeaders.js';
 import { notificationMessage } from '../../src/infra/kafka/kafkaSinks.js';
 import { toInboundRecord } from '../../src/infra/kafka/toInboundRecord.js';
 import { ensureIndexes, isFerretDB } from '../../src/infra/mongo/connect.js';
+import { accommodationsFor } from '../../src/infra/mongo/serverAccommodations.js';
 import { fromEventDocument, toEventDocument, type EventDocument } from '../../src/infra/mongo/eventStore.js';
 import { lookupFailureId } from '../../src/infra/mongo/lookupFailures.js';
 import { toRawEventUpsert, type RawEventDocument } from '../../src/infra/mongo/rawEventLog.js';
@@ -38,7 +39,7 @@ const topics = { clientData: config.clientTopic, commands: config.commandTopic }
 
 const mongo = await MongoClient.connect(config.mongoUrl, { appName: 'bench-baseline', ignoreUndefined: true });
 const db = mongo.db(config.dbName);
-await ensureIndexes({ db, ferretdb: await isFerretDB(db) });
+await ensureIndexes({ db, accommodations: accommodationsFor(await isFerretDB(db)) });
 const events = db.collection<EventDocument>('domain_events');
 
 const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR });

@@ -15,6 +15,7 @@
 import { Kafka, logLevel, Partitioners, type Batch, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
 import { Binary, MongoBulkWriteError, MongoClient, type Document } from 'mongodb';
 import { ensureIndexes, isFerretDB } from '../../src/infra/mongo/connect.js';
+import { accommodationsFor } from '../../src/infra/mongo/serverAccommodations.js';
 import { chunksOf } from '../../src/infra/mongo/updateChunks.js';
 import { onStop, readChildConfig } from '../common/childConfig.js';
 import { decodeWork } from '../common/oracle.js';
@@ -28,7 +29,7 @@ const stored = config.workload && storedWork(generateWorkload(config.workload), 
 const mongo = await MongoClient.connect(config.mongoUrl, { appName: 'bench-limit' });
 const db = mongo.db(config.dbName);
 // the same collections and indexes as casestream, so that index maintenance costs the same
-await ensureIndexes({ db, ferretdb: await isFerretDB(db) });
+await ensureIndexes({ db, accommodations: accommodationsFor(await isFerretDB(db)) });
 
 const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR });
 const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });

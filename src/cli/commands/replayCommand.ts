@@ -30,8 +30,7 @@ export const replayCommand = async (ctx: CliContext, args: ParsedArgs, out: Outp
   });
   try {
     const result = await replayReadModels(mongo.db, {
-      guards: mongo.ferretdb ? 'client' : 'server',
-      constraintsOnly: mongo.ferretdb,
+      ...mongo.accommodations,
       batchSize,
       dropOld: args.flags.has('drop-old'),
       signal: interrupt.signal,

@@ -4,6 +4,7 @@ import type { IndexOptions } from './indexes.js';
 import { ensureLookupFailureIndexes } from './lookupFailures.js';
 import { ensureRawEventLogIndexes } from './rawEventLog.js';
 import { ensureReadModelIndexes } from './readModelStore.js';
+import { accommodationsFor, type ServerAccommodations } from './serverAccommodations.js';
 
 export interface MongoConnectionOptions {
   /** e.g. `mongodb://127.0.0.1:27017` (env MONGO_DETAILS). */
@@ -30,6 +31,8 @@ export interface MongoConnection {
    * is FerretDB in buildInfo, or DB_SERVER_MODE forces it.
    */
   readonly ferretdb: boolean;
+  /** What the adapters do differently on this server. */
+  readonly accommodations: ServerAccommodations;
   close(): Promise<void>;
 }
 
@@ -57,7 +60,7 @@ export const connectMongo = async (options: MongoConnectionOptions): Promise<Mon
     const db = client.db(options.dbName);
     const mode = options.serverMode ?? 'auto';
     const ferretdb = mode === 'auto' ? await isFerretDB(db) : mode === 'ferretdb';
-    return { client, db, ferretdb, close: () => client.close() };
+    return { client, db, ferretdb, accommodations: accommodationsFor(ferretdb), close: () => client.close() };
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
@@ -71,8 +74,8 @@ export const isFerretDB = async (db: Db): Promise<boolean> => typeof (await db.a
  * Creates every index casestream relies on (idempotent; run at startup; one index at a time, see
  * ensureIndexList); on FerretDB only the constraints (see IndexOptions).
  */
-export const ensureIndexes = async (connection: Pick<MongoConnection, 'db' | 'ferretdb'>): Promise<void> => {
-  const options: IndexOptions = { constraintsOnly: connection.ferretdb };
+export const ensureIndexes = async (connection: Pick<MongoConnection, 'db' | 'accommodations'>): Promise<void> => {
+  const options: IndexOptions = { constraintsOnly: connection.accommodations.constraintsOnly };
   await ensureEventStoreIndexes(connection.db, options);
   await ensureReadModelIndexes(connection.db, '', options);
   await ensureRawEventLogIndexes(connection.db, options);

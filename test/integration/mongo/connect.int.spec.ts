@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { connectMongo, ensureIndexes } from '../../../src/infra/mongo/connect.js';
+import { accommodationsFor } from '../../../src/infra/mongo/serverAccommodations.js';
 import { MONGO_URI, useTestDatabase } from './support.js';
 
 const indexesOf = async (t: ReturnType<typeof useTestDatabase>, collection: string) =>
@@ -17,7 +18,7 @@ describe('connectMongo and ensureIndexes (integration)', function () {
     await ensureIndexes(t.connection);
 
     expect(await indexesOf(t, 'domain_events')).to.deep.equal(before);
-    const all = { db: t.db, ferretdb: false };
+    const all = { db: t.db, accommodations: accommodationsFor(false) };
     await ensureIndexes(all);
     expect(await indexesOf(t, 'domain_events')).to.deep.include.members([
       { key: { event_id: 1 }, unique: true },
@@ -40,7 +41,7 @@ describe('connectMongo and ensureIndexes (integration)', function () {
     const t2 = await t.connectAnother();
     const db = t2.client.db(`${t.dbName}_constraints`);
     try {
-      await ensureIndexes({ db, ferretdb: true });
+      await ensureIndexes({ db, accommodations: accommodationsFor(true) });
       expect(await db.collection('domain_events').indexes()).to.have.length(2);
       expect((await db.collection('domain_events').indexes()).map((i) => i.key)).to.deep.include({ event_id: 1 });
       expect(await db.collection('cases').indexes().catch(() => [])).to.have.length.below(2);

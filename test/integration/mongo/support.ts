@@ -3,6 +3,7 @@ import type { Db, Document } from 'mongodb';
 import { idFor } from '../../../src/domain/deterministicId.js';
 import type { DomainEvent, PersonAddedToCase } from '../../../src/domain/events.js';
 import { connectMongo, ensureIndexes, type MongoConnection, type ServerMode } from '../../../src/infra/mongo/connect.js';
+import { accommodationsFor } from '../../../src/infra/mongo/serverAccommodations.js';
 
 export const MONGO_URI = process.env.MONGO_DETAILS ?? 'mongodb://127.0.0.1:27017';
 
@@ -28,7 +29,7 @@ export const forEachServerMode = (suite: (mode: ForcedServerMode) => void): void
 };
 
 /** The read-model guards each path uses (see MongoReadModelStoreOptions.guards). */
-export const guardsOf = (mode: ForcedServerMode): 'server' | 'client' => (mode === 'ferretdb' ? 'client' : 'server');
+export const guardsOf = (mode: ForcedServerMode): 'server' | 'client' => accommodationsFor(mode === 'ferretdb').guards;
 
 /**
  * A fresh database with every index for the current describe block: random name, created in
