@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import type { DecodeLimits } from '../domain/decodeLimits.js';
 import { brokers, choice, flag, integer, logLevel, optionalText, optionalUrl, seconds, text, url } from './envCodecs.js';
 
 /**
@@ -194,18 +195,8 @@ export interface HttpSettings {
 }
 
 /** Bounds on what one input may hold and on what is in flight at once. */
-export interface LimitSettings {
-  readonly maxRecordBytes: number;
-  readonly maxHeaderBytes: number;
-  readonly maxIdempotencyKeyLength: number;
-  readonly maxJsonDepth: number;
-  readonly maxStringLength: number;
-  readonly maxPersons: number;
-  readonly maxBeneficialOwners: number;
-  readonly maxListItems: number;
-  readonly maxNotesPerCommand: number;
+export interface LimitSettings extends DecodeLimits {
   readonly maxNotesPerDocument: number;
-  readonly maxErrorDetails: number;
   readonly deadLetterMaxHeaderBytes: number;
   readonly maxInFlightMessages: number;
   readonly maxInFlightBytes: number;

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
-import { idFor } from '../../../src/domain/deterministicId.js';
-import type { DomainEvent, PersonAddedToCase } from '../../../src/domain/events.js';
 import { connectMongo, ensureIndexes, type MongoConnection, type ServerMode } from '../../../src/infra/mongo/connect.js';
 import { accommodationsFor } from '../../../src/infra/mongo/serverAccommodations.js';
 
@@ -68,30 +66,7 @@ export const useTestDatabase = (label: string, serverMode: ServerMode = 'auto'):
 
 export const T0 = new Date('2026-01-05T09:00:00.000Z');
 
-/** A unique aggregate id per call, so tests in one database do not collide. */
-let counter = 0;
-export const freshId = (label: string): string => idFor(`it-${label}`, process.pid, Date.now(), (counter += 1));
-
-/** A small case-stream event at `version`; `tag` tells apart two different events at one version. */
-export const personEvent = (aggregate_id: string, version: number, tag = 'a'): PersonAddedToCase => ({
-  event_id: idFor(`msg-${tag}`, 'event', aggregate_id, version),
-  event_type: 'PersonAddedToCase',
-  aggregate_id,
-  timestamp: new Date(T0.getTime() + version * 1000),
-  version,
-  payload: {
-    person_id: idFor(`msg-${tag}`, 'person', aggregate_id, version),
-    firstname: `First${version}`,
-    lastname: tag,
-    birthdate: null,
-    role_in_company: null,
-  },
-  metadata: { correlation_id: `msg-${tag}`, causation_id: idFor(`msg-${tag}`, 'command') },
-});
-
-/** Versions from..to of one aggregate, written by the same decision `tag`. */
-export const personEvents = (aggregate_id: string, from: number, to: number, tag = 'a'): DomainEvent[] =>
-  Array.from({ length: to - from + 1 }, (_, i) => personEvent(aggregate_id, from + i, tag));
+export { freshId, personEvent, personEvents } from '../../contract/fixtures.js';
 
 /** Documents of a collection without `_id`, sorted by the given key. */
 export const documentsOf = async (db: Db, collection: string, filter: Document = {}, sort: Document = { id: 1 }) =>
