@@ -1,9 +1,7 @@
-import type { Collection } from 'mongodb';
 import { defer, lastValueFrom, take } from 'rxjs';
-import { commandResultsCollection, toStatusView, type CommandResultDocument } from '../../infra/mongo/commandResults.js';
-import { eventsCollection, outboxCollection } from '../../infra/mongo/eventStore.js';
-import { chunksOf } from '../../infra/mongo/updateChunks.js';
-import { retryLookupFailures, type CommandEnd, type RetryOutcome } from '../../streams/retryLookupFailures.js';
+import { endedCommands } from '../../infra/mongo/commandResults.js';
+import { outboxStatus } from '../../infra/mongo/outboxStatus.js';
+import { retryLookupFailures, type RetryOutcome } from '../../streams/retryLookupFailures.js';
 import { outboxRelay } from '../../streams/outboxRelay.js';
 import { positiveIntOption, UsageError, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../cliContext.js';
@@ -11,19 +9,6 @@ import { show, table, type Output } from '../output.js';
 
 /** The ports that publishing notifications from the CLI needs: the event store and the Kafka sink. */
 const publishing = async (ctx: CliContext) => ({ eventStore: await ctx.eventStore(), notifications: (await ctx.kafkaSinks()).notifications });
-
-/** How the commands among `ids` that are complete ended, read from command_results. */
-const endedCommands = async (results: Collection<CommandResultDocument>, ids: readonly string[]): Promise<CommandEnd[]> => {
-  const ended: CommandEnd[] = [];
-  for (const chunk of chunksOf(ids, 500)) {
-    for (const d of await results.find({ _id: { $in: chunk }, status: { $ne: 'pending' } }).toArray()) {
-      const view = toStatusView(d);
-      if (view.status === 'rejected') ended.push({ command_id: d._id, status: 'rejected', reason: view.reason });
-      else if (view.status === 'processed') ended.push({ command_id: d._id, status: 'processed' });
-    }
-  }
-  return ended;
-};
 
 const detailOf = (o: RetryOutcome): string => {
   switch (o.outcome) {
@@ -59,14 +44,13 @@ export const notificationsCommand = async (ctx: CliContext, args: ParsedArgs, ou
   const limit = positiveIntOption(args, 'limit', 10_000);
   const waitMs = positiveIntOption(args, 'wait-ms', 30_000);
   const [failures, publisher, { db }] = await Promise.all([ctx.lookupFailures(), ctx.commandPublisher(), ctx.mongo()]);
-  const results = commandResultsCollection(db);
   const outcomes = await lastValueFrom(
     retryLookupFailures(
       {
         open: (n) => failures.open(n),
         find: (ids) => failures.find(ids),
         publish: (command) => defer(() => publisher.publish(command)),
-        ended: (ids) => defer(() => endedCommands(results, ids)),
+        ended: (ids) => defer(() => endedCommands(db, ids)),
       },
       { limit, waitMs, pollMs: 250 },
     ),
@@ -86,15 +70,7 @@ export const notificationsCommand = async (ctx: CliContext, args: ParsedArgs, ou
 export const outboxCommand = async (ctx: CliContext, args: ParsedArgs, out: Output): Promise<number> => {
   const action = args.words[1];
   if (action === 'status') {
-    const { db } = await ctx.mongo();
-    const [pending, notifications, oldest] = await Promise.all([
-      outboxCollection(db).countDocuments(),
-      eventsCollection(db).countDocuments({ event_type: 'NotificationRequired' }),
-      outboxCollection(db).find({}, { projection: { pending_since: 1 } }).sort({ pending_since: 1 }).limit(1).toArray(),
-    ]);
-    const published = notifications - pending;
-    const since = oldest[0]?.pending_since ?? null;
-    const status = { pending, published, oldest_pending_since: since };
+    const status = await outboxStatus((await ctx.mongo()).db);
     show(out, status, (s) => table([{ ...s }], ['pending', 'published', 'oldest_pending_since']));
     return 0;
   }

@@ -1,4 +1,4 @@
-import { eventsCollection } from '../../infra/mongo/eventStore.js';
+import { estimatedEventCount } from '../../infra/mongo/eventStore.js';
 import { replayReadModels } from '../../infra/mongo/replayReadModels.js';
 import { positiveIntOption, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../cliContext.js';
@@ -13,7 +13,7 @@ const INTERRUPTED = 130;
 export const replayCommand = async (ctx: CliContext, args: ParsedArgs, out: Output): Promise<number> => {
   const batchSize = positiveIntOption(args, 'batch', 1000);
   const mongo = await ctx.mongo();
-  const events = await eventsCollection(mongo.db).estimatedDocumentCount();
+  const events = await estimatedEventCount(mongo.db);
   const question = `Rebuild every read model of database ${ctx.settings.mongo.dbName} from its ${events} events and swap the rebuilt ones in?`;
   const answer = await confirmed(out, question, args.flags.has('yes'));
   if (answer === undefined) {

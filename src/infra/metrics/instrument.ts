@@ -1,8 +1,6 @@
 import type { Consumer } from 'kafkajs';
-import type { Db } from 'mongodb';
 import { defer, tap } from 'rxjs';
 import type { ConfigServiceClient } from '../rules/configServiceClient.js';
-import { outboxCollection } from '../mongo/eventStore.js';
 import type { DeadLetterSink, EventStore, NotificationPublisher } from '../../streams/ports.js';
 import type { InboundRecord, RecordPosition } from '../../streams/records.js';
 import type { CasestreamMetrics } from './casestreamMetrics.js';
@@ -205,7 +203,3 @@ export const pollValue = (
     },
   };
 };
-
-/** Stored NotificationRequired events not yet acknowledged by the notification topic (the outbox). */
-export const countPendingNotifications = (db: Db): Promise<number> =>
-  outboxCollection(db).countDocuments();

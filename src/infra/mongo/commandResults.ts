@@ -2,6 +2,8 @@ import type { Collection, Db } from 'mongodb';
 import { map, type Observable } from 'rxjs';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { bulkUpsert, type Upsert } from './bulkUpsert.js';
+import { chunksOf } from './updateChunks.js';
+import type { CommandEnd } from '../../streams/retryLookupFailures.js';
 
 export const COMMAND_RESULTS_COLLECTION = 'command_results';
 
@@ -204,3 +206,16 @@ export const createCommandResultReader = (db: Db): CommandResultReader => {
   };
 };
 
+/** How the commands among `ids` that are complete ended, read from command_results. */
+export const endedCommands = async (db: Db, ids: readonly string[]): Promise<CommandEnd[]> => {
+  const results = commandResultsCollection(db);
+  const ended: CommandEnd[] = [];
+  for (const chunk of chunksOf(ids, 500)) {
+    for (const d of await results.find({ _id: { $in: chunk }, status: { $ne: 'pending' } }).toArray()) {
+      const view = toStatusView(d);
+      if (view.status === 'rejected') ended.push({ command_id: d._id, status: 'rejected', reason: view.reason });
+      else if (view.status === 'processed') ended.push({ command_id: d._id, status: 'processed' });
+    }
+  }
+  return ended;
+};

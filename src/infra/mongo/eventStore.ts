@@ -63,6 +63,9 @@ export interface MongoEventStoreOptions {
   readonly maxWaitMs?: number;
 }
 
+/** About how many events are stored (from the collection's metadata, without a scan). */
+export const estimatedEventCount = (db: Db): Promise<number> => eventsCollection(db).estimatedDocumentCount();
+
 export const eventsCollection = (db: Db): Collection<EventDocument> => db.collection<EventDocument>(EVENTS_COLLECTION);
 
 export const outboxCollection = (db: Db): Collection<OutboxDocument> => db.collection<OutboxDocument>(OUTBOX_COLLECTION);

@@ -11,7 +11,7 @@ import { projectEvents } from '../../../src/domain/projections.js';
 import type { HealthReport } from '../../../src/infra/http/health.js';
 import { API_IDEMPOTENCY_COLLECTION, commandResultsCollection, createCommandResultStore } from '../../../src/infra/mongo/commandResults.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src/infra/http/server.js';
-import { countPendingNotifications } from '../../../src/infra/metrics/instrument.js';
+import { countPendingNotifications } from '../../../src/infra/mongo/outboxStatus.js';
 import { createMongoEventStore } from '../../../src/infra/mongo/eventStore.js';
 import { createMongoRawEventLog } from '../../../src/infra/mongo/rawEventLog.js';
 import { createMongoReadModelStore } from '../../../src/infra/mongo/readModelStore.js';
