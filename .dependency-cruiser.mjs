@@ -20,12 +20,33 @@ const upward = (name, layer, allowed, comment) => ({
 
 export default {
   forbidden: [
-    { name: 'no-circular', comment: 'An import cycle ties modules that should be read one after the other.', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      comment: 'An import cycle ties modules that should be read one after the other.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
     upward('lib-is-generic', 'lib', ['lib'], 'src/lib holds generic helpers: it imports nothing else of casestream.'),
     upward('domain-is-pure', 'domain', ['lib', 'domain'], 'The domain decides on values: it imports only lib.'),
-    upward('operators-are-generic', 'operators', ['lib', 'operators'], 'src/operators holds generic RxJS operators: no domain, no pipeline.'),
-    upward('streams-below-infra', 'streams', ['lib', 'domain', 'operators', 'streams'], 'The pipeline reaches the outside only through its ports.'),
-    upward('infra-below-app', 'infra', ['lib', 'domain', 'operators', 'streams', 'infra'], 'Adapters do not know the service or the CLI that wire them.'),
+    upward(
+      'operators-are-generic',
+      'operators',
+      ['lib', 'operators'],
+      'src/operators holds generic RxJS operators: no domain, no pipeline.',
+    ),
+    upward(
+      'streams-below-infra',
+      'streams',
+      ['lib', 'domain', 'operators', 'streams'],
+      'The pipeline reaches the outside only through its ports.',
+    ),
+    upward(
+      'infra-below-app',
+      'infra',
+      ['lib', 'domain', 'operators', 'streams', 'infra'],
+      'Adapters do not know the service or the CLI that wire them.',
+    ),
     {
       name: 'no-io-below-infra',
       comment: 'Only infra (and the app) talk to Kafka, MongoDB, Redis, HTTP, files or the logger.',
@@ -33,13 +54,23 @@ export default {
       from: { path: '^src/(lib|domain|operators|streams)/' },
       to: { path: IO_PACKAGES, dependencyTypes: ['npm', 'core'] },
     },
-    { name: 'src-not-to-tests', comment: 'Product code never imports tests or benchmarks.', severity: 'error', from: { path: '^src/' }, to: { path: '^(test|bench)/' } },
+    {
+      name: 'src-not-to-tests',
+      comment: 'Product code never imports tests or benchmarks.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench)/' },
+    },
     { name: 'no-unresolvable', comment: 'Every import resolves.', severity: 'error', from: {}, to: { couldNotResolve: true } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js'],
+    },
   },
 };

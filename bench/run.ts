@@ -26,7 +26,22 @@ import { runOnce, type BenchContext, type Mode, type RunResult, type RunSpec } f
 import { describeStackAtStart, leftoverWarning } from './e2e/stackAtStart.js';
 
 const FLAGS = ['no-verify', 'cpu-prof'];
-const OPTIONS = ['messages', 'rounds', 'contenders', 'modes', 'paced-fraction', 'paced-rate', 'partitions', 'command-share', 'seed', 'timeout-s', 'env', 'retries', 'limit-documents', ...FLAGS];
+const OPTIONS = [
+  'messages',
+  'rounds',
+  'contenders',
+  'modes',
+  'paced-fraction',
+  'paced-rate',
+  'partitions',
+  'command-share',
+  'seed',
+  'timeout-s',
+  'env',
+  'retries',
+  'limit-documents',
+  ...FLAGS,
+];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -85,7 +100,8 @@ const main = async (): Promise<number> => {
   const contenders = stringArg(args, 'contenders', CONTENDERS.join(',')).split(',') as ContenderName[];
   for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c} (known: ${CONTENDERS.join(', ')})`);
   const limitDocuments = stringArg(args, 'limit-documents', 'real');
-  if (limitDocuments !== 'real' && limitDocuments !== 'filler') throw new Error(`--limit-documents wants real or filler, got ${limitDocuments}`);
+  if (limitDocuments !== 'real' && limitDocuments !== 'filler')
+    throw new Error(`--limit-documents wants real or filler, got ${limitDocuments}`);
   const modes = stringArg(args, 'modes', 'saturation,paced').split(',') as Mode[];
   for (const m of modes) if (m !== 'saturation' && m !== 'paced') throw new Error(`unknown mode ${m}`);
   const casestreamEnv = Object.fromEntries(
@@ -98,7 +114,8 @@ const main = async (): Promise<number> => {
   if (contenders.includes('casestream') && !existsSync(join(REPO_ROOT, 'dist', 'main.js'))) {
     throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does)');
   }
-  if (RUNNING_TS) process.stderr.write('note: running through tsx; baseline and limit also run through tsx, so their RSS includes its loader\n');
+  if (RUNNING_TS)
+    process.stderr.write('note: running through tsx; baseline and limit also run through tsx, so their RSS includes its loader\n');
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logDir = join(RESULTS_DIR, stamp);
@@ -164,8 +181,28 @@ const main = async (): Promise<number> => {
   const document = () => ({
     started_at: stamp,
     argv: process.argv.slice(2),
-    settings: { messages: workload.messages.length, rounds, partitions, seed, commandShare, pacedFraction, pacedRate, timeoutS, retries, contenders, modes, casestreamEnv, limitDocuments },
-    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, total_mem_mb: Math.round(totalmem() / 2 ** 20), loadavg_at_start: loadavg(), node: process.version },
+    settings: {
+      messages: workload.messages.length,
+      rounds,
+      partitions,
+      seed,
+      commandShare,
+      pacedFraction,
+      pacedRate,
+      timeoutS,
+      retries,
+      contenders,
+      modes,
+      casestreamEnv,
+      limitDocuments,
+    },
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model ?? null,
+      total_mem_mb: Math.round(totalmem() / 2 ** 20),
+      loadavg_at_start: loadavg(),
+      node: process.version,
+    },
     stack_at_start: stackAtStart,
     workload: {
       messages: workload.messages.length,
@@ -190,7 +227,9 @@ const main = async (): Promise<number> => {
           saturation = await attempt(ctx, { contender, mode: 'saturation', round }, retries, mongo, redis);
           results.push(saturation);
           save();
-          log(`  ${contender} saturation: ${saturation.throughput?.toFixed(1) ?? '-'} msg/s${saturation.ok ? '' : ` (${saturation.error})`}`);
+          log(
+            `  ${contender} saturation: ${saturation.throughput?.toFixed(1) ?? '-'} msg/s${saturation.ok ? '' : ` (${saturation.error})`}`,
+          );
         }
         if (modes.includes('paced') && !interrupted) {
           const max = saturation?.throughput ?? null;

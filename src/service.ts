@@ -13,7 +13,15 @@ import { createKafkaRecordSource } from './infra/kafka/kafkaRecordSource.js';
 import { ensureTopics } from './infra/kafka/ensureTopics.js';
 import { safeUrl, type Logger } from './infra/logger.js';
 import { commandResultOf } from './infra/mongo/commandResults.js';
-import { configServiceCheck, createHealthCheck, createLivenessCheck, createReadinessCheck, kafkaCheck, mongoCheck, redisCheck } from './infra/http/health.js';
+import {
+  configServiceCheck,
+  createHealthCheck,
+  createLivenessCheck,
+  createReadinessCheck,
+  kafkaCheck,
+  mongoCheck,
+  redisCheck,
+} from './infra/http/health.js';
 import { startHttpServer } from './infra/http/server.js';
 import { casestreamMetrics, type CasestreamMetricSources } from './infra/metrics/casestreamMetrics.js';
 import { countPendingNotifications } from './infra/mongo/outboxStatus.js';
@@ -37,7 +45,10 @@ export interface RunningService {
  */
 export const startService = async (settings: Settings, logger: Logger): Promise<RunningService> => {
   const { kafka: k, pipeline: p, limits } = settings;
-  logger.info({ mongo: safeUrl(settings.mongo.uri), db: settings.mongo.dbName, brokers: k.brokers, redis: safeUrl(settings.redis.url) }, 'starting casestream');
+  logger.info(
+    { mongo: safeUrl(settings.mongo.uri), db: settings.mongo.dbName, brokers: k.brokers, redis: safeUrl(settings.redis.url) },
+    'starting casestream',
+  );
   const registry = new Registry();
   const metricSources: CasestreamMetricSources = {};
   const metrics = casestreamMetrics(registry, metricSources);
@@ -106,7 +117,8 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       retryInitialMs: p.retryInitialMs,
       retryMaxMs: p.retryMaxMs,
       maxNotesPerDocument: limits.maxNotesPerDocument,
-      onRetry: (error, attempt, delayMs) => logger.warn({ error: describeError(error), attempt, delayMs }, 'infrastructure failure, retrying'),
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn({ error: describeError(error), attempt, delayMs }, 'infrastructure failure, retrying'),
     },
   });
 
@@ -130,10 +142,14 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
       tap((e) => {
         if (e.kind !== 'completed') return;
         const c = e.completion;
-        (c.outcome === 'processed' ? metrics.messagesProcessed : metrics.messagesRejected).inc({ topic: c.position.topic, partition: c.position.partition });
+        (c.outcome === 'processed' ? metrics.messagesProcessed : metrics.messagesRejected).inc({
+          topic: c.position.topic,
+          partition: c.position.partition,
+        });
         if (isKeyReused(c.reason)) metrics.idempotencyKeysReused.inc({ topic: c.position.topic, partition: c.position.partition });
         endToEnd.completed(c.position);
-        if (c.outcome === 'rejected') logger.warn({ position: describePosition(c.position), reason: c.reason }, 'message rejected to the dead-letter topic');
+        if (c.outcome === 'rejected')
+          logger.warn({ position: describePosition(c.position), reason: c.reason }, 'message rejected to the dead-letter topic');
         else logger.debug({ position: describePosition(c.position), case_id: c.case_id, events: c.event_ids.length }, 'message processed');
       }),
       filter((e) => e.kind === 'commit'),
@@ -142,12 +158,17 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
     ),
     { defaultValue: undefined },
   );
-  const relay = outboxRelay({ pendingNotifications: (limit, before) => eventStore.pendingNotifications(limit, before) }, ports.notifications, {
-    intervalMs: p.outboxRelayIntervalMs,
-    batchSize: p.outboxBatch,
-    graceMs: p.outboxGraceMs,
-  }).subscribe((report) => {
-    if (report.kind === 'failed') logger.warn({ error: String(report.error), published: report.published }, 'outbox relay round failed; retrying next round');
+  const relay = outboxRelay(
+    { pendingNotifications: (limit, before) => eventStore.pendingNotifications(limit, before) },
+    ports.notifications,
+    {
+      intervalMs: p.outboxRelayIntervalMs,
+      batchSize: p.outboxBatch,
+      graceMs: p.outboxGraceMs,
+    },
+  ).subscribe((report) => {
+    if (report.kind === 'failed')
+      logger.warn({ error: String(report.error), published: report.published }, 'outbox relay round failed; retrying next round');
     else if (report.published > 0) logger.info({ published: report.published }, 'outbox relay published stored notifications');
   });
   await source.start();
@@ -209,7 +230,11 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
         },
         {
           timeoutMs: p.shutdownTimeoutMs,
-          onTimeout: () => logger.warn({ inFlight: intake.messagesInFlight }, 'shutdown timeout: abandoning unfinished messages, they will be redelivered'),
+          onTimeout: () =>
+            logger.warn(
+              { inFlight: intake.messagesInFlight },
+              'shutdown timeout: abandoning unfinished messages, they will be redelivered',
+            ),
           onCommitFailed: (error) => logger.warn({ error: String(error) }, 'final commit failed'),
         },
       );

@@ -57,7 +57,11 @@ export interface Wiring {
 }
 
 /** The Redis client options of a role: REDIS_TLS_CA_FILE for both; a CLI command waits for the connection a little. */
-export const redisOptionsFor = (settings: RedisSettings, role: Role, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): RedisOptions => ({
+export const redisOptionsFor = (
+  settings: RedisSettings,
+  role: Role,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): RedisOptions => ({
   ...(settings.tlsCaFile ? { tls: { ca: [readFile(settings.tlsCaFile)] } } : {}),
   ...(role === 'cli' ? { enableOfflineQueue: true, retryStrategy: (times: number) => (times > 3 ? null : 200) } : {}),
 });
@@ -75,7 +79,12 @@ export const createWiring = (settings: Settings, logger: Logger, options: Wiring
 
   const mongo = once(() => {
     opened.mongo = (async () => {
-      const connection = await connectMongo({ uri: settings.mongo.uri, dbName: settings.mongo.dbName, appName: name, serverMode: settings.mongo.serverMode });
+      const connection = await connectMongo({
+        uri: settings.mongo.uri,
+        dbName: settings.mongo.dbName,
+        appName: name,
+        serverMode: settings.mongo.serverMode,
+      });
       if (role === 'service') {
         await ensureIndexes(connection);
         if (connection.ferretdb) logger.info('the database is FerretDB: only constraint indexes, read-model guards checked by casestream');
@@ -95,7 +104,11 @@ export const createWiring = (settings: Settings, logger: Logger, options: Wiring
   });
   const kafka = once(() =>
     createKafka(
-      { brokers: settings.kafka.brokers, clientId: role === 'cli' ? `${settings.kafka.clientId}-cli` : settings.kafka.clientId, security: kafkaSecurity(settings.kafka.security) },
+      {
+        brokers: settings.kafka.brokers,
+        clientId: role === 'cli' ? `${settings.kafka.clientId}-cli` : settings.kafka.clientId,
+        security: kafkaSecurity(settings.kafka.security),
+      },
       role === 'cli' ? logger : logger.child({ component: 'kafka' }),
     ),
   );

@@ -43,7 +43,11 @@ await ensureIndexes({ db, accommodations: accommodationsFor(await isFerretDB(db)
 const events = db.collection<EventDocument>('domain_events');
 
 const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR });
-const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+const producer = kafka.producer({
+  allowAutoTopicCreation: false,
+  maxInFlightRequests: 1,
+  createPartitioner: Partitioners.DefaultPartitioner,
+});
 await producer.connect();
 const consumer = kafka.consumer({ groupId: config.groupId });
 await consumer.connect();
@@ -129,7 +133,11 @@ const handle = async (record: InboundRecord): Promise<void> => {
     );
   }
   if (rejection) {
-    await producer.send({ topic: config.deadLetterTopic, acks: -1, messages: [{ key: record.key, value: record.value, headers: deadLetterHeaders(record, rejection) }] });
+    await producer.send({
+      topic: config.deadLetterTopic,
+      acks: -1,
+      messages: [{ key: record.key, value: record.value, headers: deadLetterHeaders(record, rejection) }],
+    });
   }
   if (decoded.raw) {
     const entry = {
@@ -141,7 +149,8 @@ const handle = async (record: InboundRecord): Promise<void> => {
     const u = toRawEventUpsert(entry, new Date());
     await db.collection<RawEventDocument>('raw_events').updateOne(u.filter, u.update, { upsert: true });
   }
-  const command_id = decoded.kind === 'rejected' ? decoded.command_id : decoded.command.command_type === 'CreateCase' ? null : decoded.command.command_id;
+  const command_id =
+    decoded.kind === 'rejected' ? decoded.command_id : decoded.command.command_type === 'CreateCase' ? null : decoded.command.command_id;
   const result = commandResultOf(
     {
       outcome: rejection === null ? 'processed' : 'rejected',

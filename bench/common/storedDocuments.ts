@@ -44,14 +44,25 @@ export const storedWork = (workload: Workload, rules: RulesByTrigger): Map<strin
     for (const e of events) insert('domain_events', toEventDocument(e));
     for (const [collection, docs] of readModels.created) for (const doc of docs) insert(collection, doc);
     if (message.kind === 'client') {
-      insert('raw_events', toRawEventUpsert({ id: message.messageId, payload: parsed as Record<string, unknown>, received_at: AT, status: 'processed' }, AT).insert);
+      insert(
+        'raw_events',
+        toRawEventUpsert({ id: message.messageId, payload: parsed as Record<string, unknown>, received_at: AT, status: 'processed' }, AT)
+          .insert,
+      );
     } else if (command) {
       const outcome = rejected
         ? { status: 'rejected' as const, reason: rejected.reason }
         : { status: 'processed' as const, event_ids: events.map((e) => e.event_id) };
-      insert('command_results', toCommandResultUpsert({ command_id: command.command_id, case_id: command.case_id, completed_at: AT, ...outcome }).insert);
+      insert(
+        'command_results',
+        toCommandResultUpsert({ command_id: command.command_id, case_id: command.case_id, completed_at: AT, ...outcome }).insert,
+      );
     }
-    byMessage.set(message.messageId, { inserts, updates: readModels.updates, notifications: events.filter(isNotification).map(notificationMessage) });
+    byMessage.set(message.messageId, {
+      inserts,
+      updates: readModels.updates,
+      notifications: events.filter(isNotification).map(notificationMessage),
+    });
   }
   return byMessage;
 };
@@ -69,7 +80,10 @@ const readModelWrites = (writes: readonly ReadModelWrite[]): { created: Map<stri
   const updates: StoredUpdate[] = [];
   for (const [collection, items] of byCollection) {
     const split = splitWrites(items);
-    created.set(collection, [...split.created].map(([id, e]) => ({ ...e.doc, _id: id })));
+    created.set(
+      collection,
+      [...split.created].map(([id, e]) => ({ ...e.doc, _id: id })),
+    );
     for (const { write } of split.updates) {
       const update = toReadModelUpdate(write);
       if (update !== undefined) updates.push({ collection, filter: { _id: write.id }, update: update.update });

@@ -128,7 +128,9 @@ export const generateWorkload = (options: WorkloadOptions): Workload => {
     const persons =
       kind === 'KYC'
         ? Array.from({ length: personCount }, () => person(r, undefined))
-        : Array.from({ length: personCount }, (_, p) => person(r, p === 0 ? 'Director' : r.chance(0.5) ? r.pick(['Secretary', 'Shareholder']) : null));
+        : Array.from({ length: personCount }, (_, p) =>
+            person(r, p === 0 ? 'Director' : r.chance(0.5) ? r.pick(['Secretary', 'Shareholder']) : null),
+          );
     const country = r.pick(COUNTRIES);
     const value =
       kind === 'KYC'
@@ -215,7 +217,13 @@ export const generateWorkload = (options: WorkloadOptions): Workload => {
               updated_by_actor_type: 'USER',
               updated_by_actor_id: `agent-${r.int(1, 40)}`,
             }
-          : { command_type: 'DetermineDocumentRequirements', command_id: messageId, case_id: target.caseId, entity_id: target.person0, entity_type: 'PERSON' };
+          : {
+              command_type: 'DetermineDocumentRequirements',
+              command_id: messageId,
+              case_id: target.caseId,
+              entity_id: target.person0,
+              entity_type: 'PERSON',
+            };
       drafts.push({
         index,
         kind: 'command',

@@ -42,7 +42,10 @@ export const summarize = (results: readonly RunResult[]): Summary[] => {
       notificationP50Ms: round(median(usable.map((r) => r.latencyMs?.notification.p50)), 0),
       notificationP99Ms: round(median(usable.map((r) => r.latencyMs?.notification.p99)), 0),
       peakRssMb: round(median(usable.map((r) => r.peakRssMb)), 0),
-      cpuMsPerMessage: round(median(usable.map((r) => (r.cpuSeconds === null || r.completed === 0 ? null : (r.cpuSeconds * 1000) / r.completed))), 2),
+      cpuMsPerMessage: round(
+        median(usable.map((r) => (r.cpuSeconds === null || r.completed === 0 ? null : (r.cpuSeconds * 1000) / r.completed))),
+        2,
+      ),
       startupMs: round(median(runs.map((r) => r.startupMs)), 0),
     };
   });
@@ -52,7 +55,19 @@ const cell = (v: number | null | string): string => (v === null ? '-' : String(v
 
 /** A plain-text table: one row per contender and mode. */
 export const table = (summaries: readonly Summary[]): string => {
-  const header = ['contender', 'mode', 'offered/s', 'msg/s', 'done p50 ms', 'done p99 ms', 'notif p50 ms', 'notif p99 ms', 'peak RSS MB', 'CPU ms/msg', 'runs ok'];
+  const header = [
+    'contender',
+    'mode',
+    'offered/s',
+    'msg/s',
+    'done p50 ms',
+    'done p99 ms',
+    'notif p50 ms',
+    'notif p99 ms',
+    'peak RSS MB',
+    'CPU ms/msg',
+    'runs ok',
+  ];
   const rows = summaries.map((s) => [
     s.contender,
     s.mode,
@@ -73,7 +88,16 @@ export const table = (summaries: readonly Summary[]): string => {
 
 /** The same table in Markdown (for bench/README.md). */
 export const markdownTable = (summaries: readonly Summary[]): string => {
-  const header = ['contender', 'mode', 'offered msg/s', 'msg/s', 'done p50 / p99 ms', 'notification p50 / p99 ms', 'peak RSS MB', 'CPU ms/msg'];
+  const header = [
+    'contender',
+    'mode',
+    'offered msg/s',
+    'msg/s',
+    'done p50 / p99 ms',
+    'notification p50 / p99 ms',
+    'peak RSS MB',
+    'CPU ms/msg',
+  ];
   const rows = summaries.map((s) => [
     s.contender,
     s.mode,

@@ -90,7 +90,12 @@ const header = (headers: IHeaders | undefined, name: string): string | undefined
 };
 
 const stackPid = (service: string): number | null => {
-  const file = join(process.env.CASESTREAM_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache', 'casestream'), 'run', 'pids', `${service}.pid`);
+  const file = join(
+    process.env.CASESTREAM_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache', 'casestream'),
+    'run',
+    'pids',
+    `${service}.pid`,
+  );
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 ? pid : null;
@@ -120,7 +125,9 @@ const scrapeMetrics = async (pid: number): Promise<Record<string, number> | null
       if (!response.ok) continue;
       const out: Record<string, number> = {};
       for (const line of (await response.text()).split('\n')) {
-        const m = /^(casestream_[a-z_]+(?:_sum|_count|_total)|casestream_notifications_outbox_pending)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+        const m = /^(casestream_[a-z_]+(?:_sum|_count|_total)|casestream_notifications_outbox_pending)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(
+          line,
+        );
         if (!m || m[1]!.includes('_bucket')) continue;
         // summed over labels (topic, partition)
         out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[3]);
@@ -249,7 +256,12 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
   const kafka = ctx.newKafka();
   const admin = kafka.admin();
   // idempotent: a send kafkajs retries after a partial failure (a topic just created) must not write a message twice
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const clients = new TopicSender(producer, names.clientTopic, 'client', messages, tracker);
   const commands = new TopicSender(producer, names.commandTopic, 'command', messages, tracker);
   const clientIndexes = workload.messages.filter((m) => m.kind === 'client').map((m) => m.index);
@@ -307,7 +319,10 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
         markDone(at);
       },
     });
-    await Promise.race([joined, sleep(30_000).then(() => Promise.reject(new Error('the notification watcher did not join its group within 30 s')))]);
+    await Promise.race([
+      joined,
+      sleep(30_000).then(() => Promise.reject(new Error('the notification watcher did not join its group within 30 s'))),
+    ]);
 
     if (spec.mode === 'saturation') {
       const t = Date.now();
@@ -429,14 +444,20 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
 
     const completed = tracker.completed;
     const durationMs = tEnd - tStart;
-    const latency = tracker.latencies((i) => (spec.mode === 'saturation' ? Math.max(tracker.producedAt[i]!, tReady) : tracker.producedAt[i]!));
+    const latency = tracker.latencies((i) =>
+      spec.mode === 'saturation' ? Math.max(tracker.producedAt[i]!, tReady) : tracker.producedAt[i]!,
+    );
     const result: RunResult = {
       contender: spec.contender,
       mode: spec.mode,
       round: spec.round,
       id,
       ok: !timedOut && (verification?.ok ?? true),
-      error: timedOut ? `timed out after ${ctx.timeoutMs / 1000} s with ${completed}/${n} messages done` : verification && !verification.ok ? 'verification failed' : null,
+      error: timedOut
+        ? `timed out after ${ctx.timeoutMs / 1000} s with ${completed}/${n} messages done`
+        : verification && !verification.ok
+          ? 'verification failed'
+          : null,
       timedOut,
       messages: n,
       completed,
@@ -481,7 +502,12 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
       latencyMs: null,
       peakRssMb,
       cpuSeconds,
-      notifications: { expected: expect.expectedNotifications, seen: tracker.notificationsSeen, duplicates: tracker.duplicateNotifications, unknown: tracker.unknownNotifications },
+      notifications: {
+        expected: expect.expectedNotifications,
+        seen: tracker.notificationsSeen,
+        duplicates: tracker.duplicateNotifications,
+        unknown: tracker.unknownNotifications,
+      },
       stackCpuSeconds,
       verification,
       stackRestarted: restarted(),

@@ -160,6 +160,11 @@ export class RunTracker {
       const n = this.notifiedAt[i]!;
       if (!Number.isNaN(n) && !Number.isNaN(s)) notification.push(n - s);
     }
-    return { done: summarize(done), notification: summarize(notification), doneClientMessages: summarize(byKind.client), doneCommands: summarize(byKind.command) };
+    return {
+      done: summarize(done),
+      notification: summarize(notification),
+      doneClientMessages: summarize(byKind.client),
+      doneCommands: summarize(byKind.command),
+    };
   }
 }

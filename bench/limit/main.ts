@@ -79,11 +79,25 @@ const fillerWork = (m: KafkaMessage, id: string, now: Date): StoredWork => {
       add(collection, { _id: docId, id: docId, created_at: now, updated_at: now, data });
     }
   }
-  if (work.raw_events > 0) add('raw_events', { _id: id, id, payload: new Binary(m.value ?? Buffer.alloc(0)), received_at: now, processed_at: now, status: 'processed' });
+  if (work.raw_events > 0)
+    add('raw_events', {
+      _id: id,
+      id,
+      payload: new Binary(m.value ?? Buffer.alloc(0)),
+      received_at: now,
+      processed_at: now,
+      status: 'processed',
+    });
   if (work.command_results > 0) add('command_results', { _id: id, status: 'processed', completed_at: now });
   const updates: StoredUpdate[] =
     work.updates > 0
-      ? [{ collection: 'document_requirements', filter: { _id: `${header(m.headers, 'x-bench-case')}:document_requirements:0` }, update: { $set: { status: 'UPDATED', updated_at: now } } }]
+      ? [
+          {
+            collection: 'document_requirements',
+            filter: { _id: `${header(m.headers, 'x-bench-case')}:document_requirements:0` },
+            update: { $set: { status: 'UPDATED', updated_at: now } },
+          },
+        ]
       : [];
   const notifications = Array.from({ length: work.notifications }, () => ({
     key: m.key,
@@ -107,7 +121,12 @@ const partOf = (batch: Batch): Omit<Part, 'done' | 'failed'> => {
     updates.push(...work.updates);
     notifications.push(...work.notifications);
   }
-  return { docs, updates, notifications, commit: { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() } };
+  return {
+    docs,
+    updates,
+    notifications,
+    commit: { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
+  };
 };
 
 /**
@@ -124,7 +143,11 @@ const flush = async (): Promise<void> => {
     try {
       const docs = new Map<string, Document[]>();
       for (const part of parts) for (const [c, list] of part.docs) pushTo(docs, c, ...list);
-      await Promise.all([...docs].map(([collection, list]) => db.collection(collection).insertMany(list, { ordered: false, ignoreUndefined: true }).catch(unlessRedelivered)));
+      await Promise.all(
+        [...docs].map(([collection, list]) =>
+          db.collection(collection).insertMany(list, { ordered: false, ignoreUndefined: true }).catch(unlessRedelivered),
+        ),
+      );
       // In casestream's chunks (FerretDB v1 stalls on large update commands). Updates by _id, not one
       // updateMany with $in: the stack's FerretDB serves an _id lookup from its index but evaluates
       // $in by reading the whole collection (2 x slower at 2,000 messages).
@@ -132,11 +155,15 @@ const flush = async (): Promise<void> => {
       for (const u of parts.flatMap((p) => p.updates)) pushTo(updates, u.collection, u);
       for (const [collection, list] of updates) {
         for (const chunk of chunksOf(list)) {
-          await db.collection<{ _id: string }>(collection).bulkWrite(chunk.map(({ filter, update }) => ({ updateOne: { filter, update } })), { ordered: false });
+          await db.collection<{ _id: string }>(collection).bulkWrite(
+            chunk.map(({ filter, update }) => ({ updateOne: { filter, update } })),
+            { ordered: false },
+          );
         }
       }
       const notifications = parts.flatMap((p) => p.notifications);
-      if (notifications.length > 0) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: config.notificationTopic, messages: notifications }] });
+      if (notifications.length > 0)
+        await producer.sendBatch({ acks: -1, topicMessages: [{ topic: config.notificationTopic, messages: notifications }] });
       await consumer.commitOffsets(parts.map((p) => p.commit));
       for (const p of parts) p.done();
     } catch (error) {

@@ -44,7 +44,19 @@ const TOPICS = { clientData: 'kyc_events', commands: 'case_commands' };
 const PARTITIONS = 6;
 const TARGET = 50_000;
 const FLAGS = ['child', 'json'];
-const OPTIONS = ['messages', 'rounds', 'warmup', 'chunk', 'max-in-flight', 'max-active-cases', 'idle-ms', 'keep-released', 'commit-every-ms', 'command-share', ...FLAGS];
+const OPTIONS = [
+  'messages',
+  'rounds',
+  'warmup',
+  'chunk',
+  'max-in-flight',
+  'max-active-cases',
+  'idle-ms',
+  'keep-released',
+  'commit-every-ms',
+  'command-share',
+  ...FLAGS,
+];
 
 interface Settings {
   readonly messages: number;
@@ -242,7 +254,9 @@ const child = async (s: Settings): Promise<void> => {
 
 const runChild = (argv: readonly string[]): Promise<Record<string, unknown>> =>
   new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--expose-gc', ...benchScript('operators/main.ts'), '--child', ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--expose-gc', ...benchScript('operators/main.ts'), '--child', ...argv], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.once('exit', (code) => {

@@ -18,7 +18,11 @@ const cell = (v: unknown): string => (v === null || v === undefined ? '-' : type
 export const table = (rows: readonly Record<string, unknown>[], columns: readonly string[]): string => {
   const cells = rows.map((r) => columns.map((c) => cell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const render = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const render = (values: readonly string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [render(columns.map((c) => c.toUpperCase())), ...cells.map(render)].join('\n');
 };
 

@@ -10,14 +10,7 @@ import type { FieldError } from './rejection.js';
 export const EntityType = ['PERSON', 'COMPANY'] as const;
 export type EntityType = (typeof EntityType)[number];
 
-export const DocumentStatus = [
-  'AWAITING_UPLOAD',
-  'UPLOADED',
-  'VERIFIED_SYSTEM',
-  'VERIFIED_MANUAL',
-  'REJECTED',
-  'NOT_APPLICABLE',
-] as const;
+export const DocumentStatus = ['AWAITING_UPLOAD', 'UPLOADED', 'VERIFIED_SYSTEM', 'VERIFIED_MANUAL', 'REJECTED', 'NOT_APPLICABLE'] as const;
 export type DocumentStatus = (typeof DocumentStatus)[number];
 
 /** Free-form metadata of at most `maxKeys` keys, as long as it can be stored as a document. */

@@ -8,8 +8,7 @@ import type { FieldError } from './rejection.js';
  * reporter can name every failing field as a JSON path without guessing from type names.
  */
 
-const isPlainObject = (u: unknown): u is Record<string, unknown> =>
-  typeof u === 'object' && u !== null && !Array.isArray(u);
+const isPlainObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 const primitive = <A>(name: string, guard: (u: unknown) => u is A) =>
   new t.Type<A, A, unknown>(name, guard, (u, c) => (guard(u) ? t.success(u) : t.failure(u, c, `must be ${name}`)), t.identity);
@@ -71,7 +70,8 @@ export const optional = <A, O>(codec: t.Type<A, O, unknown>, fallback: A) => {
   );
 };
 
-export const nullable = <A, O>(codec: t.Type<A, O, unknown>) => optional<A | null, O | null>(codec as t.Type<A | null, O | null, unknown>, null);
+export const nullable = <A, O>(codec: t.Type<A, O, unknown>) =>
+  optional<A | null, O | null>(codec as t.Type<A | null, O | null, unknown>, null);
 
 /**
  * An array of at most `maxItems` elements, each satisfying `item`; each bad element is reported

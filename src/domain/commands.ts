@@ -56,7 +56,11 @@ export const lookupRetryCommand = (failure: {
  * The metadata of the events a message causes: its key, bound to its content hash, and the
  * command. The hash is left out when unknown (a notification decided from events stored without one).
  */
-export const eventMetadata = (cause: { readonly key: string; readonly command_id: string; readonly content_hash: string | undefined }): EventMetadata =>
+export const eventMetadata = (cause: {
+  readonly key: string;
+  readonly command_id: string;
+  readonly content_hash: string | undefined;
+}): EventMetadata =>
   cause.content_hash === undefined
     ? { correlation_id: cause.key, causation_id: cause.command_id }
     : { correlation_id: cause.key, causation_id: cause.command_id, content_hash: cause.content_hash };

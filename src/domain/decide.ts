@@ -42,5 +42,7 @@ export const decide = (
   if (recorded && contentDiffers(state.contentHashes.get(cmd.key), cmd.content_hash)) return E.left(keyReused());
   if (cmd.command_type === 'CreateCase') return E.right(decideCreate(state, cmd, rule));
   if (recorded) return E.right([]);
-  return cmd.command_type === 'RetryNotificationLookup' ? decideNotificationRetry(state, cmd, rule) : decideCaseCommand(state, cmd, maxNotesPerDocument);
+  return cmd.command_type === 'RetryNotificationLookup'
+    ? decideNotificationRetry(state, cmd, rule)
+    : decideCaseCommand(state, cmd, maxNotesPerDocument);
 };

@@ -93,7 +93,11 @@ export const decideDocumentStatusUpdate = (
 };
 
 /** Decides a document command against the case state. */
-export const decideCaseCommand = (state: CaseState, cmd: DocumentCommandWithContext, maxNotesPerDocument?: number): E.Either<Rejection, CaseEvent[]> =>
+export const decideCaseCommand = (
+  state: CaseState,
+  cmd: DocumentCommandWithContext,
+  maxNotesPerDocument?: number,
+): E.Either<Rejection, CaseEvent[]> =>
   cmd.command_type === 'DetermineDocumentRequirements'
     ? decideDocumentRequirements(state, cmd)
     : decideDocumentStatusUpdate(state, cmd, maxNotesPerDocument);

@@ -117,12 +117,7 @@ export type BeneficialOwnerAdded = Envelope<
   }
 >;
 
-export type CaseEvent =
-  | CaseCreated
-  | PersonAddedToCase
-  | DocumentRequirementDetermined
-  | DocumentStatusUpdated
-  | NotificationRequired;
+export type CaseEvent = CaseCreated | PersonAddedToCase | DocumentRequirementDetermined | DocumentStatusUpdated | NotificationRequired;
 
 export type CompanyEvent = CompanyProfileCreated | PersonLinkedToCompany | BeneficialOwnerAdded;
 

@@ -98,7 +98,10 @@ export const brokers = new t.Type<string[], string, unknown>(
   (u, c) => {
     const v = u === undefined || u === '' ? 'localhost:9092' : u;
     if (typeof v !== 'string') return t.failure(u, c, 'must be a comma-separated host:port list');
-    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return list.length > 0 && list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b))
       ? t.success(list)
       : t.failure(u, c, 'must be a comma-separated host:port list');

@@ -91,7 +91,8 @@ export type EnvSettings = t.TypeOf<typeof settingsCodec>;
  * this number waits for another one to complete before it even starts, which doubles that fetch's
  * latency. So the default is every partition of the two inbound topics casestream creates.
  */
-export const partitionsConsumedConcurrently = (s: EnvSettings): number => s.PARTITIONS_CONSUMED_CONCURRENTLY || 2 * s.KAFKA_TOPIC_PARTITIONS;
+export const partitionsConsumedConcurrently = (s: EnvSettings): number =>
+  s.PARTITIONS_CONSUMED_CONCURRENTLY || 2 * s.KAFKA_TOPIC_PARTITIONS;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -108,13 +109,17 @@ const crossChecks = (s: EnvSettings): string[] => [
   ...(s.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_') && (!s.KAFKA_SASL_USERNAME || !s.KAFKA_SASL_PASSWORD)
     ? [`  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required when KAFKA_SECURITY_PROTOCOL is ${s.KAFKA_SECURITY_PROTOCOL}`]
     : []),
-  ...(s.KAFKA_SSL_CA_FILE && !s.KAFKA_SECURITY_PROTOCOL.endsWith('SSL') ? ['  KAFKA_SSL_CA_FILE is set but KAFKA_SECURITY_PROTOCOL uses no TLS'] : []),
+  ...(s.KAFKA_SSL_CA_FILE && !s.KAFKA_SECURITY_PROTOCOL.endsWith('SSL')
+    ? ['  KAFKA_SSL_CA_FILE is set but KAFKA_SECURITY_PROTOCOL uses no TLS']
+    : []),
   ...(s.REDIS_TLS_CA_FILE && !s.REDIS_URL.startsWith('rediss:') ? ['  REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss://'] : []),
   ...(s.API_TOKEN !== undefined && s.API_TOKEN.length < MIN_API_TOKEN_LENGTH
     ? [`  API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters long`]
     : []),
   ...(s.API_TOKEN === undefined && !isLoopbackHost(httpHost(s)) && !s.HTTP_ALLOW_UNAUTHENTICATED
-    ? [`  HTTP_HOST ${httpHost(s)} is not loopback and API_TOKEN is not set: set API_TOKEN, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`]
+    ? [
+        `  HTTP_HOST ${httpHost(s)} is not loopback and API_TOKEN is not set: set API_TOKEN, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`,
+      ]
     : []),
   ...(s.MAX_RECORD_BYTES > s.MAX_IN_FLIGHT_BYTES ? ['  MAX_IN_FLIGHT_BYTES must be at least MAX_RECORD_BYTES'] : []),
 ];
@@ -235,7 +240,12 @@ export const groupSettings = (s: EnvSettings): Settings => ({
     brokers: s.KAFKA_BOOTSTRAP_SERVERS,
     clientId: s.KAFKA_CLIENT_ID,
     groupId: s.KAFKA_CONSUMER_GROUP_ID,
-    topics: { clientData: s.KAFKA_TOPIC_NAME, commands: s.KAFKA_COMMAND_TOPIC, deadLetters: s.KAFKA_DLQ_TOPIC, notifications: s.NOTIFICATION_KAFKA_TOPIC },
+    topics: {
+      clientData: s.KAFKA_TOPIC_NAME,
+      commands: s.KAFKA_COMMAND_TOPIC,
+      deadLetters: s.KAFKA_DLQ_TOPIC,
+      notifications: s.NOTIFICATION_KAFKA_TOPIC,
+    },
     topicPartitions: s.KAFKA_TOPIC_PARTITIONS,
     partitionsConsumedConcurrently: partitionsConsumedConcurrently(s),
     security: {
@@ -299,4 +309,5 @@ export const groupSettings = (s: EnvSettings): Settings => ({
 });
 
 /** Decodes the environment once into grouped settings, or one message naming every bad value. */
-export const decodeSettings = (env: Record<string, string | undefined>): E.Either<string, Settings> => E.map(groupSettings)(decodeEnvSettings(env));
+export const decodeSettings = (env: Record<string, string | undefined>): E.Either<string, Settings> =>
+  E.map(groupSettings)(decodeEnvSettings(env));

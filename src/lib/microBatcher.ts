@@ -82,15 +82,13 @@ export const createMicroBatcher = <I, O>(options: MicroBatcherOptions<I, O>): Mi
     inFlight += 1;
     const items = batch.map((e) => e.item);
     new Promise<O[]>((resolve) => resolve(options.run(items)))
-      .then(
-        (results) => {
-          if (!Array.isArray(results) || results.length !== batch.length) {
-            const got = Array.isArray(results) ? `${results.length} results` : typeof results;
-            throw new Error(`microBatcher: run returned ${got} for ${batch.length} items`);
-          }
-          settle(batch, { ok: true, results });
-        },
-      )
+      .then((results) => {
+        if (!Array.isArray(results) || results.length !== batch.length) {
+          const got = Array.isArray(results) ? `${results.length} results` : typeof results;
+          throw new Error(`microBatcher: run returned ${got} for ${batch.length} items`);
+        }
+        settle(batch, { ok: true, results });
+      })
       .catch((error: unknown) => settle(batch, { ok: false, error }))
       .finally(() => {
         inFlight -= 1;

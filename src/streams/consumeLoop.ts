@@ -42,7 +42,10 @@ export const consumeLoop =
       }),
       share(),
     );
-    const settle = options.commitEveryMs > 0 ? auditTime<Completion>(options.commitEveryMs, options.scheduler ?? asyncScheduler) : (s: Observable<Completion>) => s;
+    const settle =
+      options.commitEveryMs > 0
+        ? auditTime<Completion>(options.commitEveryMs, options.scheduler ?? asyncScheduler)
+        : (s: Observable<Completion>) => s;
     const commits = completions.pipe(
       settle,
       map(() => options.intake.takeCommittable()),

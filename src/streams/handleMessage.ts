@@ -1,4 +1,16 @@
-import { catchError, concatMap, defer, map, of, pipe, tap, throwError, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  catchError,
+  concatMap,
+  defer,
+  map,
+  of,
+  pipe,
+  tap,
+  throwError,
+  type Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 import { emptyCase, type CaseState } from '../domain/caseState.js';
 import { afterDone } from '../operators/afterDone.js';
 import { appendEvents } from './steps/appendEvents.js';
@@ -52,8 +64,7 @@ const recordCommandResult =
     c.command_id === null || isKeyReused(c.reason) ? of(c) : afterDone(ports.commandResults.record(c), c);
 
 /** Keeps the raw message, except one refused for reusing a key: its raw copy's id is the first message's. */
-const keepRawUnlessKeyReused =
-  (ports: PipelinePorts): OperatorFunction<CaseWork, CaseWork> =>
+const keepRawUnlessKeyReused = (ports: PipelinePorts): OperatorFunction<CaseWork, CaseWork> =>
   concatMap((w) => (isKeyReused(w.rejection?.reason ?? null) ? of(w) : of(w).pipe(recordRawEvent(ports.rawEvents))));
 
 /**
@@ -125,7 +136,13 @@ export const handleMessage =
           recordRawEvent(ports.rawEvents),
           catchError((again: unknown) => (again instanceof UnstorableInput ? of(w) : throwError(() => again))),
         );
-      return of(work).pipe(deadLetter(ports.deadLetters), concatMap(keepRaw), map(completionOf), concatMap(recordCommandResult(ports)), retrying);
+      return of(work).pipe(
+        deadLetter(ports.deadLetters),
+        concatMap(keepRaw),
+        map(completionOf),
+        concatMap(recordCommandResult(ports)),
+        retrying,
+      );
     };
     // Once the events are stored, the effects that do not depend on each other go at once, so a
     // message waits for the slowest of them rather than for their sum. Notifications still follow

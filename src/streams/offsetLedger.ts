@@ -142,7 +142,8 @@ export class OffsetLedger {
     const out: StalledPartition[] = [];
     for (const { topic, partition, book } of this.books.values()) {
       const oldest = book.open[0];
-      if (oldest !== undefined && now - book.headSince >= afterMs) out.push({ topic, partition, offset: String(oldest), since_ms: now - book.headSince });
+      if (oldest !== undefined && now - book.headSince >= afterMs)
+        out.push({ topic, partition, offset: String(oldest), since_ms: now - book.headSince });
     }
     return out;
   }

@@ -1,4 +1,17 @@
-import { asyncScheduler, concat, concatMap, defer, from, ignoreElements, map, mergeMap, of, timer, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  from,
+  ignoreElements,
+  map,
+  mergeMap,
+  of,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import type { RetryNotificationLookup } from '../domain/caseCommand.js';
 import { lookupRetryCommand } from '../domain/commands.js';
 import type { LookupRetryEnd } from './ports.js';
@@ -17,7 +30,9 @@ export interface LookupFailureView {
 }
 
 /** How a case command ended, as the command results record it. */
-export type CommandEnd = { readonly command_id: string } & ({ readonly status: 'processed' } | { readonly status: 'rejected'; readonly reason: string });
+export type CommandEnd = { readonly command_id: string } & (
+  { readonly status: 'processed' } | { readonly status: 'rejected'; readonly reason: string }
+);
 
 export interface LookupRetryPorts {
   /** The open failures, oldest first, at most `limit`. */
@@ -50,7 +65,12 @@ export interface RetryOptions {
 }
 
 /** How a retry ended, from its command's result and its failure as it is now. */
-const outcomeOf = (f: LookupFailureView, command_id: string, end: CommandEnd | undefined, now: LookupFailureView | undefined): RetryOutcome => {
+const outcomeOf = (
+  f: LookupFailureView,
+  command_id: string,
+  end: CommandEnd | undefined,
+  now: LookupFailureView | undefined,
+): RetryOutcome => {
   const base = { case_id: f.case_id, trigger: f.trigger, command_id };
   if (end === undefined) return { ...base, outcome: 'pending' };
   if (end.status === 'rejected') return { ...base, outcome: 'rejected', reason: end.reason };

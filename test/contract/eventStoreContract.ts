@@ -63,7 +63,12 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
         const cases = [kybCase(freshId('many-a')), kybCase(freshId('many-b'))];
         for (const c of cases) await append(c.caseEvents);
 
-        const streams = await Promise.all([load(cases[0]!.cmd.case_id), load(cases[1]!.cmd.case_id), load(cases[0]!.cmd.case_id), load(freshId('none'))]);
+        const streams = await Promise.all([
+          load(cases[0]!.cmd.case_id),
+          load(cases[1]!.cmd.case_id),
+          load(cases[0]!.cmd.case_id),
+          load(freshId('none')),
+        ]);
 
         expect(streams).to.deep.equal([cases[0]!.caseEvents, cases[1]!.caseEvents, cases[0]!.caseEvents, []]);
       });
@@ -144,7 +149,9 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
         const before = [...(await load(first.cmd.case_id)), ...(await load(first.companyEvents[0]!.aggregate_id))];
         // Other content under the same key: the same ids for the versions both have, and one person more.
         const raw = rawKybMessage();
-        const other = decideCaseCreation(creationCommand({ ...raw, persons: [...(raw.persons as unknown[]), { firstname: 'New', lastname: 'Comer' }] }, key));
+        const other = decideCaseCreation(
+          creationCommand({ ...raw, persons: [...(raw.persons as unknown[]), { firstname: 'New', lastname: 'Comer' }] }, key),
+        );
         expect(other.length).to.be.greaterThan(before.length);
         const bystander = personEvents(freshId('bystander'), 1, 2);
 
@@ -162,7 +169,9 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
         const reused = { ...second, metadata: { ...second.metadata, content_hash: 'other content' } };
 
         // version 1 is taken by another event (a conflict), version 2's key is reused, version 3 is free
-        expect(await append([personEvent(aggregate, 1, 'stale'), reused, personEvent(aggregate, 3, 'stale')])).to.deep.equal({ kind: 'key-reused' });
+        expect(await append([personEvent(aggregate, 1, 'stale'), reused, personEvent(aggregate, 3, 'stale')])).to.deep.equal({
+          kind: 'key-reused',
+        });
         expect(summary(await load(aggregate))).to.deep.equal([
           [1, 'msg-winner'],
           [2, 'msg-winner'],
@@ -171,7 +180,7 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
     });
 
     describe('version conflicts (one event per aggregate and version)', () => {
-      it('reports a different event at a taken version as a conflict naming that version, to that caller only, and keeps the winner\'s events', async () => {
+      it("reports a different event at a taken version as a conflict naming that version, to that caller only, and keeps the winner's events", async () => {
         const taken = freshId('taken');
         const other = freshId('other');
         await append(personEvents(taken, 1, 2, 'winner'));
@@ -192,7 +201,11 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
         await append(personEvents(aggregate, 1, 3, 'winner'));
 
         // versions 3..5 from a stale decision: 3 is taken, 4 and 5 are free
-        expect(await append(personEvents(aggregate, 3, 5, 'stale'))).to.deep.equal({ kind: 'conflict', aggregate_id: aggregate, version: 3 });
+        expect(await append(personEvents(aggregate, 3, 5, 'stale'))).to.deep.equal({
+          kind: 'conflict',
+          aggregate_id: aggregate,
+          version: 3,
+        });
 
         expect(summary(await load(aggregate))).to.deep.equal([
           [1, 'msg-winner'],
@@ -214,7 +227,11 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
       it('refuses two different events at one version in the same append as a conflict, keeping neither', async () => {
         const aggregate = freshId('twice');
 
-        expect(await append([personEvent(aggregate, 1, 'p'), personEvent(aggregate, 1, 'q')])).to.deep.equal({ kind: 'conflict', aggregate_id: aggregate, version: 1 });
+        expect(await append([personEvent(aggregate, 1, 'p'), personEvent(aggregate, 1, 'q')])).to.deep.equal({
+          kind: 'conflict',
+          aggregate_id: aggregate,
+          version: 1,
+        });
 
         expect(await load(aggregate)).to.deep.equal([]);
       });
@@ -223,7 +240,10 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
         const aggregate = freshId('race');
         await append([personEvent(aggregate, 1, 'base')]);
 
-        const [a, b] = await Promise.all([append(personEvents(aggregate, 2, 3, 'writerA')), append(personEvents(aggregate, 2, 3, 'writerB'))]);
+        const [a, b] = await Promise.all([
+          append(personEvents(aggregate, 2, 3, 'writerA')),
+          append(personEvents(aggregate, 2, 3, 'writerB')),
+        ]);
 
         expect([a.kind, b.kind].sort()).to.deep.equal(['appended', 'conflict']);
         expect(a.kind === 'appended' ? b : a).to.deep.equal({ kind: 'conflict', aggregate_id: aggregate, version: 2 });
@@ -252,7 +272,8 @@ export const notificationOutboxContract = (name: string, makeStore: MakeStore<Ev
     const append = (events: readonly DomainEvent[]): Promise<AppendResult> => firstValueFrom(store.append(events));
     const pending = (limit = 10_000, appendedBefore?: Date): Promise<NotificationRequired[]> =>
       firstValueFrom(store.pendingNotifications(limit, appendedBefore));
-    const acknowledge = (event_ids: readonly string[]): Promise<void> => firstValueFrom(store.markPublished(event_ids), { defaultValue: undefined });
+    const acknowledge = (event_ids: readonly string[]): Promise<void> =>
+      firstValueFrom(store.markPublished(event_ids), { defaultValue: undefined });
     /** Appends three whole cases; their notifications, in stream order. */
     const threeCases = async (): Promise<NotificationRequired[]> => {
       const cases = [kybCase(freshId('outbox')), kybCase(freshId('outbox')), kybCase(freshId('outbox'))];
@@ -291,7 +312,9 @@ export const notificationOutboxContract = (name: string, makeStore: MakeStore<Ev
       await acknowledge([notifications[0]!.event_id]);
 
       expect(await pending()).to.deep.equal(notifications.slice(1));
-      expect((await firstValueFrom(store.load(notifications[0]!.aggregate_id))).map((e) => e.event_id)).to.include(notifications[0]!.event_id);
+      expect((await firstValueFrom(store.load(notifications[0]!.aggregate_id))).map((e) => e.event_id)).to.include(
+        notifications[0]!.event_id,
+      );
     });
 
     it('takes an acknowledgement twice without complaint', async () => {

@@ -18,7 +18,9 @@ export interface ReadModelStoreUnderTest {
 }
 
 /** The documents `writes` make from nothing, by `applyWrite`: the meaning every store must give them. */
-const expectedDocuments = (writes: readonly ReadModelWrite[]): Map<string, { collection: ReadModelName; id: string; doc: Doc | undefined }> => {
+const expectedDocuments = (
+  writes: readonly ReadModelWrite[],
+): Map<string, { collection: ReadModelName; id: string; doc: Doc | undefined }> => {
   const docs = new Map<string, { collection: ReadModelName; id: string; doc: Doc | undefined }>();
   for (const w of writes) {
     const key = `${w.collection}/${w.id}`;
@@ -127,7 +129,11 @@ export const readModelStoreContract = (name: string, makeStore: MakeStore<ReadMo
         await project([statusUpdate(caseVersion + 1, { metadata_update: { file: 'id.pdf', pages: 2 } })]);
         await project([statusUpdate(caseVersion + 2, { metadata_update: { checked_by: 'ops', pages: 3 } })]);
 
-        expect((await read('document_requirements', requirementId))?.metadata).to.deep.equal({ file: 'id.pdf', pages: 3, checked_by: 'ops' });
+        expect((await read('document_requirements', requirementId))?.metadata).to.deep.equal({
+          file: 'id.pdf',
+          pages: 3,
+          checked_by: 'ops',
+        });
       });
 
       it('writes a path given both onInsert and set (or a parent of it) once, with the set value', async () => {
@@ -142,10 +148,15 @@ export const readModelStoreContract = (name: string, makeStore: MakeStore<ReadMo
         await apply([write]);
         await apply([{ ...write, set: { 'metadata.other': 1 } }]);
 
-        expect(await read('document_requirements', id)).to.deep.equal({ id, metadata: { file: 'x.pdf', other: 1 }, status: 'UPLOADED', applied: { case: 1 } });
+        expect(await read('document_requirements', id)).to.deep.equal({
+          id,
+          metadata: { file: 'x.pdf', other: 1 },
+          status: 'UPLOADED',
+          applied: { case: 1 },
+        });
       });
 
-      it('applies concurrent calls in the order they were made, each call\'s writes in order', async () => {
+      it("applies concurrent calls in the order they were made, each call's writes in order", async () => {
         const id = freshId('order');
         const calls = [1, 2, 3, 4, 5].map((n): ReadModelWrite[] => [
           { collection: 'document_requirements', id, onInsert: { notes: [] }, set: { last: n }, push: { notes: [n] } },
@@ -155,7 +166,11 @@ export const readModelStoreContract = (name: string, makeStore: MakeStore<ReadMo
 
         await Promise.all(calls.map((writes) => apply(writes)));
 
-        expect(await read('document_requirements', id)).to.deep.equal({ id, notes: [1, '1b', 2, '2b', 3, '3b', 4, '4b', 5, '5b'], last: 5 });
+        expect(await read('document_requirements', id)).to.deep.equal({
+          id,
+          notes: [1, '1b', 2, '2b', 3, '3b', 4, '4b', 5, '5b'],
+          last: 5,
+        });
         expect(await Promise.all([1, 2, 3, 4, 5].map((n) => read('persons', `${id}-p${n}`)))).to.deep.equal(
           [1, 2, 3, 4, 5].map((n) => ({ id: `${id}-p${n}`, n })),
         );
@@ -239,22 +254,54 @@ export const readModelStoreContract = (name: string, makeStore: MakeStore<ReadMo
 
           const collections = new Set([...expected.values()].map((e) => e.collection));
           expect([...collections].sort(), 'the fixture writes every read model').to.deep.equal([...ReadModelNames].sort());
-          for (const { collection, id, doc } of expected.values()) expect(await read(collection, id), `${collection} ${id}`).to.deep.equal(doc);
+          for (const { collection, id, doc } of expected.values())
+            expect(await read(collection, id), `${collection} ${id}`).to.deep.equal(doc);
         });
 
       it('lets a first-time write update a document another stream created, keeping its insert-only fields', async () => {
         const id = freshId('linked');
-        await apply([{ collection: 'persons', id, onInsert: { company_id: null, created_at: 'by case' }, set: { case_id: 'c-1', firstname: 'Ada' }, max: { 'applied.case': 2 } }], { firstTime: true });
+        await apply(
+          [
+            {
+              collection: 'persons',
+              id,
+              onInsert: { company_id: null, created_at: 'by case' },
+              set: { case_id: 'c-1', firstname: 'Ada' },
+              max: { 'applied.case': 2 },
+            },
+          ],
+          { firstTime: true },
+        );
 
-        await apply([{ collection: 'persons', id, onInsert: { case_id: 'c-2', firstname: 'Other', created_at: 'by company' }, set: { company_id: 'co-1' }, max: { 'applied.company': 1 } }], { firstTime: true });
+        await apply(
+          [
+            {
+              collection: 'persons',
+              id,
+              onInsert: { case_id: 'c-2', firstname: 'Other', created_at: 'by company' },
+              set: { company_id: 'co-1' },
+              max: { 'applied.company': 1 },
+            },
+          ],
+          { firstTime: true },
+        );
 
-        expect(await read('persons', id)).to.deep.equal({ id, case_id: 'c-1', firstname: 'Ada', company_id: 'co-1', created_at: 'by case', applied: { case: 2, company: 1 } });
+        expect(await read('persons', id)).to.deep.equal({
+          id,
+          case_id: 'c-1',
+          firstname: 'Ada',
+          company_id: 'co-1',
+          created_at: 'by case',
+          applied: { case: 2, company: 1 },
+        });
       });
 
       it('creates no document for a first-time guarded write whose document does not exist', async () => {
         const id = freshId('missing-first');
 
-        await apply([{ collection: 'document_requirements', id, set: { status: 'UPLOADED' }, guard: { stream: 'case', version: 4 } }], { firstTime: true });
+        await apply([{ collection: 'document_requirements', id, set: { status: 'UPLOADED' }, guard: { stream: 'case', version: 4 } }], {
+          firstTime: true,
+        });
 
         expect(await read('document_requirements', id)).to.equal(undefined);
       });

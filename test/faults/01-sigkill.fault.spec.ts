@@ -14,7 +14,11 @@ describe('fault suite 01: SIGKILL five times, restart each time', function () {
   scenarioHooks(() => s);
 
   it('loses nothing, duplicates nothing, and keeps consuming', async () => {
-    s = await FaultScenario.create({ name: '01-sigkill', title: 'SIGKILL ×5 at random moments, restarted each time', valid: faultMessages() });
+    s = await FaultScenario.create({
+      name: '01-sigkill',
+      title: 'SIGKILL ×5 at random moments, restarted each time',
+      valid: faultMessages(),
+    });
     const scenario = s;
     const r = scenario.prng.fork();
     await scenario.produce();
@@ -35,7 +39,9 @@ describe('fault suite 01: SIGKILL five times, restart each time', function () {
     };
     for (const [i, point] of points.entries()) {
       // each mid-run kill hits an instance that is processing: it has made progress since its restart
-      await scenario.waitForCases(Math.min(total, Math.max(Math.floor(total * point), casesAtLastKill + Math.max(3, Math.floor(total * 0.03)))));
+      await scenario.waitForCases(
+        Math.min(total, Math.max(Math.floor(total * point), casesAtLastKill + Math.max(3, Math.floor(total * 0.03)))),
+      );
       await sleep(r.int(0, 2500));
       await kill(`mid-run at ${Math.round(point * 100)}% progress`);
       if (restart === startupKill) {

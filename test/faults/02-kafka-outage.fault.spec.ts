@@ -22,18 +22,22 @@ describe('fault suite 02: Kafka broker down for 10 s mid-run', function () {
     await scenario.waitForCases(Math.floor(scenario.valid.length * 0.3));
     const casesBefore = await scenario.casesCount();
     let late: Promise<void> | undefined;
-    await scenario.fault('kafka down', `broker stopped with ${casesBefore} of ${scenario.valid.length} cases; 10 s down, then started`, async () => {
-      const t0 = Date.now();
-      await stopServer('kafka');
-      scenario.timings.kafka_stop_s = round((Date.now() - t0) / 1000);
-      // the rest of the traffic is produced while the broker is away
-      late = scenario.produce(scenario.messages.slice(split));
-      late.catch(() => undefined);
-      await sleep(10_000);
-      const t1 = Date.now();
-      await startServer('kafka');
-      scenario.timings.kafka_start_s = round((Date.now() - t1) / 1000);
-    });
+    await scenario.fault(
+      'kafka down',
+      `broker stopped with ${casesBefore} of ${scenario.valid.length} cases; 10 s down, then started`,
+      async () => {
+        const t0 = Date.now();
+        await stopServer('kafka');
+        scenario.timings.kafka_stop_s = round((Date.now() - t0) / 1000);
+        // the rest of the traffic is produced while the broker is away
+        late = scenario.produce(scenario.messages.slice(split));
+        late.catch(() => undefined);
+        await sleep(10_000);
+        const t1 = Date.now();
+        await startServer('kafka');
+        scenario.timings.kafka_start_s = round((Date.now() - t1) / 1000);
+      },
+    );
     await late;
     scenario.observations.cases_when_broker_stopped = casesBefore;
     await scenario.waitFirstProgress();

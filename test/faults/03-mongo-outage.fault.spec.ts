@@ -19,15 +19,19 @@ describe('fault suite 03: MongoDB-wire server down for 10 s mid-run', function (
     scenario.timings.join_ms = await scenario.waitJoined(p);
     await scenario.waitForCases(Math.floor(scenario.valid.length * 0.3));
     const casesBefore = await scenario.casesCount();
-    await scenario.fault('mongo down', `FerretDB stopped with ${casesBefore} of ${scenario.valid.length} cases; 10 s down, then started`, async () => {
-      const t0 = Date.now();
-      await stopServer('mongo');
-      scenario.timings.mongo_stop_s = round((Date.now() - t0) / 1000);
-      await sleep(10_000);
-      const t1 = Date.now();
-      await startServer('mongo');
-      scenario.timings.mongo_start_s = round((Date.now() - t1) / 1000);
-    });
+    await scenario.fault(
+      'mongo down',
+      `FerretDB stopped with ${casesBefore} of ${scenario.valid.length} cases; 10 s down, then started`,
+      async () => {
+        const t0 = Date.now();
+        await stopServer('mongo');
+        scenario.timings.mongo_stop_s = round((Date.now() - t0) / 1000);
+        await sleep(10_000);
+        const t1 = Date.now();
+        await startServer('mongo');
+        scenario.timings.mongo_start_s = round((Date.now() - t1) / 1000);
+      },
+    );
     scenario.observations.cases_when_db_stopped = casesBefore;
     await scenario.waitFirstProgress();
     const result = await scenario.finish({ alive: [p] });

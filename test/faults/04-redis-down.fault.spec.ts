@@ -29,7 +29,9 @@ describe('fault suite 04: Redis stopped mid-run, stays down', function () {
     await scenario.waitForCases(Math.floor(scenario.valid.length * 0.3));
     const casesBefore = await scenario.casesCount();
     const requestsBefore = scenario.stub.state().requests;
-    await scenario.fault('redis down', `Redis stopped with ${casesBefore} of ${scenario.valid.length} cases; stays down`, () => stopServer('redis'));
+    await scenario.fault('redis down', `Redis stopped with ${casesBefore} of ${scenario.valid.length} cases; stays down`, () =>
+      stopServer('redis'),
+    );
     const result = await scenario.finish({ alive: [p] });
     scenario.observations.rule_requests_before_redis_stopped = requestsBefore;
     scenario.observations.rule_requests_total = scenario.stub.state().requests;

@@ -4,7 +4,9 @@ import { expectInvariants, scenarioHooks } from './support/expectations.js';
 import { faultMessages, FaultScenario, round } from './support/scenario.js';
 
 const splitInto = <T>(items: readonly T[], parts: number): T[][] =>
-  Array.from({ length: parts }, (_, i) => items.slice(Math.floor((items.length * i) / parts), Math.floor((items.length * (i + 1)) / parts)));
+  Array.from({ length: parts }, (_, i) =>
+    items.slice(Math.floor((items.length * i) / parts), Math.floor((items.length * (i + 1)) / parts)),
+  );
 
 // Fault 5: the Configuration Service answers 5xx, then times out, then returns garbage, then
 // recovers (the in-process stub's failure modes). Rule freshness is 1 s and stale-if-error is off
@@ -73,7 +75,9 @@ describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then rec
     expect(result.counts.notifications.coveredByLookupFailure, 'cases whose failed lookup was recorded').to.be.greaterThan(0);
     // after the recovery, lookups work again: the probe case is notified once and has no failure recorded
     const probe = scenario.probe!;
-    const probeNotifications = await scenario.db.collection('domain_events').countDocuments({ aggregate_id: probe.caseId, event_type: 'NotificationRequired' });
+    const probeNotifications = await scenario.db
+      .collection('domain_events')
+      .countDocuments({ aggregate_id: probe.caseId, event_type: 'NotificationRequired' });
     const probeFailures = await scenario.db.collection('notification_lookup_failures').countDocuments({ case_id: probe.caseId });
     scenario.observations.probe_after_recovery = { notifications: probeNotifications, lookup_failures: probeFailures };
     expect(probeNotifications, 'NotificationRequired of the case created after the recovery').to.equal(1);
@@ -93,7 +97,9 @@ describe('fault suite 05: Configuration Service 5xx, timeouts, garbage, then rec
     const afterRetry = await scenario.checkNow(60_000, { allowLookupFailures: false });
     expectInvariants(afterRetry);
     expect(afterRetry.counts.notifications.openLookupFailures, 'open lookup failures after the retry').to.equal(0);
-    expect(afterRetry.counts.notifications.exactlyOne, 'matched cases notified exactly once after the retry').to.equal(afterRetry.counts.notifications.expected);
+    expect(afterRetry.counts.notifications.exactlyOne, 'matched cases notified exactly once after the retry').to.equal(
+      afterRetry.counts.notifications.expected,
+    );
     scenario.passed = true;
   });
 });

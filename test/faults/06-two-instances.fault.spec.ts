@@ -24,7 +24,8 @@ describe('fault suite 06: two instances in one group, one killed mid-run', funct
     // (Waiting for a share of the cases first let a small run finish before the kill.)
     let backlog = await scenario.memberBacklog('b');
     const deadline = Date.now() + 60_000;
-    while (!(backlog.uncommitted > 0 && (await scenario.casesCount()) > 0) && Date.now() < deadline) backlog = await scenario.memberBacklog('b');
+    while (!(backlog.uncommitted > 0 && (await scenario.casesCount()) > 0) && Date.now() < deadline)
+      backlog = await scenario.memberBacklog('b');
     const casesBefore = await scenario.casesCount();
     scenario.observations.b_at_kill = backlog;
     await scenario.fault(

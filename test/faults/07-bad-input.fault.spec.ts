@@ -29,9 +29,19 @@ describe('fault suite 07: a corpus of broken messages interleaved with valid one
   scenarioHooks(() => s);
 
   before(async () => {
-    s = await FaultScenario.create({ name: '07-bad-input', title: 'bad-input corpus interleaved with valid messages', valid: Math.min(faultMessages(), 500), invalid: 0 });
+    s = await FaultScenario.create({
+      name: '07-bad-input',
+      title: 'bad-input corpus interleaved with valid messages',
+      valid: Math.min(faultMessages(), 500),
+      invalid: 0,
+    });
     // FAULT_SKIP_KINDS=a,b: leave kinds out (to look past one that stops the service)
-    const skip = new Set((process.env.FAULT_SKIP_KINDS ?? '').split(',').map((k) => k.trim()).filter(Boolean));
+    const skip = new Set(
+      (process.env.FAULT_SKIP_KINDS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    );
     const corpus = badInputs(s.tag)
       .filter((b) => !skip.has(b.name))
       .map((b, i) => s!.invalidMessage(b, i));
@@ -45,11 +55,16 @@ describe('fault suite 07: a corpus of broken messages interleaved with valid one
     const scenario = s!;
     let refusal: unknown;
     try {
-      await scenario.driver.sendOne({ key: null, value: paddedWrongVersion(`${scenario.tag}-3mb`, MULTI_MEGABYTE_BYTES), messageId: `${scenario.tag}-bad-3mb` });
+      await scenario.driver.sendOne({
+        key: null,
+        value: paddedWrongVersion(`${scenario.tag}-3mb`, MULTI_MEGABYTE_BYTES),
+        messageId: `${scenario.tag}-bad-3mb`,
+      });
     } catch (error) {
       refusal = error;
     }
-    scenario.observations.multi_megabyte_value = refusal === undefined ? 'accepted by the broker' : `refused by the broker: ${String(refusal).slice(0, 200)}`;
+    scenario.observations.multi_megabyte_value =
+      refusal === undefined ? 'accepted by the broker' : `refused by the broker: ${String(refusal).slice(0, 200)}`;
     expect(refusal, 'the broker accepted a 3 MB value').to.not.equal(undefined);
     expect(isTooLarge(refusal), String(refusal)).to.equal(true);
   });
@@ -58,7 +73,11 @@ describe('fault suite 07: a corpus of broken messages interleaved with valid one
     const scenario = s!;
     const corpus = scenario.invalid;
     expect(new Set(corpus.map((m) => m.name)).size, 'distinct broken kinds').to.be.at.least(process.env.FAULT_SKIP_KINDS ? 1 : 50);
-    const heavy = new Set(badInputs(scenario.tag).filter((b) => b.heavy).map((b) => b.name));
+    const heavy = new Set(
+      badInputs(scenario.tag)
+        .filter((b) => b.heavy)
+        .map((b) => b.name),
+    );
     const p = scenario.startService('a');
     scenario.timings.join_ms = await scenario.waitJoined(p);
     // light messages in batches; each heavy one alone (a batch holding it would pass 1 MiB)
@@ -81,7 +100,12 @@ describe('fault suite 07: a corpus of broken messages interleaved with valid one
 
     // every JSON-object message that was parsed is kept in raw_events with how it ended
     const raw = new Map(
-      (await scenario.db.collection('raw_events').find({}, { projection: { _id: 1, status: 1 } }).toArray()).map((d) => [String(d._id), String(d.status)]),
+      (
+        await scenario.db
+          .collection('raw_events')
+          .find({}, { projection: { _id: 1, status: 1 } })
+          .toArray()
+      ).map((d) => [String(d._id), String(d.status)]),
     );
     const rawProblems = scenario.messages.flatMap((m) => {
       // too deep to parse safely: refused before parsing, so only the dead letter keeps it

@@ -31,7 +31,12 @@ const kyc = (clientId: string, persons: unknown): Record<string, unknown> => ({
 const hostileCorpus = (tag: string): BadInput[] => [
   {
     name: 'persons-130000-numbers',
-    value: json(kyc(`${tag}-h1`, Array.from({ length: 130_000 }, (_, i) => i % 10))),
+    value: json(
+      kyc(
+        `${tag}-h1`,
+        Array.from({ length: 130_000 }, (_, i) => i % 10),
+      ),
+    ),
     reason: '$.persons must have at most 200 items',
     paths: ['$.persons'],
     heavy: true,
@@ -39,7 +44,12 @@ const hostileCorpus = (tag: string): BadInput[] => [
   {
     // ~60 KB whose every person breaks every rule: the report must stay bounded
     name: 'many-errors-60kb',
-    value: json(kyc(`${tag}-h2`, Array.from({ length: 200 }, () => ({ firstname: 1, lastname: 2, birthdate: 3, note: `${MARKER} ${'x'.repeat(240)}` })))),
+    value: json(
+      kyc(
+        `${tag}-h2`,
+        Array.from({ length: 200 }, () => ({ firstname: 1, lastname: 2, birthdate: 3, note: `${MARKER} ${'x'.repeat(240)}` })),
+      ),
+    ),
     reason: 'more',
     paths: ['$.persons[0].firstname'],
     heavy: true,
@@ -109,7 +119,9 @@ describe('fault suite 08: a hostile corpus against the real stack', function () 
     await scenario.produce(batch);
     const original = reusedOriginal!;
     const other = JSON.parse(original.value.toString()) as Record<string, unknown>;
-    await scenario.driver.send([{ key: original.key, value: json({ ...other, client_id: `${other.client_id as string}-other` }), messageId: original.messageId }]);
+    await scenario.driver.send([
+      { key: original.key, value: json({ ...other, client_id: `${other.client_id as string}-other` }), messageId: original.messageId },
+    ]);
 
     const result = await scenario.finish({ alive: [p] });
     expectInvariants(result);
@@ -118,12 +130,19 @@ describe('fault suite 08: a hostile corpus against the real stack', function () 
     const kafka = faultKafka(`fault-08-${randomUUID()}`);
     const letters = await readDeadLetters(kafka, scenario.topics.dlq);
     const oversize = letters.filter((l) => headerBytes(l.headers) > DLQ_MAX_HEADER_BYTES);
-    expect(oversize.map((l) => l.headers['message-id']), 'dead letters with headers over DLQ_MAX_HEADER_BYTES').to.deep.equal([]);
+    expect(
+      oversize.map((l) => l.headers['message-id']),
+      'dead letters with headers over DLQ_MAX_HEADER_BYTES',
+    ).to.deep.equal([]);
     const hostile = scenario.invalid.map((m: InvalidMessage) => m.messageId);
-    const details = letters.filter((l) => hostile.includes(l.headers['message-id'] ?? '')).map((l) => (JSON.parse(l.headers['x-error-details'] ?? '[]') as unknown[]).length);
+    const details = letters
+      .filter((l) => hostile.includes(l.headers['message-id'] ?? ''))
+      .map((l) => (JSON.parse(l.headers['x-error-details'] ?? '[]') as unknown[]).length);
     expect(Math.max(...details), 'failing fields listed in one dead letter').to.be.at.most(20);
     scenario.observations.hostile_reasons = Object.fromEntries(
-      letters.filter((l) => hostile.includes(l.headers['message-id'] ?? '')).map((l) => [l.headers['message-id'], (l.headers['x-error-reason'] ?? '').slice(0, 160)]),
+      letters
+        .filter((l) => hostile.includes(l.headers['message-id'] ?? ''))
+        .map((l) => [l.headers['message-id'], (l.headers['x-error-reason'] ?? '').slice(0, 160)]),
     );
 
     await expectOffsetsPastEverything(kafka, scenario, scenario.topics.clientData);
@@ -162,7 +181,12 @@ describe('fault suite 08: a hostile corpus against the real stack', function () 
     await commands.send(flood);
     await commands.disconnect();
 
-    const refusedIds = new Set(flood.slice(1 + accepted).map((c) => c.messageId).concat(flood[0]!.messageId));
+    const refusedIds = new Set(
+      flood
+        .slice(1 + accepted)
+        .map((c) => c.messageId)
+        .concat(flood[0]!.messageId),
+    );
     const deadline = Date.now() + 120_000;
     let refused: Awaited<ReturnType<typeof readDeadLetters>> = [];
     while (Date.now() < deadline) {
@@ -171,7 +195,9 @@ describe('fault suite 08: a hostile corpus against the real stack', function () 
       await sleep(1000);
     }
     expect(refused.map((l) => l.headers['message-id']).sort()).to.deep.equal([...refusedIds].sort());
-    expect(refused.find((l) => l.headers['message-id'] === flood[0]!.messageId)!.headers['x-error-reason']).to.include('$.notes_to_add must have at most');
+    expect(refused.find((l) => l.headers['message-id'] === flood[0]!.messageId)!.headers['x-error-reason']).to.include(
+      '$.notes_to_add must have at most',
+    );
     for (const l of refused.filter((x) => x.headers['message-id'] !== flood[0]!.messageId)) {
       expect(l.headers['x-error-reason']).to.include(`would hold more than ${NOTES_PER_DOCUMENT} notes`);
     }
@@ -191,9 +217,14 @@ const expectOffsetsPastEverything = async (kafka: ReturnType<typeof faultKafka>,
     const deadline = Date.now() + 60_000;
     let behind: string[] = [];
     do {
-      const [committed, ends] = await Promise.all([admin.fetchOffsets({ groupId: scenario.group, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+      const [committed, ends] = await Promise.all([
+        admin.fetchOffsets({ groupId: scenario.group, topics: [topic] }),
+        admin.fetchTopicOffsets(topic),
+      ]);
       const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      behind = ends.filter((e) => Number(e.high) > 0 && (done.get(e.partition) ?? -1) < Number(e.high)).map((e) => `${e.partition}: ${done.get(e.partition)} < ${e.high}`);
+      behind = ends
+        .filter((e) => Number(e.high) > 0 && (done.get(e.partition) ?? -1) < Number(e.high))
+        .map((e) => `${e.partition}: ${done.get(e.partition)} < ${e.high}`);
       if (behind.length === 0) return;
       await sleep(1000);
     } while (Date.now() < deadline);

@@ -34,5 +34,7 @@ export const inMemoryAppend = (stored: StoredEvents, events: readonly DomainEven
       freshPositions.add(position);
     }
   }
-  return conflict === undefined ? { result: { kind: 'appended', duplicates }, fresh: [...fresh.values()] } : { result: conflict, fresh: [] };
+  return conflict === undefined
+    ? { result: { kind: 'appended', duplicates }, fresh: [...fresh.values()] }
+    : { result: conflict, fresh: [] };
 };

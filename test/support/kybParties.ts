@@ -9,6 +9,11 @@ export const kybPersons = () => [
 ];
 
 export const kybOwners = () => [
-  { person_details: { firstname: 'Ultimate', lastname: 'Owner', birthdate: '1975-11-10' }, ownership_percentage: 75, types_of_control: ['SHAREHOLDING_OVER_25'], is_ubo: true },
+  {
+    person_details: { firstname: 'Ultimate', lastname: 'Owner', birthdate: '1975-11-10' },
+    ownership_percentage: 75,
+    types_of_control: ['SHAREHOLDING_OVER_25'],
+    is_ubo: true,
+  },
   { person_details: { firstname: 'Minor', lastname: 'Holder' }, ownership_percentage: 25 },
 ];

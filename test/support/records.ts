@@ -4,7 +4,10 @@ export const CLIENT_TOPIC = 'kyc_events';
 export const COMMAND_TOPIC = 'case_commands';
 
 /** A Kafka record as the consumer would hand it over. */
-export const recordOf = (value: unknown, at: { topic?: string; partition?: number; offset: number; headers?: Record<string, string> }): InboundRecord => ({
+export const recordOf = (
+  value: unknown,
+  at: { topic?: string; partition?: number; offset: number; headers?: Record<string, string> },
+): InboundRecord => ({
   topic: at.topic ?? CLIENT_TOPIC,
   partition: at.partition ?? 0,
   offset: String(at.offset),

@@ -139,7 +139,11 @@ export class ServiceHarness {
   }
 
   events(aggregate_id: string): Promise<Record<string, unknown>[]> {
-    return this.db.collection('domain_events').find({ aggregate_id }, { projection: { _id: 0 } }).sort({ version: 1 }).toArray();
+    return this.db
+      .collection('domain_events')
+      .find({ aggregate_id }, { projection: { _id: 0 } })
+      .sort({ version: 1 })
+      .toArray();
   }
 
   /** Stops the service alone, keeping its database, topics and watcher (stop() ends the rest). */
@@ -152,18 +156,16 @@ export class ServiceHarness {
     await this.stopService();
     await this.watcher?.disconnect();
     await this.producer?.disconnect();
-    await this.mongo?.db(this.env.DB_NAME).dropDatabase().catch(() => undefined);
+    await this.mongo
+      ?.db(this.env.DB_NAME)
+      .dropDatabase()
+      .catch(() => undefined);
     await this.mongo?.close();
     const admin = this.kafka.admin();
     await admin.connect();
     await admin
       .deleteTopics({
-        topics: [
-          this.env.KAFKA_TOPIC_NAME,
-          this.env.KAFKA_COMMAND_TOPIC,
-          this.env.KAFKA_DLQ_TOPIC,
-          this.env.NOTIFICATION_KAFKA_TOPIC,
-        ],
+        topics: [this.env.KAFKA_TOPIC_NAME, this.env.KAFKA_COMMAND_TOPIC, this.env.KAFKA_DLQ_TOPIC, this.env.NOTIFICATION_KAFKA_TOPIC],
       })
       .catch(() => undefined);
     await admin.disconnect();

@@ -28,9 +28,7 @@ export const STACK_SERVICES: readonly StackService[] = ['kafka', 'mongo', 'redis
 
 /** Runtime directory of the stack (same rule as scripts/stack/lib.sh). */
 export function stackRunDir(): string {
-  const cache =
-    process.env.CASESTREAM_CACHE_DIR ||
-    join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'casestream');
+  const cache = process.env.CASESTREAM_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'casestream');
   return join(cache, 'run');
 }
 

@@ -78,8 +78,7 @@ export const DEFAULT_ERROR_STATUS = 503;
 const MAX_BODY_BYTES = 1024 * 1024;
 const MALFORMED_BODY = '[{"rule_id": "EMAIL_WELCOME_KYC", "is_active": tru';
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validate the top-level shape of a rules document (object of arrays). */
 export function parseRules(doc: unknown, source = 'rules'): RulesByTrigger {
@@ -153,16 +152,11 @@ function send(res: ServerResponse, status: number, body: string, contentType = '
   res.end(body);
 }
 
-const sendJson = (res: ServerResponse, status: number, value: unknown): void =>
-  send(res, status, JSON.stringify(value));
+const sendJson = (res: ServerResponse, status: number, value: unknown): void => send(res, status, JSON.stringify(value));
 
 export async function startConfigServiceStub(options: StubOptions = {}): Promise<ConfigServiceStub> {
   let rules: RulesByTrigger =
-    options.rules !== undefined
-      ? parseRules(options.rules)
-      : options.rulesFile !== undefined
-        ? loadRulesFile(options.rulesFile)
-        : {};
+    options.rules !== undefined ? parseRules(options.rules) : options.rulesFile !== undefined ? loadRulesFile(options.rulesFile) : {};
   const log = options.log ?? (() => undefined);
   const normal = (): StubControl => ({ mode: 'normal', delay_ms: DEFAULT_DELAY_MS, status: DEFAULT_ERROR_STATUS });
   let control = normal();

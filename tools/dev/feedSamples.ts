@@ -38,8 +38,13 @@ const run = async () => {
         say(`dead letter: ${message.headers?.['x-error-reason']?.toString() ?? '?'}`);
         return;
       }
-      const event = JSON.parse(message.value?.toString() ?? '{}') as { event_id: string; payload: { notification_type: string; template_id: string } };
-      say(`notification for case ${message.key?.toString()}: ${event.payload.notification_type} ${event.payload.template_id} (event ${event.event_id})`);
+      const event = JSON.parse(message.value?.toString() ?? '{}') as {
+        event_id: string;
+        payload: { notification_type: string; template_id: string };
+      };
+      say(
+        `notification for case ${message.key?.toString()}: ${event.payload.notification_type} ${event.payload.template_id} (event ${event.event_id})`,
+      );
     },
   });
   await new Promise((r) => setTimeout(r, 3000));
@@ -47,7 +52,9 @@ const run = async () => {
   await producer.connect();
   const dir = 'config/samples';
   const runId = Date.now();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     await producer.send({
       topic: s.KAFKA_TOPIC_NAME,
       messages: [{ value: readFileSync(join(dir, file)), headers: { 'message-id': `dev-${runId}-${file}` } }],
@@ -55,7 +62,11 @@ const run = async () => {
     say(`sent ${file}`);
   }
   await producer.disconnect();
-  await reportCases(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { client_id?: string }).client_id ?? ''));
+  await reportCases(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { client_id?: string }).client_id ?? ''),
+  );
 };
 
 /** Prints each sample's case as it appears in the read model. */
@@ -67,7 +78,9 @@ const reportCases = async (clientIds: string[]) => {
     for (const c of await cases.find({ client_id: { $in: clientIds } }).toArray()) {
       if (seen.has(String(c.client_id))) continue;
       seen.add(String(c.client_id));
-      say(`case ${String(c.id)} created for ${String(c.client_id)}: ${String(c.traitement_type)} ${String(c.type)}${c.company_id ? `, company ${String(c.company_id)}` : ''}`);
+      say(
+        `case ${String(c.id)} created for ${String(c.client_id)}: ${String(c.traitement_type)} ${String(c.type)}${c.company_id ? `, company ${String(c.company_id)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }

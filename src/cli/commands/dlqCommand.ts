@@ -28,7 +28,8 @@ const detail = (l: DeadLetter) => ({
 const find = (letters: readonly DeadLetter[], position: string | undefined): DeadLetter => {
   if (!position) throw new UsageError('name a dead letter as <partition>/<offset> (see dlq list)');
   const [a, b] = position.split('/');
-  const matches = b === undefined ? letters.filter((l) => l.offset === a) : letters.filter((l) => String(l.partition) === a && l.offset === b);
+  const matches =
+    b === undefined ? letters.filter((l) => l.offset === a) : letters.filter((l) => String(l.partition) === a && l.offset === b);
   if (matches.length === 0) throw new Error(`no dead letter at ${position}`);
   if (matches.length > 1) throw new Error(`offset ${position} is in ${matches.length} partitions: name it as <partition>/<offset>`);
   return matches[0]!;
@@ -37,11 +38,16 @@ const find = (letters: readonly DeadLetter[], position: string | undefined): Dea
 /** `casestream dlq list|show|replay`: inspect dead letters and re-submit one after a fix upstream. */
 export const dlqCommand = async (ctx: CliContext, args: ParsedArgs, out: Output): Promise<number> => {
   const [, action, position] = args.words;
-  if (action !== 'list' && action !== 'show' && action !== 'replay') throw new UsageError('dlq needs: list [--limit N] | show <partition>/<offset> | replay <partition>/<offset>');
+  if (action !== 'list' && action !== 'show' && action !== 'replay')
+    throw new UsageError('dlq needs: list [--limit N] | show <partition>/<offset> | replay <partition>/<offset>');
   const letters = await readDeadLetters(ctx.kafka(), ctx.settings.kafka.topics.deadLetters);
   if (action === 'list') {
     const rows = letters.slice(-positiveIntOption(args, 'limit', 100)).map(summary);
-    show(out, rows, (rs) => (rs.length === 0 ? 'no dead letters' : `${table(rs, ['position', 'source', 'message_id', 'reason'])}\n${letters.length} dead letter(s)`));
+    show(out, rows, (rs) =>
+      rs.length === 0
+        ? 'no dead letters'
+        : `${table(rs, ['position', 'source', 'message_id', 'reason'])}\n${letters.length} dead letter(s)`,
+    );
     return 0;
   }
   const letter = find(letters, position);

@@ -8,7 +8,10 @@ import type { CliContext } from '../cliContext.js';
 import { show, table, type Output } from '../output.js';
 
 /** The ports that publishing notifications from the CLI needs: the event store and the Kafka sink. */
-const publishing = async (ctx: CliContext) => ({ eventStore: await ctx.eventStore(), notifications: (await ctx.kafkaSinks()).notifications });
+const publishing = async (ctx: CliContext) => ({
+  eventStore: await ctx.eventStore(),
+  notifications: (await ctx.kafkaSinks()).notifications,
+});
 
 const detailOf = (o: RetryOutcome): string => {
   switch (o.outcome) {
@@ -27,7 +30,15 @@ const detailOf = (o: RetryOutcome): string => {
 /** Outcomes that leave work to do: a scheduler running the command should try again. */
 const UNSETTLED: ReadonlySet<RetryOutcome['outcome']> = new Set(['still-failing', 'rejected', 'pending']);
 
-const OUTCOME_ORDER: readonly RetryOutcome['outcome'][] = ['notified', 'no-rule', 'already-notified', 'other-trigger', 'still-failing', 'rejected', 'pending'];
+const OUTCOME_ORDER: readonly RetryOutcome['outcome'][] = [
+  'notified',
+  'no-rule',
+  'already-notified',
+  'other-trigger',
+  'still-failing',
+  'rejected',
+  'pending',
+];
 
 const summaryOf = (os: readonly RetryOutcome[], waitMs: number): string => {
   const counts = OUTCOME_ORDER.map((k) => [k, os.filter((o) => o.outcome === k).length] as const).filter(([, n]) => n > 0);
@@ -83,8 +94,10 @@ export const outboxCommand = async (ctx: CliContext, args: ParsedArgs, out: Outp
         graceMs: 0,
       }).pipe(take(1)),
     );
-    show(out, report.kind === 'relayed' ? { published: report.published } : { published: report.published, error: String(report.error) }, (r) =>
-      'error' in r ? `published ${r.published}, then failed: ${r.error}` : `published ${r.published} pending notification(s)`,
+    show(
+      out,
+      report.kind === 'relayed' ? { published: report.published } : { published: report.published, error: String(report.error) },
+      (r) => ('error' in r ? `published ${r.published}, then failed: ${r.error}` : `published ${r.published} pending notification(s)`),
     );
     return report.kind === 'relayed' ? 0 : 1;
   }

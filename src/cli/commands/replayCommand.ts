@@ -40,10 +40,15 @@ export const replayCommand = async (ctx: CliContext, args: ParsedArgs, out: Outp
     show(out, result, (r) =>
       [
         `replayed ${r.events} events (${r.catch_up_passes} catch-up passes before the swap, ${r.settled} documents settled after it) and swapped the rebuilt read models in`,
-        table(Object.entries(r.documents).map(([collection, documents]) => ({ collection, documents })), ['collection', 'documents']),
+        table(
+          Object.entries(r.documents).map(([collection, documents]) => ({ collection, documents })),
+          ['collection', 'documents'],
+        ),
         ...(r.held_back > 0 ? [`warning: ${r.held_back} events were not projected: an earlier version of their stream is missing`] : []),
         ...(r.cleaned.length > 0 ? [`dropped the half-built collections of an interrupted replay: ${r.cleaned.join(', ')}`] : []),
-        r.kept.length > 0 ? `replaced read models kept aside (drop them with --drop-old next time, or by hand): ${r.kept.join(', ')}` : 'no replaced read models kept',
+        r.kept.length > 0
+          ? `replaced read models kept aside (drop them with --drop-old next time, or by hand): ${r.kept.join(', ')}`
+          : 'no replaced read models kept',
       ].join('\n'),
     );
     return 0;

@@ -90,7 +90,11 @@ export class HttpError extends Error {
   }
 }
 
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, ...(headers ? { headers } : {}) });
+const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});
 const problem = (status: number, detail: unknown): Reply => json(status, { detail });
 const accepted = (command_id: string): Reply =>
   json(202, { command_id }, { Location: `/api/v1/commands/${encodeURIComponent(command_id)}` });
@@ -108,8 +112,7 @@ const queryObject = (query: URLSearchParams): Record<string, string | string[]> 
 };
 
 /** Runs `codec` over the request parts; Left is the 422 reply. */
-const decodeParts = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): E.Either<Reply, A> =>
-  E.mapLeft(invalid)(decode(codec, input));
+const decodeParts = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): E.Either<Reply, A> => E.mapLeft(invalid)(decode(codec, input));
 
 /** The field errors of several decodings together (path parameters, query, body), in that order. */
 const errorsOf = (...results: E.Either<FieldError[], unknown>[]): FieldError[] => results.flatMap((r) => (E.isLeft(r) ? r.left : []));
@@ -180,7 +183,8 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       if (claim.kind === 'replay') return accepted(claim.command_id);
     }
     // A key must never stay bound to a command that was not published: a retry would be told it was.
-    const releaseKey = () => (idempotency === undefined ? Promise.resolve() : q.releaseIdempotencyKey(idempotency.key, command.command_id).catch(() => undefined));
+    const releaseKey = () =>
+      idempotency === undefined ? Promise.resolve() : q.releaseIdempotencyKey(idempotency.key, command.command_id).catch(() => undefined);
     try {
       await q.accept(command.command_id, command.case_id, now());
     } catch (error) {
@@ -190,7 +194,10 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
     try {
       await deps.commands.publish(checked.right);
     } catch (error) {
-      deps.logger.warn({ command_id: command.command_id, case_id: command.case_id, error: errorLine(error) }, 'command could not be published');
+      deps.logger.warn(
+        { command_id: command.command_id, case_id: command.case_id, error: errorLine(error) },
+        'command could not be published',
+      );
       await q.forget(command.command_id).catch(() => undefined);
       await releaseKey();
       return problem(503, 'the command could not be published; try again');
@@ -201,62 +208,111 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
 
   const idempotencyKeyOf = (ctx: RequestContext) => decode(keyHeader, { headers: { 'idempotency-key': ctx.headers['idempotency-key'] } });
 
-  const one = (param: string, what: string, find: (id: string) => Promise<unknown>): Handler => async (ctx) => {
-    const p = decodeParts(pathId(param), { path: ctx.params });
-    if (E.isLeft(p)) return p.left;
-    const id = (p.right.path as Record<string, string>)[param]!;
-    const found = await find(id);
-    return found === undefined ? notFound(what) : json(200, found);
-  };
+  const one =
+    (param: string, what: string, find: (id: string) => Promise<unknown>): Handler =>
+    async (ctx) => {
+      const p = decodeParts(pathId(param), { path: ctx.params });
+      if (E.isLeft(p)) return p.left;
+      const id = (p.right.path as Record<string, string>)[param]!;
+      const found = await find(id);
+      return found === undefined ? notFound(what) : json(200, found);
+    };
 
-  const many = (param: string, find: (id: string) => Promise<unknown>): Handler => async (ctx) => {
-    const p = decodeParts(pathId(param), { path: ctx.params });
-    if (E.isLeft(p)) return p.left;
-    return json(200, await find((p.right.path as Record<string, string>)[param]!));
-  };
+  const many =
+    (param: string, find: (id: string) => Promise<unknown>): Handler =>
+    async (ctx) => {
+      const p = decodeParts(pathId(param), { path: ctx.params });
+      if (E.isLeft(p)) return p.left;
+      return json(200, await find((p.right.path as Record<string, string>)[param]!));
+    };
 
-  const paged = (find: (page: { limit: number; skip: number }) => Promise<unknown>): Handler => async (ctx) => {
-    const p = decodeParts(page, { query: queryObject(ctx.query) });
-    if (E.isLeft(p)) return p.left;
-    return json(200, await find(p.right.query));
-  };
+  const paged =
+    (find: (page: { limit: number; skip: number }) => Promise<unknown>): Handler =>
+    async (ctx) => {
+      const p = decodeParts(page, { query: queryObject(ctx.query) });
+      if (E.isLeft(p)) return p.left;
+      return json(200, await find(p.right.query));
+    };
 
   const router = new Router<Handler>();
   router
-    .add('GET', '/health', async () => {
-      try {
-        const report = await withTimeout(deps.health(), checkTimeoutMs, 'the health check');
-        return json(report.status === 'down' ? 503 : 200, report);
-      } catch (error) {
-        deps.logger.warn({ error: errorLine(error) }, 'health check failed');
-        return problem(503, 'the health check failed');
-      }
-    }, PUBLIC)
-    .add('GET', '/health/live', async () => {
-      const live = deps.live?.() ?? { status: 'ok' };
-      return json(live.status === 'ok' ? 200 : 503, live);
-    }, PUBLIC)
-    .add('GET', '/health/ready', async () => {
-      let ready = false;
-      try {
-        ready = await withTimeout(deps.ready(), checkTimeoutMs, 'the readiness check');
-      } catch (error) {
-        deps.logger.warn({ error: errorLine(error) }, 'readiness check failed');
-      }
-      if (!ready) return problem(503, 'not ready');
-      // a stalled partition does not stop the API: the instance stays in rotation, its stall named
-      const stalled = deps.stalled?.() ?? [];
-      return json(200, stalled.length === 0 ? { status: 'ready' } : { status: 'degraded', stalled });
-    }, PUBLIC)
+    .add(
+      'GET',
+      '/health',
+      async () => {
+        try {
+          const report = await withTimeout(deps.health(), checkTimeoutMs, 'the health check');
+          return json(report.status === 'down' ? 503 : 200, report);
+        } catch (error) {
+          deps.logger.warn({ error: errorLine(error) }, 'health check failed');
+          return problem(503, 'the health check failed');
+        }
+      },
+      PUBLIC,
+    )
+    .add(
+      'GET',
+      '/health/live',
+      async () => {
+        const live = deps.live?.() ?? { status: 'ok' };
+        return json(live.status === 'ok' ? 200 : 503, live);
+      },
+      PUBLIC,
+    )
+    .add(
+      'GET',
+      '/health/ready',
+      async () => {
+        let ready = false;
+        try {
+          ready = await withTimeout(deps.ready(), checkTimeoutMs, 'the readiness check');
+        } catch (error) {
+          deps.logger.warn({ error: errorLine(error) }, 'readiness check failed');
+        }
+        if (!ready) return problem(503, 'not ready');
+        // a stalled partition does not stop the API: the instance stays in rotation, its stall named
+        const stalled = deps.stalled?.() ?? [];
+        return json(200, stalled.length === 0 ? { status: 'ready' } : { status: 'degraded', stalled });
+      },
+      PUBLIC,
+    )
     .add('GET', '/metrics', async () => ({ status: 200, body: await deps.metrics(), contentType: PROMETHEUS_CONTENT_TYPE }))
     .add('GET', '/openapi.json', async () => json(200, openApi))
-    .add('GET', '/api/v1/cases', paged((page) => q.listCases(page)))
-    .add('GET', '/api/v1/cases/{case_id}', one('case_id', 'case', (id) => q.getCase(id)))
-    .add('GET', '/api/v1/cases/{case_id}/events', many('case_id', (id) => q.caseEvents(id)))
-    .add('GET', '/api/v1/persons/case/{case_id}', many('case_id', (id) => q.personsOfCase(id)))
-    .add('GET', '/api/v1/companies/{company_id}', one('company_id', 'company', (id) => q.getCompany(id)))
-    .add('GET', '/api/v1/companies/{company_id}/beneficial-owners', many('company_id', (id) => q.beneficialOwners(id)))
-    .add('GET', '/api/v1/documents/{document_requirement_id}', one('document_requirement_id', 'document requirement', (id) => q.getDocumentRequirement(id)))
+    .add(
+      'GET',
+      '/api/v1/cases',
+      paged((page) => q.listCases(page)),
+    )
+    .add(
+      'GET',
+      '/api/v1/cases/{case_id}',
+      one('case_id', 'case', (id) => q.getCase(id)),
+    )
+    .add(
+      'GET',
+      '/api/v1/cases/{case_id}/events',
+      many('case_id', (id) => q.caseEvents(id)),
+    )
+    .add(
+      'GET',
+      '/api/v1/persons/case/{case_id}',
+      many('case_id', (id) => q.personsOfCase(id)),
+    )
+    .add(
+      'GET',
+      '/api/v1/companies/{company_id}',
+      one('company_id', 'company', (id) => q.getCompany(id)),
+    )
+    .add(
+      'GET',
+      '/api/v1/companies/{company_id}/beneficial-owners',
+      many('company_id', (id) => q.beneficialOwners(id)),
+    )
+    .add(
+      'GET',
+      '/api/v1/documents/{document_requirement_id}',
+      one('document_requirement_id', 'document requirement', (id) => q.getDocumentRequirement(id)),
+    )
     .add('GET', '/api/v1/documents/case/{case_id}', async (ctx) => {
       const p = decode(pathId('case_id'), { path: ctx.params });
       const f = decode(documentFilterQuery, { query: queryObject(ctx.query) });
@@ -264,8 +320,16 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       const filter = Object.fromEntries(Object.entries(f.right.query).filter(([, v]) => v !== undefined));
       return json(200, await q.documentRequirementsOfCase(p.right.path.case_id, filter));
     })
-    .add('GET', '/api/v1/events/raw', paged((page) => q.rawEvents(page)))
-    .add('GET', '/api/v1/commands/{command_id}', one('command_id', 'command', (id) => q.status(id)))
+    .add(
+      'GET',
+      '/api/v1/events/raw',
+      paged((page) => q.rawEvents(page)),
+    )
+    .add(
+      'GET',
+      '/api/v1/commands/{command_id}',
+      one('command_id', 'command', (id) => q.status(id)),
+    )
     .add('POST', '/api/v1/documents/determine-requirements', async (ctx) => {
       const body = await ctx.body();
       const b = decode(determineRequirementsBody, body);
@@ -361,7 +425,8 @@ const readJsonBody = async (req: IncomingMessage, limits: ApiLimits): Promise<un
 const unauthorized: Reply = { status: 401, body: { detail: 'missing or invalid bearer token' }, headers: { 'WWW-Authenticate': 'Bearer' } };
 
 /** The methods a path answers: HEAD with GET, and OPTIONS always. */
-const allowHeader = (methods: readonly Method[]): string => [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+const allowHeader = (methods: readonly Method[]): string =>
+  [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
 
 /**
  * The request listener of the HTTP server: routing, auth, decoding, JSON errors `{detail}` (never a
@@ -387,7 +452,11 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
   const send = (req: IncomingMessage, res: ServerResponse, reply: Reply): void => {
     if (res.headersSent) return;
     const text =
-      reply.body === undefined ? '' : reply.contentType !== undefined && typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      reply.body === undefined
+        ? ''
+        : reply.contentType !== undefined && typeof reply.body === 'string'
+          ? reply.body
+          : JSON.stringify(reply.body);
     const headers: Record<string, string | number> = {
       'Content-Type': reply.contentType ?? 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(text),
@@ -441,7 +510,12 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
     let route = 'unmatched';
     res.on('finish', () => {
       deps.logger.debug(
-        { method: req.method, route, status: res.statusCode, duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100 },
+        {
+          method: req.method,
+          route,
+          status: res.statusCode,
+          duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+        },
         'http request',
       );
     });

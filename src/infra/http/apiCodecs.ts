@@ -49,7 +49,14 @@ const intParam = (min: number, max: number, fallback: number) =>
 const boolParam = new t.Type<boolean | undefined, string | undefined, unknown>(
   'true or false',
   (u): u is boolean | undefined => u === undefined || typeof u === 'boolean',
-  (u, c) => (u === undefined ? t.success(undefined) : u === 'true' ? t.success(true) : u === 'false' ? t.success(false) : t.failure(u, c, 'must be true or false')),
+  (u, c) =>
+    u === undefined
+      ? t.success(undefined)
+      : u === 'true'
+        ? t.success(true)
+        : u === 'false'
+          ? t.success(false)
+          : t.failure(u, c, 'must be true or false'),
   (a) => (a === undefined ? undefined : String(a)),
 );
 
@@ -63,7 +70,8 @@ const absentOr = <A, O>(codec: t.Type<A, O, unknown>) =>
   );
 
 /** A key MongoDB stores as a plain field: non-empty, no `.` or NUL, not an operator (`$`). */
-const isFieldName = (key: string): boolean => key !== '' && !key.includes('.') && !key.includes('\0') && !key.startsWith('$') && key.length <= MAX_ID_LENGTH;
+const isFieldName = (key: string): boolean =>
+  key !== '' && !key.includes('.') && !key.includes('\0') && !key.startsWith('$') && key.length <= MAX_ID_LENGTH;
 
 /**
  * `metadata_changes`: an object whose keys become `metadata.<key>` field paths in the read model, so

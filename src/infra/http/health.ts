@@ -33,7 +33,8 @@ export const overallStatus = (components: Readonly<Record<ComponentName, Compone
 
 export type ComponentCheck = () => ComponentHealth | Promise<ComponentHealth>;
 
-const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!.slice(0, 200);
+const describe = (error: unknown): string =>
+  (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('\n')[0]!.slice(0, 200);
 
 /** Settles with the check's answer, or `down` when it throws or takes longer than `timeoutMs`. */
 export const runCheck = async (check: ComponentCheck, timeoutMs: number): Promise<ComponentHealth> => {
@@ -53,7 +54,8 @@ export const runCheck = async (check: ComponentCheck, timeoutMs: number): Promis
 };
 
 /** The `health` function of the HTTP server: runs the four checks in parallel, each bounded by `timeoutMs` (default 2000). */
-export const createHealthCheck = (checks: Readonly<Record<ComponentName, ComponentCheck>>, timeoutMs = 2000): (() => Promise<HealthReport>) =>
+export const createHealthCheck =
+  (checks: Readonly<Record<ComponentName, ComponentCheck>>, timeoutMs = 2000): (() => Promise<HealthReport>) =>
   async () => {
     const names = Object.keys(checks) as ComponentName[];
     const results = await Promise.all(names.map((n) => runCheck(checks[n], timeoutMs)));

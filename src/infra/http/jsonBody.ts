@@ -40,7 +40,8 @@ export const unsafeJsonValues = (value: unknown, maxErrors: number): FieldError[
  * `$` keys or non-finite numbers, which no route accepts and which must never reach the database.
  */
 export const parseJsonBody = (text: string, limits: JsonBodyLimits): E.Either<FieldError[], unknown> => {
-  if (nestsDeeperThan(text, limits.maxDepth)) return E.left([{ path: '$', rule: `must not nest objects and arrays more than ${limits.maxDepth} deep` }]);
+  if (nestsDeeperThan(text, limits.maxDepth))
+    return E.left([{ path: '$', rule: `must not nest objects and arrays more than ${limits.maxDepth} deep` }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

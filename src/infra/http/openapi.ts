@@ -98,7 +98,10 @@ export const openApiDocument = (limits: ApiLimits) => ({
   tags: [
     { name: 'read models', description: 'Cases, persons, companies, beneficial owners, document requirements and events.' },
     { name: 'commands', description: 'Case commands, processed asynchronously by the case pipeline.' },
-    { name: 'operations', description: 'Health and readiness (no token needed), metrics and this document (token needed when one is configured).' },
+    {
+      name: 'operations',
+      description: 'Health and readiness (no token needed), metrics and this document (token needed when one is configured).',
+    },
   ],
   security: [{ bearerAuth: [] }],
   paths: {
@@ -110,8 +113,19 @@ export const openApiDocument = (limits: ApiLimits) => ({
       [pathParam('case_id', 'The case id.')],
       listOf('DomainEvent'),
     ),
-    '/api/v1/persons/case/{case_id}': get('getPersonsOfCase', 'The persons of a case.', [pathParam('case_id', 'The case id.')], listOf('Person')),
-    '/api/v1/companies/{company_id}': get('getCompany', 'One company.', [pathParam('company_id', 'The company id.')], ref('Company'), notFound),
+    '/api/v1/persons/case/{case_id}': get(
+      'getPersonsOfCase',
+      'The persons of a case.',
+      [pathParam('case_id', 'The case id.')],
+      listOf('Person'),
+    ),
+    '/api/v1/companies/{company_id}': get(
+      'getCompany',
+      'One company.',
+      [pathParam('company_id', 'The company id.')],
+      ref('Company'),
+      notFound,
+    ),
     '/api/v1/companies/{company_id}/beneficial-owners': get(
       'getBeneficialOwners',
       'The beneficial owners of a company.',
@@ -137,7 +151,12 @@ export const openApiDocument = (limits: ApiLimits) => ({
       ],
       listOf('DocumentRequirement'),
     ),
-    '/api/v1/events/raw': get('listRawEvents', 'Client messages as received, newest first by received_at.', pageParams(limits), listOf('RawEvent')),
+    '/api/v1/events/raw': get(
+      'listRawEvents',
+      'Client messages as received, newest first by received_at.',
+      pageParams(limits),
+      listOf('RawEvent'),
+    ),
     '/api/v1/documents/determine-requirements': {
       post: {
         operationId: 'determineDocumentRequirements',
@@ -173,7 +192,10 @@ export const openApiDocument = (limits: ApiLimits) => ({
         summary: 'Health of the service and its dependencies; 503 when Kafka or MongoDB is down.',
         tags: ['operations'],
         security: [],
-        responses: { 200: response('ok or degraded', ref('HealthReport')), 503: response('down (or the check failed: Error)', ref('HealthReport')) },
+        responses: {
+          200: response('ok or degraded', ref('HealthReport')),
+          503: response('down (or the check failed: Error)', ref('HealthReport')),
+        },
       },
     },
     '/health/live': {
@@ -182,13 +204,16 @@ export const openApiDocument = (limits: ApiLimits) => ({
         summary: 'Liveness: 200 while the process runs.',
         tags: ['operations'],
         security: [],
-        responses: { 200: response('alive', { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } }) },
+        responses: {
+          200: response('alive', { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } }),
+        },
       },
     },
     '/health/ready': {
       get: {
         operationId: 'ready',
-        summary: 'Readiness: the consumer has joined its group and the database answers (Redis and the Configuration Service do not count).',
+        summary:
+          'Readiness: the consumer has joined its group and the database answers (Redis and the Configuration Service do not count).',
         tags: ['operations'],
         security: [],
         responses: {
@@ -200,7 +225,8 @@ export const openApiDocument = (limits: ApiLimits) => ({
     '/metrics': {
       get: {
         operationId: 'metrics',
-        summary: 'Prometheus metrics (text exposition format 0.0.4); they name topics and partitions, so they need the token when one is configured.',
+        summary:
+          'Prometheus metrics (text exposition format 0.0.4); they name topics and partitions, so they need the token when one is configured.',
         tags: ['operations'],
         responses: {
           200: { description: 'metrics', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
@@ -221,9 +247,13 @@ export const openApiDocument = (limits: ApiLimits) => ({
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
     responses: {
       NotFound: response('Unknown id.', ref('Error')),
-      MalformedPath: response('The path has a dot segment, bad percent-encoding, or a segment that decodes to "/", "\\" or a control character.', ref('Error')),
+      MalformedPath: response(
+        'The path has a dot segment, bad percent-encoding, or a segment that decodes to "/", "\\" or a control character.',
+        ref('Error'),
+      ),
       Unauthorized: {
-        description: 'Missing or wrong bearer token (only when a token is configured); answered for every path but the public ones, known or not.',
+        description:
+          'Missing or wrong bearer token (only when a token is configured); answered for every path but the public ones, known or not.',
         headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
         content: jsonContent(ref('Error')),
       },
@@ -296,7 +326,16 @@ export const openApiDocument = (limits: ApiLimits) => ({
       },
       Company: {
         type: 'object',
-        required: ['id', 'case_id', 'registered_name', 'registration_number', 'country_of_incorporation', 'registered_address', 'created_at', 'updated_at'],
+        required: [
+          'id',
+          'case_id',
+          'registered_name',
+          'registration_number',
+          'country_of_incorporation',
+          'registered_address',
+          'created_at',
+          'updated_at',
+        ],
         properties: {
           id: { type: 'string' },
           case_id: { type: 'string' },
@@ -331,7 +370,19 @@ export const openApiDocument = (limits: ApiLimits) => ({
       },
       DocumentRequirement: {
         type: 'object',
-        required: ['id', 'case_id', 'entity_id', 'entity_type', 'document_type', 'status', 'is_required', 'metadata', 'notes', 'created_at', 'updated_at'],
+        required: [
+          'id',
+          'case_id',
+          'entity_id',
+          'entity_type',
+          'document_type',
+          'status',
+          'is_required',
+          'metadata',
+          'notes',
+          'created_at',
+          'updated_at',
+        ],
         properties: {
           id: { type: 'string' },
           case_id: { type: 'string' },
@@ -398,7 +449,8 @@ export const openApiDocument = (limits: ApiLimits) => ({
             type: 'object',
             nullable: true,
             additionalProperties: true,
-            description: 'Merged into the requirement\'s metadata; keys are plain field names (no ".", no leading "$"), no arrays inside arrays.',
+            description:
+              'Merged into the requirement\'s metadata; keys are plain field names (no ".", no leading "$"), no arrays inside arrays.',
           },
           notes_to_add: { type: 'array', nullable: true, items: { type: 'string' } },
         },
@@ -412,7 +464,11 @@ export const openApiDocument = (limits: ApiLimits) => ({
             required: ['status', 'event_ids'],
             properties: { status: { type: 'string', enum: ['processed'] }, event_ids: { type: 'array', items: { type: 'string' } } },
           },
-          { type: 'object', required: ['status', 'reason'], properties: { status: { type: 'string', enum: ['rejected'] }, reason: { type: 'string' } } },
+          {
+            type: 'object',
+            required: ['status', 'reason'],
+            properties: { status: { type: 'string', enum: ['rejected'] }, reason: { type: 'string' } },
+          },
         ],
       },
       ComponentHealth: {

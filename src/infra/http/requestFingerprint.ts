@@ -15,4 +15,6 @@ const canonicalJson = (value: unknown): string => {
  * parameters and JSON body. An Idempotency-Key is bound to it: a retry must ask for the same.
  */
 export const requestFingerprint = (method: string, template: string, params: Readonly<Record<string, string>>, body: unknown): string =>
-  createHash('sha256').update(canonicalJson([method, template, params, body]), 'utf8').digest('hex');
+  createHash('sha256')
+    .update(canonicalJson([method, template, params, body]), 'utf8')
+    .digest('hex');

@@ -89,7 +89,9 @@ export const pathSegments = (path: string): string[] | undefined => {
 /** The path and query of a request target; only origin-form (`/path?query`) targets have a path. */
 export const splitTarget = (target: string): { readonly path: string; readonly query: URLSearchParams } => {
   const q = target.indexOf('?');
-  return q < 0 ? { path: target, query: new URLSearchParams() } : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+  return q < 0
+    ? { path: target, query: new URLSearchParams() }
+    : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
 };
 
 /** How specific a template is: literal segments first, compared left to right. */

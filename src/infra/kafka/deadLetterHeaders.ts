@@ -87,7 +87,8 @@ export const deadLetterHeaders = (record: InboundRecord, why: Rejection, maxByte
   const details = fittedDetails(why.details, detailsBudget - Buffer.byteLength(DETAILS));
   const omitted = details.left + (why.omitted ?? 0);
 
-  let room = available - Buffer.byteLength(REASON) - Buffer.byteLength(reasonValue) - Buffer.byteLength(DETAILS) - Buffer.byteLength(details.json);
+  let room =
+    available - Buffer.byteLength(REASON) - Buffer.byteLength(reasonValue) - Buffer.byteLength(DETAILS) - Buffer.byteLength(details.json);
   const kept: IHeaders = {};
   let dropped = 0;
   for (const [name, value] of originals) {

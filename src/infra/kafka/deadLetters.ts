@@ -63,7 +63,10 @@ export const readDeadLetters = async (kafka: Kafka, topic: string, timeoutMs = 3
 };
 
 /** Sends a dead letter back to the topic it came from, as it was received (error headers removed). */
-export const resubmitDeadLetter = async (producer: Producer, letter: DeadLetter): Promise<{ topic: string; partition: number; offset: string }> => {
+export const resubmitDeadLetter = async (
+  producer: Producer,
+  letter: DeadLetter,
+): Promise<{ topic: string; partition: number; offset: string }> => {
   const topic = letter.headers['x-source-topic'];
   if (!topic) throw new Error(`dead letter ${letter.partition}/${letter.offset} has no x-source-topic header`);
   const headers = Object.fromEntries(Object.entries(letter.headers).filter(([k]) => !ERROR_HEADERS.includes(k)));

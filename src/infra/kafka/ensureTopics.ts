@@ -26,13 +26,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * refused (NOT_LEADER_FOR_PARTITION) and, in one test run, then fetched nothing for 20 s. Returns
  * the topics it created.
  */
-export const createTopicsAndWait = async (admin: Admin, topics: readonly string[], partitions: number, options: TopicWaitOptions = {}): Promise<string[]> => {
+export const createTopicsAndWait = async (
+  admin: Admin,
+  topics: readonly string[],
+  partitions: number,
+  options: TopicWaitOptions = {},
+): Promise<string[]> => {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(topics)].filter((t) => !existing.has(t));
   if (missing.length === 0) return [];
-  await admin.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })) });
+  await admin.createTopics({
+    waitForLeaders: false,
+    topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+  });
   for (;;) {
     try {
       const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });

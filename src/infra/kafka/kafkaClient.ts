@@ -20,10 +20,8 @@ export const createKafka = (connection: KafkaConnection, logger: Logger): Kafka 
     ...connection.security,
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 8 },
-    logCreator:
-      () =>
-      (entry: LogEntry) => {
-        const { message, broker, error, retryCount, retryTime } = entry.log;
-        logger[kafkaLogLevel(entry)]({ kafka: entry.namespace, broker, error, retryCount, retryTime }, String(message));
-      },
+    logCreator: () => (entry: LogEntry) => {
+      const { message, broker, error, retryCount, retryTime } = entry.log;
+      logger[kafkaLogLevel(entry)]({ kafka: entry.namespace, broker, error, retryCount, retryTime }, String(message));
+    },
   });

@@ -78,7 +78,8 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     },
     maxBatch: 10_000,
   });
-  const commitOffsets = (positions: readonly CommitPosition[]): Promise<void> => firstValueFrom(commitTogether(positions), { defaultValue: undefined });
+  const commitOffsets = (positions: readonly CommitPosition[]): Promise<void> =>
+    firstValueFrom(commitTogether(positions), { defaultValue: undefined });
 
   /** Awaits `work`, heartbeating meanwhile, so that a long wait does not cost the group membership. */
   const heartbeating = async <T>(payload: EachBatchPayload, doing: string, work: Promise<T>): Promise<T> => {
@@ -112,7 +113,9 @@ export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSource
     await heartbeating(payload, 'settling', Promise.race([options.intake.completeThrough(topic, partition, lastTaken), abandon]));
     const positions = options.intake.takeCommittable({ topic, partition });
     if (positions.length > 0 && !abandoned) {
-      await commitOffsets(positions).catch((error: unknown) => options.logger.warn({ error: String(error), positions }, 'offset commit failed'));
+      await commitOffsets(positions).catch((error: unknown) =>
+        options.logger.warn({ error: String(error), positions }, 'offset commit failed'),
+      );
     }
   };
 

@@ -11,6 +11,8 @@ export const kafkaSecurity = (
   const sasl = s.protocol === 'SASL_PLAINTEXT' || s.protocol === 'SASL_SSL';
   return {
     ...(tls ? { ssl: { rejectUnauthorized: s.rejectUnauthorized, ...(s.caFile ? { ca: [readFile(s.caFile)] } : {}) } } : {}),
-    ...(sasl ? { sasl: { mechanism: s.saslMechanism, username: s.saslUsername ?? '', password: s.saslPassword ?? '' } as SASLOptions } : {}),
+    ...(sasl
+      ? { sasl: { mechanism: s.saslMechanism, username: s.saslUsername ?? '', password: s.saslPassword ?? '' } as SASLOptions }
+      : {}),
   };
 };

@@ -95,7 +95,11 @@ export const createKafkaSinks = (producer: Producer, options: KafkaSinkOptions):
     const keyFits = keyBytes + headerSetBytes(referenceHeaders) <= maxBytes;
     return {
       whole: { key: record.key, value: record.value, headers },
-      reference: { key: keyFits ? record.key : null, value: null, headers: keyFits ? referenceHeaders : { ...referenceHeaders, 'x-original-key-omitted': 'too-large' } },
+      reference: {
+        key: keyFits ? record.key : null,
+        value: null,
+        headers: keyFits ? referenceHeaders : { ...referenceHeaders, 'x-original-key-omitted': 'too-large' },
+      },
     };
   };
   const fits = (m: Message): boolean =>
@@ -119,7 +123,11 @@ export const createKafkaSinks = (producer: Producer, options: KafkaSinkOptions):
       const whole = letters.filter((l) => fits(l.whole));
       for (const l of letters) if (!fits(l.whole)) await sendReference(l);
       try {
-        if (whole.length > 0) await sendAll(options.deadLetterTopic, whole.map((l) => l.whole));
+        if (whole.length > 0)
+          await sendAll(
+            options.deadLetterTopic,
+            whole.map((l) => l.whole),
+          );
       } catch (error) {
         if (!isTooLargeForBroker(error)) throw error;
         for (const l of whole) await sendAlone(l);

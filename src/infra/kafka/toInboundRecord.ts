@@ -8,8 +8,6 @@ export const toInboundRecord = (topic: string, partition: number, m: KafkaMessag
   offset: m.offset,
   key: m.key ?? null,
   value: m.value ?? null,
-  headers: Object.fromEntries(
-    Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? undefined)]),
-  ),
+  headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? undefined)])),
   timestamp: m.timestamp,
 });

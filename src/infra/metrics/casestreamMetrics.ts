@@ -85,8 +85,7 @@ const partitionLabels: readonly PartitionLabels[] = ['topic', 'partition'];
  */
 export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricSources = {}): CasestreamMetrics => {
   const stat = (key: keyof RuleLookupStats) => (): number | undefined => sources.ruleStats?.()[key];
-  const statCounter = (name: string, help: string, key: keyof RuleLookupStats) =>
-    registry.counter({ name, help, collect: stat(key) });
+  const statCounter = (name: string, help: string, key: keyof RuleLookupStats) => registry.counter({ name, help, collect: stat(key) });
 
   return {
     messagesConsumed: registry.counter({
@@ -187,20 +186,36 @@ export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricS
         'Rule lookups answered from an expired entry because the Configuration Service failed.',
         'stale_served',
       ),
-      lookupErrors: statCounter('casestream_rule_lookup_errors_total', 'Rule lookups answered "unavailable" (no rule could be had).', 'errors'),
-      configServiceCalls: statCounter('casestream_config_service_requests_total', 'HTTP calls made to the Configuration Service.', 'http_calls'),
+      lookupErrors: statCounter(
+        'casestream_rule_lookup_errors_total',
+        'Rule lookups answered "unavailable" (no rule could be had).',
+        'errors',
+      ),
+      configServiceCalls: statCounter(
+        'casestream_config_service_requests_total',
+        'HTTP calls made to the Configuration Service.',
+        'http_calls',
+      ),
       configServiceErrors: statCounter(
         'casestream_config_service_errors_total',
         'Configuration Service calls that failed (non-2xx, network, timeout, unparsable answer).',
         'http_errors',
       ),
-      redisErrors: statCounter('casestream_rule_cache_redis_errors_total', 'Redis reads or writes of the rule cache that failed.', 'redis_errors'),
+      redisErrors: statCounter(
+        'casestream_rule_cache_redis_errors_total',
+        'Redis reads or writes of the rule cache that failed.',
+        'redis_errors',
+      ),
       shortCircuited: statCounter(
         'casestream_config_service_short_circuited_total',
         'Configuration Service calls not made because the circuit breaker was open.',
         'short_circuited',
       ),
-      corruptEntries: statCounter('casestream_rule_cache_corrupt_entries_total', 'Rule cache values in Redis that did not decode.', 'corrupt_entries'),
+      corruptEntries: statCounter(
+        'casestream_rule_cache_corrupt_entries_total',
+        'Rule cache values in Redis that did not decode.',
+        'corrupt_entries',
+      ),
     },
   };
 };

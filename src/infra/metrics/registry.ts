@@ -176,7 +176,10 @@ export class Counter<L extends string = never> extends ScalarMetric<L> {
 
   /** Adds `by` (default 1, never negative). */
   inc(...args: WithLabels<L, [by?: number]>): void {
-    const [labels, by] = (this.labelNames.length === 0 ? [undefined, args[0]] : [args[0], args[1]]) as [Labels<L> | undefined, number | undefined];
+    const [labels, by] = (this.labelNames.length === 0 ? [undefined, args[0]] : [args[0], args[1]]) as [
+      Labels<L> | undefined,
+      number | undefined,
+    ];
     const amount = checkAmount(this.name, by ?? 1);
     if (amount < 0) throw new RangeError(`${this.name}: a counter only goes up, got ${amount}`);
     this.change(labels, (v) => v + amount);

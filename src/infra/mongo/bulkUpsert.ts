@@ -17,7 +17,6 @@ export interface Upsert<T extends Document> {
   readonly changes?: (stored: WithId<T>) => boolean;
 }
 
-
 /**
  * Runs many callers' upserts and answers each caller on its own: its error, or undefined.
  * Documents that do not exist yet are inserted with one unordered insertMany (FerretDB v1 checks an
@@ -26,7 +25,11 @@ export interface Upsert<T extends Document> {
  * duplicate-key error on an upsert is two upserts racing to insert one document: retried once as a
  * plain update (the document exists by then, so `$setOnInsert` is dropped).
  */
-export const bulkUpsert = async <T extends Document>(collection: Collection<T>, upserts: readonly Upsert<T>[], what: string): Promise<(Error | undefined)[]> => {
+export const bulkUpsert = async <T extends Document>(
+  collection: Collection<T>,
+  upserts: readonly Upsert<T>[],
+  what: string,
+): Promise<(Error | undefined)[]> => {
   const outcomes: (Error | undefined)[] = upserts.map(() => undefined);
   const inserts = upserts.flatMap((u, index) => (u.insert ? [{ index, doc: u.insert }] : []));
   const toUpsert = new Set(upserts.flatMap((u, index) => (u.insert ? [] : [index])));
@@ -60,7 +63,9 @@ const upsertChunk = async <T extends Document>(
   outcomes: (Error | undefined)[],
   what: string,
 ): Promise<void> => {
-  const models = indexes.map((i): AnyBulkWriteOperation<T> => ({ updateOne: { filter: upserts[i]!.filter, update: upserts[i]!.update, upsert: true } }));
+  const models = indexes.map((i): AnyBulkWriteOperation<T> => ({
+    updateOne: { filter: upserts[i]!.filter, update: upserts[i]!.update, upsert: true },
+  }));
   if (models.length === 0) return;
   try {
     await writeIsolatingRefusals(models, (some) => collection.bulkWrite(some, { ordered: false, ignoreUndefined: true }), false);
@@ -88,7 +93,11 @@ const upsertChunk = async <T extends Document>(
 };
 
 /** The upserts (by index) that may change their document: those without `changes`, or whose stored document `changes` says they would. */
-const withoutNoOps = async <T extends Document>(collection: Collection<T>, indexes: readonly number[], upserts: readonly Upsert<T>[]): Promise<number[]> => {
+const withoutNoOps = async <T extends Document>(
+  collection: Collection<T>,
+  indexes: readonly number[],
+  upserts: readonly Upsert<T>[],
+): Promise<number[]> => {
   const checked = indexes.filter((i) => upserts[i]!.changes !== undefined && upserts[i]!.insert !== undefined);
   if (checked.length === 0) return [...indexes];
   const stored = await documentsById(collection, [...new Set(checked.map((i) => (upserts[i]!.insert as { _id: unknown })._id))]);

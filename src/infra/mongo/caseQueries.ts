@@ -78,9 +78,12 @@ export const createMongoApiQueries = (db: Db): ApiQueries => {
     listCases: (page) => list('cases', {}, { created_at: -1, _id: 1 }, page),
     getCase: (id) => byId('cases', id),
     caseEvents: async (case_id) =>
-      (await db.collection(EVENTS_COLLECTION).find({ aggregate_id: case_id }, { projection: { _id: 0 }, sort: { version: 1 } }).toArray()).map(
-        toApiEvent,
-      ),
+      (
+        await db
+          .collection(EVENTS_COLLECTION)
+          .find({ aggregate_id: case_id }, { projection: { _id: 0 }, sort: { version: 1 } })
+          .toArray()
+      ).map(toApiEvent),
     personsOfCase: (case_id) => list('persons', { case_id }, { created_at: 1, _id: 1 }),
     getCompany: (id) => byId('companies', id),
     beneficialOwners: (company_id) => list('beneficial_owners', { company_id }, { created_at: 1, _id: 1 }),

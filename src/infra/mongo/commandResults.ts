@@ -21,9 +21,7 @@ export interface IdempotencyKeyDocument {
 
 /** What a key claim found: a new key, the command of an earlier identical request, or another request. */
 export type IdempotencyClaim =
-  | { readonly kind: 'claimed' }
-  | { readonly kind: 'replay'; readonly command_id: string }
-  | { readonly kind: 'conflict' };
+  { readonly kind: 'claimed' } | { readonly kind: 'replay'; readonly command_id: string } | { readonly kind: 'conflict' };
 
 export type CommandStatus = 'pending' | 'processed' | 'rejected';
 
@@ -109,7 +107,11 @@ export const toCommandResultUpsert = (r: CommandResult): Upsert<CommandResultDoc
 export const createCommandResultStore = (db: Db, opts: CommandResultStoreOptions = {}): CommandResultStore => {
   const results = commandResultsCollection(db);
   const runBatch = (items: CommandResult[]) => bulkUpsert(results, items.map(toCommandResultUpsert), 'command result record failed');
-  const submit = createMicroBatcher<CommandResult, Error | undefined>({ run: runBatch, maxBatch: opts.maxBatch ?? 500, maxWaitMs: opts.maxWaitMs ?? 0 });
+  const submit = createMicroBatcher<CommandResult, Error | undefined>({
+    run: runBatch,
+    maxBatch: opts.maxBatch ?? 500,
+    maxWaitMs: opts.maxWaitMs ?? 0,
+  });
   return {
     record: (result) =>
       submit(result).pipe(
@@ -158,7 +160,8 @@ export interface CommandResultReader {
 export const claimOf = (stored: Pick<IdempotencyKeyDocument, 'request_hash' | 'command_id'>, request_hash: string): IdempotencyClaim =>
   stored.request_hash === request_hash ? { kind: 'replay', command_id: stored.command_id } : { kind: 'conflict' };
 
-const isDuplicateKey = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+const isDuplicateKey = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 
 export const toStatusView = (d: Pick<CommandResultDocument, 'status' | 'event_ids' | 'reason'>): CommandStatusView => {
   switch (d.status) {
@@ -175,7 +178,13 @@ export const createCommandResultReader = (db: Db): CommandResultReader => {
   const results = commandResultsCollection(db);
   const keys = db.collection<IdempotencyKeyDocument>(API_IDEMPOTENCY_COLLECTION);
   /** Insert first: the unique `_id` is the one atomic check on FerretDB v1; a duplicate is read and compared. */
-  const claim = async (key: string, request_hash: string, command_id: string, at: Date, attemptsLeft: number): Promise<IdempotencyClaim> => {
+  const claim = async (
+    key: string,
+    request_hash: string,
+    command_id: string,
+    at: Date,
+    attemptsLeft: number,
+  ): Promise<IdempotencyClaim> => {
     try {
       await keys.insertOne({ _id: key, request_hash, command_id, created_at: at });
       return { kind: 'claimed' };

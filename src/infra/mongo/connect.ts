@@ -68,7 +68,8 @@ export const connectMongo = async (options: MongoConnectionOptions): Promise<Mon
 };
 
 /** Whether the server is FerretDB: it says so in buildInfo (`ferretdbVersion`). */
-export const isFerretDB = async (db: Db): Promise<boolean> => typeof (await db.admin().command({ buildInfo: 1 }))['ferretdbVersion'] === 'string';
+export const isFerretDB = async (db: Db): Promise<boolean> =>
+  typeof (await db.admin().command({ buildInfo: 1 }))['ferretdbVersion'] === 'string';
 
 /**
  * Creates every index casestream relies on (idempotent; run at startup; one index at a time, see

@@ -95,8 +95,7 @@ export const ensureEventStoreIndexes = async (db: Db, options: IndexOptions = {}
  * can filter on `_id` alone, the one filter FerretDB v1 evaluates inside SQLite (~10x cheaper than
  * filters it evaluates by decoding every document in Go; see readModelStore).
  */
-export const positionId = (aggregate_id: string, version: number): string =>
-  `${aggregate_id}:${String(version).padStart(10, '0')}`;
+export const positionId = (aggregate_id: string, version: number): string => `${aggregate_id}:${String(version).padStart(10, '0')}`;
 
 export const toEventDocument = (e: DomainEvent): EventDocument => ({
   _id: positionId(e.aggregate_id, e.version),
@@ -194,7 +193,10 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       outcomes[caller]?.ok && outcomes[caller].result.kind === 'appended'
         ? slot.docs
             .filter((d) => d.event_type === 'NotificationRequired')
-            .map((event) => ({ caller, doc: { _id: event.event_id, aggregate_id: event.aggregate_id, version: event.version, pending_since: now, event } }))
+            .map((event) => ({
+              caller,
+              doc: { _id: event.event_id, aggregate_id: event.aggregate_id, version: event.version, pending_since: now, event },
+            }))
         : [],
     );
     if (entries.length === 0) return outcomes;
@@ -208,7 +210,8 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       if (writeErrors === undefined) throw error;
       for (const w of writeErrors) {
         const entry = entries[w.index];
-        if (entry && !isDuplicateKeyCode(w.code)) outcomes[entry.caller] = { ok: false, error: itemError(w, 'notification outbox entry failed') };
+        if (entry && !isDuplicateKeyCode(w.code))
+          outcomes[entry.caller] = { ok: false, error: itemError(w, 'notification outbox entry failed') };
       }
     }
     return outcomes;
@@ -241,7 +244,11 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       if (writeErrors === undefined) throw error;
       for (const w of writeErrors) failures.set(w.index, { code: w.code, error: itemError(w, 'event append failed') });
     }
-    if (failures.size === 0) return enqueueNotifications(slots, slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } })));
+    if (failures.size === 0)
+      return enqueueNotifications(
+        slots,
+        slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } })),
+      );
 
     // Which of the duplicate-key failures are events that are already stored, and for which
     // content? One query for all.
@@ -310,7 +317,9 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   const loadStreams = createMicroBatcher<string, DomainEvent[]>({
     run: async (aggregate_ids) => {
       const ids = [...new Set(aggregate_ids)];
-      const docs = await events.find(ids.length === 1 ? { aggregate_id: ids[0]! } : { aggregate_id: { $in: ids } }, { projection, sort: { version: 1 } }).toArray();
+      const docs = await events
+        .find(ids.length === 1 ? { aggregate_id: ids[0]! } : { aggregate_id: { $in: ids } }, { projection, sort: { version: 1 } })
+        .toArray();
       const streams = new Map<string, DomainEvent[]>(ids.map((id) => [id, []]));
       for (const d of docs) streams.get(d.aggregate_id)?.push(fromEventDocument(d));
       return aggregate_ids.map((id) => [...streams.get(id)!]);
@@ -326,7 +335,10 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     pendingNotifications: (limit, appendedBefore) =>
       defer(() =>
         outbox
-          .find(appendedBefore === undefined ? {} : { pending_since: { $lt: appendedBefore } }, { sort: { aggregate_id: 1, version: 1 }, limit })
+          .find(appendedBefore === undefined ? {} : { pending_since: { $lt: appendedBefore } }, {
+            sort: { aggregate_id: 1, version: 1 },
+            limit,
+          })
           .toArray(),
       ).pipe(map((docs) => docs.map((d) => fromEventDocument(d.event) as NotificationRequired))),
   };

@@ -10,7 +10,11 @@ import type { Collection, Document, IndexDescription } from 'mongodb';
  * slice it is indexing by position. One index per command never hits it, and costs a few round
  * trips at startup only. Sequential rather than parallel to keep FerretDB's metadata updates apart.
  */
-export const ensureIndexList = async <T extends Document>(collection: Collection<T>, indexes: readonly IndexSpec[], options: IndexOptions = {}): Promise<void> => {
+export const ensureIndexList = async <T extends Document>(
+  collection: Collection<T>,
+  indexes: readonly IndexSpec[],
+  options: IndexOptions = {},
+): Promise<void> => {
   for (const { key, constraint, ...spec } of indexes) if (constraint || !options.constraintsOnly) await collection.createIndex(key, spec);
 };
 

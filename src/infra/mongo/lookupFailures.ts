@@ -80,7 +80,12 @@ export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = 
             updateOne: {
               filter: { _id: lookupFailureId(r), status: 'open' as const },
               update: {
-                $set: { status: 'resolved' as const, resolved_at: r.resolved_at, outcome: r.outcome, ...(r.outcome === 'notified' ? { event_id: r.event_id } : {}) },
+                $set: {
+                  status: 'resolved' as const,
+                  resolved_at: r.resolved_at,
+                  outcome: r.outcome,
+                  ...(r.outcome === 'notified' ? { event_id: r.event_id } : {}),
+                },
               },
             },
           })),

@@ -15,7 +15,11 @@ export const outboxStatus = async (db: Db): Promise<OutboxStatus> => {
   const [pending, notifications, oldest] = await Promise.all([
     countPendingNotifications(db),
     eventsCollection(db).countDocuments({ event_type: 'NotificationRequired' }),
-    outboxCollection(db).find({}, { projection: { pending_since: 1 } }).sort({ pending_since: 1 }).limit(1).toArray(),
+    outboxCollection(db)
+      .find({}, { projection: { pending_since: 1 } })
+      .sort({ pending_since: 1 })
+      .limit(1)
+      .toArray(),
   ]);
   return { pending, published: notifications - pending, oldest_pending_since: oldest[0]?.pending_since ?? null };
 };

@@ -76,7 +76,11 @@ export const createMongoRawEventLog = (db: Db, opts: MongoRawEventLogOptions = {
 
   const runBatch = (entries: RawEventEntry[]) => {
     const at = now();
-    return bulkUpsert(raw, entries.map((e) => toRawEventUpsert(e, at)), 'raw event record failed');
+    return bulkUpsert(
+      raw,
+      entries.map((e) => toRawEventUpsert(e, at)),
+      'raw event record failed',
+    );
   };
 
   const submit = createMicroBatcher<RawEventEntry, Error | undefined>({

@@ -40,7 +40,11 @@ export const ensureReadModelIndexes = async (db: Db, collectionPrefix = '', opti
     document_requirements: [{ key: { case_id: 1, entity_id: 1, status: 1 }, name: 'case_entity_status' }],
   };
   for (const name of ReadModelNames) {
-    await ensureIndexList(db.collection(`${collectionPrefix}${name}`), [{ key: { id: 1 }, name: 'id_unique', unique: true }, ...(extra[name] ?? [])], options);
+    await ensureIndexList(
+      db.collection(`${collectionPrefix}${name}`),
+      [{ key: { id: 1 }, name: 'id_unique', unique: true }, ...(extra[name] ?? [])],
+      options,
+    );
   }
 };
 
@@ -155,13 +159,21 @@ const runOrdered = async (collection: Collection<ReadModelDocument>, ops: readon
   for (const chunk of chunksOf(ops)) await runOrderedChunk(collection, chunk, failed);
 };
 
-const runOrderedChunk = async (collection: Collection<ReadModelDocument>, ops: readonly Op[], failed: Map<number, Error>): Promise<void> => {
+const runOrderedChunk = async (
+  collection: Collection<ReadModelDocument>,
+  ops: readonly Op[],
+  failed: Map<number, Error>,
+): Promise<void> => {
   let pending = ops;
   while (pending.length > 0) {
     const batch = pending.filter((op) => !failed.has(op.caller));
     if (batch.length === 0) return;
     try {
-      await writeIsolatingRefusals(batch.map((op) => toModel(op.update)), (models) => collection.bulkWrite(models, { ordered: true, ignoreUndefined: true }), true);
+      await writeIsolatingRefusals(
+        batch.map((op) => toModel(op.update)),
+        (models) => collection.bulkWrite(models, { ordered: true, ignoreUndefined: true }),
+        true,
+      );
       return;
     } catch (error) {
       const writeErrors = perOperationErrors(error);
@@ -203,7 +215,9 @@ const opsOf = (items: readonly Item[]): Op[] =>
  * create (the leading unguarded writes of an id, merged in memory with `applyWrite`, with the items
  * that made each) and the writes that follow (guarded, or after a guarded one on the same id).
  */
-export const splitWrites = <T extends { readonly write: ReadModelWrite }>(items: readonly T[]): { created: Map<string, { doc: Document; items: T[] }>; updates: T[] } => {
+export const splitWrites = <T extends { readonly write: ReadModelWrite }>(
+  items: readonly T[],
+): { created: Map<string, { doc: Document; items: T[] }>; updates: T[] } => {
   const created = new Map<string, { doc: Document; items: T[] }>();
   const updates: T[] = [];
   const updatedIds = new Set<string>();
@@ -254,7 +268,9 @@ const runCollection = async (
         const entry = entries[w.index]?.[1];
         if (!entry) continue;
         if (isDuplicateKeyCode(w.code)) existing.push(...entry.items);
-        else for (const item of entry.items) failed.set(item.caller, itemError(w, `read-model insert into ${collection.collectionName} failed`));
+        else
+          for (const item of entry.items)
+            failed.set(item.caller, itemError(w, `read-model insert into ${collection.collectionName} failed`));
       }
     }
   }
@@ -338,4 +354,3 @@ export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptio
           ),
   };
 };
-

@@ -103,7 +103,7 @@ export const replayReadModels = async (db: Db, options: ReplayOptions): Promise<
       await createFresh(db, run, { constraintsOnly: options.constraintsOnly });
       last = await pass('rebuild', 0, intoFresh, options.signal);
       projected += last.projected;
-      for (let previous = Infinity; last.projected > 0 && last.projected < previous && passes < (options.maxCatchUpPasses ?? 10); ) {
+      for (let previous = Infinity; last.projected > 0 && last.projected < previous && passes < (options.maxCatchUpPasses ?? 10);) {
         previous = last.projected;
         passes += 1;
         last = await pass('catch-up', passes, intoFresh, options.signal);
@@ -123,7 +123,10 @@ export const replayReadModels = async (db: Db, options: ReplayOptions): Promise<
     last = await pass('final catch-up', passes + 1, async (batch) => {
       for (const e of batch) late.push(e);
     });
-    const settled = await settleLive(db, late, { guards: options.guards, ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }) });
+    const settled = await settleLive(db, late, {
+      guards: options.guards,
+      ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+    });
     if (options.dropOld) await dropAside(db, aside);
     return {
       events: projected + late.length,

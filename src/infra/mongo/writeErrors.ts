@@ -27,7 +27,8 @@ export const clientSideRefusal = (error: unknown, index = 0): ItemWriteError | u
   if (error instanceof MongoInvalidArgumentError && /larger than the maximum size/i.test(error.message)) {
     return { index, code: DOCUMENT_TOO_LARGE, errmsg: error.message };
   }
-  if (error instanceof RangeError) return { index, code: DOCUMENT_TOO_LARGE, errmsg: `the document is too large to serialise (${error.message})` };
+  if (error instanceof RangeError)
+    return { index, code: DOCUMENT_TOO_LARGE, errmsg: `the document is too large to serialise (${error.message})` };
   if (BSON.BSONError.isBSONError(error)) return { index, code: BAD_VALUE, errmsg: `the document is not valid BSON (${error.message})` };
   return undefined;
 };
@@ -66,7 +67,11 @@ const errorsOfItem = (error: unknown, index: number): readonly ItemWriteError[] 
  * only the unstorable items fail and their batch-mates are stored. Failures are thrown as a bulk
  * error that `perOperationErrors` reads like the driver's own. The common path costs nothing more.
  */
-export const writeIsolatingRefusals = async <T>(items: readonly T[], write: (items: T[]) => Promise<unknown>, ordered: boolean): Promise<void> => {
+export const writeIsolatingRefusals = async <T>(
+  items: readonly T[],
+  write: (items: T[]) => Promise<unknown>,
+  ordered: boolean,
+): Promise<void> => {
   try {
     await write([...items]);
     return;

@@ -6,13 +6,7 @@ import { createConfigServiceClient, type ConfigServiceClient, type ConfigService
 import { LruMap } from '../../lib/lruMap.js';
 import { describeError } from '../../lib/errors.js';
 import { caseIdOf, noopRuleLogger, type RuleLogger } from './logger.js';
-import {
-  newRuleCacheEntry,
-  readRuleCacheEntry,
-  writeRuleCacheEntry,
-  type RuleCacheEntry,
-  type RuleCacheRedis,
-} from './ruleCache.js';
+import { newRuleCacheEntry, readRuleCacheEntry, writeRuleCacheEntry, type RuleCacheEntry, type RuleCacheRedis } from './ruleCache.js';
 
 /**
  * `RuleLookup` backed by the Configuration Service, with two cache layers in front of it:
@@ -121,8 +115,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
     url === undefined ? undefined : (options.client ?? createConfigServiceClient({ url, timeoutMs: options.timeoutMs }));
   if (client === undefined) logger.warn({}, 'CONFIG_SERVICE_URL is not set: no notification rule will ever apply');
 
-  const breaker =
-    options.circuitBreaker === false ? null : new CircuitBreaker({ ...(options.circuitBreaker ?? {}), now });
+  const breaker = options.circuitBreaker === false ? null : new CircuitBreaker({ ...(options.circuitBreaker ?? {}), now });
   const memory = new LruMap<string, RuleCacheEntry>(options.memoryMaxEntries ?? DEFAULT_RULE_MEMORY_ENTRIES);
   const inflight = new Map<string, Promise<RuleAnswer>>();
   const counters: Counters = {
@@ -163,7 +156,9 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
     trigger: string,
     context: Readonly<Record<string, unknown>>,
     api: ConfigServiceClient,
-  ): Promise<{ readonly kind: 'answered'; readonly rule: NotificationRule | null } | { readonly kind: 'failed'; readonly reason: string }> => {
+  ): Promise<
+    { readonly kind: 'answered'; readonly rule: NotificationRule | null } | { readonly kind: 'failed'; readonly reason: string }
+  > => {
     const case_id = caseIdOf(context);
     if (breaker !== null && !breaker.tryAcquire()) {
       counters.short_circuited += 1;

@@ -43,7 +43,9 @@ const parseJsonObject = (value: Buffer | null, maxDepth: number): E.Either<Rejec
     return E.left(rejection('the message value is not valid UTF-8', [{ path: '$', rule: 'must be UTF-8 text' }]));
   }
   if (nestsDeeperThan(text, maxDepth)) {
-    return E.left(rejection(`the message value nests deeper than ${maxDepth} levels`, [{ path: '$', rule: `must nest at most ${maxDepth} levels` }]));
+    return E.left(
+      rejection(`the message value nests deeper than ${maxDepth} levels`, [{ path: '$', rule: `must nest at most ${maxDepth} levels` }]),
+    );
   }
   let parsed: unknown;
   try {
@@ -70,12 +72,18 @@ const envelopeProblem = (record: InboundRecord, limits: DecodeLimits): Rejection
     ]);
   }
   const headers = headerBytes(record);
-  if (headers > limits.maxHeaderBytes) return rejection(`the message headers are ${headers} bytes, more than the limit of ${limits.maxHeaderBytes}`);
+  if (headers > limits.maxHeaderBytes)
+    return rejection(`the message headers are ${headers} bytes, more than the limit of ${limits.maxHeaderBytes}`);
   const messageId = messageIdProblem(record, limits.maxIdempotencyKeyLength);
   return messageId === null ? null : rejection(messageId);
 };
 
-const rejected = (record: InboundRecord, why: Rejection, raw: Record<string, unknown> | null, command_id: string | null = null): DecodedRecord => ({
+const rejected = (
+  record: InboundRecord,
+  why: Rejection,
+  raw: Record<string, unknown> | null,
+  command_id: string | null = null,
+): DecodedRecord => ({
   kind: 'rejected',
   record,
   rejection: why,

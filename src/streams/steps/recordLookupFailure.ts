@@ -12,7 +12,9 @@ const retryEnd = (w: CaseWork, cmd: RetryNotificationLookup): LookupRetryEnd => 
   const notification = w.events.find(isEventOf('NotificationRequired'));
   if (notification) return { outcome: 'notified', event_id: notification.event_id };
   if (w.rule?.kind === 'no-rule') return { outcome: 'no-rule' };
-  return { outcome: notificationRetry(w.state ?? emptyCase(cmd.case_id), cmd).kind === 'other-trigger' ? 'other-trigger' : 'already-notified' };
+  return {
+    outcome: notificationRetry(w.state ?? emptyCase(cmd.case_id), cmd).kind === 'other-trigger' ? 'other-trigger' : 'already-notified',
+  };
 };
 
 /**

@@ -28,16 +28,29 @@ export interface Snapshot {
   readonly readMs: number;
 }
 
-export const readSnapshot = async (db: Db, notifications: readonly ReadMessage[], deadLetters: readonly ReadMessage[]): Promise<Snapshot> => {
+export const readSnapshot = async (
+  db: Db,
+  notifications: readonly ReadMessage[],
+  deadLetters: readonly ReadMessage[],
+): Promise<Snapshot> => {
   const t0 = Date.now();
   const [cases, events, lookupFailures, outbox] = await Promise.all([
-    db.collection('cases').find({}, { projection: { _id: 0, id: 1, client_id: 1 } }).toArray(),
+    db
+      .collection('cases')
+      .find({}, { projection: { _id: 0, id: 1, client_id: 1 } })
+      .toArray(),
     db
       .collection('domain_events')
       .find({}, { projection: { _id: 0, aggregate_id: 1, version: 1, event_type: 1, event_id: 1 } })
       .toArray(),
-    db.collection('notification_lookup_failures').find({}, { projection: { _id: 0, case_id: 1, status: 1, trigger: 1 } }).toArray(),
-    db.collection('notification_outbox').find({}, { projection: { _id: 1 } }).toArray(),
+    db
+      .collection('notification_lookup_failures')
+      .find({}, { projection: { _id: 0, case_id: 1, status: 1, trigger: 1 } })
+      .toArray(),
+    db
+      .collection('notification_outbox')
+      .find({}, { projection: { _id: 1 } })
+      .toArray(),
   ]);
   return {
     cases: cases as unknown as Snapshot['cases'],
@@ -126,7 +139,8 @@ export interface CheckResult {
   readonly deadLetterCopies: Record<string, number>;
 }
 
-const sample = (ids: readonly string[], n = 5): string => `${ids.slice(0, n).join(', ')}${ids.length > n ? `, … (${ids.length} in all)` : ''}`;
+const sample = (ids: readonly string[], n = 5): string =>
+  `${ids.slice(0, n).join(', ')}${ids.length > n ? `, … (${ids.length} in all)` : ''}`;
 
 const eventIdOf = (m: ReadMessage): string | undefined => {
   if (m.headers['event-id']) return m.headers['event-id'];
@@ -214,7 +228,10 @@ export const checkInvariants = (messages: readonly DrivenMessage[], snap: Snapsh
   const unexpectedAggregates = [...streams.keys()].filter((id) => !expectedAggregates.has(id));
   fail('streams with other events than their message implies', wrongCounts);
   fail('aggregates that no valid message asked for', unexpectedAggregates);
-  fail('matched cases without a NotificationRequired' + (options.allowLookupFailures ? ' or an open lookup failure' : ''), missingNotification);
+  fail(
+    'matched cases without a NotificationRequired' + (options.allowLookupFailures ? ' or an open lookup failure' : ''),
+    missingNotification,
+  );
   fail('cases with more than one NotificationRequired', multipleNotification);
   fail('cases with a NotificationRequired although no active rule matches', unexpectedNotification);
 
@@ -262,16 +279,21 @@ export const checkInvariants = (messages: readonly DrivenMessage[], snap: Snapsh
       badHeaders.push(`${m.name}: x-error-details is not JSON`);
     }
     if (!reason.includes(m.reason) || !m.paths.every((p) => paths.includes(p))) {
-      wrongReason.push(`${m.name}: got ${JSON.stringify(reason.slice(0, 200))} paths ${JSON.stringify(paths.slice(0, 6))}, want ${JSON.stringify(m.reason)} ${JSON.stringify(m.paths)}`);
+      wrongReason.push(
+        `${m.name}: got ${JSON.stringify(reason.slice(0, 200))} paths ${JSON.stringify(paths.slice(0, 6))}, want ${JSON.stringify(m.reason)} ${JSON.stringify(m.paths)}`,
+      );
     }
     if (
       d.headers['x-source-topic'] !== options.sourceTopic ||
       !/^\d+$/.test(d.headers['x-source-partition'] ?? '') ||
       !/^\d+$/.test(d.headers['x-source-offset'] ?? '')
     ) {
-      badHeaders.push(`${m.name}: source headers ${JSON.stringify({ t: d.headers['x-source-topic'], p: d.headers['x-source-partition'], o: d.headers['x-source-offset'] })}`);
+      badHeaders.push(
+        `${m.name}: source headers ${JSON.stringify({ t: d.headers['x-source-topic'], p: d.headers['x-source-partition'], o: d.headers['x-source-offset'] })}`,
+      );
     }
-    const sameValue = m.value === null ? d.value === null || d.value.length === 0 : d.value !== null && Buffer.compare(d.value, m.value) === 0;
+    const sameValue =
+      m.value === null ? d.value === null || d.value.length === 0 : d.value !== null && Buffer.compare(d.value, m.value) === 0;
     if (!sameValue) badHeaders.push(`${m.name}: the dead letter does not carry the original value`);
     if (reason.includes(MARKER) || (d.headers['x-error-details'] ?? '').includes(MARKER)) quotes.push(m.name);
   }

@@ -86,7 +86,9 @@ export interface ReadMessage {
 }
 
 const textHeaders = (headers: IHeaders | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : v === undefined ? '' : v.toString()]));
+  Object.fromEntries(
+    Object.entries(headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : v === undefined ? '' : v.toString()]),
+  );
 
 /**
  * Reads a topic from the beginning with a consumer group of its own, collecting every message;
@@ -103,7 +105,12 @@ export class TopicReader {
     readonly topic: string,
     groupId: string,
   ) {
-    this.consumer = kafka.consumer({ groupId, maxBytesPerPartition: PRODUCER_MAX_REQUEST_BYTES, maxBytes: 4 * PRODUCER_MAX_REQUEST_BYTES, maxWaitTimeInMs: 500 });
+    this.consumer = kafka.consumer({
+      groupId,
+      maxBytesPerPartition: PRODUCER_MAX_REQUEST_BYTES,
+      maxBytes: 4 * PRODUCER_MAX_REQUEST_BYTES,
+      maxWaitTimeInMs: 500,
+    });
   }
 
   async start(): Promise<this> {
@@ -134,7 +141,8 @@ export class TopicReader {
   async waitCaughtUp(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await this.caughtUp().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`reading ${this.topic}: not caught up after ${timeoutMs} ms (${this.messages.length} read)`);
+      if (Date.now() > deadline)
+        throw new Error(`reading ${this.topic}: not caught up after ${timeoutMs} ms (${this.messages.length} read)`);
       await sleep(250);
     }
   }

@@ -93,7 +93,24 @@ export interface InvalidMessage {
 
 export type DrivenMessage = ValidMessage | InvalidMessage;
 
-const FIRST = ['Ada', 'Bram', 'Chloé', 'Dmitri', 'Eun-ji', 'Fatima', 'Gustav', 'Hana', 'Idris', 'Józef', 'Kwame', 'Lucía', 'Mei', 'Nils', 'Olu', 'Priya'];
+const FIRST = [
+  'Ada',
+  'Bram',
+  'Chloé',
+  'Dmitri',
+  'Eun-ji',
+  'Fatima',
+  'Gustav',
+  'Hana',
+  'Idris',
+  'Józef',
+  'Kwame',
+  'Lucía',
+  'Mei',
+  'Nils',
+  'Olu',
+  'Priya',
+];
 const LAST = ['Okafor', 'Müller', 'Nakamura', "O'Brien", 'Silva', 'Novák', 'Haddad', 'Larsen', 'Kowalczyk', 'Nguyen', 'Dubois', 'Rossi'];
 const ROLES = ['Director', 'Secretary', 'CFO', 'Chair', 'Shareholder'];
 const CONTROLS = ['SHAREHOLDING_OVER_25', 'VOTING_RIGHTS_OVER_25', 'RIGHT_TO_APPOINT_DIRECTORS', 'SIGNIFICANT_INFLUENCE'];

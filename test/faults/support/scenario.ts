@@ -10,7 +10,16 @@ import { KAFKA_BROKERS, MONGO_URL, REDIS_URL, REPO_ROOT, sleep } from '../../sup
 import { badInputs, MIXED_BAD_KINDS, type BadInput } from './badInputs.js';
 import { checkInvariants, readSnapshot, type CheckOptions, type CheckResult } from './invariants.js';
 import { deleteTopicsQuietly, Driver, faultKafka, TopicReader } from './kafka.js';
-import { caseTypesFor, rulesFor, triggerOf, validMessage, type CaseTypeSpec, type DrivenMessage, type InvalidMessage, type ValidMessage } from './messages.js';
+import {
+  caseTypesFor,
+  rulesFor,
+  triggerOf,
+  validMessage,
+  type CaseTypeSpec,
+  type DrivenMessage,
+  type InvalidMessage,
+  type ValidMessage,
+} from './messages.js';
 import { Prng, scenarioSeed } from './prng.js';
 import { resultsDir, writeResult, type FaultRecord } from './results.js';
 import { ServiceProcess } from './serviceProcess.js';
@@ -139,12 +148,23 @@ export class FaultScenario {
     const invalidCount = this.config.invalid ?? Math.max(10, Math.round(this.config.valid * 0.02));
     const corpus = new Map(badInputs(this.tag).map((b) => [b.name, b] as const));
     const valid = Array.from({ length: this.config.valid }, (_, i) => validMessage(this.tag, i, r, this.types));
-    const invalid = Array.from({ length: invalidCount }, (_, i) => this.invalidMessage(corpus.get(MIXED_BAD_KINDS[i % MIXED_BAD_KINDS.length]!)!, i));
+    const invalid = Array.from({ length: invalidCount }, (_, i) =>
+      this.invalidMessage(corpus.get(MIXED_BAD_KINDS[i % MIXED_BAD_KINDS.length]!)!, i),
+    );
     this.messages.push(...interleave(valid, invalid, r));
   }
 
   invalidMessage(b: BadInput, i: number): InvalidMessage {
-    return { valid: false, index: i, messageId: `${this.tag}-bad-${i}-${b.name}`, name: b.name, key: this.prng.chance(0.5) ? `bad-${i}` : null, value: b.value, reason: b.reason, paths: b.paths };
+    return {
+      valid: false,
+      index: i,
+      messageId: `${this.tag}-bad-${i}-${b.name}`,
+      name: b.name,
+      key: this.prng.chance(0.5) ? `bad-${i}` : null,
+      value: b.value,
+      reason: b.reason,
+      paths: b.paths,
+    };
   }
 
   /** Every service setting, as README documents them, for one instance. */
@@ -214,7 +234,8 @@ export class FaultScenario {
         .then((d) => d.groups.some((g) => g.state === 'Stable' && g.members.some((m) => m.clientId === clientId)))
         .catch(() => false);
       if (joined) return Date.now() - t0;
-      if (Date.now() - t0 > timeoutMs) throw new Error(`${p.name} (pid ${p.pid}) did not join ${this.group} within ${timeoutMs} ms; log: ${p.logFile}`);
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(`${p.name} (pid ${p.pid}) did not join ${this.group} within ${timeoutMs} ms; log: ${p.logFile}`);
       await sleep(500);
     }
   }
@@ -250,7 +271,10 @@ export class FaultScenario {
       this.admin.fetchTopicOffsets(this.topics.clientData),
     ]);
     const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-    const uncommitted = partitions.reduce((sum, p) => sum + Math.max(0, Number(ends.find((e) => e.partition === p)?.high ?? 0) - (done.get(p) ?? 0)), 0);
+    const uncommitted = partitions.reduce(
+      (sum, p) => sum + Math.max(0, Number(ends.find((e) => e.partition === p)?.high ?? 0) - (done.get(p) ?? 0)),
+      0,
+    );
     return { partitions, uncommitted };
   }
 
@@ -258,7 +282,9 @@ export class FaultScenario {
   assertAlive(processes: readonly ServiceProcess[] = this.services.filter((s) => !s.intended)): void {
     for (const p of processes) {
       if (!p.alive && !p.intended) {
-        throw new Error(`service ${p.name} (pid ${p.pid}) exited on its own: code ${p.exit?.code} signal ${p.exit?.signal}; last log lines:\n${tail(p.logFile, 15)}`);
+        throw new Error(
+          `service ${p.name} (pid ${p.pid}) exited on its own: code ${p.exit?.code} signal ${p.exit?.signal}; last log lines:\n${tail(p.logFile, 15)}`,
+        );
       }
     }
   }
@@ -300,7 +326,10 @@ export class FaultScenario {
    * Waits until at least `target` cases exist, polling; fails early when a service crashed, and
    * when nothing moved for `stallMs`.
    */
-  async waitForCases(target: number, { timeoutMs = 600_000, stallMs = Number(process.env.FAULT_STALL_MS ?? 150_000), pollMs = 1000 } = {}): Promise<number> {
+  async waitForCases(
+    target: number,
+    { timeoutMs = 600_000, stallMs = Number(process.env.FAULT_STALL_MS ?? 150_000), pollMs = 1000 } = {},
+  ): Promise<number> {
     const t0 = Date.now();
     let last = -1;
     let lastMove = Date.now();
@@ -312,12 +341,16 @@ export class FaultScenario {
         last = n;
         lastMove = Date.now();
       }
-      if (Date.now() - t0 > timeoutMs) throw new Error(`only ${n} of ${target} cases after ${timeoutMs} ms${this.ferretNote()}${this.retriedErrors()}`);
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(`only ${n} of ${target} cases after ${timeoutMs} ms${this.ferretNote()}${this.retriedErrors()}`);
       // a wedged FerretDB database never recovers by itself: no need to wait for the whole stall time
       if (Date.now() - lastMove > 75_000 && (ferretConnections(this.dbName) ?? 0) >= FERRET_POOL_SIZE) {
-        throw new Error(`no progress for ${Math.round((Date.now() - lastMove) / 1000)} s: stuck at ${n} of ${target} cases${this.ferretNote()}${this.retriedErrors()}`);
+        throw new Error(
+          `no progress for ${Math.round((Date.now() - lastMove) / 1000)} s: stuck at ${n} of ${target} cases${this.ferretNote()}${this.retriedErrors()}`,
+        );
       }
-      if (Date.now() - lastMove > stallMs) throw new Error(`no progress for ${stallMs} ms: stuck at ${n} of ${target} cases${this.ferretNote()}${this.retriedErrors()}`);
+      if (Date.now() - lastMove > stallMs)
+        throw new Error(`no progress for ${stallMs} ms: stuck at ${n} of ${target} cases${this.ferretNote()}${this.retriedErrors()}`);
       await sleep(pollMs);
     }
   }
@@ -374,7 +407,12 @@ export class FaultScenario {
     settleMs = 120_000,
     alive,
     beforeProbe,
-  }: { casesTimeoutMs?: number; settleMs?: number; alive?: ServiceProcess[]; beforeProbe?: () => Promise<void> } = {}): Promise<CheckResult> {
+  }: {
+    casesTimeoutMs?: number;
+    settleMs?: number;
+    alive?: ServiceProcess[];
+    beforeProbe?: () => Promise<void>;
+  } = {}): Promise<CheckResult> {
     const t0 = Date.now();
     try {
       await this.waitForCases(this.valid.length, { timeoutMs: casesTimeoutMs });
@@ -389,7 +427,9 @@ export class FaultScenario {
       const tProbe = Date.now();
       await this.produce([probe]);
       await this.waitForCases(this.valid.length, { timeoutMs: 120_000, stallMs: 120_000 }).catch((e: unknown) => {
-        throw new Error(`not consuming any more: the probe message ${probe.messageId}, sent after the fault, did not become a case (${String(e)})`);
+        throw new Error(
+          `not consuming any more: the probe message ${probe.messageId}, sent after the fault, did not become a case (${String(e)})`,
+        );
       });
       this.timings.probe_case_s = round((Date.now() - tProbe) / 1000);
       if (alive) this.assertAlive(alive);
@@ -427,7 +467,12 @@ export class FaultScenario {
   }
 
   private async reader(topic: string): Promise<TopicReader> {
-    const r = await new TopicReader(this.kafka, this.admin, topic, `${this.id}.reader.${topic.split('.').pop()}.${randomBytes(2).toString('hex')}`).start();
+    const r = await new TopicReader(
+      this.kafka,
+      this.admin,
+      topic,
+      `${this.id}.reader.${topic.split('.').pop()}.${randomBytes(2).toString('hex')}`,
+    ).start();
     this.readers.push(r);
     return r;
   }
@@ -435,19 +480,28 @@ export class FaultScenario {
   /** Runs the built CLI (`node dist/cli/main.js ...args`) with the scenario's settings, as an operator would. */
   async runCli(args: readonly string[], timeoutMs = 1_800_000): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      execFile(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args], { env: this.env('cli'), timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args],
+        { env: this.env('cli'), timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') reject(error);
+          else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+        },
+      );
     });
   }
 
   /** Graceful stop of every live instance (SIGTERM; SIGKILL after the shutdown timeout plus a margin). */
   async stopAll(): Promise<void> {
-    const stops = await Promise.all(
-      this.services.filter((p) => p.alive).map(async (p) => ({ name: p.name, ...(await p.stop(25_000)) })),
-    );
-    this.observations.graceful_stop = stops.map((s) => ({ instance: s.name, code: s.exit.code, signal: s.exit.signal, forced_sigkill: s.forced, took_ms: s.tookMs }));
+    const stops = await Promise.all(this.services.filter((p) => p.alive).map(async (p) => ({ name: p.name, ...(await p.stop(25_000)) })));
+    this.observations.graceful_stop = stops.map((s) => ({
+      instance: s.name,
+      code: s.exit.code,
+      signal: s.exit.signal,
+      forced_sigkill: s.forced,
+      took_ms: s.tookMs,
+    }));
   }
 
   /** Counts the services' log lines by level and message (evidence for the report). */
@@ -503,11 +557,21 @@ export class FaultScenario {
       ...(this.failure === undefined ? {} : { failure: this.failure }),
       seed: this.seed,
       service_env_overrides: serviceEnvOverrides(),
-      messages: { valid: this.valid.length, invalid: this.invalid.length, produced: this.driver?.produced ?? 0, resent_batches: this.driver?.resends ?? 0 },
+      messages: {
+        valid: this.valid.length,
+        invalid: this.invalid.length,
+        produced: this.driver?.produced ?? 0,
+        resent_batches: this.driver?.resends ?? 0,
+      },
       faults: this.faults,
       timings: this.timings,
       invariants: (this.lastCheck?.counts ?? {}) as unknown as Record<string, unknown>,
-      observations: { ...this.observations, violations: this.lastCheck?.violations ?? [], dead_letter_copies: this.lastCheck?.deadLetterCopies ?? {}, dead_letter_reasons: this.lastCheck?.reasons ?? {} },
+      observations: {
+        ...this.observations,
+        violations: this.lastCheck?.violations ?? [],
+        dead_letter_copies: this.lastCheck?.deadLetterCopies ?? {},
+        dead_letter_reasons: this.lastCheck?.reasons ?? {},
+      },
       logs: this.services.map((p) => p.logFile),
     });
     const keep = process.env.FAULT_KEEP === '1' || (!this.passed && process.env.FAULT_KEEP !== '0');

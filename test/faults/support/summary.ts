@@ -12,8 +12,15 @@ else {
   process.stdout.write(`${summaryTable(results)}\n\n`);
   for (const r of results) {
     process.stdout.write(`${r.scenario}: ${r.title}\n`);
-    for (const f of r.faults) process.stdout.write(`  fault ${f.fault} at ${f.at_s}s${f.duration_s === undefined ? '' : ` for ${f.duration_s}s`}${f.detail ? ` (${f.detail})` : ''}\n`);
-    process.stdout.write(`  timings: ${Object.entries(r.timings).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    for (const f of r.faults)
+      process.stdout.write(
+        `  fault ${f.fault} at ${f.at_s}s${f.duration_s === undefined ? '' : ` for ${f.duration_s}s`}${f.detail ? ` (${f.detail})` : ''}\n`,
+      );
+    process.stdout.write(
+      `  timings: ${Object.entries(r.timings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}\n`,
+    );
     if (!r.passed) process.stdout.write(`  FAILED: ${r.failure ?? ''}\n`);
   }
   process.stdout.write(`\nper-scenario JSON: ${from}\n`);

@@ -38,7 +38,11 @@ const rightOf = <A>(e: E.Either<unknown, A>): A => {
 
 /** Every key of every object, at any depth. */
 const keysDeep = (u: unknown): string[] =>
-  Array.isArray(u) ? u.flatMap(keysDeep) : typeof u === 'object' && u !== null ? Object.entries(u).flatMap(([k, v]) => [k, ...keysDeep(v)]) : [];
+  Array.isArray(u)
+    ? u.flatMap(keysDeep)
+    : typeof u === 'object' && u !== null
+      ? Object.entries(u).flatMap(([k, v]) => [k, ...keysDeep(v)])
+      : [];
 
 describe('HTTP API on the real database', function () {
   this.timeout(60_000);
@@ -78,7 +82,9 @@ describe('HTTP API on the real database', function () {
     const kycCmd = creationCommand(rawKycMessage(), 'api-it-kyc', T2);
     const kycEvents = rightOf(decide(emptyCase(kycCmd.case_id), kycCmd, rule));
     await store(kycEvents);
-    const requirementIds = kycEvents.flatMap((e) => (e.event_type === 'DocumentRequirementDetermined' ? [e.payload.document_requirement_id] : []));
+    const requirementIds = kycEvents.flatMap((e) =>
+      e.event_type === 'DocumentRequirementDetermined' ? [e.payload.document_requirement_id] : [],
+    );
     const person = kycEvents.find((e) => e.event_type === 'PersonAddedToCase');
     if (person?.event_type !== 'PersonAddedToCase') throw new Error('fixture: no person');
     const update: CaseCommand = {
@@ -92,13 +98,27 @@ describe('HTTP API on the real database', function () {
       metadata_changes: { checked: true },
       notes_to_add: ['scan received'],
     };
-    const statusEvents = rightOf(decide(evolveCase(emptyCase(kycCmd.case_id), kycEvents), { ...update, key: 'api-it-update', content_hash: 'api-it-update-content', timestamp: T3 }, null));
+    const statusEvents = rightOf(
+      decide(
+        evolveCase(emptyCase(kycCmd.case_id), kycEvents),
+        { ...update, key: 'api-it-update', content_hash: 'api-it-update-content', timestamp: T3 },
+        null,
+      ),
+    );
     await store(statusEvents);
-    kyc = { case_id: kycCmd.case_id, person_id: person.payload.person_id, events: kycEvents, statusEvent: statusEvents[0]!, requirementIds };
+    kyc = {
+      case_id: kycCmd.case_id,
+      person_id: person.payload.person_id,
+      events: kycEvents,
+      statusEvent: statusEvents[0]!,
+      requirementIds,
+    };
 
     const raw = createMongoRawEventLog(t.db);
     await firstValueFrom(raw.record({ id: 'raw-1', payload: { client_id: 'a' }, received_at: T1, status: 'processed' }));
-    await firstValueFrom(raw.record({ id: 'raw-2', payload: { client_id: 'b' }, received_at: T2, status: 'rejected', error: { reason: 'bad', details: [] } }));
+    await firstValueFrom(
+      raw.record({ id: 'raw-2', payload: { client_id: 'b' }, received_at: T2, status: 'rejected', error: { reason: 'bad', details: [] } }),
+    );
 
     const common = {
       port: 0,
@@ -178,14 +198,23 @@ describe('HTTP API on the real database', function () {
     expect(r.status).to.equal(200);
     const persons = r.body as Record<string, unknown>[];
     expect(persons.map((p) => p.firstname).sort()).to.deep.equal(['Alan', 'Edsger', 'Grace']);
-    expect(persons.find((p) => p.firstname === 'Grace')).to.deep.include({ case_id: kyb.case_id, company_id: kyb.company_id, role_in_company: 'DIRECTOR' });
+    expect(persons.find((p) => p.firstname === 'Grace')).to.deep.include({
+      case_id: kyb.case_id,
+      company_id: kyb.company_id,
+      role_in_company: 'DIRECTOR',
+    });
     expect(keysDeep(persons)).not.to.include.members(['_id', 'applied']);
   });
 
   it('GET /api/v1/companies/{company_id} and its beneficial owners', async () => {
     const company = await call(`/api/v1/companies/${kyb.company_id}`);
     expect(company.status).to.equal(200);
-    expect(company.body).to.deep.include({ id: kyb.company_id, case_id: kyb.case_id, registered_name: 'Analytical Engines Ltd', registration_number: 'GB-0001' });
+    expect(company.body).to.deep.include({
+      id: kyb.company_id,
+      case_id: kyb.case_id,
+      registered_name: 'Analytical Engines Ltd',
+      registration_number: 'GB-0001',
+    });
     expect(company.body).to.have.property('registered_address').that.deep.include({ city: 'London', country: 'GB' });
     expect(keysDeep(company.body)).not.to.include.members(['_id', 'applied']);
     expect(await call('/api/v1/companies/no-such-company')).to.deep.include({ status: 404, body: { detail: 'company not found' } });
@@ -213,11 +242,17 @@ describe('HTTP API on the real database', function () {
       updated_at: T3.toISOString(),
     });
     expect(keysDeep(r.body)).not.to.include.members(['_id', 'applied']);
-    expect(await call('/api/v1/documents/no-such-document')).to.deep.include({ status: 404, body: { detail: 'document requirement not found' } });
+    expect(await call('/api/v1/documents/no-such-document')).to.deep.include({
+      status: 404,
+      body: { detail: 'document requirement not found' },
+    });
   });
 
   it('GET /api/v1/documents/case/{case_id} filters by entity, type, status and is_required', async () => {
-    const ids = async (query: string) => ((await call(`/api/v1/documents/case/${kyb.case_id}${query}`)).body as { id: string; document_type: string }[]).map((d) => d.document_type).sort();
+    const ids = async (query: string) =>
+      ((await call(`/api/v1/documents/case/${kyb.case_id}${query}`)).body as { id: string; document_type: string }[])
+        .map((d) => d.document_type)
+        .sort();
     expect(await ids('')).to.deep.equal([
       'ARTICLES_OF_ASSOCIATION',
       'COMPANY_REGISTRATION_CERTIFICATE',
@@ -226,9 +261,13 @@ describe('HTTP API on the real database', function () {
       'PASSPORT_DIRECTOR_BO',
     ]);
     expect(await ids('?entity_type=COMPANY')).to.deep.equal(['ARTICLES_OF_ASSOCIATION', 'COMPANY_REGISTRATION_CERTIFICATE']);
-    expect(await ids(`?entity_id=${kyb.company_id}&is_required=true`)).to.deep.equal(['ARTICLES_OF_ASSOCIATION', 'COMPANY_REGISTRATION_CERTIFICATE']);
+    expect(await ids(`?entity_id=${kyb.company_id}&is_required=true`)).to.deep.equal([
+      'ARTICLES_OF_ASSOCIATION',
+      'COMPANY_REGISTRATION_CERTIFICATE',
+    ]);
     expect(await ids('?is_required=false')).to.deep.equal([]);
-    const kycDocs = async (query: string) => ((await call(`/api/v1/documents/case/${kyc.case_id}${query}`)).body as { id: string }[]).map((d) => d.id);
+    const kycDocs = async (query: string) =>
+      ((await call(`/api/v1/documents/case/${kyc.case_id}${query}`)).body as { id: string }[]).map((d) => d.id);
     expect(await kycDocs('?status=UPLOADED')).to.deep.equal([kyc.requirementIds[0]]);
     expect(await kycDocs('?status=AWAITING_UPLOAD')).to.deep.equal([kyc.requirementIds[1]]);
     expect(await call(`/api/v1/documents/case/${kyc.case_id}?entity_type=robot`)).to.deep.include({
@@ -242,26 +281,49 @@ describe('HTTP API on the real database', function () {
     expect(r.status).to.equal(200);
     const raw = r.body as Record<string, unknown>[];
     expect(raw.map((e) => e.id)).to.deep.equal(['raw-2', 'raw-1']);
-    expect(raw[0]).to.deep.include({ id: 'raw-2', event_type: 'KAFKA_MESSAGE_RAW_STORED', status: 'rejected', received_at: T2.toISOString() });
+    expect(raw[0]).to.deep.include({
+      id: 'raw-2',
+      event_type: 'KAFKA_MESSAGE_RAW_STORED',
+      status: 'rejected',
+      received_at: T2.toISOString(),
+    });
     expect(keysDeep(raw)).not.to.include('_id');
     expect(((await call('/api/v1/events/raw?limit=1&skip=1')).body as { id: string }[]).map((e) => e.id)).to.deep.equal(['raw-1']);
   });
 
   it('POST determine-requirements: 202, a pending command_results entry, the command published keyed by case; then the result round trip', async () => {
     const before = commands.published.length;
-    const r = await send('POST', '/api/v1/documents/determine-requirements', { case_id: kyb.case_id, entity_id: kyb.company_id, entity_type: 'COMPANY' });
+    const r = await send('POST', '/api/v1/documents/determine-requirements', {
+      case_id: kyb.case_id,
+      entity_id: kyb.company_id,
+      entity_type: 'COMPANY',
+    });
     expect(r.status).to.equal(202);
     const { command_id } = r.body as { command_id: string };
     expect(command_id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(commands.published.slice(before)).to.deep.equal([
-      { command_type: 'DetermineDocumentRequirements', command_id, case_id: kyb.case_id, entity_id: kyb.company_id, entity_type: 'COMPANY' },
+      {
+        command_type: 'DetermineDocumentRequirements',
+        command_id,
+        case_id: kyb.case_id,
+        entity_id: kyb.company_id,
+        entity_type: 'COMPANY',
+      },
     ]);
     const stored = await commandResultsCollection(t.db).findOne({ _id: command_id });
     expect(stored).to.deep.include({ _id: command_id, status: 'pending', case_id: kyb.case_id });
     expect(stored?.accepted_at).to.be.instanceOf(Date);
     expect(await call(`/api/v1/commands/${command_id}`)).to.deep.include({ status: 200, body: { status: 'pending' } });
 
-    await firstValueFrom(createCommandResultStore(t.db).record({ command_id, status: 'processed', case_id: kyb.case_id, event_ids: [], completed_at: new Date() }));
+    await firstValueFrom(
+      createCommandResultStore(t.db).record({
+        command_id,
+        status: 'processed',
+        case_id: kyb.case_id,
+        event_ids: [],
+        completed_at: new Date(),
+      }),
+    );
     expect(await call(`/api/v1/commands/${command_id}`)).to.deep.include({ status: 200, body: { status: 'processed', event_ids: [] } });
     const completed = await commandResultsCollection(t.db).findOne({ _id: command_id });
     expect(completed?.accepted_at).to.be.instanceOf(Date);
@@ -269,7 +331,9 @@ describe('HTTP API on the real database', function () {
   });
 
   it('POST determine-requirements: 404 for an unknown case, 422 for a bad body', async () => {
-    expect(await send('POST', '/api/v1/documents/determine-requirements', { case_id: 'no-such-case', entity_id: 'x', entity_type: 'PERSON' })).to.deep.include({
+    expect(
+      await send('POST', '/api/v1/documents/determine-requirements', { case_id: 'no-such-case', entity_id: 'x', entity_type: 'PERSON' }),
+    ).to.deep.include({
       status: 404,
       body: { detail: 'case not found' },
     });
@@ -286,7 +350,10 @@ describe('HTTP API on the real database', function () {
 
   it('PUT status: 202 with the case of the requirement; the rejected result round trip; 404 and 422', async () => {
     const before = commands.published.length;
-    const r = await send('PUT', `/api/v1/documents/${kyc.requirementIds[1]!}/status`, { new_status: 'VERIFIED_MANUAL', updated_by_actor_id: 'agent-9' });
+    const r = await send('PUT', `/api/v1/documents/${kyc.requirementIds[1]!}/status`, {
+      new_status: 'VERIFIED_MANUAL',
+      updated_by_actor_id: 'agent-9',
+    });
     expect(r.status).to.equal(202);
     const { command_id } = r.body as { command_id: string };
     expect(commands.published.slice(before)).to.deep.equal([
@@ -303,19 +370,33 @@ describe('HTTP API on the real database', function () {
       },
     ]);
     await firstValueFrom(
-      createCommandResultStore(t.db).record({ command_id, status: 'rejected', case_id: kyc.case_id, reason: 'unknown document requirement', completed_at: new Date() }),
+      createCommandResultStore(t.db).record({
+        command_id,
+        status: 'rejected',
+        case_id: kyc.case_id,
+        reason: 'unknown document requirement',
+        completed_at: new Date(),
+      }),
     );
-    expect(await call(`/api/v1/commands/${command_id}`)).to.deep.include({ status: 200, body: { status: 'rejected', reason: 'unknown document requirement' } });
+    expect(await call(`/api/v1/commands/${command_id}`)).to.deep.include({
+      status: 200,
+      body: { status: 'rejected', reason: 'unknown document requirement' },
+    });
 
     expect(await send('PUT', '/api/v1/documents/no-such-document/status', { new_status: 'UPLOADED' })).to.deep.include({
       status: 404,
       body: { detail: 'document requirement not found' },
     });
-    expect(await send('PUT', `/api/v1/documents/${kyc.requirementIds[1]!}/status`, { new_status: 'uploaded', metadata_changes: { 'a.b': 1 } })).to.deep.include({
+    expect(
+      await send('PUT', `/api/v1/documents/${kyc.requirementIds[1]!}/status`, { new_status: 'uploaded', metadata_changes: { 'a.b': 1 } }),
+    ).to.deep.include({
       status: 422,
       body: {
         detail: [
-          { path: '$.new_status', rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE' },
+          {
+            path: '$.new_status',
+            rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE',
+          },
           { path: '$.metadata_changes.a.b', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
         ],
       },
@@ -369,8 +450,7 @@ describe('HTTP API on the real database', function () {
   it('the command result log inserts many new records in one batch and is idempotent, rewriting none on redelivery', async () => {
     const log = createCommandResultStore(t.db);
     const bulkWrite = sinon.spy(Collection.prototype, 'bulkWrite');
-    const updates = () =>
-      bulkWrite.getCalls().reduce((n, c) => n + (c.args[0] as object[]).filter((op) => 'updateOne' in op).length, 0);
+    const updates = () => bulkWrite.getCalls().reduce((n, c) => n + (c.args[0] as object[]).filter((op) => 'updateOne' in op).length, 0);
     const results = Array.from({ length: 25 }, (_, i) => ({
       command_id: `batch-${i}`,
       status: 'processed' as const,
@@ -383,7 +463,9 @@ describe('HTTP API on the real database', function () {
     const updated = updates();
     sinon.restore();
     expect(updated).to.equal(0);
-    expect(await commandResultsCollection(t.db).countDocuments({ status: 'processed', case_id: kyc.case_id, _id: { $regex: '^batch-' } })).to.equal(25);
+    expect(
+      await commandResultsCollection(t.db).countDocuments({ status: 'processed', case_id: kyc.case_id, _id: { $regex: '^batch-' } }),
+    ).to.equal(25);
     expect(await call('/api/v1/commands/batch-7')).to.deep.include({ body: { status: 'processed', event_ids: ['e-7'] } });
   });
 

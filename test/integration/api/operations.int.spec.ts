@@ -98,7 +98,9 @@ describe('operations on the real stack: health checks, consumer lag, /metrics', 
           metrics.messagesConsumed.inc({ topic: tp, partition });
         },
       });
-      await waitFor(() => seen === 6 && tracker.snapshot().length === 2, 30_000, { description: 'six messages and two partitions tracked' });
+      await waitFor(() => seen === 6 && tracker.snapshot().length === 2, 30_000, {
+        description: 'six messages and two partitions tracked',
+      });
       expect(tracker.snapshot().sort((a, b) => a.partition - b.partition)).to.deep.equal([
         { topic, partition: 0, lag: 0 },
         { topic, partition: 1, lag: 0 },

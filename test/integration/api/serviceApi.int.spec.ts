@@ -96,7 +96,8 @@ describe('the running service over HTTP', function () {
   /** Waits until the raw copy of a client message is kept (the last step of its processing). */
   const rawEventOf = (client_id: string): Promise<Json> =>
     waitFor(
-      async () => listOf(await call('GET', '/api/v1/events/raw?limit=500')).find((e) => (e.payload as Json | undefined)?.client_id === client_id),
+      async () =>
+        listOf(await call('GET', '/api/v1/events/raw?limit=500')).find((e) => (e.payload as Json | undefined)?.client_id === client_id),
       20_000,
       { description: `the raw event of ${client_id}` },
     );
@@ -266,7 +267,12 @@ describe('the running service over HTTP', function () {
       business_type: 'LTD',
       industry_sector: 'Finance',
     });
-    expect(objectOf(company).registered_address).to.deep.include({ street: '1 Business Park', city: 'London', country: 'GB', postal_code: 'E14 5HQ' });
+    expect(objectOf(company).registered_address).to.deep.include({
+      street: '1 Business Park',
+      city: 'London',
+      country: 'GB',
+      postal_code: 'E14 5HQ',
+    });
     expect(objectOf(company)).to.not.have.any.keys('_id', 'applied');
 
     const missing = await call('GET', `/api/v1/companies/no-such-company-${run}`);
@@ -302,7 +308,11 @@ describe('the running service over HTTP', function () {
 
     const companyDocs = await call('GET', `${path}?entity_type=COMPANY`);
     expect(companyDocs.status, companyDocs.text).to.equal(200);
-    expect(listOf(companyDocs).map((d) => [d.entity_id, d.document_type]).sort()).to.deep.equal([
+    expect(
+      listOf(companyDocs)
+        .map((d) => [d.entity_id, d.document_type])
+        .sort(),
+    ).to.deep.equal([
       [ids.company, 'ARTICLES_OF_ASSOCIATION'],
       [ids.company, 'COMPANY_REGISTRATION_CERTIFICATE'],
     ]);
@@ -311,7 +321,9 @@ describe('the running service over HTTP', function () {
     const jane = persons.find((p) => p.firstname === 'Jane')!;
     const janeDocs = await call('GET', `${path}?entity_id=${encodeURIComponent(String(jane.id))}&entity_type=PERSON`);
     expect(janeDocs.status, janeDocs.text).to.equal(200);
-    expect(listOf(janeDocs).map((d) => [d.entity_id, d.entity_type, d.document_type])).to.deep.equal([[jane.id, 'PERSON', 'PASSPORT_DIRECTOR_BO']]);
+    expect(listOf(janeDocs).map((d) => [d.entity_id, d.entity_type, d.document_type])).to.deep.equal([
+      [jane.id, 'PERSON', 'PASSPORT_DIRECTOR_BO'],
+    ]);
 
     const awaitingRequired = await call('GET', `${path}?status=AWAITING_UPLOAD&is_required=true`);
     expect(listOf(awaitingRequired)).to.have.length(4);
@@ -353,7 +365,9 @@ describe('the running service over HTTP', function () {
     const [dead] = listOf(newest);
     expect(dead).to.include({ event_type: 'KAFKA_MESSAGE_RAW_STORED', status: 'rejected' });
     expect(dead!.payload).to.deep.include({ client_id: DEAD_CLIENT, version: '2.0' });
-    expect((dead!.error as Json).reason).to.be.a('string').and.contain('version');
+    expect((dead!.error as Json).reason)
+      .to.be.a('string')
+      .and.contain('version');
     expect((dead!.error as Json).details).to.deep.include({ path: '$.version', rule: 'must be exactly "1.0"' });
     expect(dead).to.not.have.any.keys('_id');
 
@@ -385,10 +399,14 @@ describe('the running service over HTTP', function () {
     const commandId = objectOf(accepted).command_id as string;
     expect(commandId).to.be.a('string').and.not.be.empty;
     expect(accepted.headers.get('location')).to.equal(`/api/v1/commands/${encodeURIComponent(commandId)}`);
-    const processed = await waitFor(async () => {
-      const r = await call('GET', `/api/v1/commands/${commandId}`);
-      return objectOf(r).status === 'processed' ? objectOf(r) : null;
-    }, 20_000, { description: 'the processed command' });
+    const processed = await waitFor(
+      async () => {
+        const r = await call('GET', `/api/v1/commands/${commandId}`);
+        return objectOf(r).status === 'processed' ? objectOf(r) : null;
+      },
+      20_000,
+      { description: 'the processed command' },
+    );
     expect(processed.event_ids).to.have.length(1);
     const eventId = (processed.event_ids as string[])[0]!;
 
@@ -399,10 +417,14 @@ describe('the running service over HTTP', function () {
     expect(updated.payload).to.deep.include({ document_requirement_id: passport.id, new_status: 'UPLOADED' });
     expect(events[0]).to.include({ event_type: 'CaseCreated', aggregate_id: ids.kycCase, version: 1 });
 
-    const afterUpdate = await waitFor(async () => {
-      const r = objectOf(await call('GET', `/api/v1/documents/${String(passport.id)}`));
-      return r.status === 'UPLOADED' ? r : null;
-    }, 20_000, { description: 'the uploaded passport' });
+    const afterUpdate = await waitFor(
+      async () => {
+        const r = objectOf(await call('GET', `/api/v1/documents/${String(passport.id)}`));
+        return r.status === 'UPLOADED' ? r : null;
+      },
+      20_000,
+      { description: 'the uploaded passport' },
+    );
     expect(afterUpdate.metadata).to.deep.equal({ file_name: 'passport.pdf' });
     expect(afterUpdate.notes).to.deep.equal(['scanned copy']);
     const uploaded = listOf(await call('GET', `/api/v1/documents/case/${ids.kycCase}?status=UPLOADED`));
@@ -415,10 +437,14 @@ describe('the running service over HTTP', function () {
       entity_type: 'PERSON',
     });
     expect(again.status, again.text).to.equal(202);
-    const rejected = await waitFor(async () => {
-      const r = await call('GET', `/api/v1/commands/${String(objectOf(again).command_id)}`);
-      return objectOf(r).status === 'rejected' ? objectOf(r) : null;
-    }, 20_000, { description: 'the rejected command' });
+    const rejected = await waitFor(
+      async () => {
+        const r = await call('GET', `/api/v1/commands/${String(objectOf(again).command_id)}`);
+        return objectOf(r).status === 'rejected' ? objectOf(r) : null;
+      },
+      20_000,
+      { description: 'the rejected command' },
+    );
     expect(rejected.reason).to.contain('unknown person');
   });
 
@@ -431,7 +457,10 @@ describe('the running service over HTTP', function () {
     expect(route.status).to.equal(404);
     expect(route.body).to.deep.equal({ detail: 'not found' });
 
-    const status = await call('PUT', `/api/v1/documents/no-such-requirement-${run}/status`, { new_status: 'UPLOADED', updated_by_actor_type: 'USER' });
+    const status = await call('PUT', `/api/v1/documents/no-such-requirement-${run}/status`, {
+      new_status: 'UPLOADED',
+      updated_by_actor_type: 'USER',
+    });
     expect(status.status, status.text).to.equal(404);
     expect(status.body).to.deep.equal({ detail: 'document requirement not found' });
 
@@ -452,29 +481,33 @@ describe('the running service over HTTP', function () {
     const paths = (r: Answer) => detailOf(r).map((d) => d.path);
 
     expect(paths(await call('GET', '/api/v1/cases?limit=-1'))).to.deep.equal(['$.query.limit']);
-    expect(detailOf(await call('GET', '/api/v1/cases?limit=0'))).to.deep.equal([{ path: '$.query.limit', rule: 'must be an integer from 1 to 500' }]);
+    expect(detailOf(await call('GET', '/api/v1/cases?limit=0'))).to.deep.equal([
+      { path: '$.query.limit', rule: 'must be an integer from 1 to 500' },
+    ]);
     expect(paths(await call('GET', '/api/v1/cases?limit=501&skip=x'))).to.have.members(['$.query.limit', '$.query.skip']);
     expect(paths(await call('GET', '/api/v1/events/raw?skip=-5'))).to.deep.equal(['$.query.skip']);
 
     const docs = `/api/v1/documents/case/${ids.kybCase}`;
     expect(paths(await call('GET', `${docs}?entity_type=ROBOT`))).to.deep.equal(['$.query.entity_type']);
     expect(paths(await call('GET', `${docs}?status=LOST&is_required=yes`))).to.have.members(['$.query.status', '$.query.is_required']);
-    expect(detailOf(await call('GET', `${docs}?is_required=yes`))).to.deep.equal([{ path: '$.query.is_required', rule: 'must be true or false' }]);
+    expect(detailOf(await call('GET', `${docs}?is_required=yes`))).to.deep.equal([
+      { path: '$.query.is_required', rule: 'must be true or false' },
+    ]);
 
     const [requirement] = listOf(await call('GET', docs));
     const statusPath = `/api/v1/documents/${String(requirement!.id)}/status`;
     expect(paths(await call('PUT', statusPath, { new_status: 'LOST', updated_by_actor_type: 'USER' }))).to.deep.equal(['$.new_status']);
-    expect(paths(await call('PUT', statusPath, { new_status: 'UPLOADED', updated_by_actor_type: 'USER', metadata_changes: { 'a.b': 1 } }))).to.deep.equal([
-      '$.metadata_changes.a.b',
-    ]);
+    expect(
+      paths(await call('PUT', statusPath, { new_status: 'UPLOADED', updated_by_actor_type: 'USER', metadata_changes: { 'a.b': 1 } })),
+    ).to.deep.equal(['$.metadata_changes.a.b']);
     expect(detailOf(await call('PUT', statusPath, '{"new_status": '))).to.deep.equal([{ path: '$', rule: 'must be a JSON document' }]);
 
     expect(
       paths(await call('POST', '/api/v1/documents/determine-requirements', { case_id: ids.kybCase, entity_type: 'ROBOT' })),
     ).to.have.members(['$.entity_id', '$.entity_type']);
-    expect(paths(await call('POST', '/api/v1/documents/determine-requirements', { case_id: '', entity_id: 'x', entity_type: 'PERSON' }))).to.deep.equal([
-      '$.case_id',
-    ]);
+    expect(
+      paths(await call('POST', '/api/v1/documents/determine-requirements', { case_id: '', entity_id: 'x', entity_type: 'PERSON' })),
+    ).to.deep.equal(['$.case_id']);
 
     // nothing refused reached the pipeline: the requirement is as it was
     expect(objectOf(await call('GET', `/api/v1/documents/${String(requirement!.id)}`)).status).to.equal('AWAITING_UPLOAD');
@@ -518,23 +551,37 @@ describe('the running service over HTTP', function () {
 
   it('shows non-zero counters on /metrics for the messages, notifications, dead letters and rule lookups of the run', async () => {
     // the KYB welcome-email notifications went out to the notification topic, keyed by their case
-    const notified = await waitFor(() => {
-      const found = svc.notifications.filter((n) => n.key === ids.kybCase || n.key === ids.kycCase || n.key === ids.kybAgainCase);
-      return found.length >= 3 ? found : null;
-    }, 20_000, { description: 'three published notifications' });
-    expect(notified.map((n) => JSON.parse(n.value!) as Json).map((n) => (n.payload as Json).template_id).sort()).to.deep.equal([
-      'KYB_WELCOME_EMAIL_V1',
-      'KYB_WELCOME_EMAIL_V1',
-      'KYC_WELCOME_EMAIL_V1',
-    ]);
-    const dead = await waitFor(() => svc.deadLetters.find((d) => d.value?.includes(DEAD_CLIENT)), 20_000, { description: 'the dead letter' });
+    const notified = await waitFor(
+      () => {
+        const found = svc.notifications.filter((n) => n.key === ids.kybCase || n.key === ids.kycCase || n.key === ids.kybAgainCase);
+        return found.length >= 3 ? found : null;
+      },
+      20_000,
+      { description: 'three published notifications' },
+    );
+    expect(
+      notified
+        .map((n) => JSON.parse(n.value!) as Json)
+        .map((n) => (n.payload as Json).template_id)
+        .sort(),
+    ).to.deep.equal(['KYB_WELCOME_EMAIL_V1', 'KYB_WELCOME_EMAIL_V1', 'KYC_WELCOME_EMAIL_V1']);
+    const dead = await waitFor(() => svc.deadLetters.find((d) => d.value?.includes(DEAD_CLIENT)), 20_000, {
+      description: 'the dead letter',
+    });
     expect(JSON.parse(dead.value!)).to.include({ client_id: DEAD_CLIENT, version: '2.0' });
 
     // the counters move once the topic acknowledged the message, a moment after the watcher may see it
-    const scrape = await waitFor(async () => {
-      const r = await call('GET', '/metrics');
-      return metricValue(r.text, 'casestream_notifications_published_total') >= 3 && metricValue(r.text, 'casestream_dead_letters_total') >= 2 ? r : null;
-    }, 20_000, { description: 'the notification and dead-letter counters' });
+    const scrape = await waitFor(
+      async () => {
+        const r = await call('GET', '/metrics');
+        return metricValue(r.text, 'casestream_notifications_published_total') >= 3 &&
+          metricValue(r.text, 'casestream_dead_letters_total') >= 2
+          ? r
+          : null;
+      },
+      20_000,
+      { description: 'the notification and dead-letter counters' },
+    );
     expect(scrape.status).to.equal(200);
     expect(scrape.headers.get('content-type')).to.contain('text/plain');
     const metrics = scrape.text;

@@ -26,7 +26,16 @@ describe('casestream dlq commands', function () {
     const personId = idFor(messageId, 'person', 0);
     const docId = documentRequirementId(caseId, personId, 'PASSPORT');
     // A status update that arrives before its case exists: rejected.
-    await svc.sendCommand({ key: caseId, value: { command_type: 'UpdateDocumentStatus', command_id: 'early', case_id: caseId, document_requirement_id: docId, new_status: 'UPLOADED' } });
+    await svc.sendCommand({
+      key: caseId,
+      value: {
+        command_type: 'UpdateDocumentStatus',
+        command_id: 'early',
+        case_id: caseId,
+        document_requirement_id: docId,
+        new_status: 'UPLOADED',
+      },
+    });
     await svc.sendClientData({ value: '{"not": "json"', messageId: 'broken-1' });
     await waitFor(() => svc.deadLetters.length >= 2, 20_000, { description: 'two dead letters' });
 
@@ -44,13 +53,28 @@ describe('casestream dlq commands', function () {
     expect(shown.stdout).to.contain('"new_status":"UPLOADED"');
 
     // The upstream is fixed: the case now exists.
-    await svc.sendClientData({ value: { client_id: 'dlq-client', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [{ firstname: 'A', lastname: 'B' }] }, messageId });
-    await waitFor(() => svc.db.collection<{ _id: string }>('document_requirements').findOne({ _id: docId }), 20_000, { description: 'the case' });
+    await svc.sendClientData({
+      value: {
+        client_id: 'dlq-client',
+        version: '1.0',
+        type: 'INDIVIDUAL_STANDARD',
+        traitement_type: 'KYC',
+        persons: [{ firstname: 'A', lastname: 'B' }],
+      },
+      messageId,
+    });
+    await waitFor(() => svc.db.collection<{ _id: string }>('document_requirements').findOne({ _id: docId }), 20_000, {
+      description: 'the case',
+    });
 
     const replayed = await cli('dlq', 'replay', early.position);
     expect(replayed.code, replayed.stderr).to.equal(0);
     expect(replayed.stdout).to.contain(`re-submitted ${early.position} to ${svc.env.KAFKA_COMMAND_TOPIC}`);
-    await waitFor(() => svc.db.collection<{ _id: string; status: string }>('document_requirements').findOne({ _id: docId, status: 'UPLOADED' }), 20_000, { description: 'the replayed command applied' });
+    await waitFor(
+      () => svc.db.collection<{ _id: string; status: string }>('document_requirements').findOne({ _id: docId, status: 'UPLOADED' }),
+      20_000,
+      { description: 'the replayed command applied' },
+    );
     expect(svc.deadLetters).to.have.length(2);
   });
 

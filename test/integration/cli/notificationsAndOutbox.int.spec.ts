@@ -33,7 +33,13 @@ const cli = (svc: ServiceHarness, extraEnv: Record<string, string>, ...argv: str
   );
 };
 
-const outboxEntry = (n: NotificationRequired, pending_since: Date) => ({ _id: n.event_id, aggregate_id: n.aggregate_id, version: n.version, pending_since, event: toEventDocument(n) });
+const outboxEntry = (n: NotificationRequired, pending_since: Date) => ({
+  _id: n.event_id,
+  aggregate_id: n.aggregate_id,
+  version: n.version,
+  pending_since,
+  event: toEventDocument(n),
+});
 
 describe('casestream notifications and outbox commands', function () {
   this.timeout(120_000);
@@ -54,7 +60,15 @@ describe('casestream notifications and outbox commands', function () {
     const trigger = `CASE_CREATED_KYC_RETRY_${run}`;
     const failures = svc.db.collection('notification_lookup_failures');
     stub.setMode({ mode: 'error', status: 503 });
-    await svc.sendClientData({ value: { client_id: 'retry-1', version: '1.0', type: `RETRY_${run}`, traitement_type: 'KYC', persons: [{ firstname: 'Ann', lastname: 'Lee' }] } });
+    await svc.sendClientData({
+      value: {
+        client_id: 'retry-1',
+        version: '1.0',
+        type: `RETRY_${run}`,
+        traitement_type: 'KYC',
+        persons: [{ firstname: 'Ann', lastname: 'Lee' }],
+      },
+    });
     const caseId = (await svc.caseOf('retry-1')).id as string;
     const failure = await waitFor(() => failures.findOne({ case_id: caseId }), 20_000);
     expect(failure).to.include({ trigger, status: 'open', failures: 1 });
@@ -79,10 +93,17 @@ describe('casestream notifications and outbox commands', function () {
     const notificationId = idFor(creationKey, 'notification', trigger);
     expect(retry.event_id).to.equal(notificationId);
     const stored = await svc.db.collection('domain_events').find({ aggregate_id: caseId, event_type: 'NotificationRequired' }).toArray();
-    expect(stored.map((e) => [e.event_id, e.version, e.metadata.correlation_id, e.metadata.causation_id])).to.deep.equal([[notificationId, 5, creationKey, retry.command_id]]);
-    expect(await svc.db.collection('command_results').findOne({ _id: retry.command_id as never })).to.deep.include({ status: 'processed', event_ids: [notificationId] });
+    expect(stored.map((e) => [e.event_id, e.version, e.metadata.correlation_id, e.metadata.causation_id])).to.deep.equal([
+      [notificationId, 5, creationKey, retry.command_id],
+    ]);
+    expect(await svc.db.collection('command_results').findOne({ _id: retry.command_id as never })).to.deep.include({
+      status: 'processed',
+      event_ids: [notificationId],
+    });
     expect(await failures.findOne({ case_id: caseId })).to.include({ status: 'resolved', outcome: 'notified', event_id: notificationId });
-    const published = await waitFor(() => svc.notifications.find((n) => n.key === caseId), 20_000, { description: 'the retried notification' });
+    const published = await waitFor(() => svc.notifications.find((n) => n.key === caseId), 20_000, {
+      description: 'the retried notification',
+    });
     const body = JSON.parse(published.value!) as { event_id: string; version: number; metadata: { causation_id: string } };
     expect(body).to.deep.include({ event_id: notificationId, version: 5 });
     expect(body.metadata.causation_id).to.equal(retry.command_id);
@@ -93,12 +114,18 @@ describe('casestream notifications and outbox commands', function () {
     expect(again.stdout.trim()).to.equal('no failed rule lookups to retry');
     const extra = `${run}-retry-again`;
     await svc.sendCommand({ value: { command_type: 'RetryNotificationLookup', command_id: extra, case_id: caseId, trigger }, key: caseId });
-    await waitFor(() => svc.db.collection('command_results').findOne({ _id: extra as never, status: 'processed' }), 20_000, { description: 'the extra retry' });
+    await waitFor(() => svc.db.collection('command_results').findOne({ _id: extra as never, status: 'processed' }), 20_000, {
+      description: 'the extra retry',
+    });
     expect(await svc.db.collection('command_results').findOne({ _id: extra as never })).to.deep.include({ event_ids: [] });
-    expect(await svc.db.collection('domain_events').countDocuments({ aggregate_id: caseId, event_type: 'NotificationRequired' })).to.equal(1);
+    expect(await svc.db.collection('domain_events').countDocuments({ aggregate_id: caseId, event_type: 'NotificationRequired' })).to.equal(
+      1,
+    );
     expect(await failures.findOne({ case_id: caseId }), 'the first outcome stays').to.include({ status: 'resolved', outcome: 'notified' });
     // Kafka may carry a copy more (the outbox relay runs with no grace here), never another notification.
-    const ids = new Set(svc.notifications.filter((n) => n.key === caseId).map((n) => (JSON.parse(n.value!) as { event_id: string }).event_id));
+    const ids = new Set(
+      svc.notifications.filter((n) => n.key === caseId).map((n) => (JSON.parse(n.value!) as { event_id: string }).event_id),
+    );
     expect([...ids]).to.deep.equal([notificationId]);
   });
 
@@ -121,7 +148,9 @@ describe('casestream notifications and outbox commands', function () {
       await admin.createTopics({ topics: [{ topic: lonely, numPartitions: 1 }], waitForLeaders: true });
       const res = await cli(svc, { KAFKA_COMMAND_TOPIC: lonely }, 'notifications', 'retry', '--json', '--limit', '1', '--wait-ms', '1500');
       expect(res.code, res.stderr).to.equal(1);
-      expect((JSON.parse(res.stdout) as { case_id: string; outcome: string }[]).map((o) => [o.case_id, o.outcome])).to.deep.equal([[lonely, 'pending']]);
+      expect((JSON.parse(res.stdout) as { case_id: string; outcome: string }[]).map((o) => [o.case_id, o.outcome])).to.deep.equal([
+        [lonely, 'pending'],
+      ]);
     } finally {
       await svc.db.collection('notification_lookup_failures').deleteOne({ _id: `${lonely}|CASE_CREATED_KYC_X` as never });
       await admin.deleteTopics({ topics: [lonely] }).catch(() => undefined);
@@ -130,7 +159,13 @@ describe('casestream notifications and outbox commands', function () {
   });
 
   it('publishes a notification that was stored but never acknowledged (a crash between append and publish)', async () => {
-    const message = decodeClientMessage({ client_id: 'crashed', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [] });
+    const message = decodeClientMessage({
+      client_id: 'crashed',
+      version: '1.0',
+      type: 'INDIVIDUAL_STANDARD',
+      traitement_type: 'KYC',
+      persons: [],
+    });
     if (message._tag === 'Left') throw new Error('bad fixture');
     const cmd = createCaseCommand(message.right, { key: `${run}-crashed`, content_hash: 'crashed-content', timestamp: new Date() });
     const events = decideCaseCreation(cmd);
@@ -142,15 +177,25 @@ describe('casestream notifications and outbox commands', function () {
     const status = await cli(svc, {}, 'outbox', 'status', '--json');
     expect(JSON.parse(status.stdout).pending).to.be.at.least(1);
 
-    const relayed = await waitFor(() => svc.notifications.find((n) => n.headers['event-id'] === notification.event_id), 20_000, { description: 'the relayed notification' });
+    const relayed = await waitFor(() => svc.notifications.find((n) => n.headers['event-id'] === notification.event_id), 20_000, {
+      description: 'the relayed notification',
+    });
     expect(relayed.key).to.equal(cmd.case_id);
-    await waitFor(async () => (await outboxCollection(svc.db).findOne({ _id: notification.event_id })) === null, 10_000, { description: 'the acknowledgement' });
+    await waitFor(async () => (await outboxCollection(svc.db).findOne({ _id: notification.event_id })) === null, 10_000, {
+      description: 'the acknowledgement',
+    });
     const after = await cli(svc, {}, 'outbox', 'status', '--json');
     expect(JSON.parse(after.stdout)).to.include({ pending: 0 });
   });
 
   it('`outbox flush` publishes pending notifications on demand', async () => {
-    const message = decodeClientMessage({ client_id: 'flushed', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [] });
+    const message = decodeClientMessage({
+      client_id: 'flushed',
+      version: '1.0',
+      type: 'INDIVIDUAL_STANDARD',
+      traitement_type: 'KYC',
+      persons: [],
+    });
     if (message._tag === 'Left') throw new Error('bad fixture');
     const cmd = createCaseCommand(message.right, { key: `${run}-flushed`, content_hash: 'flushed-content', timestamp: new Date() });
     const notification = decideNotification(cmd, welcome, 0);
@@ -159,6 +204,8 @@ describe('casestream notifications and outbox commands', function () {
     const flushed = await cli(svc, {}, 'outbox', 'flush');
     expect(flushed.code, flushed.stderr).to.equal(0);
     expect(flushed.stdout).to.match(/published \d+ pending notification/);
-    await waitFor(() => svc.notifications.find((n) => n.headers['event-id'] === notification.event_id), 20_000, { description: 'the flushed notification' });
+    await waitFor(() => svc.notifications.find((n) => n.headers['event-id'] === notification.event_id), 20_000, {
+      description: 'the flushed notification',
+    });
   });
 });

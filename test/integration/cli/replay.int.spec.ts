@@ -11,7 +11,13 @@ const kyb = (client_id: string) => ({
   version: '1.0',
   type: 'ENHANCED_DUE_DILIGENCE',
   traitement_type: 'KYB',
-  company_profile: { registered_name: 'Replay Ltd', registration_number: 'R1', country_of_incorporation: 'GB', registered_address: { country: 'GB' }, trading_name: null },
+  company_profile: {
+    registered_name: 'Replay Ltd',
+    registration_number: 'R1',
+    country_of_incorporation: 'GB',
+    registered_address: { country: 'GB' },
+    trading_name: null,
+  },
   persons: [
     { firstname: 'Ada', lastname: 'Director', role_in_company: 'Director' },
     { firstname: 'Bo', lastname: 'Clerk', birthdate: '1990-01-01' },
@@ -19,7 +25,13 @@ const kyb = (client_id: string) => ({
   beneficial_owners: [{ person_details: { firstname: 'Cy', lastname: 'Owner' }, ownership_percentage: 60, is_ubo: true }],
 });
 
-const kyc = (client_id: string) => ({ client_id, version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [{ firstname: 'Di', lastname: 'Solo' }] });
+const kyc = (client_id: string) => ({
+  client_id,
+  version: '1.0',
+  type: 'INDIVIDUAL_STANDARD',
+  traitement_type: 'KYC',
+  persons: [{ firstname: 'Di', lastname: 'Solo' }],
+});
 
 const snapshot = async (svc: ServiceHarness) => {
   const out: Record<string, unknown[]> = {};
@@ -45,10 +57,20 @@ forEachServerMode((mode) =>
       await svc.sendClientData({ value: kyb('replay-kyb') }, { value: kyc('replay-kyc') });
       const kycCase = await svc.caseOf('replay-kyc');
       await svc.caseOf('replay-kyb');
-      const doc = await waitFor(() => svc.db.collection('document_requirements').findOne({ case_id: kycCase.id, document_type: 'PASSPORT' }));
+      const doc = await waitFor(() =>
+        svc.db.collection('document_requirements').findOne({ case_id: kycCase.id, document_type: 'PASSPORT' }),
+      );
       await svc.sendCommand({
         key: String(kycCase.id),
-        value: { command_type: 'UpdateDocumentStatus', command_id: 'replay-c1', case_id: kycCase.id, document_requirement_id: doc.id, new_status: 'UPLOADED', notes_to_add: ['n1'], metadata_changes: { pages: 2 } },
+        value: {
+          command_type: 'UpdateDocumentStatus',
+          command_id: 'replay-c1',
+          case_id: kycCase.id,
+          document_requirement_id: doc.id,
+          new_status: 'UPLOADED',
+          notes_to_add: ['n1'],
+          metadata_changes: { pages: 2 },
+        },
       });
       await waitFor(() => svc.db.collection('document_requirements').findOne({ _id: doc._id, status: 'UPLOADED' }));
       await waitFor(async () => (await svc.db.collection('beneficial_owners').countDocuments()) === 1);
@@ -137,7 +159,9 @@ forEachServerMode((mode) =>
       await svc.db.createCollection('replay_1700000000000_cases');
       await svc.db.collection('replay_1700000000000_cases').insertOne({ _id: 'half' } as never);
       const killedAt = new Date(Date.now() - 10 * 60_000);
-      await svc.db.collection('casestream_replay_lock').insertOne({ _id: 'replay', run: '1700000000000', host: 'elsewhere', pid: 1, started_at: killedAt, heartbeat: killedAt } as never);
+      await svc.db
+        .collection('casestream_replay_lock')
+        .insertOne({ _id: 'replay', run: '1700000000000', host: 'elsewhere', pid: 1, started_at: killedAt, heartbeat: killedAt } as never);
 
       const { code, stdout, stderr } = await runCliWith(env, 'replay', '--yes', '--json', '--drop-old');
 
@@ -173,7 +197,15 @@ forEachServerMode((mode) =>
           commands.push(`traffic-${mode}-c${i}`);
           await svc.sendCommand({
             key: r.case_id,
-            value: { command_type: 'UpdateDocumentStatus', command_id: commands.at(-1), case_id: r.case_id, document_requirement_id: r.id, new_status: r.status, notes_to_add: [`note ${i}`], metadata_changes: { [`step${i % 3}`]: i } },
+            value: {
+              command_type: 'UpdateDocumentStatus',
+              command_id: commands.at(-1),
+              case_id: r.case_id,
+              document_requirement_id: r.id,
+              new_status: r.status,
+              notes_to_add: [`note ${i}`],
+              metadata_changes: { [`step${i % 3}`]: i },
+            },
           });
           await sleep(40);
         }
@@ -190,9 +222,15 @@ forEachServerMode((mode) =>
       expect(eventsAtEnd, 'events were appended while the replay ran').to.be.above(eventsAtStart);
 
       // the service finishes what was sent
-      await waitFor(async () => (await svc.db.collection('cases').countDocuments({ client_id: { $in: clients } })) === clients.length, 120_000, { description: 'every traffic case' });
       await waitFor(
-        async () => (await svc.db.collection('command_results').countDocuments({ _id: { $in: commands } as never, status: { $ne: 'pending' } })) === commands.length,
+        async () => (await svc.db.collection('cases').countDocuments({ client_id: { $in: clients } })) === clients.length,
+        120_000,
+        { description: 'every traffic case' },
+      );
+      await waitFor(
+        async () =>
+          (await svc.db.collection('command_results').countDocuments({ _id: { $in: commands } as never, status: { $ne: 'pending' } })) ===
+          commands.length,
         120_000,
         { description: 'every traffic command completed' },
       );

@@ -39,17 +39,24 @@ describe('casestream start', function () {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const port = await waitFor(() => /"port":(\d+),"msg":"HTTP API, health and metrics listening"/.exec(output)?.[1], 60_000, { description: 'the HTTP server' });
+      const port = await waitFor(() => /"port":(\d+),"msg":"HTTP API, health and metrics listening"/.exec(output)?.[1], 60_000, {
+        description: 'the HTTP server',
+      });
       const live = await fetch(`http://127.0.0.1:${port}/health/live`);
       expect(live.status).to.equal(200);
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, 30_000, { description: 'readiness' });
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, 30_000, {
+        description: 'readiness',
+      });
       child.kill('SIGTERM');
       expect(await exited, output).to.equal(0);
       expect(output).to.contain('"msg":"stopped"');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       const mongo = await MongoClient.connect(MONGO_URL);
-      await mongo.db(id).dropDatabase().catch(() => undefined);
+      await mongo
+        .db(id)
+        .dropDatabase()
+        .catch(() => undefined);
       await mongo.close();
       // the service created these topics at startup; left behind they slow every broker restart
       const admin = new Kafka({ brokers: [...KAFKA_BROKERS], logLevel: logLevel.NOTHING }).admin();

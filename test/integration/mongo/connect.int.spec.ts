@@ -44,7 +44,12 @@ describe('connectMongo and ensureIndexes (integration)', function () {
       await ensureIndexes({ db, accommodations: accommodationsFor(true) });
       expect(await db.collection('domain_events').indexes()).to.have.length(2);
       expect((await db.collection('domain_events').indexes()).map((i) => i.key)).to.deep.include({ event_id: 1 });
-      expect(await db.collection('cases').indexes().catch(() => [])).to.have.length.below(2);
+      expect(
+        await db
+          .collection('cases')
+          .indexes()
+          .catch(() => []),
+      ).to.have.length.below(2);
     } finally {
       await db.dropDatabase();
     }
@@ -71,7 +76,11 @@ describe('connectMongo and ensureIndexes (integration)', function () {
   });
 
   it('takes the path DB_SERVER_MODE forces, whatever the server says', async () => {
-    for (const [serverMode, ferretdb] of [['mongodb', false], ['ferretdb', true], ['auto', true]] as const) {
+    for (const [serverMode, ferretdb] of [
+      ['mongodb', false],
+      ['ferretdb', true],
+      ['auto', true],
+    ] as const) {
       const c = await connectMongo({ uri: MONGO_URI, dbName: t.dbName, appName: 'casestream-it', serverMode });
       try {
         expect(c.ferretdb, serverMode).to.equal(ferretdb);
@@ -85,7 +94,10 @@ describe('connectMongo and ensureIndexes (integration)', function () {
     const c = await connectMongo({ uri: MONGO_URI, dbName: `${t.dbName}_mongodb_path`, appName: 'casestream-it', serverMode: 'mongodb' });
     try {
       await ensureIndexes(c);
-      expect((await c.db.collection('domain_events').indexes()).map((i) => i.name)).to.include.members(['event_id_unique', 'aggregate_version_unique']);
+      expect((await c.db.collection('domain_events').indexes()).map((i) => i.name)).to.include.members([
+        'event_id_unique',
+        'aggregate_version_unique',
+      ]);
       expect((await c.db.collection('cases').indexes()).map((i) => i.name)).to.include.members(['id_unique', 'created_at_desc']);
     } finally {
       await c.db.dropDatabase();
@@ -93,7 +105,7 @@ describe('connectMongo and ensureIndexes (integration)', function () {
     }
   });
 
-  it('tells that the local stack\'s server is FerretDB', async () => {
+  it("tells that the local stack's server is FerretDB", async () => {
     const c = await connectMongo({ uri: MONGO_URI, dbName: t.dbName, appName: 'casestream-it' });
     try {
       expect(c.ferretdb).to.equal(true);

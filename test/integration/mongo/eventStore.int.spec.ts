@@ -20,206 +20,217 @@ import { forEachServerMode, freshId, personEvent, personEvents, useTestDatabase 
 // The rules every EventStore keeps are in test/contract (run by storeContracts.int.spec.ts); here,
 // what only this adapter does: its documents, batching, and races between two clients.
 forEachServerMode((mode) =>
-describe(`MongoEventStore (integration, ${mode} path)`, function () {
-  this.timeout(60_000);
-  const t = useTestDatabase('events', mode);
-  let store: MongoEventStore;
-  const append = (events: readonly DomainEvent[], s: MongoEventStore = store): Promise<AppendResult> =>
-    firstValueFrom(s.append(events));
-  const load = (aggregate_id: string): Promise<DomainEvent[]> => firstValueFrom(store.load(aggregate_id));
-  const stored = () => t.db.collection<EventDocument>(EVENTS_COLLECTION);
+  describe(`MongoEventStore (integration, ${mode} path)`, function () {
+    this.timeout(60_000);
+    const t = useTestDatabase('events', mode);
+    let store: MongoEventStore;
+    const append = (events: readonly DomainEvent[], s: MongoEventStore = store): Promise<AppendResult> => firstValueFrom(s.append(events));
+    const load = (aggregate_id: string): Promise<DomainEvent[]> => firstValueFrom(store.load(aggregate_id));
+    const stored = () => t.db.collection<EventDocument>(EVENTS_COLLECTION);
 
-  before(() => {
-    store = createMongoEventStore(t.db);
-  });
-  afterEach(() => sinon.restore());
+    before(() => {
+      store = createMongoEventStore(t.db);
+    });
+    afterEach(() => sinon.restore());
 
-  it("stores a case's events with versions 1..n and the documented fields", async () => {
-    const { cmd, caseEvents, notification } = kybCase(freshId('kyb'));
+    it("stores a case's events with versions 1..n and the documented fields", async () => {
+      const { cmd, caseEvents, notification } = kybCase(freshId('kyb'));
 
-    expect(await append([...caseEvents, notification])).to.deep.equal({ kind: 'appended', duplicates: 0 });
+      expect(await append([...caseEvents, notification])).to.deep.equal({ kind: 'appended', duplicates: 0 });
 
-    const docs = await stored().find({ aggregate_id: cmd.case_id }, { sort: { version: 1 } }).toArray();
-    expect(docs.map((d) => d.version)).to.deep.equal(Array.from({ length: caseEvents.length + 1 }, (_, i) => i + 1));
-    const first = docs[0]!;
-    expect(Object.keys(first).sort()).to.deep.equal(
-      ['_id', 'aggregate_id', 'event_id', 'event_type', 'metadata', 'payload', 'timestamp', 'version'].sort(),
-    );
-    expect(first._id, 'the stream position').to.equal(positionId(cmd.case_id, 1));
-    expect(first.timestamp).to.be.instanceOf(Date);
-    expect(first.event_type).to.equal('CaseCreated');
-    const last = docs[docs.length - 1]!;
-    expect(last.event_type).to.equal('NotificationRequired');
-    const pending = await outboxCollection(t.db).findOne({ _id: last.event_id });
-    expect(pending, 'the notification waits in the outbox').to.deep.include({ aggregate_id: cmd.case_id, version: last.version, event: last });
-    expect(pending?.pending_since).to.be.instanceOf(Date);
-    // version is stored as a BSON int, timestamp as a BSON date
-    const [types] = await stored()
-      .aggregate([{ $match: { event_id: first.event_id } }, { $project: { v: { $type: '$version' }, ts: { $type: '$timestamp' } } }])
-      .toArray();
-    expect(types).to.include({ v: 'int', ts: 'date' });
-  });
+      const docs = await stored()
+        .find({ aggregate_id: cmd.case_id }, { sort: { version: 1 } })
+        .toArray();
+      expect(docs.map((d) => d.version)).to.deep.equal(Array.from({ length: caseEvents.length + 1 }, (_, i) => i + 1));
+      const first = docs[0]!;
+      expect(Object.keys(first).sort()).to.deep.equal(
+        ['_id', 'aggregate_id', 'event_id', 'event_type', 'metadata', 'payload', 'timestamp', 'version'].sort(),
+      );
+      expect(first._id, 'the stream position').to.equal(positionId(cmd.case_id, 1));
+      expect(first.timestamp).to.be.instanceOf(Date);
+      expect(first.event_type).to.equal('CaseCreated');
+      const last = docs[docs.length - 1]!;
+      expect(last.event_type).to.equal('NotificationRequired');
+      const pending = await outboxCollection(t.db).findOne({ _id: last.event_id });
+      expect(pending, 'the notification waits in the outbox').to.deep.include({
+        aggregate_id: cmd.case_id,
+        version: last.version,
+        event: last,
+      });
+      expect(pending?.pending_since).to.be.instanceOf(Date);
+      // version is stored as a BSON int, timestamp as a BSON date
+      const [types] = await stored()
+        .aggregate([{ $match: { event_id: first.event_id } }, { $project: { v: { $type: '$version' }, ts: { $type: '$timestamp' } } }])
+        .toArray();
+      expect(types).to.include({ v: 'int', ts: 'date' });
+    });
 
-  it('relies on the server reporting every failing document of an unordered insertMany, by index, and storing the rest', async () => {
-    const aggregate = freshId('shape');
-    await append(personEvents(aggregate, 1, 2, 'first'));
-    const docs = [
-      personEvent(aggregate, 1, 'first'), // same event_id: a duplicate
-      personEvent(aggregate, 3, 'first'), // free
-      personEvent(aggregate, 2, 'other'), // taken version
-      personEvent(aggregate, 4, 'first'), // free
-      personEvent(aggregate, 4, 'other'), // clashes with the document just before it
-    ].map(toEventDocument);
+    it('relies on the server reporting every failing document of an unordered insertMany, by index, and storing the rest', async () => {
+      const aggregate = freshId('shape');
+      await append(personEvents(aggregate, 1, 2, 'first'));
+      const docs = [
+        personEvent(aggregate, 1, 'first'), // same event_id: a duplicate
+        personEvent(aggregate, 3, 'first'), // free
+        personEvent(aggregate, 2, 'other'), // taken version
+        personEvent(aggregate, 4, 'first'), // free
+        personEvent(aggregate, 4, 'other'), // clashes with the document just before it
+      ].map(toEventDocument);
 
-    const error = await stored()
-      .insertMany(docs, { ordered: false })
-      .then(() => undefined, (e: unknown) => e);
+      const error = await stored()
+        .insertMany(docs, { ordered: false })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
 
-    expect(error).to.be.instanceOf(MongoBulkWriteError);
-    const bulk = error as MongoBulkWriteError;
-    const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors];
-    expect(writeErrors.map((w) => [w.index, w.code])).to.deep.equal([
-      [0, 11000],
-      [2, 11000],
-      [4, 11000],
-    ]);
-    expect(bulk.insertedCount).to.equal(2);
-    expect((await load(aggregate)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4]);
-  });
-
-  it('serves loads of many aggregates at once with one read, each its own stream (the same one twice too)', async () => {
-    const cases = [kybCase(freshId('many-a')), kybCase(freshId('many-b')), kybCase(freshId('many-c'))];
-    for (const c of cases) await append([...c.caseEvents, c.notification]);
-    const find = sinon.spy(Collection.prototype, 'find');
-
-    const streams = await Promise.all([...cases.map((c) => load(c.cmd.case_id)), load(cases[0]!.cmd.case_id), load(freshId('none'))]);
-
-    expect(find.callCount).to.equal(1);
-    expect(streams).to.deep.equal([...cases.map((c) => [...c.caseEvents, c.notification]), [...cases[0]!.caseEvents, cases[0]!.notification], []]);
-  });
-
-  it('reports a different event at a taken version as a conflict to that caller only, while other callers in the same batch succeed', async () => {
-    const taken = freshId('taken');
-    const other1 = freshId('other1');
-    const other2 = freshId('other2');
-    await append(personEvents(taken, 1, 2, 'winner'));
-    const insertMany = sinon.spy(Collection.prototype, 'insertMany');
-
-    const [a, b, c] = await Promise.all([
-      append(personEvents(other1, 1, 2)),
-      append([personEvent(taken, 2, 'loser')]),
-      append(personEvents(other2, 1, 3)),
-    ]);
-
-    expect(insertMany.callCount, 'one insertMany for the three callers').to.equal(1);
-    expect(a).to.deep.equal({ kind: 'appended', duplicates: 0 });
-    expect(b).to.deep.equal({ kind: 'conflict', aggregate_id: taken, version: 2 });
-    expect(c).to.deep.equal({ kind: 'appended', duplicates: 0 });
-    expect((await load(taken)).map((e) => e.metadata.correlation_id)).to.deep.equal(['msg-winner', 'msg-winner']);
-    expect(await stored().countDocuments({ aggregate_id: { $in: [other1, other2] } })).to.equal(5);
-  });
-
-  it('lets exactly one of two writers (two MongoClients) win each race to append different events at one version', async () => {
-    const other = await t.connectAnother();
-    const storeA = createMongoEventStore(t.db);
-    const storeB = createMongoEventStore(other.db);
-    const aggregates = Array.from({ length: 20 }, () => freshId('race'));
-    // every aggregate already has version 1; both writers decide version 2 on that state
-    await append(aggregates.map((id) => personEvent(id, 1, 'base')));
-
-    const races = await Promise.all(
-      aggregates.map(async (id) => {
-        const [a, b] = await Promise.all([
-          append([personEvent(id, 2, 'writerA')], storeA),
-          append([personEvent(id, 2, 'writerB')], storeB),
-        ]);
-        return { id, a, b };
-      }),
-    );
-
-    for (const { id, a, b } of races) {
-      expect([a.kind, b.kind].sort(), `race on ${id}`).to.deep.equal(['appended', 'conflict']);
-      const winner = a.kind === 'appended' ? 'msg-writerA' : 'msg-writerB';
-      expect(a.kind === 'appended' ? b : a).to.deep.equal({ kind: 'conflict', aggregate_id: id, version: 2 });
-      expect((await load(id)).map((e) => [e.version, e.metadata.correlation_id])).to.deep.equal([
-        [1, 'msg-base'],
-        [2, winner],
+      expect(error).to.be.instanceOf(MongoBulkWriteError);
+      const bulk = error as MongoBulkWriteError;
+      const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors];
+      expect(writeErrors.map((w) => [w.index, w.code])).to.deep.equal([
+        [0, 11000],
+        [2, 11000],
+        [4, 11000],
       ]);
-    }
-  });
+      expect(bulk.insertedCount).to.equal(2);
+      expect((await load(aggregate)).map((e) => e.version)).to.deep.equal([1, 2, 3, 4]);
+    });
 
-  it('never leaves a mix of two racing writers\' multi-event appends in a stream: at most one wins, the loser\'s events are gone', async () => {
-    const other = await t.connectAnother();
-    const storeA = createMongoEventStore(t.db);
-    const storeB = createMongoEventStore(other.db);
-    const aggregates = Array.from({ length: 20 }, () => freshId('race3'));
-    await append(aggregates.map((id) => personEvent(id, 1, 'base')));
+    it('serves loads of many aggregates at once with one read, each its own stream (the same one twice too)', async () => {
+      const cases = [kybCase(freshId('many-a')), kybCase(freshId('many-b')), kybCase(freshId('many-c'))];
+      for (const c of cases) await append([...c.caseEvents, c.notification]);
+      const find = sinon.spy(Collection.prototype, 'find');
 
-    const races = await Promise.all(
-      aggregates.map(async (id) => {
-        const [a, b] = await Promise.all([
-          append(personEvents(id, 2, 4, 'writerA'), storeA),
-          append(personEvents(id, 2, 4, 'writerB'), storeB),
-        ]);
-        return { id, a, b };
-      }),
-    );
+      const streams = await Promise.all([...cases.map((c) => load(c.cmd.case_id)), load(cases[0]!.cmd.case_id), load(freshId('none'))]);
 
-    for (const { id, a, b } of races) {
-      // Both may lose when their inserts interleave (A takes v2, B takes v3): each then removes its
-      // own events and retries on fresh state. Both winning is impossible.
-      expect([a.kind, b.kind], `race on ${id}`).to.not.deep.equal(['appended', 'appended']);
-      const expected =
-        a.kind === 'appended' ? 'msg-writerA' : b.kind === 'appended' ? 'msg-writerB' : undefined;
-      const events = await load(id);
-      expect(events.map((e) => [e.version, e.metadata.correlation_id])).to.deep.equal([
-        [1, 'msg-base'],
-        ...(expected === undefined ? [] : [2, 3, 4].map((v) => [v, expected])),
+      expect(find.callCount).to.equal(1);
+      expect(streams).to.deep.equal([
+        ...cases.map((c) => [...c.caseEvents, c.notification]),
+        [...cases[0]!.caseEvents, cases[0]!.notification],
+        [],
       ]);
-    }
-  });
+    });
 
-  it('gives exactly one of two writers appending the very same events "appended" and the other duplicates', async () => {
-    const other = await t.connectAnother();
-    const storeB = createMongoEventStore(other.db);
-    const aggregate = freshId('same');
-    const events = personEvents(aggregate, 1, 3);
+    it('reports a different event at a taken version as a conflict to that caller only, while other callers in the same batch succeed', async () => {
+      const taken = freshId('taken');
+      const other1 = freshId('other1');
+      const other2 = freshId('other2');
+      await append(personEvents(taken, 1, 2, 'winner'));
+      const insertMany = sinon.spy(Collection.prototype, 'insertMany');
 
-    const [a, b] = await Promise.all([append(events), append(events, storeB)]);
+      const [a, b, c] = await Promise.all([
+        append(personEvents(other1, 1, 2)),
+        append([personEvent(taken, 2, 'loser')]),
+        append(personEvents(other2, 1, 3)),
+      ]);
 
-    expect([a.kind, b.kind]).to.deep.equal(['appended', 'appended']);
-    expect((a.kind === 'appended' ? a.duplicates : 0) + (b.kind === 'appended' ? b.duplicates : 0)).to.equal(3);
-    expect(await stored().countDocuments({ aggregate_id: aggregate })).to.equal(3);
-  });
+      expect(insertMany.callCount, 'one insertMany for the three callers').to.equal(1);
+      expect(a).to.deep.equal({ kind: 'appended', duplicates: 0 });
+      expect(b).to.deep.equal({ kind: 'conflict', aggregate_id: taken, version: 2 });
+      expect(c).to.deep.equal({ kind: 'appended', duplicates: 0 });
+      expect((await load(taken)).map((e) => e.metadata.correlation_id)).to.deep.equal(['msg-winner', 'msg-winner']);
+      expect(await stored().countDocuments({ aggregate_id: { $in: [other1, other2] } })).to.equal(5);
+    });
 
-  it('batches many concurrent appends from many aggregates into few insertMany calls, and all of them land', async () => {
-    const batched = createMongoEventStore(t.db, { maxBatch: 50 });
-    const insertMany = sinon.spy(Collection.prototype, 'insertMany');
-    const aggregates = Array.from({ length: 200 }, () => freshId('many'));
+    it('lets exactly one of two writers (two MongoClients) win each race to append different events at one version', async () => {
+      const other = await t.connectAnother();
+      const storeA = createMongoEventStore(t.db);
+      const storeB = createMongoEventStore(other.db);
+      const aggregates = Array.from({ length: 20 }, () => freshId('race'));
+      // every aggregate already has version 1; both writers decide version 2 on that state
+      await append(aggregates.map((id) => personEvent(id, 1, 'base')));
 
-    const results = await Promise.all(aggregates.map((id) => append(personEvents(id, 1, 3), batched)));
+      const races = await Promise.all(
+        aggregates.map(async (id) => {
+          const [a, b] = await Promise.all([
+            append([personEvent(id, 2, 'writerA')], storeA),
+            append([personEvent(id, 2, 'writerB')], storeB),
+          ]);
+          return { id, a, b };
+        }),
+      );
 
-    expect(results.every((r) => r.kind === 'appended' && r.duplicates === 0)).to.equal(true);
-    expect(insertMany.callCount).to.be.at.most(4).and.at.least(4); // 200 appends / maxBatch 50
-    expect(insertMany.getCalls().every((c) => (c.args[0] as unknown[]).length === 150)).to.equal(true);
-    expect(await stored().countDocuments({ aggregate_id: { $in: aggregates } })).to.equal(600);
-  });
+      for (const { id, a, b } of races) {
+        expect([a.kind, b.kind].sort(), `race on ${id}`).to.deep.equal(['appended', 'conflict']);
+        const winner = a.kind === 'appended' ? 'msg-writerA' : 'msg-writerB';
+        expect(a.kind === 'appended' ? b : a).to.deep.equal({ kind: 'conflict', aggregate_id: id, version: 2 });
+        expect((await load(id)).map((e) => [e.version, e.metadata.correlation_id])).to.deep.equal([
+          [1, 'msg-base'],
+          [2, winner],
+        ]);
+      }
+    });
 
-  it('lets appends that arrive while a batch is in flight join the next, bigger batch', async () => {
-    const insertMany = sinon.spy(Collection.prototype, 'insertMany');
-    const aggregates = Array.from({ length: 60 }, () => freshId('waves'));
+    it("never leaves a mix of two racing writers' multi-event appends in a stream: at most one wins, the loser's events are gone", async () => {
+      const other = await t.connectAnother();
+      const storeA = createMongoEventStore(t.db);
+      const storeB = createMongoEventStore(other.db);
+      const aggregates = Array.from({ length: 20 }, () => freshId('race3'));
+      await append(aggregates.map((id) => personEvent(id, 1, 'base')));
 
-    // 60 appends spread over several ticks: later ones queue while the first insertMany runs
-    const results = await Promise.all(
-      aggregates.map(async (id, i) => {
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(i / 10)));
-        return append(personEvents(id, 1, 2));
-      }),
-    );
+      const races = await Promise.all(
+        aggregates.map(async (id) => {
+          const [a, b] = await Promise.all([
+            append(personEvents(id, 2, 4, 'writerA'), storeA),
+            append(personEvents(id, 2, 4, 'writerB'), storeB),
+          ]);
+          return { id, a, b };
+        }),
+      );
 
-    expect(results.every((r) => r.kind === 'appended')).to.equal(true);
-    expect(insertMany.callCount).to.be.below(60);
-    expect(await stored().countDocuments({ aggregate_id: { $in: aggregates } })).to.equal(120);
-  });
-}),
+      for (const { id, a, b } of races) {
+        // Both may lose when their inserts interleave (A takes v2, B takes v3): each then removes its
+        // own events and retries on fresh state. Both winning is impossible.
+        expect([a.kind, b.kind], `race on ${id}`).to.not.deep.equal(['appended', 'appended']);
+        const expected = a.kind === 'appended' ? 'msg-writerA' : b.kind === 'appended' ? 'msg-writerB' : undefined;
+        const events = await load(id);
+        expect(events.map((e) => [e.version, e.metadata.correlation_id])).to.deep.equal([
+          [1, 'msg-base'],
+          ...(expected === undefined ? [] : [2, 3, 4].map((v) => [v, expected])),
+        ]);
+      }
+    });
+
+    it('gives exactly one of two writers appending the very same events "appended" and the other duplicates', async () => {
+      const other = await t.connectAnother();
+      const storeB = createMongoEventStore(other.db);
+      const aggregate = freshId('same');
+      const events = personEvents(aggregate, 1, 3);
+
+      const [a, b] = await Promise.all([append(events), append(events, storeB)]);
+
+      expect([a.kind, b.kind]).to.deep.equal(['appended', 'appended']);
+      expect((a.kind === 'appended' ? a.duplicates : 0) + (b.kind === 'appended' ? b.duplicates : 0)).to.equal(3);
+      expect(await stored().countDocuments({ aggregate_id: aggregate })).to.equal(3);
+    });
+
+    it('batches many concurrent appends from many aggregates into few insertMany calls, and all of them land', async () => {
+      const batched = createMongoEventStore(t.db, { maxBatch: 50 });
+      const insertMany = sinon.spy(Collection.prototype, 'insertMany');
+      const aggregates = Array.from({ length: 200 }, () => freshId('many'));
+
+      const results = await Promise.all(aggregates.map((id) => append(personEvents(id, 1, 3), batched)));
+
+      expect(results.every((r) => r.kind === 'appended' && r.duplicates === 0)).to.equal(true);
+      expect(insertMany.callCount).to.be.at.most(4).and.at.least(4); // 200 appends / maxBatch 50
+      expect(insertMany.getCalls().every((c) => (c.args[0] as unknown[]).length === 150)).to.equal(true);
+      expect(await stored().countDocuments({ aggregate_id: { $in: aggregates } })).to.equal(600);
+    });
+
+    it('lets appends that arrive while a batch is in flight join the next, bigger batch', async () => {
+      const insertMany = sinon.spy(Collection.prototype, 'insertMany');
+      const aggregates = Array.from({ length: 60 }, () => freshId('waves'));
+
+      // 60 appends spread over several ticks: later ones queue while the first insertMany runs
+      const results = await Promise.all(
+        aggregates.map(async (id, i) => {
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(i / 10)));
+          return append(personEvents(id, 1, 2));
+        }),
+      );
+
+      expect(results.every((r) => r.kind === 'appended')).to.equal(true);
+      expect(insertMany.callCount).to.be.below(60);
+      expect(await stored().countDocuments({ aggregate_id: { $in: aggregates } })).to.equal(120);
+    });
+  }),
 );

@@ -11,11 +11,17 @@ describe('documents over 16 MiB (integration)', function () {
   this.timeout(60_000);
   const t = useTestDatabase('oversize');
   let log: RawEventLog;
-  const entry = (id: string, payload: RawEventEntry['payload'] = { client_id: 'c' }): RawEventEntry => ({ id, payload, received_at: T0, status: 'processed' });
-  const record = (e: RawEventEntry) => firstValueFrom(log.record(e), { defaultValue: undefined }).then(
-    () => 'stored',
-    (error: unknown) => error,
-  );
+  const entry = (id: string, payload: RawEventEntry['payload'] = { client_id: 'c' }): RawEventEntry => ({
+    id,
+    payload,
+    received_at: T0,
+    status: 'processed',
+  });
+  const record = (e: RawEventEntry) =>
+    firstValueFrom(log.record(e), { defaultValue: undefined }).then(
+      () => 'stored',
+      (error: unknown) => error,
+    );
 
   before(() => {
     log = createMongoRawEventLog(t.db);

@@ -20,7 +20,8 @@ forEachServerMode((mode) =>
       const t = useTestDatabase('contract_readmodels', mode);
       readModelStoreContract('MongoReadModelStore', async () => ({
         store: createMongoReadModelStore(t.db, { guards: guardsOf(mode) }),
-        read: async (collection, id) => (await t.db.collection<ReadModelDocument>(collection).findOne({ _id: id }, { projection: { _id: 0 } })) ?? undefined,
+        read: async (collection, id) =>
+          (await t.db.collection<ReadModelDocument>(collection).findOne({ _id: id }, { projection: { _id: 0 } })) ?? undefined,
       }));
     });
   }),

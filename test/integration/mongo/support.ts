@@ -70,4 +70,7 @@ export { freshId, personEvent, personEvents } from '../../contract/fixtures.js';
 
 /** Documents of a collection without `_id`, sorted by the given key. */
 export const documentsOf = async (db: Db, collection: string, filter: Document = {}, sort: Document = { id: 1 }) =>
-  db.collection(collection).find(filter, { projection: { _id: 0 }, sort }).toArray();
+  db
+    .collection(collection)
+    .find(filter, { projection: { _id: 0 }, sort })
+    .toArray();

@@ -9,9 +9,19 @@ import { KafkaPositions } from './kafkaPositions.js';
 import { kybOwners, kybPersons } from '../../support/kybParties.js';
 
 const run = uniqueName('t').toUpperCase().replace(/-/g, '_');
-const welcome = (rule_id: string, is_active = true) => ({ rule_id, is_active, notification_type: 'EMAIL', template_id: `${rule_id}_V1`, language_code: 'en' });
+const welcome = (rule_id: string, is_active = true) => ({
+  rule_id,
+  is_active,
+  notification_type: 'EMAIL',
+  template_id: `${rule_id}_V1`,
+  language_code: 'en',
+});
 
-const kyc = (client_id: string, type = 'INDIVIDUAL_STANDARD', persons = [{ firstname: 'John', lastname: 'Doe', birthdate: '1990-01-15' }]) => ({
+const kyc = (
+  client_id: string,
+  type = 'INDIVIDUAL_STANDARD',
+  persons = [{ firstname: 'John', lastname: 'Doe', birthdate: '1990-01-15' }],
+) => ({
   client_id,
   version: '1.0',
   type,
@@ -98,7 +108,15 @@ const requirementsOf = (docs: Doc[], case_id: string, at: Date, wanted: readonly
   expect(new Set(found.map((r) => r.id)).size, 'distinct requirement ids').to.equal(found.length);
   return {
     payloads: found.map(({ id, ...r }) => ({ document_requirement_id: id, ...r, is_required: true })),
-    readModels: found.map((r) => ({ ...r, status: 'AWAITING_UPLOAD', is_required: true, metadata: {}, notes: [], created_at: at, updated_at: at })),
+    readModels: found.map((r) => ({
+      ...r,
+      status: 'AWAITING_UPLOAD',
+      is_required: true,
+      metadata: {},
+      notes: [],
+      created_at: at,
+      updated_at: at,
+    })),
   };
 };
 
@@ -112,7 +130,11 @@ describe('the case pipeline on the real stack', function () {
    * rules for them in the harness's Redis database, so their entries are removed before the tests
    * (every case then asks this stub) and again after (this stub's rules are left to no one).
    */
-  const sharedTriggers = ['CASE_CREATED_KYC_INDIVIDUAL_STANDARD', 'CASE_CREATED_KYB_COMPANY_STANDARD', 'CASE_CREATED_KYB_ENHANCED_DUE_DILIGENCE'];
+  const sharedTriggers = [
+    'CASE_CREATED_KYC_INDIVIDUAL_STANDARD',
+    'CASE_CREATED_KYB_COMPANY_STANDARD',
+    'CASE_CREATED_KYB_ENHANCED_DUE_DILIGENCE',
+  ];
   const forgetSharedRules = async () => {
     const redis = new Redis(HARNESS_REDIS_URL);
     try {
@@ -147,13 +169,22 @@ describe('the case pipeline on the real stack', function () {
 
   /** The read-model documents matching `filter`, without `_id` and the internal `applied` versions. */
   const readModel = async (name: string, filter: Doc): Promise<Doc[]> =>
-    (await svc.db.collection(name).find(filter, { projection: { _id: 0 } }).toArray()).map(({ applied: _applied, ...doc }) => doc);
+    (
+      await svc.db
+        .collection(name)
+        .find(filter, { projection: { _id: 0 } })
+        .toArray()
+    ).map(({ applied: _applied, ...doc }) => doc);
 
   /** The raw copy of a client message once its processing is complete (it is kept last, after events, read models and notifications). */
   const processedMessage = (client_id: string): Promise<Doc> =>
-    waitFor(() => svc.db.collection('raw_events').findOne({ 'payload.client_id': client_id, status: 'processed' }, { projection: { _id: 0 } }), 20_000, {
-      description: `the message of ${client_id} processed`,
-    });
+    waitFor(
+      () => svc.db.collection('raw_events').findOne({ 'payload.client_id': client_id, status: 'processed' }, { projection: { _id: 0 } }),
+      20_000,
+      {
+        description: `the message of ${client_id} processed`,
+      },
+    );
 
   /**
    * The raw copy is the message as sent, received when Kafka received it (the time its events
@@ -205,8 +236,20 @@ describe('the case pipeline on the real stack', function () {
 
     const caseEvent = streamOf(caseId, at, metadata);
     expect(withoutEventIds(events)).to.deep.equal([
-      caseEvent(1, 'CaseCreated', { client_id: 'kyc-1', case_type: 'INDIVIDUAL_STANDARD', case_version: '1.0', traitement_type: 'KYC', company_id: null }),
-      caseEvent(2, 'PersonAddedToCase', { person_id: personId, firstname: 'John', lastname: 'Doe', birthdate: '1990-01-15', role_in_company: null }),
+      caseEvent(1, 'CaseCreated', {
+        client_id: 'kyc-1',
+        case_type: 'INDIVIDUAL_STANDARD',
+        case_version: '1.0',
+        traitement_type: 'KYC',
+        company_id: null,
+      }),
+      caseEvent(2, 'PersonAddedToCase', {
+        person_id: personId,
+        firstname: 'John',
+        lastname: 'Doe',
+        birthdate: '1990-01-15',
+        role_in_company: null,
+      }),
       caseEvent(3, 'DocumentRequirementDetermined', requirements.payloads[0]!),
       caseEvent(4, 'DocumentRequirementDetermined', requirements.payloads[1]!),
       caseEvent(5, 'NotificationRequired', {
@@ -219,10 +262,30 @@ describe('the case pipeline on the real stack', function () {
     ]);
 
     expect(await readModel('cases', { client_id: 'kyc-1' })).to.deep.equal([
-      { id: caseId, client_id: 'kyc-1', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', company_id: null, status: 'OPEN', created_at: at, updated_at: at },
+      {
+        id: caseId,
+        client_id: 'kyc-1',
+        version: '1.0',
+        type: 'INDIVIDUAL_STANDARD',
+        traitement_type: 'KYC',
+        company_id: null,
+        status: 'OPEN',
+        created_at: at,
+        updated_at: at,
+      },
     ]);
     expect(persons).to.deep.equal([
-      { id: personId, case_id: caseId, company_id: null, firstname: 'John', lastname: 'Doe', birthdate: '1990-01-15', role_in_company: null, created_at: at, updated_at: at },
+      {
+        id: personId,
+        case_id: caseId,
+        company_id: null,
+        firstname: 'John',
+        lastname: 'Doe',
+        birthdate: '1990-01-15',
+        role_in_company: null,
+        created_at: at,
+        updated_at: at,
+      },
     ]);
     expect(docs).to.have.deep.members(requirements.readModels);
     expect(await readModel('companies', { case_id: caseId })).to.deep.equal([]);
@@ -255,7 +318,12 @@ describe('the case pipeline on the real stack', function () {
       `NotificationRequired@${4 + requirementCount}`,
     ]);
     const companyEvents = await svc.events(companyId);
-    expect(typesOf(companyEvents)).to.deep.equal(['CompanyProfileCreated@1', 'PersonLinkedToCompany@2', 'BeneficialOwnerAdded@3', 'BeneficialOwnerAdded@4']);
+    expect(typesOf(companyEvents)).to.deep.equal([
+      'CompanyProfileCreated@1',
+      'PersonLinkedToCompany@2',
+      'BeneficialOwnerAdded@3',
+      'BeneficialOwnerAdded@4',
+    ]);
     const at = caseEvents[0]!.timestamp as Date;
     expect(at).to.be.instanceOf(Date);
     const metadata = metadataOf(caseEvents, messageId, message);
@@ -281,8 +349,20 @@ describe('the case pipeline on the real stack', function () {
     const caseEvent = streamOf(caseId, at, metadata);
     expect(withoutEventIds(caseEvents)).to.deep.equal([
       caseEvent(1, 'CaseCreated', { client_id, case_type: caseType, case_version: '1.0', traitement_type: 'KYB', company_id: companyId }),
-      caseEvent(2, 'PersonAddedToCase', { person_id: jane, firstname: 'Jane', lastname: 'Director', birthdate: '1985-03-20', role_in_company: 'Director' }),
-      caseEvent(3, 'PersonAddedToCase', { person_id: sam, firstname: 'Sam', lastname: 'Assistant', birthdate: null, role_in_company: null }),
+      caseEvent(2, 'PersonAddedToCase', {
+        person_id: jane,
+        firstname: 'Jane',
+        lastname: 'Director',
+        birthdate: '1985-03-20',
+        role_in_company: 'Director',
+      }),
+      caseEvent(3, 'PersonAddedToCase', {
+        person_id: sam,
+        firstname: 'Sam',
+        lastname: 'Assistant',
+        birthdate: null,
+        role_in_company: null,
+      }),
       ...requirements.payloads.map((payload, i) => caseEvent(4 + i, 'DocumentRequirementDetermined', payload)),
       caseEvent(4 + requirementCount, 'NotificationRequired', {
         notification_type: 'EMAIL',
@@ -295,7 +375,14 @@ describe('the case pipeline on the real stack', function () {
     const companyEvent = streamOf(companyId, at, metadata);
     expect(withoutEventIds(companyEvents)).to.deep.equal([
       companyEvent(1, 'CompanyProfileCreated', { ...kybCompanyFields, case_id: caseId }),
-      companyEvent(2, 'PersonLinkedToCompany', { case_id: caseId, person_id: jane, firstname: 'Jane', lastname: 'Director', birthdate: '1985-03-20', role_in_company: 'Director' }),
+      companyEvent(2, 'PersonLinkedToCompany', {
+        case_id: caseId,
+        person_id: jane,
+        firstname: 'Jane',
+        lastname: 'Director',
+        birthdate: '1985-03-20',
+        role_in_company: 'Director',
+      }),
       companyEvent(3, 'BeneficialOwnerAdded', {
         case_id: caseId,
         beneficial_owner_id: ultimate,
@@ -318,10 +405,30 @@ describe('the case pipeline on the real stack', function () {
     expect(await readModel('cases', { client_id })).to.deep.equal([
       { id: caseId, client_id, version: '1.0', type: caseType, traitement_type: 'KYB', company_id: companyId, status: 'OPEN', ...stamped },
     ]);
-    expect(await readModel('companies', { case_id: caseId })).to.deep.equal([{ id: companyId, case_id: caseId, ...kybCompanyFields, ...stamped }]);
+    expect(await readModel('companies', { case_id: caseId })).to.deep.equal([
+      { id: companyId, case_id: caseId, ...kybCompanyFields, ...stamped },
+    ]);
     expect(persons).to.have.deep.members([
-      { id: jane, case_id: caseId, company_id: companyId, firstname: 'Jane', lastname: 'Director', birthdate: '1985-03-20', role_in_company: 'Director', ...stamped },
-      { id: sam, case_id: caseId, company_id: null, firstname: 'Sam', lastname: 'Assistant', birthdate: null, role_in_company: null, ...stamped },
+      {
+        id: jane,
+        case_id: caseId,
+        company_id: companyId,
+        firstname: 'Jane',
+        lastname: 'Director',
+        birthdate: '1985-03-20',
+        role_in_company: 'Director',
+        ...stamped,
+      },
+      {
+        id: sam,
+        case_id: caseId,
+        company_id: null,
+        firstname: 'Sam',
+        lastname: 'Assistant',
+        birthdate: null,
+        role_in_company: null,
+        ...stamped,
+      },
     ]);
     expect(owners).to.have.deep.members([
       {
@@ -336,7 +443,18 @@ describe('the case pipeline on the real stack', function () {
         is_ubo: true,
         ...stamped,
       },
-      { id: minor, company_id: companyId, case_id: caseId, firstname: 'Minor', lastname: 'Holder', birthdate: null, ownership_percentage: 25, types_of_control: [], is_ubo: false, ...stamped },
+      {
+        id: minor,
+        company_id: companyId,
+        case_id: caseId,
+        firstname: 'Minor',
+        lastname: 'Holder',
+        birthdate: null,
+        ownership_percentage: 25,
+        types_of_control: [],
+        is_ubo: false,
+        ...stamped,
+      },
     ]);
     expect(await readModel('beneficial_owners', { company_id: companyId })).to.have.deep.members(owners);
     expect(docs).to.have.deep.members(requirements.readModels);
@@ -359,7 +477,9 @@ describe('the case pipeline on the real stack', function () {
   it('publishes one NotificationRequired keyed by the case id when an active rule matches', async () => {
     await svc.sendClientData({ value: kyc('kyc-notify'), messageId: `${run}-kyc-notify` });
     const caseId = (await svc.caseOf('kyc-notify')).id as string;
-    const stored = await waitFor(() => svc.db.collection('domain_events').findOne({ aggregate_id: caseId, event_type: 'NotificationRequired' }));
+    const stored = await waitFor(() =>
+      svc.db.collection('domain_events').findOne({ aggregate_id: caseId, event_type: 'NotificationRequired' }),
+    );
     const published = await waitFor(
       () => {
         const found = svc.notifications.filter((n) => n.key === caseId);
@@ -380,15 +500,21 @@ describe('the case pipeline on the real stack', function () {
     });
     expect(Object.keys(event)).to.deep.equal(['event_id', 'event_type', 'aggregate_id', 'timestamp', 'version', 'payload', 'metadata']);
     expect(new Date(event.timestamp as string).toISOString()).to.equal(event.timestamp);
-    await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments({ _id: stored.event_id } as object)) === 0, 10_000, {
-      description: 'the acknowledgement (the notification leaves the outbox)',
-    });
+    await waitFor(
+      async () => (await svc.db.collection('notification_outbox').countDocuments({ _id: stored.event_id } as object)) === 0,
+      10_000,
+      {
+        description: 'the acknowledgement (the notification leaves the outbox)',
+      },
+    );
   });
 
   const expectNoNotification = async (client_id: string) => {
     const caseId = (await svc.caseOf(client_id)).id as string;
     await waitFor(() => svc.db.collection('raw_events').findOne({ 'payload.client_id': client_id, status: 'processed' }));
-    expect(await svc.db.collection('domain_events').countDocuments({ aggregate_id: caseId, event_type: 'NotificationRequired' })).to.equal(0);
+    expect(await svc.db.collection('domain_events').countDocuments({ aggregate_id: caseId, event_type: 'NotificationRequired' })).to.equal(
+      0,
+    );
     expect(svc.notifications.filter((n) => n.key === caseId)).to.have.length(0);
     return caseId;
   };
@@ -420,7 +546,9 @@ describe('the case pipeline on the real stack', function () {
     try {
       await svc.sendClientData({ value: kyc('kyc-stale', `STALE_${run}`) });
       const caseId = (await svc.caseOf('kyc-stale')).id as string;
-      const n = await waitFor(() => svc.db.collection('domain_events').findOne({ aggregate_id: caseId, event_type: 'NotificationRequired' }));
+      const n = await waitFor(() =>
+        svc.db.collection('domain_events').findOne({ aggregate_id: caseId, event_type: 'NotificationRequired' }),
+      );
       expect(n.payload).to.include({ template_id: 'CACHED_RULE_V1' });
     } finally {
       await redis.del(ruleCacheKey(trigger));
@@ -431,7 +559,9 @@ describe('the case pipeline on the real stack', function () {
   it('dead-letters a rejected message with its reasons, original value and source position', async () => {
     const bad = { client_id: 'kyb-bad', version: '2.0', type: 'COMPANY_STANDARD', traitement_type: 'KYB', persons: [{ firstname: 'No' }] };
     await svc.sendClientData({ value: bad, messageId: `${run}-bad`, key: 'some-key' });
-    const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['message-id'] === `${run}-bad`), 20_000, { description: 'the dead letter' });
+    const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['message-id'] === `${run}-bad`), 20_000, {
+      description: 'the dead letter',
+    });
     expect(letter.key).to.equal('some-key');
     expect(JSON.parse(letter.value!)).to.deep.equal(bad);
     expect(letter.headers['x-source-topic']).to.equal(svc.env.KAFKA_TOPIC_NAME);
@@ -470,12 +600,18 @@ describe('the case pipeline on the real stack', function () {
       const c = await svc.caseOf('kyb-twice');
       const caseId = c.id as string;
       const companyId = c.company_id as string;
-      await waitFor(() => kafka.isComplete(group, topic, first), 20_000, { description: 'the first delivery complete (its offset committed)' });
+      await waitFor(() => kafka.isComplete(group, topic, first), 20_000, {
+        description: 'the first delivery complete (its offset committed)',
+      });
       await waitFor(() => svc.notifications.some((n) => n.key === caseId), 20_000, { description: 'the first notification' });
       // Nothing else in flight and no notification waiting in the outbox: from here on, only the
       // second delivery can change anything.
-      await waitFor(() => kafka.caughtUp(group, [topic, svc.env.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
-      await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, { description: 'an empty outbox' });
+      await waitFor(() => kafka.caughtUp(group, [topic, svc.env.KAFKA_COMMAND_TOPIC]), 20_000, {
+        description: 'every message sent so far complete',
+      });
+      await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, {
+        description: 'an empty outbox',
+      });
 
       const everything = () => everythingAbout('kyb-twice', caseId, companyId);
       const before = await everything();
@@ -485,7 +621,9 @@ describe('the case pipeline on the real stack', function () {
       const again = await kafka.send(topic, message);
       expect(again.partition, 'the redelivery is on the same partition').to.equal(first.partition);
       expect(again.offset > first.offset, 'the redelivery comes later on it').to.equal(true);
-      await waitFor(() => kafka.isComplete(group, topic, again), 20_000, { description: 'the second delivery complete (its offset committed)' });
+      await waitFor(() => kafka.isComplete(group, topic, again), 20_000, {
+        description: 'the second delivery complete (its offset committed)',
+      });
 
       expect(await everything()).to.deep.equal(before);
       expect(await kafka.ends(svc.env.NOTIFICATION_KAFKA_TOPIC), 'notifications published').to.deep.equal(notificationsWritten);
@@ -498,7 +636,9 @@ describe('the case pipeline on the real stack', function () {
       expect(await svc.db.collection('beneficial_owners').countDocuments({ case_id: caseId })).to.equal(2);
       expect(await svc.db.collection('document_requirements').countDocuments({ case_id: caseId })).to.equal(4);
       expect(await svc.db.collection('raw_events').countDocuments({ 'payload.client_id': 'kyb-twice' })).to.equal(1);
-      const notificationIds = new Set(svc.notifications.filter((n) => n.key === caseId).map((n) => (JSON.parse(n.value!) as { event_id: string }).event_id));
+      const notificationIds = new Set(
+        svc.notifications.filter((n) => n.key === caseId).map((n) => (JSON.parse(n.value!) as { event_id: string }).event_id),
+      );
       expect(notificationIds.size).to.equal(1);
     } finally {
       await kafka.close();
@@ -514,9 +654,15 @@ describe('the case pipeline on the real stack', function () {
       const first = await kafka.send(topic, { key: 'kyb-reused', value: kyb('kyb-reused'), messageId });
       const c = await svc.caseOf('kyb-reused');
       const caseId = c.id as string;
-      await waitFor(() => kafka.isComplete(group, topic, first), 20_000, { description: 'the first message complete (its offset committed)' });
-      await waitFor(() => kafka.caughtUp(group, [topic, svc.env.KAFKA_COMMAND_TOPIC]), 20_000, { description: 'every message sent so far complete' });
-      await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, { description: 'an empty outbox' });
+      await waitFor(() => kafka.isComplete(group, topic, first), 20_000, {
+        description: 'the first message complete (its offset committed)',
+      });
+      await waitFor(() => kafka.caughtUp(group, [topic, svc.env.KAFKA_COMMAND_TOPIC]), 20_000, {
+        description: 'every message sent so far complete',
+      });
+      await waitFor(async () => (await svc.db.collection('notification_outbox').countDocuments()) === 0, 10_000, {
+        description: 'an empty outbox',
+      });
       const everything = () => everythingAbout('kyb-reused', caseId, c.company_id as string);
       const before = await everything();
       const notificationsWritten = await kafka.ends(svc.env.NOTIFICATION_KAFKA_TOPIC);
@@ -524,16 +670,22 @@ describe('the case pipeline on the real stack', function () {
       // Another client's onboarding, with one person more, under the message-id of the first.
       const other = { ...kyb('kyb-reused'), persons: [...kybPersons(), { firstname: 'Late', lastname: 'Comer', birthdate: null }] };
       const second = await kafka.send(topic, { key: 'kyb-reused', value: other, messageId });
-      await waitFor(() => kafka.isComplete(group, topic, second), 20_000, { description: 'the second message complete (its offset committed)' });
+      await waitFor(() => kafka.isComplete(group, topic, second), 20_000, {
+        description: 'the second message complete (its offset committed)',
+      });
 
-      const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['message-id'] === messageId), 20_000, { description: 'the dead letter' });
+      const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['message-id'] === messageId), 20_000, {
+        description: 'the dead letter',
+      });
       expect(letter.headers['x-error-reason']).to.contain('message-id reused for different content');
       expect(letter.headers['x-source-offset']).to.equal(String(second.offset));
       expect(JSON.parse(letter.value!)).to.deep.equal(other);
       expect(await everything()).to.deep.equal(before);
       expect(await kafka.ends(svc.env.NOTIFICATION_KAFKA_TOPIC), 'notifications published').to.deep.equal(notificationsWritten);
       const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-      expect(metrics).to.match(new RegExp(`^casestream_idempotency_key_reused_total\\{topic="${topic}",partition="${second.partition}"\\} 1$`, 'm'));
+      expect(metrics).to.match(
+        new RegExp(`^casestream_idempotency_key_reused_total\\{topic="${topic}",partition="${second.partition}"\\} 1$`, 'm'),
+      );
     } finally {
       await kafka.close();
     }
@@ -545,10 +697,50 @@ describe('the case pipeline on the real stack', function () {
     const person = await waitFor(() => svc.db.collection('persons').findOne({ case_id: caseId }));
     const doc = await waitFor(() => svc.db.collection('document_requirements').findOne({ case_id: caseId, document_type: 'PASSPORT' }));
     await svc.sendCommand(
-      { key: caseId, value: { command_type: 'DetermineDocumentRequirements', command_id: `${run}-c1`, case_id: caseId, entity_id: person.id, entity_type: 'PERSON' } },
-      { key: caseId, value: { command_type: 'UpdateDocumentStatus', command_id: `${run}-c2`, case_id: caseId, document_requirement_id: doc.id, new_status: 'UPLOADED', updated_by_actor_type: 'USER', notes_to_add: ['scan received'] } },
-      { key: caseId, value: { command_type: 'UpdateDocumentStatus', command_id: `${run}-c3`, case_id: caseId, document_requirement_id: doc.id, new_status: 'VERIFIED_MANUAL', updated_by_actor_id: 'agent-7', metadata_changes: { checked: true } } },
-      { key: caseId, value: { command_type: 'UpdateDocumentStatus', command_id: `${run}-c4`, case_id: caseId, document_requirement_id: doc.id, new_status: 'VERIFIED_MANUAL' } },
+      {
+        key: caseId,
+        value: {
+          command_type: 'DetermineDocumentRequirements',
+          command_id: `${run}-c1`,
+          case_id: caseId,
+          entity_id: person.id,
+          entity_type: 'PERSON',
+        },
+      },
+      {
+        key: caseId,
+        value: {
+          command_type: 'UpdateDocumentStatus',
+          command_id: `${run}-c2`,
+          case_id: caseId,
+          document_requirement_id: doc.id,
+          new_status: 'UPLOADED',
+          updated_by_actor_type: 'USER',
+          notes_to_add: ['scan received'],
+        },
+      },
+      {
+        key: caseId,
+        value: {
+          command_type: 'UpdateDocumentStatus',
+          command_id: `${run}-c3`,
+          case_id: caseId,
+          document_requirement_id: doc.id,
+          new_status: 'VERIFIED_MANUAL',
+          updated_by_actor_id: 'agent-7',
+          metadata_changes: { checked: true },
+        },
+      },
+      {
+        key: caseId,
+        value: {
+          command_type: 'UpdateDocumentStatus',
+          command_id: `${run}-c4`,
+          case_id: caseId,
+          document_requirement_id: doc.id,
+          new_status: 'VERIFIED_MANUAL',
+        },
+      },
     );
     const updated = await waitFor(() => svc.db.collection('document_requirements').findOne({ id: doc.id, status: 'VERIFIED_MANUAL' }));
     expect(updated.notes).to.deep.equal(['scan received']);
@@ -572,9 +764,18 @@ describe('the case pipeline on the real stack', function () {
     const caseId = (await svc.caseOf('kyc-unknown-doc')).id as string;
     await svc.sendCommand({
       key: caseId,
-      value: { command_type: 'UpdateDocumentStatus', command_id: `${run}-c9`, case_id: caseId, document_requirement_id: 'no-such-doc', new_status: 'UPLOADED' },
+      value: {
+        command_type: 'UpdateDocumentStatus',
+        command_id: `${run}-c9`,
+        case_id: caseId,
+        document_requirement_id: 'no-such-doc',
+        new_status: 'UPLOADED',
+      },
     });
-    const letter = await waitFor(() => svc.deadLetters.find((d) => d.headers['x-source-topic'] === svc.env.KAFKA_COMMAND_TOPIC && d.key === caseId), 20_000);
+    const letter = await waitFor(
+      () => svc.deadLetters.find((d) => d.headers['x-source-topic'] === svc.env.KAFKA_COMMAND_TOPIC && d.key === caseId),
+      20_000,
+    );
     expect(letter.headers['x-error-reason']).to.contain('unknown document requirement no-such-doc');
   });
 });

@@ -13,10 +13,18 @@ describe('the logs of the service', function () {
 
   before(async () => {
     stub = await startConfigServiceStub({
-      rules: { CASE_CREATED_KYC_INDIVIDUAL_STANDARD: [{ rule_id: 'R', is_active: true, notification_type: 'EMAIL', template_id: 'T', language_code: 'en' }] },
+      rules: {
+        CASE_CREATED_KYC_INDIVIDUAL_STANDARD: [
+          { rule_id: 'R', is_active: true, notification_type: 'EMAIL', template_id: 'T', language_code: 'en' },
+        ],
+      },
     });
     // The most talkative level, and a Redis password that Redis does not expect (so it is refused and logged about).
-    svc = await new ServiceHarness({ CONFIG_SERVICE_URL: stub.url, LOG_LEVEL: 'trace', REDIS_URL: `redis://:${SECRET}@127.0.0.1:6379/14` }).start();
+    svc = await new ServiceHarness({
+      CONFIG_SERVICE_URL: stub.url,
+      LOG_LEVEL: 'trace',
+      REDIS_URL: `redis://:${SECRET}@127.0.0.1:6379/14`,
+    }).start();
   });
 
   after(async () => {
@@ -36,7 +44,12 @@ describe('the logs of the service', function () {
           version: '1.0',
           type: 'COMPANY_STANDARD',
           traitement_type: 'KYB',
-          company_profile: { registered_name: 'R', registration_number: 'N', country_of_incorporation: 'GB', registered_address: { country: 'GB' } },
+          company_profile: {
+            registered_name: 'R',
+            registration_number: 'N',
+            country_of_incorporation: 'GB',
+            registered_address: { country: 'GB' },
+          },
           persons: [{ firstname: 'Wilhelmina', lastname: 'Frobisher', birthdate: '1922-02-22', role_in_company: 'Director' }],
           beneficial_owners: [{ person_details: person, ownership_percentage: 101 }],
         },

@@ -25,7 +25,13 @@ const expectNoError = (svc: ServiceHarness, who = 'the service') => {
 
 const clientData = (client_id: string) => ({
   key: client_id,
-  value: { client_id, version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [{ firstname: 'Ada', lastname: 'Quiet', birthdate: '1990-01-01' }] },
+  value: {
+    client_id,
+    version: '1.0',
+    type: 'INDIVIDUAL_STANDARD',
+    traitement_type: 'KYC',
+    persons: [{ firstname: 'Ada', lastname: 'Quiet', birthdate: '1990-01-01' }],
+  },
 });
 
 /** Forwards 127.0.0.1:<port> to the broker, from `delayMs` on: until then the port refuses connections. */
@@ -85,7 +91,14 @@ describe('a normal start of the service', function () {
 
   it('logs no error when two instances of one group start together on fresh topics', async () => {
     const first = new ServiceHarness({ LOG_LEVEL });
-    const shared = ['KAFKA_TOPIC_NAME', 'KAFKA_COMMAND_TOPIC', 'KAFKA_DLQ_TOPIC', 'NOTIFICATION_KAFKA_TOPIC', 'KAFKA_CONSUMER_GROUP_ID', 'DB_NAME'] as const;
+    const shared = [
+      'KAFKA_TOPIC_NAME',
+      'KAFKA_COMMAND_TOPIC',
+      'KAFKA_DLQ_TOPIC',
+      'NOTIFICATION_KAFKA_TOPIC',
+      'KAFKA_CONSUMER_GROUP_ID',
+      'DB_NAME',
+    ] as const;
     const second = new ServiceHarness({ LOG_LEVEL, ...Object.fromEntries(shared.map((name) => [name, String(first.env[name])])) });
     try {
       await Promise.all([first.start(), second.start()]);

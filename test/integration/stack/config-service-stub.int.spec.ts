@@ -79,7 +79,9 @@ describe('Configuration Service stub', function () {
       for (const body of [{ context: {} }, { event_trigger: 'X' }, { event_trigger: 'X', context: [] }, [1]]) {
         const res = await postJson(`${stub.url}/rules/match`, body);
         expect(res.status, JSON.stringify(body)).to.equal(400);
-        expect(await res.json()).to.have.property('error').that.is.a('string');
+        expect(await res.json())
+          .to.have.property('error')
+          .that.is.a('string');
       }
       const notJson = await fetch(`${stub.url}/rules/match`, { method: 'POST', body: '{nope' });
       expect(notJson.status).to.equal(400);
@@ -99,7 +101,9 @@ describe('Configuration Service stub', function () {
       await control(stub.url, { mode: 'error' });
       const res = await match(stub.url, KYC_TRIGGER);
       expect(res.status).to.equal(503);
-      expect(await res.json()).to.include({ status: 503 }).and.to.have.property('error');
+      expect(await res.json())
+        .to.include({ status: 503 })
+        .and.to.have.property('error');
 
       await control(stub.url, { mode: 'error', status: 500 });
       const res500 = await match(stub.url, KYC_TRIGGER);

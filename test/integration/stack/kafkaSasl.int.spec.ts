@@ -12,9 +12,20 @@ const USER = 'casestream';
 const PASSWORD = 'casestream-secret';
 
 const saslKafka = (mechanism: string, password: string) => {
-  const settings = decodeSettings({ KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: password });
+  const settings = decodeSettings({
+    KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: USER,
+    KAFKA_SASL_PASSWORD: password,
+  });
   if (E.isLeft(settings)) throw new Error(settings.left);
-  return new Kafka({ clientId: 'sasl-test', brokers: [SASL_BROKER], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...kafkaSecurity(settings.right.kafka.security) });
+  return new Kafka({
+    clientId: 'sasl-test',
+    brokers: [SASL_BROKER],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    ...kafkaSecurity(settings.right.kafka.security),
+  });
 };
 
 describe('Kafka with SASL on the real broker', function () {
@@ -60,7 +71,9 @@ describe('Kafka with SASL on the real broker', function () {
       LOG_LEVEL: 'debug',
     }).start();
     try {
-      await svc.sendClientData({ value: { client_id: 'over-sasl', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [] } });
+      await svc.sendClientData({
+        value: { client_id: 'over-sasl', version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [] },
+      });
       expect(await svc.caseOf('over-sasl')).to.include({ client_id: 'over-sasl' });
       expect(svc.logLines.join('\n')).to.not.contain(PASSWORD);
     } finally {

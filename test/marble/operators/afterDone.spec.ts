@@ -22,9 +22,13 @@ describe('afterDone', () => {
     });
   });
 
-  it('passes the effect\'s error on and never emits the value', () => {
+  it("passes the effect's error on and never emits the value", () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(afterDone(cold('-x-#', { x: 1 }, new Error('write failed')), 'work')).toBe('---#', undefined, new Error('write failed'));
+      expectObservable(afterDone(cold('-x-#', { x: 1 }, new Error('write failed')), 'work')).toBe(
+        '---#',
+        undefined,
+        new Error('write failed'),
+      );
     });
   });
 

@@ -9,7 +9,14 @@ describe('concurrently', () => {
       const slow = cold('----|');
       const fast = cold('-x|', { x: 'ignored' });
       const source = hot('a', { a: 'work' });
-      expectObservable(source.pipe(concurrently(concatMap(() => slow), concatMap(() => fast)))).toBe('----w', { w: 'work' });
+      expectObservable(
+        source.pipe(
+          concurrently(
+            concatMap(() => slow),
+            concatMap(() => fast),
+          ),
+        ),
+      ).toBe('----w', { w: 'work' });
       expectSubscriptions(slow.subscriptions).toBe('^---!');
       expectSubscriptions(fast.subscriptions).toBe('^-!');
     });
@@ -18,7 +25,9 @@ describe('concurrently', () => {
   it('gives every step the item itself', () => {
     const seen: string[] = [];
     const step = (name: string) => map((item: string) => seen.push(`${name}:${item}`));
-    of('case-1').pipe(concurrently(step('project'), step('raw'))).subscribe();
+    of('case-1')
+      .pipe(concurrently(step('project'), step('raw')))
+      .subscribe();
     expect(seen).to.deep.equal(['project:case-1', 'raw:case-1']);
   });
 
@@ -41,11 +50,15 @@ describe('concurrently', () => {
       const failsEarly = cold('-#', undefined, new Error('projection refused'));
       const slow = cold('-----|');
       const source = hot('a', { a: 'work' });
-      expectObservable(source.pipe(concurrently(concatMap(() => failsLate), concatMap(() => slow), concatMap(() => failsEarly)))).toBe(
-        '-----#',
-        undefined,
-        new Error('raw refused'),
-      );
+      expectObservable(
+        source.pipe(
+          concurrently(
+            concatMap(() => failsLate),
+            concatMap(() => slow),
+            concatMap(() => failsEarly),
+          ),
+        ),
+      ).toBe('-----#', undefined, new Error('raw refused'));
       expectSubscriptions(slow.subscriptions).toBe('^----!');
     });
   });

@@ -14,7 +14,9 @@ describe('retryWithBackoff', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const retries: [number, number][] = [];
       const failing = cold('-#', undefined, new Error('mongo down'));
-      const out = failing.pipe(retryWithBackoff({ random: full, initialMs: 10, maxMs: 30, onRetry: (_e, attempt, delayMs) => retries.push([attempt, delayMs]) }));
+      const out = failing.pipe(
+        retryWithBackoff({ random: full, initialMs: 10, maxMs: 30, onRetry: (_e, attempt, delayMs) => retries.push([attempt, delayMs]) }),
+      );
       // Fails at 1 → waits 10; fails at 12 → waits 20; fails at 33 → waits 30 (capped, not 40); fails at 64 and 95 → waits 30.
       expectObservable(out, '^ 99ms !').toBe('');
       expectSubscriptions(failing.subscriptions).toBe(['^!', '11ms ^!', '32ms ^!', '63ms ^!', '94ms ^!']);
@@ -34,7 +36,10 @@ describe('retryWithBackoff', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const seen: unknown[] = [];
       const boom = new Error('broker down');
-      expectObservable(cold('-#', undefined, boom).pipe(retryWithBackoff({ random: full, initialMs: 5, maxMs: 5, onRetry: (e) => seen.push(e) })), '^ 8ms !').toBe('');
+      expectObservable(
+        cold('-#', undefined, boom).pipe(retryWithBackoff({ random: full, initialMs: 5, maxMs: 5, onRetry: (e) => seen.push(e) })),
+        '^ 8ms !',
+      ).toBe('');
       scheduler.flush();
       expect(seen).to.deep.equal([boom, boom]);
       expect(seen[0]).to.equal(boom);
@@ -56,7 +61,15 @@ describe('retryWithBackoff', () => {
       const retries: number[] = [];
       const fatal = new Fatal('bad data');
       const source = cold('-a-#', { a: 1 }, fatal);
-      const out = source.pipe(retryWithBackoff({ random: full, initialMs: 10, maxMs: 100, isFatal: (e) => e instanceof Fatal, onRetry: (_e, n) => retries.push(n) }));
+      const out = source.pipe(
+        retryWithBackoff({
+          random: full,
+          initialMs: 10,
+          maxMs: 100,
+          isFatal: (e) => e instanceof Fatal,
+          onRetry: (_e, n) => retries.push(n),
+        }),
+      );
       expectObservable(out).toBe('-a-#', { a: 1 }, fatal);
       expectSubscriptions(source.subscriptions).toBe('^--!');
       scheduler.flush();
@@ -68,7 +81,10 @@ describe('retryWithBackoff', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       let attempts = 0;
       const source = defer(() => (++attempts === 1 ? cold<string>('#', undefined, new Error('timeout')) : cold('(v|)', { v: 'ok' })));
-      expectObservable(source.pipe(retryWithBackoff({ random: full, initialMs: 7, maxMs: 100, isFatal: (e) => e instanceof Fatal }))).toBe('7ms (v|)', { v: 'ok' });
+      expectObservable(source.pipe(retryWithBackoff({ random: full, initialMs: 7, maxMs: 100, isFatal: (e) => e instanceof Fatal }))).toBe(
+        '7ms (v|)',
+        { v: 'ok' },
+      );
     });
   });
 
@@ -84,7 +100,9 @@ describe('retryWithBackoff', () => {
         cold('-(b|)', { b: 'b' }),
       ];
       const source = defer(() => attempts.shift()!);
-      const out = source.pipe(retryWithBackoff({ random: full, initialMs: 10, maxMs: 1000, onRetry: (_e, attempt, delayMs) => retries.push([attempt, delayMs]) }));
+      const out = source.pipe(
+        retryWithBackoff({ random: full, initialMs: 10, maxMs: 1000, onRetry: (_e, attempt, delayMs) => retries.push([attempt, delayMs]) }),
+      );
       // fail@1 wait 10 · fail@12 wait 20 · a@33 fail@35 wait 10 (reset) · fail@46 wait 20 · b@67
       expectObservable(out).toBe('33ms a 33ms (b|)', { a: 'a', b: 'b' });
       scheduler.flush();
@@ -111,7 +129,14 @@ describe('retryWithBackoff', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const retries: [number, number][] = [];
       const failing = cold('-#', undefined, new Error('mongo down'));
-      const out = failing.pipe(retryWithBackoff({ random: () => 0, initialMs: 10, maxMs: 30, onRetry: (_e, attempt, delayMs) => retries.push([attempt, delayMs]) }));
+      const out = failing.pipe(
+        retryWithBackoff({
+          random: () => 0,
+          initialMs: 10,
+          maxMs: 30,
+          onRetry: (_e, attempt, delayMs) => retries.push([attempt, delayMs]),
+        }),
+      );
       // The bottom of the range: half of 10, 20, 30. Fails at 1 → waits 5; fails at 7 → waits 10; fails at 18 → waits 15 (unsubscribed at 30).
       expectObservable(out, '^ 29ms !').toBe('');
       expectSubscriptions(failing.subscriptions).toBe(['^!', '6ms ^!', '17ms ^!']);

@@ -46,11 +46,13 @@ describe('appendEvents', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const { store } = storeAnswering(() => 0, cold('-(r|)', { r: appended(4) }));
-      expectObservable(cold('(w|)', { w }).pipe(appendEvents(store), map(summary))).toBe('-(s|)', { s: { version: 4, documents: 2, duplicates: 4 } });
+      expectObservable(cold('(w|)', { w }).pipe(appendEvents(store), map(summary))).toBe('-(s|)', {
+        s: { version: 4, documents: 2, duplicates: 4 },
+      });
     });
   });
 
-  it('turns events stored under the message\'s key for other content into a rejection, recording nothing and keeping the state', () => {
+  it("turns events stored under the message's key for other content into a rejection, recording nothing and keeping the state", () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const { store } = storeAnswering(() => 0, cold('-(r|)', { r: { kind: 'key-reused' } as AppendResult }));
@@ -76,7 +78,7 @@ describe('appendEvents', () => {
     });
   });
 
-  it('folds a command\'s events onto the case the actor already knew', () => {
+  it("folds a command's events onto the case the actor already knew", () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const creation = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const known = evolveCase(emptyCase(creation.command!.case_id), creation.events);
@@ -115,7 +117,13 @@ describe('appendEvents', () => {
       const out = cold('(w|)', { w }).pipe(
         appendEvents(store),
         map(() => 'appended'),
-        catchError((e: unknown) => of(e instanceof VersionConflict ? `conflict ${e.aggregate_id === caseId ? 'on the case' : e.aggregate_id} at ${e.version}` : String(e))),
+        catchError((e: unknown) =>
+          of(
+            e instanceof VersionConflict
+              ? `conflict ${e.aggregate_id === caseId ? 'on the case' : e.aggregate_id} at ${e.version}`
+              : String(e),
+          ),
+        ),
       );
       expectObservable(out).toBe('--(c|)', { c: 'conflict on the case at 2' });
     });

@@ -71,7 +71,11 @@ describe('deadLetter', () => {
   it('passes a sink failure on so the message is retried rather than lost', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const { sink } = sinkAnswering(() => cold<void>('--#', undefined, new Error('broker down')));
-      expectObservable(cold('(w|)', { w: workOf(recordOf('[]', { offset: 0 })) }).pipe(deadLetter(sink))).toBe('--#', undefined, new Error('broker down'));
+      expectObservable(cold('(w|)', { w: workOf(recordOf('[]', { offset: 0 })) }).pipe(deadLetter(sink))).toBe(
+        '--#',
+        undefined,
+        new Error('broker down'),
+      );
     });
   });
 

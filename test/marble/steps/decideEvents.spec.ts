@@ -19,7 +19,7 @@ const creation = (rule: RuleAnswer | null = null, message: unknown = kycMessage(
 const commandRecord = (body: Record<string, unknown>, offset = 1) => recordOf(body, { topic: COMMAND_TOPIC, offset });
 
 describe('decideEvents', () => {
-  it('decides the creation of a new KYC case: the case, its person and the person\'s documents, in version order', () => {
+  it("decides the creation of a new KYC case: the case, its person and the person's documents, in version order", () => {
     const w = decide(creation());
     const caseId = w.command!.case_id;
     expect(w.rejection).to.equal(null);
@@ -43,7 +43,7 @@ describe('decideEvents', () => {
     expect(types).to.include.members(['CompanyProfileCreated', 'PersonLinkedToCompany', 'BeneficialOwnerAdded', 'CaseCreated']);
   });
 
-  it('adds a notification after the case\'s last event when an active rule applies', () => {
+  it("adds a notification after the case's last event when an active rule applies", () => {
     const w = decide(creation(ruleAnswer));
     const last = w.events[w.events.length - 1] as NotificationRequired;
     expect(w.events).to.have.length(5);
@@ -51,13 +51,20 @@ describe('decideEvents', () => {
     expect(last.version).to.equal(5);
     expect(last.payload.notification_type).to.equal(activeRule.notification_type);
     expect(last.payload.template_id).to.equal('tpl-welcome');
-    expect(last.payload.recipient_details).to.deep.equal({ case_id: w.command!.case_id, client_id: 'client-1', primary_contact_name: 'First0 Last0' });
+    expect(last.payload.recipient_details).to.deep.equal({
+      case_id: w.command!.case_id,
+      client_id: 'client-1',
+      primary_contact_name: 'First0 Last0',
+    });
   });
 
   it('adds no notification when there is no rule, or the rule service could not answer', () => {
     for (const rule of [null, { kind: 'no-rule' }, { kind: 'unavailable', reason: 'timeout' }] as (RuleAnswer | null)[]) {
       const w = decide(creation(rule));
-      expect(w.events.map((e) => e.event_type), JSON.stringify(rule)).not.to.include('NotificationRequired');
+      expect(
+        w.events.map((e) => e.event_type),
+        JSON.stringify(rule),
+      ).not.to.include('NotificationRequired');
       expect(w.events).to.have.length(4);
     }
   });
@@ -83,10 +90,21 @@ describe('decideEvents', () => {
 
   it('rejects a command for a case that does not exist, with no events', () => {
     const w = decide(
-      workOf(commandRecord({ command_type: 'DetermineDocumentRequirements', command_id: 'c', case_id: 'case-404', entity_id: 'p', entity_type: 'PERSON' })),
+      workOf(
+        commandRecord({
+          command_type: 'DetermineDocumentRequirements',
+          command_id: 'c',
+          case_id: 'case-404',
+          entity_id: 'p',
+          entity_type: 'PERSON',
+        }),
+      ),
     );
     expect(w.events).to.deep.equal([]);
-    expect(w.rejection).to.deep.equal({ reason: 'unknown case case-404', details: [{ path: '$.case_id', rule: 'must name an existing case' }] });
+    expect(w.rejection).to.deep.equal({
+      reason: 'unknown case case-404',
+      details: [{ path: '$.case_id', rule: 'must name an existing case' }],
+    });
   });
 
   it('rejects a status update for a document the case does not have', () => {

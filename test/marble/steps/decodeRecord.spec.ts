@@ -111,7 +111,13 @@ describe('decodeRecord', () => {
   });
 
   describe('command-topic messages', () => {
-    const determine = { command_type: 'DetermineDocumentRequirements', command_id: 'cmd-1', case_id: 'case-9', entity_id: 'p-1', entity_type: 'PERSON' };
+    const determine = {
+      command_type: 'DetermineDocumentRequirements',
+      command_id: 'cmd-1',
+      case_id: 'case-9',
+      entity_id: 'p-1',
+      entity_type: 'PERSON',
+    };
 
     it('turns a valid command into that command, stamped with the key and record time', () => {
       const d = decode(recordOf(determine, { topic: COMMAND_TOPIC, offset: 12 }));
@@ -124,7 +130,7 @@ describe('decodeRecord', () => {
       expect(d.raw).to.equal(null);
     });
 
-    it('binds the key to the record\'s bytes: the same value hashes the same, another value under the same key does not', () => {
+    it("binds the key to the record's bytes: the same value hashes the same, another value under the same key does not", () => {
       const at = { topic: COMMAND_TOPIC, offset: 3, headers: { 'message-id': 'm-1' } };
       const first = commandOf(decode(recordOf(determine, at)));
       const again = commandOf(decode(recordOf(determine, { ...at, offset: 4 })));
@@ -160,7 +166,9 @@ describe('decodeRecord', () => {
 
     it('refuses an unknown command type', () => {
       const why = rejectionOf(decode(recordOf({ ...determine, command_type: 'CloseCase' }, { topic: COMMAND_TOPIC, offset: 0 })));
-      expect(why.details).to.deep.equal([{ path: '$.command_type', rule: 'must be one of DetermineDocumentRequirements, UpdateDocumentStatus, RetryNotificationLookup' }]);
+      expect(why.details).to.deep.equal([
+        { path: '$.command_type', rule: 'must be one of DetermineDocumentRequirements, UpdateDocumentStatus, RetryNotificationLookup' },
+      ]);
     });
   });
 
@@ -190,7 +198,9 @@ describe('decodeRecord', () => {
     });
 
     it('says where the JSON breaks when it can', () => {
-      expect(rejectionOf(decode(recordOf('{"client_id": 42', { offset: 0 }))).reason).to.equal('the message value is not valid JSON (at character 16)');
+      expect(rejectionOf(decode(recordOf('{"client_id": 42', { offset: 0 }))).reason).to.equal(
+        'the message value is not valid JSON (at character 16)',
+      );
     });
 
     it('refuses a JSON array, null, string or number, saying what it got', () => {
@@ -228,7 +238,9 @@ describe('decodeRecord', () => {
     });
 
     it('refuses a value larger than MAX_RECORD_BYTES before reading it, naming its size and the limit', () => {
-      const d = decodeInbound(topics, { ...DEFAULT_DECODE_LIMITS, maxRecordBytes: 2_000 })(recordOf({ ...kycMessage('c'), type: 'x'.repeat(3_000) }, { offset: 0 }));
+      const d = decodeInbound(topics, { ...DEFAULT_DECODE_LIMITS, maxRecordBytes: 2_000 })(
+        recordOf({ ...kycMessage('c'), type: 'x'.repeat(3_000) }, { offset: 0 }),
+      );
       expect(rejectionOf(d).reason).to.match(/^the message value is 3\d{3} bytes, more than the limit of 2000$/);
       expect(d.raw).to.equal(null);
     });
@@ -266,7 +278,9 @@ describe('decodeRecord', () => {
 
     it('refuses more notes_to_add than MAX_NOTES_PER_COMMAND and more metadata keys than MAX_LIST_ITEMS', () => {
       const metadata_changes = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, i]));
-      const d = decode(recordOf({ ...UPDATE, notes_to_add: Array.from({ length: 21 }, () => 'n'), metadata_changes }, { topic: COMMAND_TOPIC, offset: 0 }));
+      const d = decode(
+        recordOf({ ...UPDATE, notes_to_add: Array.from({ length: 21 }, () => 'n'), metadata_changes }, { topic: COMMAND_TOPIC, offset: 0 }),
+      );
       expect(rejectionOf(d).details).to.deep.equal([
         { path: '$.metadata_changes', rule: 'must have at most 100 keys' },
         { path: '$.notes_to_add', rule: 'must have at most 20 items' },
@@ -299,10 +313,13 @@ describe('decodeRecord', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const good = recordOf(kycMessage('c'), { offset: 0 });
       const bad = recordOf('not json', { offset: 1 });
-      const cmd = recordOf({ command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: 'y', entity_id: 'z', entity_type: 'COMPANY' }, {
-        topic: COMMAND_TOPIC,
-        offset: 0,
-      });
+      const cmd = recordOf(
+        { command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: 'y', entity_id: 'z', entity_type: 'COMPANY' },
+        {
+          topic: COMMAND_TOPIC,
+          offset: 0,
+        },
+      );
       const out = cold('a-b--c|', { a: good, b: bad, c: cmd }).pipe(decodeRecord(topics));
       expectObservable(out).toBe('a-b--c|', { a: decode(good), b: decode(bad), c: decode(cmd) });
     });
@@ -313,17 +330,22 @@ describe('decodeRecord', () => {
       const created = decode(recordOf(kycMessage('c'), { offset: 0 }));
       const caseId = commandOf(created).case_id;
       const later = decode(
-        recordOf({ command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: caseId, entity_id: 'p', entity_type: 'PERSON' }, {
-          topic: COMMAND_TOPIC,
-          offset: 3,
-        }),
+        recordOf(
+          { command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: caseId, entity_id: 'p', entity_type: 'PERSON' },
+          {
+            topic: COMMAND_TOPIC,
+            offset: 3,
+          },
+        ),
       );
       expect(actorKeyOf(created)).to.equal(`case:${caseId}`);
       expect(actorKeyOf(later)).to.equal(actorKeyOf(created));
     });
 
     it('gives different cases different actors', () => {
-      expect(actorKeyOf(decode(recordOf(kycMessage('c'), { offset: 0 })))).not.to.equal(actorKeyOf(decode(recordOf(kycMessage('c'), { offset: 1 }))));
+      expect(actorKeyOf(decode(recordOf(kycMessage('c'), { offset: 0 })))).not.to.equal(
+        actorKeyOf(decode(recordOf(kycMessage('c'), { offset: 1 }))),
+      );
     });
 
     it('keeps the rejections of one partition on one actor, in order, apart from other partitions', () => {

@@ -13,10 +13,13 @@ const created = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
 const caseId = created.command!.case_id;
 
 const commandFor = (offset: number) =>
-  recordOf({ command_type: 'DetermineDocumentRequirements', command_id: `cmd-${offset}`, case_id: caseId, entity_id: 'p', entity_type: 'PERSON' }, {
-    topic: COMMAND_TOPIC,
-    offset,
-  });
+  recordOf(
+    { command_type: 'DetermineDocumentRequirements', command_id: `cmd-${offset}`, case_id: caseId, entity_id: 'p', entity_type: 'PERSON' },
+    {
+      topic: COMMAND_TOPIC,
+      offset,
+    },
+  );
 
 describe('loadCaseState', () => {
   it('reads the case from the event store when the actor does not know it, and waits for the answer', () => {
@@ -104,7 +107,11 @@ describe('loadCaseState', () => {
   it('passes a load failure on so the message can be retried', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const store = { load: () => cold<DomainEvent[]>('--#', undefined, new Error('mongo down')) };
-      expectObservable(cold('(w|)', { w: workOf(commandFor(1)) }).pipe(loadCaseState(store))).toBe('--#', undefined, new Error('mongo down'));
+      expectObservable(cold('(w|)', { w: workOf(commandFor(1)) }).pipe(loadCaseState(store))).toBe(
+        '--#',
+        undefined,
+        new Error('mongo down'),
+      );
     });
   });
 });

@@ -32,7 +32,10 @@ const creation = decided(workOf(recordOf(kycMessage('client-9'), { offset: 0 }))
 const caseId = creation.command!.case_id;
 const storedCase = evolveCase(emptyCase(caseId), creation.events);
 const retryOf = (patch: Record<string, unknown> = {}, offset = 1) =>
-  recordOf({ command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch }, { topic: COMMAND_TOPIC, offset });
+  recordOf(
+    { command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch },
+    { topic: COMMAND_TOPIC, offset },
+  );
 
 describe('lookUpRule', () => {
   it('asks which rule applies to a new KYC case, with its trigger and context, and waits for the answer', () => {
@@ -70,7 +73,10 @@ describe('lookUpRule', () => {
       const unavailable: RuleAnswer = { kind: 'unavailable', reason: 'config service down' };
       const answers = [noRule, unavailable];
       const { rules } = lookup(() => cold('-(r|)', { r: answers.shift()! }));
-      const out = cold('(ab|)', { a: workOf(recordOf(kycMessage('a'), { offset: 0 })), b: workOf(recordOf(kycMessage('b'), { offset: 1 })) }).pipe(
+      const out = cold('(ab|)', {
+        a: workOf(recordOf(kycMessage('a'), { offset: 0 })),
+        b: workOf(recordOf(kycMessage('b'), { offset: 1 })),
+      }).pipe(
         lookUpRule(rules),
         map((w) => w.rule),
       );
@@ -97,10 +103,13 @@ describe('lookUpRule', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const { rules, asked } = lookup(() => cold('--(r|)', { r: ruleAnswer }));
       const w = workOf(
-        recordOf({ command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: 'case-1', entity_id: 'p', entity_type: 'PERSON' }, {
-          topic: COMMAND_TOPIC,
-          offset: 0,
-        }),
+        recordOf(
+          { command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: 'case-1', entity_id: 'p', entity_type: 'PERSON' },
+          {
+            topic: COMMAND_TOPIC,
+            offset: 0,
+          },
+        ),
       );
       expectObservable(cold('(w|)', { w }).pipe(lookUpRule(rules))).toBe('(w|)', { w });
       scheduler.flush();
@@ -136,7 +145,10 @@ describe('lookUpRule', () => {
       const answers = ['---(r|)', '(r|)'];
       const at: number[] = [];
       const { rules } = lookup(() => (at.push(scheduler.now()), cold(answers.shift()!, { r: noRule })));
-      const out = cold('(ab|)', { a: workOf(recordOf(kycMessage('a'), { offset: 0 })), b: workOf(recordOf(kycMessage('b'), { offset: 1 })) }).pipe(
+      const out = cold('(ab|)', {
+        a: workOf(recordOf(kycMessage('a'), { offset: 0 })),
+        b: workOf(recordOf(kycMessage('b'), { offset: 1 })),
+      }).pipe(
         lookUpRule(rules),
         map((w) => w.record.offset),
       );

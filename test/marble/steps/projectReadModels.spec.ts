@@ -94,7 +94,10 @@ describe('projectReadModels', () => {
       expect(onlyNotification.events).to.have.length(1);
       const rejected = workOf(recordOf('null', { offset: 1 }));
       const { store, calls } = storeAnswering(() => cold('-----(x|)', { x: undefined }));
-      expectObservable(cold('(ab|)', { a: onlyNotification, b: rejected }).pipe(projectReadModels(store))).toBe('(ab|)', { a: onlyNotification, b: rejected });
+      expectObservable(cold('(ab|)', { a: onlyNotification, b: rejected }).pipe(projectReadModels(store))).toBe('(ab|)', {
+        a: onlyNotification,
+        b: rejected,
+      });
       scheduler.flush();
       expect(calls).to.deep.equal([]);
     });

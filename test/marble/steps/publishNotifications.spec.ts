@@ -40,7 +40,10 @@ describe('publishNotifications', () => {
       const noRule = decided(workOf(recordOf(kybMessage('c'), { offset: 0 })), { kind: 'no-rule' });
       const rejected = workOf(recordOf('"text"', { offset: 1 }));
       const { publisher, published } = publisherAnswering(() => cold('---|'));
-      expectObservable(cold('(ab|)', { a: noRule, b: rejected }).pipe(publishNotifications(publisher))).toBe('(ab|)', { a: noRule, b: rejected });
+      expectObservable(cold('(ab|)', { a: noRule, b: rejected }).pipe(publishNotifications(publisher))).toBe('(ab|)', {
+        a: noRule,
+        b: rejected,
+      });
       scheduler.flush();
       expect(published).to.deep.equal([]);
     });

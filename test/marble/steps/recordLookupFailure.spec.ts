@@ -32,7 +32,10 @@ const creation = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
 const caseId = creation.command!.case_id;
 const storedCase = evolveCase(emptyCase(caseId), creation.events);
 const retryOf = (patch: Record<string, unknown> = {}, offset = 1) =>
-  recordOf({ command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch }, { topic: COMMAND_TOPIC, offset });
+  recordOf(
+    { command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch },
+    { topic: COMMAND_TOPIC, offset },
+  );
 
 describe('recordLookupFailure', () => {
   it('remembers a new case whose rule lookup was unavailable, and passes the work on once it is written', () => {
@@ -64,11 +67,17 @@ describe('recordLookupFailure', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const command = workOf(
-        recordOf({ command_type: 'UpdateDocumentStatus', command_id: 'x', case_id: 'c', document_requirement_id: 'd', new_status: 'UPLOADED' }, { topic: COMMAND_TOPIC, offset: 1 }),
+        recordOf(
+          { command_type: 'UpdateDocumentStatus', command_id: 'x', case_id: 'c', document_requirement_id: 'd', new_status: 'UPLOADED' },
+          { topic: COMMAND_TOPIC, offset: 1 },
+        ),
       );
       const rejected = workOf(recordOf('not json', { offset: 2 }));
       const { log, recorded } = logAnswering(() => cold('-(x|)', { x: undefined }));
-      expectObservable(cold('(ab|)', { a: command, b: rejected }).pipe(recordLookupFailure(log))).toBe('(ab|)', { a: command, b: rejected });
+      expectObservable(cold('(ab|)', { a: command, b: rejected }).pipe(recordLookupFailure(log))).toBe('(ab|)', {
+        a: command,
+        b: rejected,
+      });
       scheduler.flush();
       expect(recorded).to.deep.equal([]);
     });
@@ -94,7 +103,9 @@ describe('recordLookupFailure', () => {
       expectObservable(cold('(w|)', { w }).pipe(recordLookupFailure(log, () => at))).toBe('---(w|)', { w });
       scheduler.flush();
       expect(recorded).to.deep.equal([]);
-      expect(resolved).to.deep.equal([{ case_id: caseId, trigger: TRIGGER, resolved_at: at, outcome: 'notified', event_id: w.events[0]!.event_id }]);
+      expect(resolved).to.deep.equal([
+        { case_id: caseId, trigger: TRIGGER, resolved_at: at, outcome: 'notified', event_id: w.events[0]!.event_id },
+      ]);
     });
   });
 
@@ -108,7 +119,9 @@ describe('recordLookupFailure', () => {
         c: decided(workOf(retryOf({ trigger: 'CASE_CREATED_KYB_COMPANY_STANDARD' }, 3), storedCase), null),
       };
       const { log, resolved } = logAnswering(() => cold('(x|)', { x: undefined }));
-      cold('(abc|)', works).pipe(recordLookupFailure(log, () => at)).subscribe();
+      cold('(abc|)', works)
+        .pipe(recordLookupFailure(log, () => at))
+        .subscribe();
       scheduler.flush();
       expect(resolved.map((r) => [r.trigger, r.outcome])).to.deep.equal([
         [TRIGGER, 'no-rule'],

@@ -34,7 +34,9 @@ describe('recordRawEvent', () => {
       const { log, entries } = logAnswering(() => cold('--(x|)', { x: undefined }));
       expectObservable(cold('(w|)', { w }).pipe(recordRawEvent(log, now))).toBe('--(w|)', { w });
       scheduler.flush();
-      expect(entries).to.deep.equal([{ id: idFor('kyc_events/0/7', 'raw'), payload: kycMessage('client-1'), received_at: RECEIVED, status: 'processed' }]);
+      expect(entries).to.deep.equal([
+        { id: idFor('kyc_events/0/7', 'raw'), payload: kycMessage('client-1'), received_at: RECEIVED, status: 'processed' },
+      ]);
     });
   });
 
@@ -47,7 +49,13 @@ describe('recordRawEvent', () => {
       cold('(w|)', { w }).pipe(recordRawEvent(log, now)).subscribe();
       scheduler.flush();
       expect(entries).to.have.length(1);
-      expect(entries[0]).to.deep.equal({ id: idFor('kyc_events/0/2', 'raw'), payload: bad, received_at: RECEIVED, status: 'rejected', error: w.rejection });
+      expect(entries[0]).to.deep.equal({
+        id: idFor('kyc_events/0/2', 'raw'),
+        payload: bad,
+        received_at: RECEIVED,
+        status: 'rejected',
+        error: w.rejection,
+      });
       expect(entries[0]!.error?.details).to.deep.equal([{ path: '$.version', rule: 'must be exactly "1.0"' }]);
     });
   });
@@ -82,10 +90,13 @@ describe('recordRawEvent', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const command = workOf(
-        recordOf({ command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: 'y', entity_id: 'z', entity_type: 'PERSON' }, {
-          topic: COMMAND_TOPIC,
-          offset: 0,
-        }),
+        recordOf(
+          { command_type: 'DetermineDocumentRequirements', command_id: 'x', case_id: 'y', entity_id: 'z', entity_type: 'PERSON' },
+          {
+            topic: COMMAND_TOPIC,
+            offset: 0,
+          },
+        ),
       );
       const notJson = workOf(recordOf('{oops', { offset: 1 }));
       const { log, entries } = logAnswering(() => cold('---|'));
@@ -103,7 +114,11 @@ describe('recordRawEvent', () => {
       const b = workOf({ ...recordOf(kycMessage('b'), { offset: 1 }), timestamp: '' });
       cold('(aab|)', { a, b }).pipe(recordRawEvent(log, now)).subscribe();
       scheduler.flush();
-      expect(entries.map((e) => e.received_at.toISOString())).to.deep.equal(['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:01.000Z', NOW.toISOString()]);
+      expect(entries.map((e) => e.received_at.toISOString())).to.deep.equal([
+        '2026-01-01T00:00:01.000Z',
+        '2026-01-01T00:00:01.000Z',
+        NOW.toISOString(),
+      ]);
     });
   });
 

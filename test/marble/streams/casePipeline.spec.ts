@@ -59,7 +59,10 @@ const kycCreation = () => {
 
 /** The command that marks a document of a case uploaded, first on the command topic. */
 const uploadCommand = (case_id: string, document_requirement_id: string) =>
-  recordOf({ command_type: 'UpdateDocumentStatus', command_id: 'cmd-2', case_id, document_requirement_id, new_status: 'UPLOADED' }, { topic: COMMAND_TOPIC, offset: 0 });
+  recordOf(
+    { command_type: 'UpdateDocumentStatus', command_id: 'cmd-2', case_id, document_requirement_id, new_status: 'UPLOADED' },
+    { topic: COMMAND_TOPIC, offset: 0 },
+  );
 
 describe('the composed case pipeline', () => {
   it('applies a case creation and then a command for that case in order, even when the command arrives at once', () => {
@@ -70,7 +73,13 @@ describe('the composed case pipeline', () => {
       const create = recordOf(kycMessage('c1'), { offset: 0 });
       const person = idFor('kyc_events/0/0', 'person', 0);
       const command = recordOf(
-        { command_type: 'DetermineDocumentRequirements', command_id: 'cmd-1', case_id: caseIdOf(create), entity_id: person, entity_type: 'PERSON' },
+        {
+          command_type: 'DetermineDocumentRequirements',
+          command_id: 'cmd-1',
+          case_id: caseIdOf(create),
+          entity_id: person,
+          entity_type: 'PERSON',
+        },
         { topic: COMMAND_TOPIC, offset: 0 },
       );
       const { events } = run(scheduler, fake, cold('(ab)', { a: create, b: command }));
@@ -82,7 +91,7 @@ describe('the composed case pipeline', () => {
     });
   });
 
-  it('decides a command again on the stored case before refusing it, when the case moved on behind the actor\'s memory', () => {
+  it("decides a command again on the stored case before refusing it, when the case moved on behind the actor's memory", () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
       const { fake, create, caseId, person } = kycCreation();
@@ -93,7 +102,14 @@ describe('the composed case pipeline', () => {
         aggregate_id: caseId,
         timestamp: new Date('2026-01-01T00:00:00Z'),
         version: 5,
-        payload: { document_requirement_id: 'doc-visa', case_id: caseId, entity_id: person, entity_type: 'PERSON', document_type: 'VISA', is_required: true },
+        payload: {
+          document_requirement_id: 'doc-visa',
+          case_id: caseId,
+          entity_id: person,
+          entity_type: 'PERSON',
+          document_type: 'VISA',
+          is_required: true,
+        },
         metadata: { correlation_id: 'elsewhere', causation_id: 'cmd-elsewhere' },
       };
       const update = uploadCommand(caseId, 'doc-visa');
@@ -105,7 +121,12 @@ describe('the composed case pipeline', () => {
       run(scheduler, fake, source).events.subscribe();
       scheduler.flush();
       expect(fake.deadLetters.map((d) => d.why.reason)).to.deep.equal([]);
-      expect(fake.stream(caseId).map((e) => `${e.event_type}@${e.version}`).slice(-2)).to.deep.equal(['DocumentRequirementDetermined@5', 'DocumentStatusUpdated@6']);
+      expect(
+        fake
+          .stream(caseId)
+          .map((e) => `${e.event_type}@${e.version}`)
+          .slice(-2),
+      ).to.deep.equal(['DocumentRequirementDetermined@5', 'DocumentStatusUpdated@6']);
     });
   });
 
@@ -124,19 +145,38 @@ describe('the composed case pipeline', () => {
     });
   });
 
-  it('dead-letters a command reusing a message-id for other content, keeping the first command\'s events and result', () => {
+  it("dead-letters a command reusing a message-id for other content, keeping the first command's events and result", () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
       const { fake, create, caseId, person } = kycCreation();
       const upload = (document_requirement_id: string, offset: number) =>
         recordOf(
-          { command_type: 'UpdateDocumentStatus', command_id: 'cmd-same', case_id: caseId, document_requirement_id, new_status: 'UPLOADED' },
+          {
+            command_type: 'UpdateDocumentStatus',
+            command_id: 'cmd-same',
+            case_id: caseId,
+            document_requirement_id,
+            new_status: 'UPLOADED',
+          },
           { topic: COMMAND_TOPIC, offset, headers: { 'message-id': 'm-1' } },
         );
-      run(scheduler, fake, cold('a 5ms b 5ms c', { a: create, b: upload(documentRequirementId(caseId, person, 'PASSPORT'), 0), c: upload(documentRequirementId(caseId, person, 'PROOF_OF_ADDRESS'), 1) })).events.subscribe();
+      run(
+        scheduler,
+        fake,
+        cold('a 5ms b 5ms c', {
+          a: create,
+          b: upload(documentRequirementId(caseId, person, 'PASSPORT'), 0),
+          c: upload(documentRequirementId(caseId, person, 'PROOF_OF_ADDRESS'), 1),
+        }),
+      ).events.subscribe();
       scheduler.flush();
       expect(fake.deadLetters.map((d) => [d.record.offset, d.why.reason])).to.deep.equal([['1', KEY_REUSED_REASON]]);
-      expect(fake.stream(caseId).map((e) => `${e.event_type}@${e.version}`).slice(-1)).to.deep.equal(['DocumentStatusUpdated@5']);
+      expect(
+        fake
+          .stream(caseId)
+          .map((e) => `${e.event_type}@${e.version}`)
+          .slice(-1),
+      ).to.deep.equal(['DocumentStatusUpdated@5']);
       expect(fake.commandResults.map((c) => [c.command_id, c.outcome])).to.deep.equal([['cmd-same', 'processed']]);
     });
   });
@@ -147,8 +187,17 @@ describe('the composed case pipeline', () => {
       const fake = new FakePorts();
       fake.appendDelay = 10;
       const records = Array.from({ length: 6 }, (_, i) => recordOf(kycMessage(`c${i}`), { offset: i }));
-      const { events } = run(scheduler, fake, cold('(abcdef)', Object.fromEntries(records.map((r, i) => ['abcdef'[i]!, r]))), { maxActiveCases: 2 });
-      expectObservable(completedOffsets(events)).toBe('10ms (ab) 6ms (cd) 6ms (ef)', { a: '0:0', b: '0:1', c: '0:2', d: '0:3', e: '0:4', f: '0:5' });
+      const { events } = run(scheduler, fake, cold('(abcdef)', Object.fromEntries(records.map((r, i) => ['abcdef'[i]!, r]))), {
+        maxActiveCases: 2,
+      });
+      expectObservable(completedOffsets(events)).toBe('10ms (ab) 6ms (cd) 6ms (ef)', {
+        a: '0:0',
+        b: '0:1',
+        c: '0:2',
+        d: '0:3',
+        e: '0:4',
+        f: '0:5',
+      });
       scheduler.flush();
       expect(fake.maxActiveAppends).to.equal(2);
     });
@@ -178,7 +227,8 @@ describe('the composed case pipeline', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const fake = new FakePorts();
       // The first case is slow (30 ms); the next two are fast (2 ms).
-      fake.appendDelay = (events) => (events[0]?.payload && 'client_id' in events[0].payload && events[0].payload.client_id === 'slow' ? 30 : 2);
+      fake.appendDelay = (events) =>
+        events[0]?.payload && 'client_id' in events[0].payload && events[0].payload.client_id === 'slow' ? 30 : 2;
       const r0 = recordOf(kycMessage('slow'), { offset: 0 });
       const r1 = recordOf(kycMessage('fast1'), { offset: 1 });
       const r2 = recordOf(kycMessage('fast2'), { offset: 2 });
@@ -192,7 +242,8 @@ describe('the composed case pipeline', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const fake = new FakePorts();
-      fake.appendDelay = (events) => (events[0]?.payload && 'client_id' in events[0].payload && events[0].payload.client_id === 'p0' ? 20 : 4);
+      fake.appendDelay = (events) =>
+        events[0]?.payload && 'client_id' in events[0].payload && events[0].payload.client_id === 'p0' ? 20 : 4;
       const a = recordOf(kycMessage('p0'), { partition: 0, offset: 7 });
       const b = recordOf(kycMessage('p1'), { partition: 1, offset: 3 });
       const { events } = run(scheduler, fake, cold('(ab)', { a, b }));
@@ -283,19 +334,24 @@ describe('the composed case pipeline', () => {
       const { events } = run(scheduler, fake, cold('a', { a: r }));
       expectObservable(commits(events)).toBe('a', { a: '0@1' });
       scheduler.flush();
-      expect(fake.deadLetters.map((d) => d.why.reason)).to.deep.equal(['the message could not be stored: raw event record failed: invalid value (code 2)']);
+      expect(fake.deadLetters.map((d) => d.why.reason)).to.deep.equal([
+        'the message could not be stored: raw event record failed: invalid value (code 2)',
+      ]);
       expect(fake.rawEvents.size).to.equal(0);
     });
   });
 
-  it('retries a failed rule lookup in the case\'s actor: the notification the creation missed, recorded and published once, the failure closed', () => {
+  it("retries a failed rule lookup in the case's actor: the notification the creation missed, recorded and published once, the failure closed", () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
       const { fake, create, caseId } = kycCreation();
       fake.ruleAnswer = { kind: 'unavailable', reason: 'HTTP 503' };
       const trigger = 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD';
       const retry = (offset: number) =>
-        recordOf({ command_type: 'RetryNotificationLookup', command_id: `retry-${offset}`, case_id: caseId, trigger }, { topic: COMMAND_TOPIC, offset });
+        recordOf(
+          { command_type: 'RetryNotificationLookup', command_id: `retry-${offset}`, case_id: caseId, trigger },
+          { topic: COMMAND_TOPIC, offset },
+        );
       const [first, second] = [retry(0), retry(1)];
       const source = cold('a 5ms b 5ms c', { a: create, b: first, c: second }).pipe(
         tap((r) => {
@@ -306,9 +362,12 @@ describe('the composed case pipeline', () => {
       scheduler.flush();
       const notificationId = idFor('kyc_events/0/0', 'notification', trigger);
       expect(fake.lookupFailures.map((f) => [f.case_id, f.trigger])).to.deep.equal([[caseId, trigger]]);
-      expect(fake.stream(caseId).filter((e) => e.event_type === 'NotificationRequired').map((e) => [e.event_id, e.version, e.metadata.causation_id])).to.deep.equal([
-        [notificationId, 5, 'retry-0'],
-      ]);
+      expect(
+        fake
+          .stream(caseId)
+          .filter((e) => e.event_type === 'NotificationRequired')
+          .map((e) => [e.event_id, e.version, e.metadata.causation_id]),
+      ).to.deep.equal([[notificationId, 5, 'retry-0']]);
       expect(fake.published.map((n) => n.event_id)).to.deep.equal([notificationId]);
       expect(fake.lookupResolutions.map((r) => [r.case_id, r.outcome])).to.deep.equal([
         [caseId, 'notified'],

@@ -42,9 +42,19 @@ const summary = (r: RelayReport) => (r.kind === 'relayed' ? `ok${r.published}` :
 describe('outboxRelay', () => {
   it('publishes every unacknowledged notification in case order, batch after batch, and records each acknowledgement', () => {
     newTestScheduler().run(({ expectObservable, flush }) => {
-      const outbox = new MemoryOutbox([notification('a', 2), notification('a', 5), notification('b', 3), notification('c', 9), notification('d', 4)]);
+      const outbox = new MemoryOutbox([
+        notification('a', 2),
+        notification('a', 5),
+        notification('b', 3),
+        notification('c', 9),
+        notification('d', 4),
+      ]);
       const sent: string[][] = [];
-      const reports = outboxRelay(outbox, publisherOf(outbox, () => true, sent), { intervalMs: 100, batchSize: 2, graceMs: 0 }).pipe(map(summary));
+      const reports = outboxRelay(
+        outbox,
+        publisherOf(outbox, () => true, sent),
+        { intervalMs: 100, batchSize: 2, graceMs: 0 },
+      ).pipe(map(summary));
       expectObservable(reports, '^ 150ms !').toBe('---a 96ms b', { a: 'ok5', b: 'ok0' });
       flush();
       expect(sent).to.deep.equal([['a-2', 'a-5'], ['b-3', 'c-9'], ['d-4']]);
@@ -55,7 +65,11 @@ describe('outboxRelay', () => {
     newTestScheduler().run(({ flush }) => {
       const outbox = new MemoryOutbox([notification('a', 2)]);
       const sent: string[][] = [];
-      outboxRelay(outbox, publisherOf(outbox, () => true, sent), { intervalMs: 10, batchSize: 10, graceMs: 0 })
+      outboxRelay(
+        outbox,
+        publisherOf(outbox, () => true, sent),
+        { intervalMs: 10, batchSize: 10, graceMs: 0 },
+      )
         .pipe(takeUntil(timer(50)))
         .subscribe();
       flush();
@@ -71,7 +85,11 @@ describe('outboxRelay', () => {
       let up = false;
       // Kafka comes back at 25 ms; the relay runs every 10 ms.
       timer(25).subscribe(() => (up = true));
-      const reports = outboxRelay(outbox, publisherOf(outbox, () => up, sent), { intervalMs: 10, batchSize: 10, graceMs: 0 }).pipe(map(summary));
+      const reports = outboxRelay(
+        outbox,
+        publisherOf(outbox, () => up, sent),
+        { intervalMs: 10, batchSize: 10, graceMs: 0 },
+      ).pipe(map(summary));
       expectObservable(reports, '^ 45ms !').toBe('-a 9ms b 9ms c 9ms d 8ms e', { a: 'fail0', b: 'fail0', c: 'fail0', d: 'ok2', e: 'ok0' });
     });
   });
@@ -79,7 +97,11 @@ describe('outboxRelay', () => {
   it('leaves notifications younger than the grace period to the fast path', () => {
     newTestScheduler().run(({ flush }) => {
       const outbox = new MemoryOutbox([]);
-      outboxRelay(outbox, { publish: () => throwError(() => new Error('unused')) }, { intervalMs: 10, batchSize: 10, graceMs: 5000, now: () => 60_000 })
+      outboxRelay(
+        outbox,
+        { publish: () => throwError(() => new Error('unused')) },
+        { intervalMs: 10, batchSize: 10, graceMs: 5000, now: () => 60_000 },
+      )
         .pipe(takeUntil(timer(5)))
         .subscribe();
       flush();

@@ -70,7 +70,13 @@ const fakePorts = (
   return { ports, published, polls, found };
 };
 
-const options = (scheduler: TestScheduler, patch: Partial<RetryOptions> = {}): RetryOptions => ({ limit: 100, waitMs: 100, pollMs: 10, scheduler, ...patch });
+const options = (scheduler: TestScheduler, patch: Partial<RetryOptions> = {}): RetryOptions => ({
+  limit: 100,
+  waitMs: 100,
+  pollMs: 10,
+  scheduler,
+  ...patch,
+});
 
 describe('retryLookupFailures', () => {
   it('sends one RetryNotificationLookup per open failure, to its case, and waits for results only once Kafka has them all', () => {
@@ -84,12 +90,16 @@ describe('retryLookupFailures', () => {
         { at: 0, command: lookupRetryCommand(open[0]!) },
         { at: 0, command: lookupRetryCommand(open[1]!) },
       ]);
-      expect(published[0]!.command).to.include({ command_type: 'RetryNotificationLookup', case_id: 'case-1', trigger: 'CASE_CREATED_KYC_STANDARD' });
+      expect(published[0]!.command).to.include({
+        command_type: 'RetryNotificationLookup',
+        case_id: 'case-1',
+        trigger: 'CASE_CREATED_KYC_STANDARD',
+      });
       expect(polls[0]).to.deep.equal({ at: 3, ids: [idOf(open[0]!), idOf(open[1]!)] });
     });
   });
 
-  it('tells how each retry ended, from its command\'s result and the failure the pipeline closed or left open', () => {
+  it("tells how each retry ended, from its command's result and the failure the pipeline closed or left open", () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const open = [1, 2, 3, 4, 5, 6].map((n) => failure(n));

@@ -52,7 +52,12 @@ describe('the wiring shared by the service and the CLI', () => {
 
   it('builds the CLI context from the same wiring, so a CLI command trusts the same Redis CA as the service', async () => {
     writeFileSync(join(dir, 'empty.env'), '');
-    const ctx = createCliContext({ ENV_FILE: join(dir, 'empty.env'), REDIS_URL: 'rediss://127.0.0.1:1', REDIS_TLS_CA_FILE: caFile, LOG_LEVEL: 'silent' });
+    const ctx = createCliContext({
+      ENV_FILE: join(dir, 'empty.env'),
+      REDIS_URL: 'rediss://127.0.0.1:1',
+      REDIS_TLS_CA_FILE: caFile,
+      LOG_LEVEL: 'silent',
+    });
     try {
       expect(ctx.settings.redis.tlsCaFile).to.equal(caFile);
       expect(ctx.redis().options.tls?.ca).to.have.length(1);

@@ -71,7 +71,9 @@ describe('the layer rules', function () {
   });
 
   it('find none of these in casestream itself', async () => {
-    const out = await run(DEPCRUISE, ['src', '--config', RULES, '--output-type', 'json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string }) => e);
+    const out = await run(DEPCRUISE, ['src', '--config', RULES, '--output-type', 'json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }).catch(
+      (e: { stdout: string }) => e,
+    );
     const result = JSON.parse(out.stdout) as { summary: { violations: unknown[]; totalCruised: number } };
     expect(result.summary.totalCruised).to.be.greaterThan(100);
     expect(result.summary.violations).to.deep.equal([]);

@@ -21,7 +21,8 @@ describe("the bench's limit documents (what casestream stores per message)", () 
       for (const field of WORK_FIELDS) {
         if (field === 'updates') expect(mine.updates.length, `${m.messageId} updates`).to.equal(work.updates);
         else if (field === 'notifications') expect(mine.notifications.length, `${m.messageId} notifications`).to.equal(work.notifications);
-        else if (field !== 'dead_letters') expect(count(m.messageId, field === 'events' ? 'domain_events' : field), `${m.messageId} ${field}`).to.equal(work[field]);
+        else if (field !== 'dead_letters')
+          expect(count(m.messageId, field === 'events' ? 'domain_events' : field), `${m.messageId} ${field}`).to.equal(work[field]);
       }
     }
     expect(workload.messages.some((m) => expected.perMessage[m.index]!.updates > 0)).to.equal(true);

@@ -4,7 +4,15 @@ import { confirmed } from '../../../src/cli/output.js';
 import { describeProgress, replayProgressView } from '../../../src/cli/replayProgressView.js';
 import type { ReplayProgress } from '../../../src/infra/mongo/replayReadModels.js';
 
-const progress = (p: Partial<ReplayProgress>): ReplayProgress => ({ phase: 'rebuild', pass: 0, total: 10_000, read: 0, projected: 0, held: 0, ...p });
+const progress = (p: Partial<ReplayProgress>): ReplayProgress => ({
+  phase: 'rebuild',
+  pass: 0,
+  total: 10_000,
+  read: 0,
+  projected: 0,
+  held: 0,
+  ...p,
+});
 
 const output = (terminal: boolean, json = false, ask?: Output['ask']) => {
   const notes: string[] = [];
@@ -20,7 +28,9 @@ describe('replay progress', () => {
   });
 
   it('tells a catch-up pass by its number, with the new events it found', () => {
-    expect(describeProgress(progress({ phase: 'catch-up', pass: 2, read: 10_000, projected: 42 }), 1_000)).to.match(/^catch-up 2 \[#+\] 100% 10,000\/10,000 events, 42 new, 10,000 events\/s, 0:00 left$/);
+    expect(describeProgress(progress({ phase: 'catch-up', pass: 2, read: 10_000, projected: 42 }), 1_000)).to.match(
+      /^catch-up 2 \[#+\] 100% 10,000\/10,000 events, 42 new, 10,000 events\/s, 0:00 left$/,
+    );
   });
 
   it('redraws one line in place on a terminal, starting a new line for each phase', () => {
@@ -34,8 +44,12 @@ describe('replay progress', () => {
     view(progress({ phase: 'catch-up', pass: 1, total: 10_010 }));
 
     const redraw = '\r\x1b[K';
-    expect(notes[0]).to.match(/ 0% 0\/10,000 events/).and.satisfy((n: string) => n.startsWith(`${redraw}rebuild `));
-    expect(notes[1]).to.match(/ 50% 5,000\/10,000 events, 5,000 events\/s, 0:01 left$/).and.satisfy((n: string) => n.startsWith(`${redraw}rebuild `));
+    expect(notes[0])
+      .to.match(/ 0% 0\/10,000 events/)
+      .and.satisfy((n: string) => n.startsWith(`${redraw}rebuild `));
+    expect(notes[1])
+      .to.match(/ 50% 5,000\/10,000 events, 5,000 events\/s, 0:01 left$/)
+      .and.satisfy((n: string) => n.startsWith(`${redraw}rebuild `));
     expect(notes.slice(2)).to.have.length(2);
     expect(notes[2]).to.equal('\n');
     expect(notes[3]).to.satisfy((n: string) => n.startsWith(`${redraw}catch-up 1 `));
@@ -58,7 +72,10 @@ describe('replay progress', () => {
     view(progress({ read: 0 }));
     view(progress({ read: 10_000, projected: 10_000 }));
 
-    expect(notes.map((n) => JSON.parse(n) as unknown)).to.deep.equal([{ progress: progress({ read: 0 }) }, { progress: progress({ read: 10_000, projected: 10_000 }) }]);
+    expect(notes.map((n) => JSON.parse(n) as unknown)).to.deep.equal([
+      { progress: progress({ read: 0 }) },
+      { progress: progress({ read: 10_000, projected: 10_000 }) },
+    ]);
   });
 });
 
@@ -72,7 +89,13 @@ describe('confirmed', () => {
   });
 
   it('asks on a terminal and goes ahead on y or yes only', async () => {
-    for (const [answer, expected] of [['y', true], ['YES', true], ['', false], ['n', false], ['yess', false]] as const) {
+    for (const [answer, expected] of [
+      ['y', true],
+      ['YES', true],
+      ['', false],
+      ['n', false],
+      ['yess', false],
+    ] as const) {
       expect(await confirmed(output(true, false, async () => answer).out, 'go?', false), answer).to.equal(expected);
     }
   });

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { applyWrite, type ReadModelWrite } from '../../../src/domain/projections.js';
 
-const create: ReadModelWrite = { collection: 'document_requirements', id: 'd1', onInsert: { status: 'AWAITING_UPLOAD', notes: [], 'applied.case': 3 }, set: {} };
+const create: ReadModelWrite = {
+  collection: 'document_requirements',
+  id: 'd1',
+  onInsert: { status: 'AWAITING_UPLOAD', notes: [], 'applied.case': 3 },
+  set: {},
+};
 const update = (version: number, status: string): ReadModelWrite => ({
   collection: 'document_requirements',
   id: 'd1',
@@ -33,7 +38,12 @@ describe('applyWrite', () => {
   });
 
   it('raises an applied version but never lowers it, so a redelivered older event cannot re-open guarded writes', () => {
-    const person = (version: number): ReadModelWrite => ({ collection: 'persons', id: 'p1', set: { firstname: 'Ada' }, max: { 'applied.case': version } });
+    const person = (version: number): ReadModelWrite => ({
+      collection: 'persons',
+      id: 'p1',
+      set: { firstname: 'Ada' },
+      max: { 'applied.case': version },
+    });
     const atFive = applyWrite(undefined, person(5));
     expect(atFive).to.deep.equal({ id: 'p1', firstname: 'Ada', applied: { case: 5 } });
     expect(applyWrite(atFive, person(2))).to.deep.equal(atFive);

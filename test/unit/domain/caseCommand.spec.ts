@@ -172,22 +172,16 @@ describe('decodeCaseCommand', () => {
       ['a number', 3],
     ] as const) {
       it(`rejects metadata_changes given as ${label}, naming $.metadata_changes`, () => {
-        expect(errorsOf(update({ metadata_changes }))).to.deep.equal([
-          { path: '$.metadata_changes', rule: 'must be an object' },
-        ]);
+        expect(errorsOf(update({ metadata_changes }))).to.deep.equal([{ path: '$.metadata_changes', rule: 'must be an object' }]);
       });
     }
 
     it('rejects notes_to_add that is not an array, naming $.notes_to_add', () => {
-      expect(errorsOf(update({ notes_to_add: 'a note' }))).to.deep.equal([
-        { path: '$.notes_to_add', rule: 'must be an array' },
-      ]);
+      expect(errorsOf(update({ notes_to_add: 'a note' }))).to.deep.equal([{ path: '$.notes_to_add', rule: 'must be an array' }]);
     });
 
     it('rejects a non-string note, naming its index in $.notes_to_add', () => {
-      expect(errorsOf(update({ notes_to_add: ['ok', 42] }))).to.deep.equal([
-        { path: '$.notes_to_add[1]', rule: 'must be a string' },
-      ]);
+      expect(errorsOf(update({ notes_to_add: ['ok', 42] }))).to.deep.equal([{ path: '$.notes_to_add[1]', rule: 'must be a string' }]);
     });
 
     for (const field of ['updated_by_actor_type', 'updated_by_actor_id']) {
@@ -252,9 +246,7 @@ describe('decodeCaseCommand', () => {
     }
 
     it('rejects a command without command_type, naming $.command_type as "is required"', () => {
-      expect(errorsOf(without(update(), 'command_type'))).to.deep.equal([
-        { path: '$.command_type', rule: 'is required' },
-      ]);
+      expect(errorsOf(without(update(), 'command_type'))).to.deep.equal([{ path: '$.command_type', rule: 'is required' }]);
     });
 
     it('decodes fields by the command type it names, not by the fields present', () => {

@@ -93,7 +93,7 @@ describe('evolveCase', () => {
     }
   });
 
-  it('remembers the creating message\'s key and the first person, which a notification decided later needs', () => {
+  it("remembers the creating message's key and the first person, which a notification decided later needs", () => {
     expect(kybState.creation).to.deep.equal({ key: kybCmd.key, first_person: { firstname: 'Grace', lastname: 'Hopper' } });
     expect(evolveCase(emptyCase(kycCmd.case_id), kycEvents.slice(0, 1)).creation).to.deep.equal({ key: kycCmd.key, first_person: null });
     expect(emptyCase('case-1').creation).to.equal(null);
@@ -136,7 +136,10 @@ describe('evolveCase', () => {
       const e = statusUpdate(kycCmd.case_id, version, docId!, status);
       return { ...e, payload: { ...e.payload, notes_added: notes } };
     };
-    const next = evolveCase(kycState, [withNotes(kycState.version + 1, 'UPLOADED', ['a', 'b']), withNotes(kycState.version + 2, 'REJECTED', ['c'])]);
+    const next = evolveCase(kycState, [
+      withNotes(kycState.version + 1, 'UPLOADED', ['a', 'b']),
+      withNotes(kycState.version + 2, 'REJECTED', ['c']),
+    ]);
     expect(next.documents.get(docId!)!.notes).to.equal(3);
   });
 

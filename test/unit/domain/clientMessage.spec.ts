@@ -29,9 +29,7 @@ describe('decodeClientMessage', () => {
       expect(m.version).to.equal('1.0');
       expect(m.type).to.equal('STANDARD_DUE_DILIGENCE');
       expect(m.traitement_type).to.equal('KYC');
-      expect(m.persons).to.deep.equal([
-        { firstname: 'Ada', lastname: 'Lovelace', birthdate: '1815-12-10', role_in_company: null },
-      ]);
+      expect(m.persons).to.deep.equal([{ firstname: 'Ada', lastname: 'Lovelace', birthdate: '1815-12-10', role_in_company: null }]);
       expect(m.company_profile).to.equal(null);
       expect(m.beneficial_owners).to.deep.equal([]);
     });
@@ -57,7 +55,7 @@ describe('decodeClientMessage', () => {
       expect(m.persons[0]).to.deep.equal({ firstname: 'Ada', lastname: 'Lovelace', birthdate: null, role_in_company: null });
     });
 
-    it('accepts explicit nulls for a person\'s birthdate and role', () => {
+    it("accepts explicit nulls for a person's birthdate and role", () => {
       const m = decoded(kyc({ persons: [{ firstname: 'A', lastname: 'B', birthdate: null, role_in_company: null }] }));
       expect(m.persons[0]).to.include({ birthdate: null, role_in_company: null });
     });
@@ -152,16 +150,15 @@ describe('decodeClientMessage', () => {
       });
     });
 
-    it('defaults a beneficial owner\'s types_of_control to [] and is_ubo to false when absent', () => {
+    it("defaults a beneficial owner's types_of_control to [] and is_ubo to false when absent", () => {
       const bo = decoded(kybWithOwner(owner())).beneficial_owners[0]!;
       expect(bo.types_of_control).to.deep.equal([]);
       expect(bo.is_ubo).to.equal(false);
       expect(bo.ownership_percentage).to.equal(null);
     });
 
-    it('defaults a beneficial owner\'s types_of_control to [] and is_ubo to false when null', () => {
-      const bo = decoded(kybWithOwner(owner({ types_of_control: null, is_ubo: null, ownership_percentage: null })))
-        .beneficial_owners[0]!;
+    it("defaults a beneficial owner's types_of_control to [] and is_ubo to false when null", () => {
+      const bo = decoded(kybWithOwner(owner({ types_of_control: null, is_ubo: null, ownership_percentage: null }))).beneficial_owners[0]!;
       expect(bo).to.include({ is_ubo: false, ownership_percentage: null });
       expect(bo.types_of_control).to.deep.equal([]);
     });
@@ -256,33 +253,23 @@ describe('decodeClientMessage', () => {
     });
 
     it('rejects a person without a lastname, naming $.persons[0].lastname as "is required"', () => {
-      expect(errorsOf(kyc({ persons: [{ firstname: 'Ada' }] }))).to.deep.equal([
-        { path: '$.persons[0].lastname', rule: 'is required' },
-      ]);
+      expect(errorsOf(kyc({ persons: [{ firstname: 'Ada' }] }))).to.deep.equal([{ path: '$.persons[0].lastname', rule: 'is required' }]);
     });
 
     it('names the index of the bad person, not the first one', () => {
-      const persons = [
-        { firstname: 'Ada', lastname: 'Lovelace' },
-        { firstname: 'Charles', lastname: 'Babbage' },
-        { firstname: 'Mary' },
-      ];
+      const persons = [{ firstname: 'Ada', lastname: 'Lovelace' }, { firstname: 'Charles', lastname: 'Babbage' }, { firstname: 'Mary' }];
       expect(errorsOf(kyc({ persons }))).to.deep.equal([{ path: '$.persons[2].lastname', rule: 'is required' }]);
     });
 
     for (const field of ['firstname', 'lastname', 'birthdate', 'role_in_company']) {
       it(`rejects a person whose ${field} is a number, naming $.persons[0].${field} as "must be a string"`, () => {
         const person = { firstname: 'Ada', lastname: 'Lovelace', [field]: 1815 };
-        expect(errorsOf(kyc({ persons: [person] }))).to.deep.equal([
-          { path: `$.persons[0].${field}`, rule: 'must be a string' },
-        ]);
+        expect(errorsOf(kyc({ persons: [person] }))).to.deep.equal([{ path: `$.persons[0].${field}`, rule: 'must be a string' }]);
       });
     }
 
     it('rejects a null firstname (it is required, not optional)', () => {
-      expect(pathsOf(errorsOf(kyc({ persons: [{ firstname: null, lastname: 'L' }] })))).to.deep.equal([
-        '$.persons[0].firstname',
-      ]);
+      expect(pathsOf(errorsOf(kyc({ persons: [{ firstname: null, lastname: 'L' }] })))).to.deep.equal(['$.persons[0].firstname']);
     });
 
     for (const [label, person] of [
@@ -328,18 +315,14 @@ describe('decodeClientMessage', () => {
       ['a number', 7],
     ] as const) {
       it(`rejects a company profile given as ${label}, naming $.company_profile as "must be an object"`, () => {
-        expect(errorsOf(kyb({ company_profile: profile }))).to.deep.equal([
-          { path: '$.company_profile', rule: 'must be an object' },
-        ]);
+        expect(errorsOf(kyb({ company_profile: profile }))).to.deep.equal([{ path: '$.company_profile', rule: 'must be an object' }]);
       });
     }
 
     for (const field of ['registered_name', 'registration_number', 'country_of_incorporation', 'registered_address']) {
       it(`rejects a company profile without ${field}, naming $.company_profile.${field} as "is required"`, () => {
         const profile = withoutField(rawCompanyProfile(), field);
-        expect(errorsOf(kyb({ company_profile: profile }))).to.deep.equal([
-          { path: `$.company_profile.${field}`, rule: 'is required' },
-        ]);
+        expect(errorsOf(kyb({ company_profile: profile }))).to.deep.equal([{ path: `$.company_profile.${field}`, rule: 'is required' }]);
       });
     }
 
@@ -354,9 +337,7 @@ describe('decodeClientMessage', () => {
     for (const field of ['trading_name', 'registration_date', 'business_type', 'industry_sector']) {
       it(`accepts a null ${field} but rejects a non-string one, naming $.company_profile.${field}`, () => {
         expect(decoded(kybWithCompany({ [field]: null })).company_profile![field as 'trading_name']).to.equal(null);
-        expect(errorsOf(kybWithCompany({ [field]: 5 }))).to.deep.equal([
-          { path: `$.company_profile.${field}`, rule: 'must be a string' },
-        ]);
+        expect(errorsOf(kybWithCompany({ [field]: 5 }))).to.deep.equal([{ path: `$.company_profile.${field}`, rule: 'must be a string' }]);
       });
     }
 
@@ -411,7 +392,7 @@ describe('decodeClientMessage', () => {
       ]);
     });
 
-    it('names the nested path of a beneficial owner\'s missing firstname', () => {
+    it("names the nested path of a beneficial owner's missing firstname", () => {
       expect(errorsOf(kybWithOwner({ person_details: { lastname: 'Liskov' } }))).to.deep.equal([
         { path: '$.beneficial_owners[0].person_details.firstname', rule: 'is required' },
       ]);
@@ -444,9 +425,7 @@ describe('decodeClientMessage', () => {
     }
 
     it('rejects beneficial_owners that is not an array, naming $.beneficial_owners', () => {
-      expect(errorsOf(kyb({ beneficial_owners: owner() }))).to.deep.equal([
-        { path: '$.beneficial_owners', rule: 'must be an array' },
-      ]);
+      expect(errorsOf(kyb({ beneficial_owners: owner() }))).to.deep.equal([{ path: '$.beneficial_owners', rule: 'must be an array' }]);
     });
 
     it('rejects a beneficial owner that is not an object, naming its index', () => {
@@ -462,9 +441,7 @@ describe('decodeClientMessage', () => {
     });
 
     it('applies the KYC beneficial-owner rule whatever the letter case of traitement_type', () => {
-      expect(pathsOf(errorsOf(kyc({ traitement_type: 'kyc', beneficial_owners: [owner()] })))).to.deep.equal([
-        '$.beneficial_owners',
-      ]);
+      expect(pathsOf(errorsOf(kyc({ traitement_type: 'kyc', beneficial_owners: [owner()] })))).to.deep.equal(['$.beneficial_owners']);
     });
   });
 

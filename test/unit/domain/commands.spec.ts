@@ -42,7 +42,11 @@ describe('lookupRetryCommand', () => {
   const failure = { case_id: 'case-1', trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD', failures: 1 };
 
   it('asks the case to retry the lookup of the failed trigger', () => {
-    expect(lookupRetryCommand(failure)).to.deep.include({ command_type: 'RetryNotificationLookup', case_id: 'case-1', trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD' });
+    expect(lookupRetryCommand(failure)).to.deep.include({
+      command_type: 'RetryNotificationLookup',
+      case_id: 'case-1',
+      trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD',
+    });
     expect(lookupRetryCommand(failure).command_id).to.match(UUID_V5);
   });
 

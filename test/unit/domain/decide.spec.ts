@@ -8,7 +8,13 @@ import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
 import { contentOf, creationCommand, leftOf, rawKycMessage, rightOf } from './fixtures.js';
 
-const rule: NotificationRule = { rule_id: 'r-1', is_active: true, notification_type: 'EMAIL_WELCOME', template_id: 'tpl', language_code: 'en' };
+const rule: NotificationRule = {
+  rule_id: 'r-1',
+  is_active: true,
+  notification_type: 'EMAIL_WELCOME',
+  template_id: 'tpl',
+  language_code: 'en',
+};
 const T1 = new Date('2024-04-02T08:00:00.000Z');
 
 const created = creationCommand(rawKycMessage(), 'msg-1');
@@ -33,11 +39,13 @@ const upload = (key: string, new_status: 'UPLOADED' | 'VERIFIED_MANUAL', note: s
 };
 
 const withoutContentHashes = (events: readonly DomainEvent[]): DomainEvent[] =>
-  events.map((e) => ({ ...e, metadata: { correlation_id: e.metadata.correlation_id, causation_id: e.metadata.causation_id } }) as DomainEvent);
+  events.map(
+    (e) => ({ ...e, metadata: { correlation_id: e.metadata.correlation_id, causation_id: e.metadata.causation_id } }) as DomainEvent,
+  );
 
 describe('decide, with idempotency keys bound to content', () => {
   describe('a client-data message', () => {
-    it('creates the case the first time, every event carrying the message\'s content hash', () => {
+    it("creates the case the first time, every event carrying the message's content hash", () => {
       expect(createdEvents.map((e) => e.metadata.content_hash)).to.deep.equal(createdEvents.map(() => created.content_hash));
     });
 
@@ -80,7 +88,7 @@ describe('decide, with idempotency keys bound to content', () => {
       expect(why.reason).to.equal(KEY_REUSED_REASON);
     });
 
-    it('refuses a command that reuses the message-id of the case\'s creation for other content', () => {
+    it("refuses a command that reuses the message-id of the case's creation for other content", () => {
       expect(leftOf(decide(afterFirst, upload('msg-1', 'VERIFIED_MANUAL', 'sneaky'), null)).reason).to.equal(KEY_REUSED_REASON);
     });
 

@@ -86,7 +86,10 @@ describe('decideCaseCreation', () => {
 
     it('ignores a company profile the KYC message carried', () => {
       // the same content hash, so that only what the profile would add can differ
-      const withProfile = { ...creationCommand({ ...raw(), company_profile: rawKybMessage().company_profile }), content_hash: cmd.content_hash };
+      const withProfile = {
+        ...creationCommand({ ...raw(), company_profile: rawKybMessage().company_profile }),
+        content_hash: cmd.content_hash,
+      };
       expect(decideCaseCreation(withProfile)).to.deep.equal(events);
     });
 
@@ -149,11 +152,7 @@ describe('decideCaseCreation', () => {
         .filter(isEventOf('DocumentRequirementDetermined'))
         .filter((d) => d.payload.entity_type === 'COMPANY')
         .map((d) => d.payload.document_type);
-      expect(companyDocs).to.deep.equal([
-        'COMPANY_REGISTRATION_CERTIFICATE',
-        'ARTICLES_OF_ASSOCIATION',
-        'FINANCIAL_STATEMENTS_AUDITED',
-      ]);
+      expect(companyDocs).to.deep.equal(['COMPANY_REGISTRATION_CERTIFICATE', 'ARTICLES_OF_ASSOCIATION', 'FINANCIAL_STATEMENTS_AUDITED']);
     });
 
     it('numbers the case stream 1..n without gaps', () => {
@@ -171,8 +170,22 @@ describe('decideCaseCreation', () => {
     it('links to the company only the persons who have a role, under the same person ids as the case', () => {
       const linked = events.filter(isEventOf('PersonLinkedToCompany'));
       expect(linked.map((e) => e.payload)).to.deep.equal([
-        { case_id: cmd.case_id, person_id: personIds[0], firstname: 'Grace', lastname: 'Hopper', birthdate: '1906-12-09', role_in_company: 'DIRECTOR' },
-        { case_id: cmd.case_id, person_id: personIds[2], firstname: 'Edsger', lastname: 'Dijkstra', birthdate: null, role_in_company: 'SECRETARY' },
+        {
+          case_id: cmd.case_id,
+          person_id: personIds[0],
+          firstname: 'Grace',
+          lastname: 'Hopper',
+          birthdate: '1906-12-09',
+          role_in_company: 'DIRECTOR',
+        },
+        {
+          case_id: cmd.case_id,
+          person_id: personIds[2],
+          firstname: 'Edsger',
+          lastname: 'Dijkstra',
+          birthdate: null,
+          role_in_company: 'SECRETARY',
+        },
       ]);
       for (const e of linked) expect(e.aggregate_id).to.equal(companyId);
     });
@@ -244,12 +257,13 @@ describe('decideCaseCreation', () => {
     const cmd = creationCommand(rawKybMessage(), 'key-A');
     const events = decideCaseCreation(cmd);
 
-    it('stamps every event with the command\'s timestamp', () => {
+    it("stamps every event with the command's timestamp", () => {
       for (const e of events) expect(e.timestamp.getTime()).to.equal(T0.getTime());
     });
 
     it('records the idempotency key as correlation id, the command id as causation id and the content hash on every event', () => {
-      for (const e of events) expect(e.metadata).to.deep.equal({ correlation_id: 'key-A', causation_id: cmd.command_id, content_hash: cmd.content_hash });
+      for (const e of events)
+        expect(e.metadata).to.deep.equal({ correlation_id: 'key-A', causation_id: cmd.command_id, content_hash: cmd.content_hash });
     });
 
     it('gives every event a unique id', () => {

@@ -3,11 +3,7 @@ import type { DetermineDocumentRequirements, DocumentStatus, UpdateDocumentStatu
 import { emptyCase, evolveCase, type CaseState } from '../../../src/domain/caseState.js';
 import type { CommandContext } from '../../../src/domain/commands.js';
 import { decideCaseCreation, documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
-import {
-  decideCaseCommand,
-  decideDocumentRequirements,
-  decideDocumentStatusUpdate,
-} from '../../../src/domain/decideDocumentCommands.js';
+import { decideCaseCommand, decideDocumentRequirements, decideDocumentStatusUpdate } from '../../../src/domain/decideDocumentCommands.js';
 import { isEventOf, type DomainEvent } from '../../../src/domain/events.js';
 import { contentOf, creationCommand, leftOf, rawKybMessage, rawKycMessage, rightOf } from './fixtures.js';
 
@@ -89,7 +85,7 @@ describe('decideDocumentRequirements', () => {
     expect(r.details[0]!.rule).to.match(/company of the case/);
   });
 
-  it('rejects a company id that is not the case\'s company, naming $.entity_id', () => {
+  it("rejects a company id that is not the case's company, naming $.entity_id", () => {
     const r = leftOf(decideDocumentRequirements(kybState, determine(kybState, 'other-company', 'COMPANY')));
     expect(r.details.map((d) => d.path)).to.deep.equal(['$.entity_id']);
   });
@@ -126,7 +122,7 @@ describe('decideDocumentRequirements', () => {
       expect(e.payload).to.deep.include({ document_type: 'PROOF_OF_ADDRESS', entity_id: kycPersonId, is_required: true });
     });
 
-    it('numbers it right after the case\'s last version', () => {
+    it("numbers it right after the case's last version", () => {
       expect(events[0]!.version).to.equal(partial.version + 1);
     });
 
@@ -140,7 +136,7 @@ describe('decideDocumentRequirements', () => {
       expect(again.map((e) => e.version)).to.deep.equal([moved.version + 1]);
     });
 
-    it('stamps the event with the command\'s time, case and metadata', () => {
+    it("stamps the event with the command's time, case and metadata", () => {
       const e = events[0]!;
       expect(e.aggregate_id).to.equal(kycCmd.case_id);
       expect(e.timestamp).to.equal(T1);
@@ -191,13 +187,11 @@ describe('decideDocumentStatusUpdate', () => {
 
   it('rejects an update of a document the case does not have, naming $.document_requirement_id', () => {
     const r = leftOf(decideDocumentStatusUpdate(kycState, update(kycState, 'no-such-doc', 'UPLOADED')));
-    expect(r.details).to.deep.equal([
-      { path: '$.document_requirement_id', rule: 'must name a document requirement of the case' },
-    ]);
+    expect(r.details).to.deep.equal([{ path: '$.document_requirement_id', rule: 'must name a document requirement of the case' }]);
     expect(r.reason).to.include('no-such-doc');
   });
 
-  it('rejects an update of another case\'s document, naming $.document_requirement_id', () => {
+  it("rejects an update of another case's document, naming $.document_requirement_id", () => {
     const r = leftOf(decideDocumentStatusUpdate(kybState, update(kybState, passport, 'UPLOADED')));
     expect(r.details.map((d) => d.path)).to.deep.equal(['$.document_requirement_id']);
   });
@@ -261,7 +255,9 @@ describe('decideDocumentStatusUpdate', () => {
     const notes = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `note ${from + i}`);
 
     it('refuses an update whose notes would take the document beyond the limit, naming $.notes_to_add', () => {
-      const first = rightOf(decideDocumentStatusUpdate(kycState, update(kycState, passport, 'UPLOADED', { notes_to_add: notes(3) }, 'n1'), 4));
+      const first = rightOf(
+        decideDocumentStatusUpdate(kycState, update(kycState, passport, 'UPLOADED', { notes_to_add: notes(3) }, 'n1'), 4),
+      );
       const s1 = evolveCase(kycState, first);
       const r = leftOf(decideDocumentStatusUpdate(s1, update(s1, passport, 'REJECTED', { notes_to_add: notes(2, 3) }, 'n2'), 4));
       expect(r.details).to.deep.equal([{ path: '$.notes_to_add', rule: 'must not take the document beyond 4 notes' }]);
@@ -269,21 +265,31 @@ describe('decideDocumentStatusUpdate', () => {
     });
 
     it('accepts notes up to the limit exactly', () => {
-      const first = rightOf(decideDocumentStatusUpdate(kycState, update(kycState, passport, 'UPLOADED', { notes_to_add: notes(3) }, 'n1'), 4));
+      const first = rightOf(
+        decideDocumentStatusUpdate(kycState, update(kycState, passport, 'UPLOADED', { notes_to_add: notes(3) }, 'n1'), 4),
+      );
       const s1 = evolveCase(kycState, first);
-      expect(rightOf(decideDocumentStatusUpdate(s1, update(s1, passport, 'REJECTED', { notes_to_add: notes(1, 3) }, 'n2'), 4))).to.have.length(1);
+      expect(
+        rightOf(decideDocumentStatusUpdate(s1, update(s1, passport, 'REJECTED', { notes_to_add: notes(1, 3) }, 'n2'), 4)),
+      ).to.have.length(1);
     });
 
     it('bounds a document to 500 notes unless told otherwise, however many updates bring them', () => {
       let state = kycState;
       const statuses = ['UPLOADED', 'REJECTED'] as const;
       for (let i = 0; i < 25; i += 1) {
-        state = evolveCase(state, rightOf(decideDocumentStatusUpdate(state, update(state, passport, statuses[i % 2]!, { notes_to_add: notes(20, i * 20) }, `flood-${i}`))));
+        state = evolveCase(
+          state,
+          rightOf(
+            decideDocumentStatusUpdate(state, update(state, passport, statuses[i % 2]!, { notes_to_add: notes(20, i * 20) }, `flood-${i}`)),
+          ),
+        );
       }
       expect(state.documents.get(passport)!.notes).to.equal(500);
-      expect(leftOf(decideDocumentStatusUpdate(state, update(state, passport, 'VERIFIED_MANUAL', { notes_to_add: ['one more'] }, 'flood-x'))).details[0]!.path).to.equal(
-        '$.notes_to_add',
-      );
+      expect(
+        leftOf(decideDocumentStatusUpdate(state, update(state, passport, 'VERIFIED_MANUAL', { notes_to_add: ['one more'] }, 'flood-x')))
+          .details[0]!.path,
+      ).to.equal('$.notes_to_add');
     });
   });
 
@@ -293,7 +299,7 @@ describe('decideDocumentStatusUpdate', () => {
     const second = rightOf(decideDocumentStatusUpdate(s1, update(s1, passport, 'REJECTED', {}, 'u2')));
     const s2 = evolveCase(s1, second);
 
-    it('takes the previous update\'s new status as the next update\'s old status', () => {
+    it("takes the previous update's new status as the next update's old status", () => {
       expect(second[0]!.payload).to.deep.include({ old_status: 'UPLOADED', new_status: 'REJECTED' });
       expect(s2.documents.get(passport)!.status).to.equal('REJECTED');
     });

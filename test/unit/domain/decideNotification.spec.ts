@@ -15,9 +15,7 @@ const rule: NotificationRule = {
 
 describe('caseCreatedTrigger', () => {
   it('names a KYB "kyb-standard" case CASE_CREATED_KYB_KYB_STANDARD', () => {
-    expect(caseCreatedTrigger(creationCommand({ ...rawKybMessage(), type: 'kyb-standard' }))).to.equal(
-      'CASE_CREATED_KYB_KYB_STANDARD',
-    );
+    expect(caseCreatedTrigger(creationCommand({ ...rawKybMessage(), type: 'kyb-standard' }))).to.equal('CASE_CREATED_KYB_KYB_STANDARD');
   });
 
   it('names a KYC STANDARD_DUE_DILIGENCE case CASE_CREATED_KYC_STANDARD_DUE_DILIGENCE', () => {
@@ -60,7 +58,7 @@ describe('decideNotification', () => {
     expect(decideNotification(cmd, rule, 0).version).to.equal(1);
   });
 
-  it('addresses the case\'s client with the first person\'s full name as primary contact', () => {
+  it("addresses the case's client with the first person's full name as primary contact", () => {
     expect(event.payload.recipient_details).to.deep.equal({
       case_id: cmd.case_id,
       client_id: 'client-7',
@@ -68,7 +66,7 @@ describe('decideNotification', () => {
     });
   });
 
-  it('gives the template the case, the first person\'s firstname as client name, the case type and traitement type', () => {
+  it("gives the template the case, the first person's firstname as client name, the case type and traitement type", () => {
     expect(event.payload.context_data).to.deep.equal({
       case_id: cmd.case_id,
       client_name: 'Grace',
@@ -85,7 +83,7 @@ describe('decideNotification', () => {
     });
   });
 
-  it('passes a rule\'s null template and language through as null', () => {
+  it("passes a rule's null template and language through as null", () => {
     const e = decideNotification(cmd, { ...rule, template_id: null, language_code: null }, 3);
     expect(e.payload).to.deep.include({ template_id: null, language_code: null });
   });
@@ -98,7 +96,7 @@ describe('decideNotification', () => {
     expect(e.payload.context_data.client_name).to.equal('N/A');
   });
 
-  it('stamps the event with the command\'s timestamp and metadata', () => {
+  it("stamps the event with the command's timestamp and metadata", () => {
     expect(event.timestamp.getTime()).to.equal(T0.getTime());
     expect(event.metadata).to.deep.equal({ correlation_id: 'key-N', causation_id: cmd.command_id, content_hash: cmd.content_hash });
   });

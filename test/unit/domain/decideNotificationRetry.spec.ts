@@ -4,12 +4,23 @@ import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import type { CommandContext } from '../../../src/domain/commands.js';
 import { decide } from '../../../src/domain/decide.js';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
-import { caseCreatedTrigger, decideNotification, decideNotificationRetry, notificationRetry } from '../../../src/domain/decideNotification.js';
+import {
+  caseCreatedTrigger,
+  decideNotification,
+  decideNotificationRetry,
+  notificationRetry,
+} from '../../../src/domain/decideNotification.js';
 import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
 import { contentOf, creationCommand, leftOf, rawKybMessage, rightOf } from './fixtures.js';
 
-const rule: NotificationRule = { rule_id: 'r-1', is_active: true, notification_type: 'EMAIL_WELCOME', template_id: 'tpl', language_code: 'en' };
+const rule: NotificationRule = {
+  rule_id: 'r-1',
+  is_active: true,
+  notification_type: 'EMAIL_WELCOME',
+  template_id: 'tpl',
+  language_code: 'en',
+};
 const RETRIED_AT = new Date('2024-05-01T09:00:00.000Z');
 
 // A KYB case created while the Configuration Service was down: no notification was recorded.
@@ -19,7 +30,13 @@ const trigger = caseCreatedTrigger(created);
 
 /** A RetryNotificationLookup as the pipeline decodes it, sent under `key`. */
 const retry = (patch: Partial<RetryNotificationLookup> = {}, key = 'retry-key'): RetryNotificationLookup & CommandContext => {
-  const body: RetryNotificationLookup = { command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: created.case_id, trigger, ...patch };
+  const body: RetryNotificationLookup = {
+    command_type: 'RetryNotificationLookup',
+    command_id: 'retry-1',
+    case_id: created.case_id,
+    trigger,
+    ...patch,
+  };
   return { ...body, key, content_hash: contentOf(body), timestamp: RETRIED_AT };
 };
 
@@ -46,14 +63,18 @@ describe('decideNotificationRetry', () => {
     expect(notification!.payload.recipient_details.primary_contact_name).to.equal('Grace Hopper');
   });
 
-  it('appends it right after the case\'s last version', () => {
+  it("appends it right after the case's last version", () => {
     expect(notification!.aggregate_id).to.equal(created.case_id);
     expect(notification!.version).to.equal(stored.version + 1);
   });
 
-  it('names the retry command as its cause and the retry as its time, keeping the creation\'s key and content hash', () => {
+  it("names the retry command as its cause and the retry as its time, keeping the creation's key and content hash", () => {
     expect(notification!.timestamp.getTime()).to.equal(RETRIED_AT.getTime());
-    expect(notification!.metadata).to.deep.equal({ correlation_id: 'creation-key', causation_id: 'retry-1', content_hash: created.content_hash });
+    expect(notification!.metadata).to.deep.equal({
+      correlation_id: 'creation-key',
+      causation_id: 'retry-1',
+      content_hash: created.content_hash,
+    });
   });
 
   it('records nothing when the case has the notification already, however it got it', () => {
@@ -93,7 +114,7 @@ describe('decide, for a retried rule lookup', () => {
     expect(rightOf(decide(afterRetry, created, rule))).to.deep.equal([]);
   });
 
-  it('refuses a retry sent under the creation\'s message-id with other content', () => {
+  it("refuses a retry sent under the creation's message-id with other content", () => {
     expect(leftOf(decide(stored, retry({}, 'creation-key'), rule)).reason).to.equal(KEY_REUSED_REASON);
   });
 });

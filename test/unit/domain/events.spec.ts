@@ -9,15 +9,7 @@ const caseCreated = events.find((e) => e.event_type === 'CaseCreated')!;
 describe('toWireJson', () => {
   it('writes the envelope fields in the documented order', () => {
     const wire = JSON.parse(toWireJson(caseCreated)) as Record<string, unknown>;
-    expect(Object.keys(wire)).to.deep.equal([
-      'event_id',
-      'event_type',
-      'aggregate_id',
-      'timestamp',
-      'version',
-      'payload',
-      'metadata',
-    ]);
+    expect(Object.keys(wire)).to.deep.equal(['event_id', 'event_type', 'aggregate_id', 'timestamp', 'version', 'payload', 'metadata']);
   });
 
   it('writes the timestamp as an ISO-8601 UTC string with milliseconds', () => {

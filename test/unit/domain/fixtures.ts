@@ -82,8 +82,7 @@ export const leftOf = <L, A>(e: E.Either<L, A>): L => {
 };
 
 /** The rule reported at `path`, or undefined when that path is not named. */
-export const ruleAt = (errors: readonly FieldError[], path: string): string | undefined =>
-  errors.find((e) => e.path === path)?.rule;
+export const ruleAt = (errors: readonly FieldError[], path: string): string | undefined => errors.find((e) => e.path === path)?.rule;
 
 export const pathsOf = (errors: readonly FieldError[]): string[] => errors.map((e) => e.path);
 

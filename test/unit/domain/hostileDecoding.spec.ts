@@ -25,7 +25,11 @@ const budgetMs = (bytes: number): number => 50 + bytes / 1_024;
 const SEED = 1_707_017;
 
 /** The fastest of up to three decodings: a garbage collection or a busy neighbour must not fail a case, a slow path must. */
-const timedDecode = (decode: (r: InboundRecord) => DecodedRecord, record: InboundRecord, budget: number): { d: DecodedRecord; took: number } => {
+const timedDecode = (
+  decode: (r: InboundRecord) => DecodedRecord,
+  record: InboundRecord,
+  budget: number,
+): { d: DecodedRecord; took: number } => {
   let fastest = Number.POSITIVE_INFINITY;
   let d: DecodedRecord | undefined;
   for (let attempt = 0; attempt < 3 && fastest >= budget; attempt += 1) {
@@ -49,7 +53,13 @@ const checkDecoding = (record: InboundRecord, limits: DecodeLimits = DEFAULT_DEC
 const onTopic = (value: unknown, topic: string, headers: Record<string, string> = {}): InboundRecord =>
   recordOf(value, { topic, offset: 0, headers });
 
-const determine = { command_type: 'DetermineDocumentRequirements', command_id: 'cmd-1', case_id: 'case-1', entity_id: 'p-1', entity_type: 'PERSON' };
+const determine = {
+  command_type: 'DetermineDocumentRequirements',
+  command_id: 'cmd-1',
+  case_id: 'case-1',
+  entity_id: 'p-1',
+  entity_type: 'PERSON',
+};
 const update = {
   command_type: 'UpdateDocumentStatus',
   command_id: 'cmd-2',
@@ -89,7 +99,10 @@ const mutation = (maxLength: number) =>
   fc.record({
     op: fc.constantFrom('set', 'delete', 'grow'),
     pick: fc.nat(),
-    key: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('persons', 'beneficial_owners', 'notes_to_add', 'metadata_changes', 'types_of_control', 'firstname')),
+    key: fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('persons', 'beneficial_owners', 'notes_to_add', 'metadata_changes', 'types_of_control', 'firstname'),
+    ),
     value: fc.jsonValue({ maxDepth: 3 }),
     length: fc.integer({ min: 0, max: maxLength }),
   });
@@ -104,7 +117,13 @@ const mutated = (valid: Json, mutations: readonly Mutation[]): Json => {
     const target = all[m.pick % all.length]!;
     const node = target.node as Record<string | number, Json>;
     const keys = Object.keys(node);
-    const key = Array.isArray(node) ? (keys.length > 0 ? Number(keys[m.pick % keys.length]) : 0) : keys.length > 0 && m.pick % 2 === 0 ? keys[m.pick % keys.length]! : m.key;
+    const key = Array.isArray(node)
+      ? keys.length > 0
+        ? Number(keys[m.pick % keys.length])
+        : 0
+      : keys.length > 0 && m.pick % 2 === 0
+        ? keys[m.pick % keys.length]!
+        : m.key;
     if (m.op === 'set') node[key] = m.value;
     else if (m.op === 'delete') delete node[key];
     else node[key] = Array.from({ length: m.length }, () => (Array.isArray(node) ? node[0] : (node[key] ?? m.value)));
@@ -134,8 +153,10 @@ describe('decoding hostile input', function () {
 
   it('answers any header set, message-id included, without an exception', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 400 })), fc.string({ maxLength: 400 }), (headers, messageId) =>
-        checkDecoding(onTopic(kycMessage('c'), CLIENT_TOPIC, { ...headers, 'message-id': messageId })),
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 400 })),
+        fc.string({ maxLength: 400 }),
+        (headers, messageId) => checkDecoding(onTopic(kycMessage('c'), CLIENT_TOPIC, { ...headers, 'message-id': messageId })),
       ),
       { seed: SEED, numRuns: 300 },
     );
@@ -152,8 +173,10 @@ describe('decoding hostile input', function () {
 
   it('answers valid messages whose lists are grown to 200,000 items within its time budget', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...VALID), mutation(200_000).map((m) => ({ ...m, op: 'grow' as const, length: 100_000 + (m.length % 100_001) })), ([topic, valid], m) =>
-        checkDecoding(onTopic(mutated(valid, [m]), topic), ROOMY),
+      fc.property(
+        fc.constantFrom(...VALID),
+        mutation(200_000).map((m) => ({ ...m, op: 'grow' as const, length: 100_000 + (m.length % 100_001) })),
+        ([topic, valid], m) => checkDecoding(onTopic(mutated(valid, [m]), topic), ROOMY),
       ),
       { seed: SEED, numRuns: 25 },
     );
@@ -165,12 +188,24 @@ describe('decoding hostile input', function () {
     const cases: [string, InboundRecord][] = [
       ['100,000 nested arrays', onTopic(deepArray(100_000), CLIENT_TOPIC)],
       ['100,000 nested objects under a field', onTopic(`{"client_id": ${deepObject(100_000)}}`, CLIENT_TOPIC)],
-      ['100,000 nested objects as metadata', onTopic(`{"command_type":"UpdateDocumentStatus","metadata_changes":${deepObject(100_000)}}`, COMMAND_TOPIC)],
+      [
+        '100,000 nested objects as metadata',
+        onTopic(`{"command_type":"UpdateDocumentStatus","metadata_changes":${deepObject(100_000)}}`, COMMAND_TOPIC),
+      ],
       ['an unterminated 100,000-deep array', onTopic('['.repeat(100_000), CLIENT_TOPIC)],
       ['persons as 130,000 numbers', onTopic({ ...kycMessage('c'), persons: Array.from({ length: 130_000 }, (_, i) => i) }, CLIENT_TOPIC)],
-      ['persons as 200,000 invalid persons', onTopic({ ...kycMessage('c'), persons: Array.from({ length: 200_000 }, () => ({ firstname: 1 })) }, CLIENT_TOPIC)],
+      [
+        'persons as 200,000 invalid persons',
+        onTopic({ ...kycMessage('c'), persons: Array.from({ length: 200_000 }, () => ({ firstname: 1 })) }, CLIENT_TOPIC),
+      ],
       ['200,000 notes', onTopic({ ...update, notes_to_add: Array.from({ length: 200_000 }, () => 'n') }, COMMAND_TOPIC)],
-      ['200,000 metadata keys', onTopic({ ...update, metadata_changes: Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i])) }, COMMAND_TOPIC)],
+      [
+        '200,000 metadata keys',
+        onTopic(
+          { ...update, metadata_changes: Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i])) },
+          COMMAND_TOPIC,
+        ),
+      ],
       ['a 2 MB string field', onTopic({ ...kycMessage('c'), client_id: 'x'.repeat(2 * 1_048_576) }, CLIENT_TOPIC)],
       ['a 2 MB string of brackets', onTopic({ ...kycMessage('c'), type: '['.repeat(2 * 1_048_576) }, CLIENT_TOPIC)],
     ];
@@ -185,7 +220,10 @@ describe('decoding hostile input', function () {
     }
 
     it('decodes a valid message with 200,000 unknown fields within its time budget, dropping them', () => {
-      const record = onTopic({ ...kycMessage('c'), ...Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`f${i}`, i])) }, CLIENT_TOPIC);
+      const record = onTopic(
+        { ...kycMessage('c'), ...Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`f${i}`, i])) },
+        CLIENT_TOPIC,
+      );
       checkDecoding(record, ROOMY);
       expect(decoders.strict(record).kind).to.equal('rejected');
     });

@@ -40,6 +40,9 @@ describe('a status update with metadata that cannot be stored', () => {
       metadata_changes: { 'pages.count': 2 },
     });
     expect(decoded._tag).to.equal('Left');
-    if (decoded._tag === 'Left') expect(decoded.left).to.deep.equal([{ path: '$.metadata_changes', rule: 'must be storable: it has a key that starts with $ or contains a dot' }]);
+    if (decoded._tag === 'Left')
+      expect(decoded.left).to.deep.equal([
+        { path: '$.metadata_changes', rule: 'must be storable: it has a key that starts with $ or contains a dot' },
+      ]);
   });
 });

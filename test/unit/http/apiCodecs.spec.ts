@@ -23,12 +23,16 @@ describe('HTTP API codecs', () => {
   it('page query: defaults, bounds, integers only, one value per name', () => {
     const pageQuery = pageQueryOf(500, 100_000);
     expect(right(decode(pageQuery, { query: {} }))).to.deep.equal({ query: { limit: 50, skip: 0 } });
-    expect(right(decode(pageQuery, { query: { limit: '500', skip: '20', other: 'x' } }))).to.deep.equal({ query: { limit: 500, skip: 20 } });
+    expect(right(decode(pageQuery, { query: { limit: '500', skip: '20', other: 'x' } }))).to.deep.equal({
+      query: { limit: 500, skip: 20 },
+    });
     expect(left(decode(pageQuery, { query: { limit: '0', skip: '-1' } }))).to.deep.equal([
       { path: '$.query.limit', rule: 'must be an integer from 1 to 500' },
       { path: '$.query.skip', rule: 'must be an integer from 0 to 100000' },
     ]);
-    expect(left(decode(pageQuery, { query: { limit: '501' } }))).to.deep.equal([{ path: '$.query.limit', rule: 'must be an integer from 1 to 500' }]);
+    expect(left(decode(pageQuery, { query: { limit: '501' } }))).to.deep.equal([
+      { path: '$.query.limit', rule: 'must be an integer from 1 to 500' },
+    ]);
     expect(left(decode(pageQuery, { query: { limit: '1.5' } }))).to.have.length(1);
     expect(left(decode(pageQuery, { query: { limit: '' } }))).to.have.length(1);
     expect(left(decode(pageQuery, { query: { limit: ['1', '2'] } }))).to.have.length(1);
@@ -58,13 +62,20 @@ describe('HTTP API codecs', () => {
     expect(right(decode(documentFilterQuery, { query: {} }))).to.deep.equal({
       query: { entity_id: undefined, entity_type: undefined, status: undefined, is_required: undefined },
     });
-    expect(right(decode(documentFilterQuery, { query: { entity_id: 'p1', entity_type: 'PERSON', status: 'UPLOADED', is_required: 'false' } }))).to.deep.equal({
+    expect(
+      right(decode(documentFilterQuery, { query: { entity_id: 'p1', entity_type: 'PERSON', status: 'UPLOADED', is_required: 'false' } })),
+    ).to.deep.equal({
       query: { entity_id: 'p1', entity_type: 'PERSON', status: 'UPLOADED', is_required: false },
     });
-    expect(left(decode(documentFilterQuery, { query: { entity_type: 'ROBOT', status: 'LOST', is_required: 'yes', entity_id: '' } }))).to.deep.equal([
+    expect(
+      left(decode(documentFilterQuery, { query: { entity_type: 'ROBOT', status: 'LOST', is_required: 'yes', entity_id: '' } })),
+    ).to.deep.equal([
       { path: '$.query.entity_id', rule: 'must be a non-empty string' },
       { path: '$.query.entity_type', rule: 'must be one of PERSON, COMPANY' },
-      { path: '$.query.status', rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE' },
+      {
+        path: '$.query.status',
+        rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE',
+      },
       { path: '$.query.is_required', rule: 'must be true or false' },
     ]);
   });
@@ -102,7 +113,14 @@ describe('HTTP API codecs', () => {
       notes_to_add: [],
     });
     expect(
-      right(decode(updateDocumentStatusBody, { new_status: 'REJECTED', updated_by_actor_id: 'a', metadata_changes: { checked: true, pages: [1, 2] }, notes_to_add: ['n'] })),
+      right(
+        decode(updateDocumentStatusBody, {
+          new_status: 'REJECTED',
+          updated_by_actor_id: 'a',
+          metadata_changes: { checked: true, pages: [1, 2] },
+          notes_to_add: ['n'],
+        }),
+      ),
     ).to.deep.include({ metadata_changes: { checked: true, pages: [1, 2] }, notes_to_add: ['n'] });
     expect(
       left(
@@ -114,7 +132,10 @@ describe('HTTP API codecs', () => {
         }),
       ),
     ).to.deep.equal([
-      { path: '$.new_status', rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE' },
+      {
+        path: '$.new_status',
+        rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE',
+      },
       { path: '$.updated_by_actor_type', rule: 'must be a string' },
       { path: '$.metadata_changes.a.b', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
       { path: '$.metadata_changes.$set', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },

@@ -103,7 +103,13 @@ describe('HTTP auth against raw request paths', function () {
 
   it('derives a non-trivial list of protected routes from the router, every /api/v1 route among them', () => {
     const templates = protectedRoutes.map((r) => r.template);
-    expect(templates).to.include.members(['/api/v1/cases', '/api/v1/events/raw', '/api/v1/documents/{document_requirement_id}/status', '/metrics', '/openapi.json']);
+    expect(templates).to.include.members([
+      '/api/v1/cases',
+      '/api/v1/events/raw',
+      '/api/v1/documents/{document_requirement_id}/status',
+      '/metrics',
+      '/openapi.json',
+    ]);
     expect(templates.filter((t) => t.startsWith('/api/v1/'))).to.have.length(12);
     expect(templates.some((t) => t.startsWith('/health'))).to.equal(false);
   });
@@ -114,14 +120,28 @@ describe('HTTP auth against raw request paths', function () {
       const requests = disguises(route.path, h.server.port).flatMap((path) =>
         [route.method, ...METHODS].flatMap((method) =>
           ([{}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${TOKEN}` }] as Record<string, string>[]).map(
-            (headers) => async () => ({ method, path, headers, answer: await rawRequest(h.server.port, method, path, { ...headers, 'content-type': 'application/json' }, method === 'GET' || method === 'HEAD' ? undefined : '{}') }),
+            (headers) => async () => ({
+              method,
+              path,
+              headers,
+              answer: await rawRequest(
+                h.server.port,
+                method,
+                path,
+                { ...headers, 'content-type': 'application/json' },
+                method === 'GET' || method === 'HEAD' ? undefined : '{}',
+              ),
+            }),
           ),
         ),
       );
       const results = await inBatches(requests, 32);
       const leaks = results.filter(({ answer }) => ![401, 404].includes(answer.status) || answer.text.includes(SECRET));
       expect(
-        leaks.map(({ method, path, headers, answer }) => `${method} ${path} ${JSON.stringify(headers)} -> ${answer.status} ${answer.text.slice(0, 80)}`),
+        leaks.map(
+          ({ method, path, headers, answer }) =>
+            `${method} ${path} ${JSON.stringify(headers)} -> ${answer.status} ${answer.text.slice(0, 80)}`,
+        ),
       ).to.deep.equal([]);
       expect(h.queries.calls.slice(callsBefore), 'no handler ran').to.deep.equal([]);
       expect(h.commands.published).to.deep.equal([]);

@@ -17,18 +17,31 @@ describe('HTTP API hardening (fake database)', () => {
   const determine = { case_id: 'c1', entity_id: 'p1', entity_type: 'PERSON' };
   const expectInvalid = (answer: { status: number; body: unknown }, detail: { path: string; rule: string }[]) =>
     expect(answer).to.deep.include({ status: 422, body: { detail } });
-  const put = (body: unknown, headers: Record<string, string> = {}) => h.call('/api/v1/documents/d1/status', jsonBody('PUT', body, headers));
-  const post = (body: unknown, headers: Record<string, string> = {}) => h.call('/api/v1/documents/determine-requirements', jsonBody('POST', body, headers));
+  const put = (body: unknown, headers: Record<string, string> = {}) =>
+    h.call('/api/v1/documents/d1/status', jsonBody('PUT', body, headers));
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    h.call('/api/v1/documents/determine-requirements', jsonBody('POST', body, headers));
 
   describe('media type', () => {
     it('answers 415 to a POST or PUT without a JSON content type, even when the body is JSON', async () => {
-      const contentTypes: Record<string, string>[] = [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'json' }];
+      const contentTypes: Record<string, string>[] = [
+        {},
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        { 'content-type': 'json' },
+      ];
       for (const headers of contentTypes) {
         for (const [method, path] of [
           ['POST', '/api/v1/documents/determine-requirements'],
           ['PUT', '/api/v1/documents/d1/status'],
         ] as const) {
-          const r = await rawRequest(h.server.port, method, path, headers, JSON.stringify(method === 'POST' ? determine : { new_status: 'UPLOADED' }));
+          const r = await rawRequest(
+            h.server.port,
+            method,
+            path,
+            headers,
+            JSON.stringify(method === 'POST' ? determine : { new_status: 'UPLOADED' }),
+          );
           expect(r.status, `${method} ${JSON.stringify(headers)}`).to.equal(415);
           expect(JSON.parse(r.text)).to.deep.equal({ detail: 'the request body must be application/json' });
         }
@@ -37,8 +50,24 @@ describe('HTTP API hardening (fake database)', () => {
     });
 
     it('takes application/json with parameters and +json types', async () => {
-      expect((await h.call('/api/v1/documents/determine-requirements', { method: 'POST', headers: { 'content-type': 'Application/JSON; charset=utf-8' }, body: JSON.stringify(determine) })).status).to.equal(202);
-      expect((await h.call('/api/v1/documents/determine-requirements', { method: 'POST', headers: { 'content-type': 'application/vnd.casestream+json' }, body: JSON.stringify(determine) })).status).to.equal(202);
+      expect(
+        (
+          await h.call('/api/v1/documents/determine-requirements', {
+            method: 'POST',
+            headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+            body: JSON.stringify(determine),
+          })
+        ).status,
+      ).to.equal(202);
+      expect(
+        (
+          await h.call('/api/v1/documents/determine-requirements', {
+            method: 'POST',
+            headers: { 'content-type': 'application/vnd.casestream+json' },
+            body: JSON.stringify(determine),
+          })
+        ).status,
+      ).to.equal(202);
     });
   });
 
@@ -68,7 +97,10 @@ describe('HTTP API hardening (fake database)', () => {
         ]) {
           const deep = `{"new_status":"UPLOADED","metadata_changes":{"x":${open!.repeat(depth)}1${close!.repeat(depth)}}}`;
           const r = await put(deep);
-          expect(r, open).to.deep.include({ status: 422, body: { detail: [{ path: '$', rule: 'must not nest objects and arrays more than 32 deep' }] } });
+          expect(r, open).to.deep.include({
+            status: 422,
+            body: { detail: [{ path: '$', rule: 'must not nest objects and arrays more than 32 deep' }] },
+          });
         }
       });
     }
@@ -79,7 +111,14 @@ describe('HTTP API hardening (fake database)', () => {
     });
 
     it('does not count brackets inside strings as nesting', async () => {
-      expect((await put({ new_status: 'UPLOADED', notes_to_add: ['[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ \\" {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{'] })).status).to.equal(202);
+      expect(
+        (
+          await put({
+            new_status: 'UPLOADED',
+            notes_to_add: ['[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ \\" {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{'],
+          })
+        ).status,
+      ).to.equal(202);
     });
 
     it('answers 422 to numbers that overflow to Infinity', async () => {
@@ -117,7 +156,9 @@ describe('HTTP API hardening (fake database)', () => {
         expect((await capped.call('/api/v1/cases?limit=10&skip=100')).status).to.equal(200);
         await capped.call('/api/v1/events/raw');
         expect(capped.queries.calls.at(-1)).to.deep.equal({ name: 'rawEvents', args: [{ limit: 10, skip: 0 }] });
-        const doc = (await capped.call('/openapi.json')).body as { paths: Record<string, { get: { parameters: { name: string; schema: { maximum: number } }[] } }> };
+        const doc = (await capped.call('/openapi.json')).body as {
+          paths: Record<string, { get: { parameters: { name: string; schema: { maximum: number } }[] } }>;
+        };
         expect(doc.paths['/api/v1/cases']!.get.parameters.map((p) => [p.name, p.schema.maximum])).to.deep.equal([
           ['limit', 10],
           ['skip', 100],

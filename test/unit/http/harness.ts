@@ -74,7 +74,13 @@ export interface RawAnswer {
  * One request with the request target sent exactly as given: node:http writes `path` as it is,
  * where fetch and `new URL` would resolve dot segments and re-encode the path first.
  */
-export const rawRequest = (port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawAnswer> =>
+export const rawRequest = (
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawAnswer> =>
   new Promise((resolve, reject) => {
     const req = httpRequest({ host: HOST, port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];

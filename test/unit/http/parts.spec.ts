@@ -76,7 +76,12 @@ describe('health helpers', () => {
     });
     expect(await health()).to.deep.equal({
       status: 'degraded',
-      components: { kafka: up, mongodb: up, redis: { status: 'down', detail: 'Error: ECONNREFUSED' }, config_service: { status: 'disabled' } },
+      components: {
+        kafka: up,
+        mongodb: up,
+        redis: { status: 'down', detail: 'Error: ECONNREFUSED' },
+        config_service: { status: 'disabled' },
+      },
     });
   });
 

@@ -27,7 +27,11 @@ describe('http router', () => {
 
   it('tells an unknown path from a known path with another method', () => {
     expect(router.match('GET', '/api/v1/nothing')).to.deep.equal({ kind: 'not-found' });
-    expect(router.match('GET', '/api/v1/documents/x/status')).to.deep.equal({ kind: 'method-not-allowed', allow: ['PUT'], access: 'protected' });
+    expect(router.match('GET', '/api/v1/documents/x/status')).to.deep.equal({
+      kind: 'method-not-allowed',
+      allow: ['PUT'],
+      access: 'protected',
+    });
     expect(router.match('DELETE', '/api/v1/cases')).to.deep.equal({ kind: 'method-not-allowed', allow: ['GET'], access: 'protected' });
     expect(router.match('PUT', '/api/v1/documents/determine-requirements')).to.deep.equal({
       kind: 'method-not-allowed',
@@ -68,14 +72,28 @@ describe('http router', () => {
   });
 
   it('rewrites nothing else: empty segments, ";", case and a second trailing slash match no route', () => {
-    for (const path of ['//api/v1/cases', '/api//v1/cases', '/api/v1/cases//', '/api;x/v1/cases', '/api/v1/cases;x', '/API/V1/cases', '/Api/v1/cases', '/']) {
+    for (const path of [
+      '//api/v1/cases',
+      '/api//v1/cases',
+      '/api/v1/cases//',
+      '/api;x/v1/cases',
+      '/api/v1/cases;x',
+      '/API/V1/cases',
+      '/Api/v1/cases',
+      '/',
+    ]) {
       expect(router.match('GET', path), path).to.deep.equal({ kind: 'not-found' });
     }
     expect(router.match('GET', '/api/v1/cases/').kind).to.equal('found');
   });
 
   it('makes every route protected unless it is declared public, and a path public only when all its routes are', () => {
-    expect(router.list().filter((r) => r.access === 'public').map((r) => r.template)).to.deep.equal(['/health']);
+    expect(
+      router
+        .list()
+        .filter((r) => r.access === 'public')
+        .map((r) => r.template),
+    ).to.deep.equal(['/health']);
     expect(isPublic(router.match('GET', '/health'))).to.equal(true);
     expect(isPublic(router.match('GET', '/%68ealth/'))).to.equal(true);
     expect(isPublic(router.match('POST', '/health'))).to.equal(true);

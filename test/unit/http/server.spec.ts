@@ -23,7 +23,11 @@ describe('HTTP server (fake database)', () => {
 
     it('GET /health answers the report: 200 when ok or degraded, 503 when down, 503 {detail} when the check fails', async () => {
       expect(await h.call('/health')).to.deep.include({ status: 200, body: okReport });
-      const degraded: HealthReport = { ...okReport, status: 'degraded', components: { ...okReport.components, redis: { status: 'down', detail: 'x' } } };
+      const degraded: HealthReport = {
+        ...okReport,
+        status: 'degraded',
+        components: { ...okReport.components, redis: { status: 'down', detail: 'x' } },
+      };
       h.state.health = async () => degraded;
       expect(await h.call('/health')).to.deep.include({ status: 200, body: degraded });
       const down: HealthReport = { ...okReport, status: 'down', components: { ...okReport.components, mongodb: { status: 'down' } } };
@@ -95,7 +99,9 @@ describe('HTTP server (fake database)', () => {
       expect(detail).to.equal('internal error');
       expect(error_id).to.match(/^[0-9a-f-]{36}$/);
       expect(r2.text).not.to.match(/TypeError|at |\.ts/);
-      const logged = h.logger.lines.filter((l) => l.level === 'error').map((l) => l.obj as { route?: string; error_id?: string; error?: string });
+      const logged = h.logger.lines
+        .filter((l) => l.level === 'error')
+        .map((l) => l.obj as { route?: string; error_id?: string; error?: string });
       expect(logged).to.have.length(1);
       expect(logged[0]).to.deep.include({ route: '/api/v1/cases/{case_id}', error_id });
       expect(logged[0]!.error).to.contain('TypeError: cannot read x of undefined');
@@ -157,7 +163,10 @@ describe('HTTP server (fake database)', () => {
     });
 
     it('single documents answer 404 {detail} when unknown', async () => {
-      expect(await h.call('/api/v1/cases/c1')).to.deep.include({ status: 200, body: { id: 'c1', client_id: 'a', created_at: '2026-01-01T00:00:00.000Z' } });
+      expect(await h.call('/api/v1/cases/c1')).to.deep.include({
+        status: 200,
+        body: { id: 'c1', client_id: 'a', created_at: '2026-01-01T00:00:00.000Z' },
+      });
       expect(await h.call('/api/v1/cases/zz')).to.deep.include({ status: 404, body: { detail: 'case not found' } });
       expect(await h.call('/api/v1/companies/co1')).to.deep.include({ status: 200, body: { id: 'co1', case_id: 'c2' } });
       expect(await h.call('/api/v1/companies/zz')).to.deep.include({ status: 404, body: { detail: 'company not found' } });
@@ -172,7 +181,10 @@ describe('HTTP server (fake database)', () => {
       });
       expect(await h.call('/api/v1/persons/case/c1')).to.deep.include({ status: 200, body: [{ id: 'p1', case_id: 'c1' }] });
       expect(await h.call('/api/v1/persons/case/none')).to.deep.include({ status: 200, body: [] });
-      expect(await h.call('/api/v1/companies/co1/beneficial-owners')).to.deep.include({ status: 200, body: [{ id: 'o1', company_id: 'co1' }] });
+      expect(await h.call('/api/v1/companies/co1/beneficial-owners')).to.deep.include({
+        status: 200,
+        body: [{ id: 'o1', company_id: 'co1' }],
+      });
       expect(await h.call('/api/v1/events/raw?limit=5')).to.deep.include({ status: 200, body: [{ id: 'r1' }] });
     });
 
@@ -190,7 +202,10 @@ describe('HTTP server (fake database)', () => {
         status: 422,
         body: {
           detail: [
-            { path: '$.query.status', rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE' },
+            {
+              path: '$.query.status',
+              rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE',
+            },
             { path: '$.query.is_required', rule: 'must be true or false' },
           ],
         },
@@ -212,7 +227,10 @@ describe('HTTP server (fake database)', () => {
     });
 
     it('POST determine-requirements records a pending result, publishes the command and answers 202 {command_id}', async () => {
-      const r = await h.call('/api/v1/documents/determine-requirements', jsonBody('POST', { case_id: 'c1', entity_id: 'p1', entity_type: 'PERSON' }));
+      const r = await h.call(
+        '/api/v1/documents/determine-requirements',
+        jsonBody('POST', { case_id: 'c1', entity_id: 'p1', entity_type: 'PERSON' }),
+      );
       expect(r).to.deep.include({ status: 202, body: { command_id: 'cmd-1' } });
       expect(r.headers.get('location')).to.equal('/api/v1/commands/cmd-1');
       expect(h.commands.published).to.deep.equal([
@@ -224,7 +242,12 @@ describe('HTTP server (fake database)', () => {
     });
 
     it('POST determine-requirements: 404 for an unknown case, 422 for a bad body, 415 for another media type', async () => {
-      expect(await h.call('/api/v1/documents/determine-requirements', jsonBody('POST', { case_id: 'zz', entity_id: 'p1', entity_type: 'PERSON' }))).to.deep.include({
+      expect(
+        await h.call(
+          '/api/v1/documents/determine-requirements',
+          jsonBody('POST', { case_id: 'zz', entity_id: 'p1', entity_type: 'PERSON' }),
+        ),
+      ).to.deep.include({
         status: 404,
         body: { detail: 'case not found' },
       });
@@ -255,7 +278,10 @@ describe('HTTP server (fake database)', () => {
     it('refuses a body above the limit with 413', async () => {
       const small = await startHarness({ limits: { maxBodyBytes: 64 } });
       try {
-        const r = await small.call('/api/v1/documents/determine-requirements', jsonBody('POST', { case_id: 'c1', entity_id: 'x'.repeat(100), entity_type: 'PERSON' }));
+        const r = await small.call(
+          '/api/v1/documents/determine-requirements',
+          jsonBody('POST', { case_id: 'c1', entity_id: 'x'.repeat(100), entity_type: 'PERSON' }),
+        );
         expect(r).to.deep.include({ status: 413, body: { detail: 'the request body must be at most 64 bytes' } });
       } finally {
         await small.server.close();
@@ -265,7 +291,13 @@ describe('HTTP server (fake database)', () => {
     it('PUT status looks the case up from the requirement and publishes UpdateDocumentStatus', async () => {
       const r = await h.call(
         '/api/v1/documents/d1/status',
-        jsonBody('PUT', { new_status: 'UPLOADED', updated_by_actor_type: 'USER', updated_by_actor_id: 'agent-7', metadata_changes: { checked: true }, notes_to_add: ['scan'] }),
+        jsonBody('PUT', {
+          new_status: 'UPLOADED',
+          updated_by_actor_type: 'USER',
+          updated_by_actor_id: 'agent-7',
+          metadata_changes: { checked: true },
+          notes_to_add: ['scan'],
+        }),
       );
       expect(r).to.deep.include({ status: 202, body: { command_id: 'cmd-1' } });
       expect(h.commands.published).to.deep.equal([
@@ -283,7 +315,12 @@ describe('HTTP server (fake database)', () => {
       ]);
       const minimal = await h.call('/api/v1/documents/d1/status', jsonBody('PUT', { new_status: 'VERIFIED_MANUAL' }));
       expect(minimal.status).to.equal(202);
-      expect(h.commands.published[1]).to.deep.include({ updated_by_actor_type: null, updated_by_actor_id: null, metadata_changes: {}, notes_to_add: [] });
+      expect(h.commands.published[1]).to.deep.include({
+        updated_by_actor_type: null,
+        updated_by_actor_id: null,
+        metadata_changes: {},
+        notes_to_add: [],
+      });
     });
 
     it('PUT status: 404 for an unknown requirement, 422 naming path and body errors together', async () => {
@@ -291,12 +328,17 @@ describe('HTTP server (fake database)', () => {
         status: 404,
         body: { detail: 'document requirement not found' },
       });
-      expect(await h.call(`/api/v1/documents/${'x'.repeat(201)}/status`, jsonBody('PUT', { new_status: 'NOPE', notes_to_add: 'x' }))).to.deep.include({
+      expect(
+        await h.call(`/api/v1/documents/${'x'.repeat(201)}/status`, jsonBody('PUT', { new_status: 'NOPE', notes_to_add: 'x' })),
+      ).to.deep.include({
         status: 422,
         body: {
           detail: [
             { path: '$.path.document_requirement_id', rule: 'must be at most 200 characters' },
-            { path: '$.new_status', rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE' },
+            {
+              path: '$.new_status',
+              rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE',
+            },
             { path: '$.notes_to_add', rule: 'must be an array' },
           ],
         },
@@ -340,7 +382,10 @@ describe('HTTP server with an API token', () => {
     expect((await h.call('/api/v1/cases', { headers: { authorization: `Basic ${TOKEN}` } })).status).to.equal(401);
     expect((await h.call('/api/v1/unknown')).status).to.equal(401);
     expect((await h.call('/api/v1/documents/determine-requirements', jsonBody('POST', {}))).status).to.equal(401);
-    expect(await h.call('/api/v1/cases', { headers: { authorization: `Bearer ${TOKEN}` } })).to.deep.include({ status: 200, body: [{ id: 'c1' }] });
+    expect(await h.call('/api/v1/cases', { headers: { authorization: `Bearer ${TOKEN}` } })).to.deep.include({
+      status: 200,
+      body: [{ id: 'c1' }],
+    });
     expect((await h.call('/api/v1/cases', { headers: { authorization: `bearer   ${TOKEN}` } })).status).to.equal(200);
   });
 

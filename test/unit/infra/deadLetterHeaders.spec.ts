@@ -36,7 +36,11 @@ describe('deadLetterHeaders', () => {
   });
 
   it('counts the failing fields the rejection had already left out', () => {
-    const why = invalidInput('bad', [1, 2, 3].map((i) => ({ path: `$[${i}]`, rule: 'is required' })), 1);
+    const why = invalidInput(
+      'bad',
+      [1, 2, 3].map((i) => ({ path: `$[${i}]`, rule: 'is required' })),
+      1,
+    );
     expect(deadLetterHeaders(recordOf({}, { offset: 1 }), why)['x-error-details-omitted']).to.equal('2');
   });
 

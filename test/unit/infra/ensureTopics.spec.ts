@@ -4,10 +4,18 @@ import sinon from 'sinon';
 import { createTopicsAndWait } from '../../../src/infra/kafka/ensureTopics.js';
 
 const notYet = () => Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
-const led = (topic: string, leader = 1) => ({ name: topic, partitions: [0, 1].map((partitionId) => ({ partitionId, leader, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] })) });
+const led = (topic: string, leader = 1) => ({
+  name: topic,
+  partitions: [0, 1].map((partitionId) => ({ partitionId, leader, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] })),
+});
 
 const adminWith = (existing: string[], metadata: sinon.SinonStub, offsets: sinon.SinonStub = sinon.stub().resolves([])) =>
-  ({ listTopics: sinon.stub().resolves(existing), createTopics: sinon.stub().resolves(true), fetchTopicMetadata: metadata, fetchTopicOffsets: offsets }) as unknown as Admin & {
+  ({
+    listTopics: sinon.stub().resolves(existing),
+    createTopics: sinon.stub().resolves(true),
+    fetchTopicMetadata: metadata,
+    fetchTopicOffsets: offsets,
+  }) as unknown as Admin & {
     createTopics: sinon.SinonStub;
   };
 
@@ -56,7 +64,9 @@ describe('createTopicsAndWait', () => {
 
   it("keeps waiting while a new partition's named leader does not answer for its offsets yet", async () => {
     const metadata = sinon.stub().resolves({ topics: [led('b')] });
-    const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_FOR_PARTITION' });
+    const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), {
+      type: 'NOT_LEADER_FOR_PARTITION',
+    });
     const offsets = sinon.stub();
     offsets.onCall(0).rejects(notLeader);
     offsets.onCall(1).rejects(Object.assign(new Error('retries exhausted'), { originalError: notLeader }));

@@ -24,11 +24,19 @@ describe('parseEnvFile', () => {
   });
 
   it('accepts an export prefix and spaces around the equals sign', () => {
-    expect(parseEnvFile('export REDIS_URL=redis://cache:6379\nexport   A = 1\n B =2 ')).to.deep.equal({ REDIS_URL: 'redis://cache:6379', A: '1', B: '2' });
+    expect(parseEnvFile('export REDIS_URL=redis://cache:6379\nexport   A = 1\n B =2 ')).to.deep.equal({
+      REDIS_URL: 'redis://cache:6379',
+      A: '1',
+      B: '2',
+    });
   });
 
   it('drops an inline comment after an unquoted value, but keeps a # that is part of the value', () => {
-    expect(parseEnvFile('LOG_LEVEL=debug # noisy\nPASSWORD=abc#123\nTAB=x\t# tabbed')).to.deep.equal({ LOG_LEVEL: 'debug', PASSWORD: 'abc#123', TAB: 'x' });
+    expect(parseEnvFile('LOG_LEVEL=debug # noisy\nPASSWORD=abc#123\nTAB=x\t# tabbed')).to.deep.equal({
+      LOG_LEVEL: 'debug',
+      PASSWORD: 'abc#123',
+      TAB: 'x',
+    });
   });
 
   it('drops an inline comment after a quoted value, and the quotes with it', () => {

@@ -154,8 +154,17 @@ describe('createKafkaRecordSource', () => {
     it('warns about a crash kafkajs restarts from, and logs a crash without restart as an error', async () => {
       const fake = fakeKafka();
       const levels: string[] = [];
-      const logger = pino({ formatters: { level: (label) => ({ level: label }) } }, { write: (line: string) => void levels.push(String(JSON.parse(line).level)) });
-      const source = createKafkaRecordSource(fake.kafka, { groupId: 'g', topics: ['t'], partitionsConsumedConcurrently: 1, intake: new Intake({ maxMessages: 1 }), logger });
+      const logger = pino(
+        { formatters: { level: (label) => ({ level: label }) } },
+        { write: (line: string) => void levels.push(String(JSON.parse(line).level)) },
+      );
+      const source = createKafkaRecordSource(fake.kafka, {
+        groupId: 'g',
+        topics: ['t'],
+        partitionsConsumedConcurrently: 1,
+        intake: new Intake({ maxMessages: 1 }),
+        logger,
+      });
       await source.start();
       fake.emit('crash', { error: new Error('The group coordinator is not available'), restart: true });
       fake.emit('crash', { error: new Error('Topic authorization failed'), restart: false });

@@ -15,7 +15,12 @@ describe('kafkaSecurity', () => {
   });
 
   it('turns on SASL SCRAM with the credentials from the settings', () => {
-    const s = settingsOf({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'cs', KAFKA_SASL_PASSWORD: 'pw' });
+    const s = settingsOf({
+      KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'cs',
+      KAFKA_SASL_PASSWORD: 'pw',
+    });
     expect(kafkaSecurity(s.kafka.security)).to.deep.equal({ sasl: { mechanism: 'scram-sha-512', username: 'cs', password: 'pw' } });
   });
 
@@ -59,6 +64,8 @@ describe('security settings', () => {
   });
 
   it('never echoes a password in its complaints', () => {
-    expect(problems({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_PASSWORD: 'hunter2', KAFKA_TOPIC_PARTITIONS: 'x' })).to.not.contain('hunter2');
+    expect(problems({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_PASSWORD: 'hunter2', KAFKA_TOPIC_PARTITIONS: 'x' })).to.not.contain(
+      'hunter2',
+    );
   });
 });

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeEnvSettings, decodeSettings, httpHost, isLoopbackHost, MIN_API_TOKEN_LENGTH, partitionsConsumedConcurrently, type EnvSettings } from '../../../src/infra/settings.js';
+import {
+  decodeEnvSettings,
+  decodeSettings,
+  httpHost,
+  isLoopbackHost,
+  MIN_API_TOKEN_LENGTH,
+  partitionsConsumedConcurrently,
+  type EnvSettings,
+} from '../../../src/infra/settings.js';
 
 const settingsOf = (env: Record<string, string | undefined>): EnvSettings => {
   const decoded = decodeEnvSettings(env);
@@ -124,7 +132,8 @@ describe('decodeEnvSettings', () => {
   });
 
   it('refuses a number of partitions out of range or not whole', () => {
-    for (const bad of ['0', '-3', '10001', '2.5', '1e3']) expect(problemsOf({ KAFKA_TOPIC_PARTITIONS: bad }), bad).to.contain('KAFKA_TOPIC_PARTITIONS');
+    for (const bad of ['0', '-3', '10001', '2.5', '1e3'])
+      expect(problemsOf({ KAFKA_TOPIC_PARTITIONS: bad }), bad).to.contain('KAFKA_TOPIC_PARTITIONS');
   });
 });
 
@@ -212,7 +221,12 @@ describe('decodeEnvSettings', () => {
     });
     if (E.isLeft(decoded)) throw new Error(decoded.left);
     const s = decoded.right;
-    expect(s.kafka.topics).to.deep.equal({ clientData: 'in', commands: 'case_commands', deadLetters: 'dlq', notifications: 'notification_events' });
+    expect(s.kafka.topics).to.deep.equal({
+      clientData: 'in',
+      commands: 'case_commands',
+      deadLetters: 'dlq',
+      notifications: 'notification_events',
+    });
     expect(s.kafka.security.protocol).to.equal('SSL');
     expect(s.kafka.partitionsConsumedConcurrently).to.equal(12);
     expect(s.mongo).to.include({ dbName: 'cases', maxBatch: 50 });

@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { sha1Words } from '../../../src/lib/sha1.js';
 
-const hexOf = (words: Int32Array): string => Array.from(words).map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
+const hexOf = (words: Int32Array): string =>
+  Array.from(words)
+    .map((w) => (w >>> 0).toString(16).padStart(8, '0'))
+    .join('');
 const expected = (prefix: Uint8Array, text: string): string => createHash('sha1').update(prefix).update(text, 'utf8').digest('hex');
 
 describe('sha1Words', () => {

@@ -148,7 +148,9 @@ describe('metric instruments', () => {
     expect(m.notificationsPublished.get()).to.equal(2);
     await lastValueFrom(instrumentPorts({ notifications: failing }, m).notifications.publish([{} as never])).catch(() => undefined);
     expect(m.notificationsPublished.get()).to.equal(2);
-    await lastValueFrom(ports.deadLetters.send({ topic: 'kyc' } as InboundRecord, { reason: 'x', details: [] }), { defaultValue: undefined });
+    await lastValueFrom(ports.deadLetters.send({ topic: 'kyc' } as InboundRecord, { reason: 'x', details: [] }), {
+      defaultValue: undefined,
+    });
     expect(m.deadLetters.get({ topic: 'kyc' })).to.equal(1);
   });
 
@@ -211,7 +213,11 @@ describe('metric instruments', () => {
     try {
       const values: (() => Promise<number>)[] = [async () => 3, async () => Promise.reject(new Error('db down')), async () => 5];
       const errors: unknown[] = [];
-      const polled = pollValue(() => (values.shift() ?? (async () => 0))(), 1000, (e) => errors.push(e));
+      const polled = pollValue(
+        () => (values.shift() ?? (async () => 0))(),
+        1000,
+        (e) => errors.push(e),
+      );
       await clock.tickAsync(0);
       expect(polled.current()).to.equal(3);
       await clock.tickAsync(1000);

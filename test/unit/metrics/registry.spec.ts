@@ -145,9 +145,15 @@ describe('metrics registry (Prometheus text format 0.0.4)', () => {
     lag = [{ labels: { topic: 't', partition: 1 }, value: 2 }];
     hits = 7;
     expect(r.render()).to.equal(
-      ['# HELP lag Lag.', '# TYPE lag gauge', 'lag{topic="t",partition="1"} 2', '# HELP hits_total Hits.', '# TYPE hits_total counter', 'hits_total 7', ''].join(
-        '\n',
-      ),
+      [
+        '# HELP lag Lag.',
+        '# TYPE lag gauge',
+        'lag{topic="t",partition="1"} 2',
+        '# HELP hits_total Hits.',
+        '# TYPE hits_total counter',
+        'hits_total 7',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -161,7 +167,9 @@ describe('metrics registry (Prometheus text format 0.0.4)', () => {
       },
     });
     r.counter({ name: 'fine_total', help: 'Fine.' });
-    expect(r.render()).to.equal('# HELP broken Broken.\n# TYPE broken gauge\n# HELP fine_total Fine.\n# TYPE fine_total counter\nfine_total 0\n');
+    expect(r.render()).to.equal(
+      '# HELP broken Broken.\n# TYPE broken gauge\n# HELP fine_total Fine.\n# TYPE fine_total counter\nfine_total 0\n',
+    );
   });
 
   it('refuses bad names, duplicate metrics, wrong labels, negative increments and non-finite values', () => {

@@ -112,7 +112,11 @@ describe('createCachedRuleLookup', () => {
       const newer = rule({ rule_id: 'FROM_OTHER_INSTANCE' });
       await s.redis.set(
         ruleCacheKey(TRIGGER),
-        JSON.stringify({ rule: newer, fetched_at: new Date(s.clock.ms).toISOString(), fresh_until: new Date(s.clock.ms + 300 * SECOND).toISOString() }),
+        JSON.stringify({
+          rule: newer,
+          fetched_at: new Date(s.clock.ms).toISOString(),
+          fresh_until: new Date(s.clock.ms + 300 * SECOND).toISOString(),
+        }),
         'PX',
         400 * SECOND,
       );
@@ -412,7 +416,11 @@ describe('createCachedRuleLookup', () => {
 
     it('logs skipped malformed rules with their field paths', async () => {
       const s = setup();
-      s.matchRule.resolves({ kind: 'answered', rule: rule(), skipped: [{ index: 0, errors: [{ path: '$.rule_id', rule: 'is required' }] }] });
+      s.matchRule.resolves({
+        kind: 'answered',
+        rule: rule(),
+        skipped: [{ index: 0, errors: [{ path: '$.rule_id', rule: 'is required' }] }],
+      });
       await s.ask();
       const line = s.lines.find((l) => /malformed rules skipped/.test(l.msg ?? ''));
       expect(line?.obj).to.deep.include({ skipped: [{ index: 0, errors: [{ path: '$.rule_id', rule: 'is required' }] }] });

@@ -5,7 +5,8 @@ import { rule } from './fakes.js';
 
 const respond = (status: number, body: string) => ({ ok: status >= 200 && status < 300, status, text: async () => body });
 
-const clientWith = (fetch: FetchLike, timeoutMs = 1000) => createConfigServiceClient({ url: 'http://127.0.0.1:8081/api/v1/notification-rules', timeoutMs, fetch });
+const clientWith = (fetch: FetchLike, timeoutMs = 1000) =>
+  createConfigServiceClient({ url: 'http://127.0.0.1:8081/api/v1/notification-rules', timeoutMs, fetch });
 
 const CONTEXT = { case_id: 'case-1', client_id: 'client-42' };
 
@@ -77,10 +78,11 @@ describe('createConfigServiceClient', () => {
   });
 
   it('never rejects, even when reading the body fails', async () => {
-    const result = await clientWith(async () => ({ ok: true, status: 200, text: () => Promise.reject(new Error('socket hang up')) })).matchRule(
-      'T',
-      CONTEXT,
-    );
+    const result = await clientWith(async () => ({
+      ok: true,
+      status: 200,
+      text: () => Promise.reject(new Error('socket hang up')),
+    })).matchRule('T', CONTEXT);
     expect(result).to.deep.include({ kind: 'failed', failure: 'network' });
   });
 });

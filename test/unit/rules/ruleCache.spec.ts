@@ -31,8 +31,16 @@ describe('rule cache envelope', () => {
     'not JSON': '{"rule":',
     'a JSON array': '[]',
     'no rule field': JSON.stringify({ fetched_at: '2026-01-15T10:00:00.000Z', fresh_until: '2026-01-15T10:01:00.000Z' }),
-    'a malformed rule': JSON.stringify({ rule: { rule_id: 'X' }, fetched_at: '2026-01-15T10:00:00.000Z', fresh_until: '2026-01-15T10:01:00.000Z' }),
-    'an inactive rule': JSON.stringify({ rule: rule({ is_active: false }), fetched_at: '2026-01-15T10:00:00.000Z', fresh_until: '2026-01-15T10:01:00.000Z' }),
+    'a malformed rule': JSON.stringify({
+      rule: { rule_id: 'X' },
+      fetched_at: '2026-01-15T10:00:00.000Z',
+      fresh_until: '2026-01-15T10:01:00.000Z',
+    }),
+    'an inactive rule': JSON.stringify({
+      rule: rule({ is_active: false }),
+      fetched_at: '2026-01-15T10:00:00.000Z',
+      fresh_until: '2026-01-15T10:01:00.000Z',
+    }),
     'a bad timestamp': JSON.stringify({ rule: null, fetched_at: 'yesterday', fresh_until: '2026-01-15T10:01:00.000Z' }),
     'a numeric timestamp': JSON.stringify({ rule: null, fetched_at: '2026-01-15T10:00:00.000Z', fresh_until: 1768471260000 }),
   };

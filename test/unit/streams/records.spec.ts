@@ -66,8 +66,12 @@ describe('records', () => {
     });
 
     it('names a header longer than the limit, and one with control characters', () => {
-      expect(messageIdProblem(withHeaders({ 'message-id': '123456789' }), 8)).to.equal('the message-id header is 9 characters long, more than the limit of 8');
-      expect(messageIdProblem(withHeaders({ 'message-id': Buffer.from('a\u007fb') }), 8)).to.equal('the message-id header contains control characters');
+      expect(messageIdProblem(withHeaders({ 'message-id': '123456789' }), 8)).to.equal(
+        'the message-id header is 9 characters long, more than the limit of 8',
+      );
+      expect(messageIdProblem(withHeaders({ 'message-id': Buffer.from('a\u007fb') }), 8)).to.equal(
+        'the message-id header contains control characters',
+      );
     });
   });
 
@@ -79,13 +83,19 @@ describe('records', () => {
 
   describe('describePosition', () => {
     it('writes a position as topic/partition/offset', () => {
-      expect(describePosition({ topic: 'case_commands', partition: 3, offset: '9007199254740993' })).to.equal('case_commands/3/9007199254740993');
+      expect(describePosition({ topic: 'case_commands', partition: 3, offset: '9007199254740993' })).to.equal(
+        'case_commands/3/9007199254740993',
+      );
     });
   });
 
   describe('positionOf', () => {
     it('keeps only where the record sits, not its content', () => {
-      expect(positionOf(recordOf({ secret: 'x' }, { partition: 1, offset: 5 }))).to.deep.equal({ topic: 'kyc_events', partition: 1, offset: '5' });
+      expect(positionOf(recordOf({ secret: 'x' }, { partition: 1, offset: 5 }))).to.deep.equal({
+        topic: 'kyc_events',
+        partition: 1,
+        offset: '5',
+      });
     });
   });
 });

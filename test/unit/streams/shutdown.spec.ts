@@ -13,7 +13,11 @@ describe('shutDown', () => {
   beforeEach(() => (clock = sinon.useFakeTimers()));
   afterEach(() => clock.restore());
 
-  const stepsWith = (drained: Promise<void>, log: string[], commit: () => Promise<void> = async () => void log.push('commit')): ShutdownSteps => ({
+  const stepsWith = (
+    drained: Promise<void>,
+    log: string[],
+    commit: () => Promise<void> = async () => void log.push('commit'),
+  ): ShutdownSteps => ({
     stopIntake: () => void log.push('stop intake'),
     drained: drained.then(() => void log.push('drained')),
     commit,
@@ -23,7 +27,11 @@ describe('shutDown', () => {
   it('stops taking messages, waits for in-flight ones, then commits and closes, in that order', async () => {
     const log: string[] = [];
     const work = deferred();
-    const done = shutDown(stepsWith(work.promise, log), { timeoutMs: 15_000, onTimeout: () => log.push('timeout'), onCommitFailed: () => undefined });
+    const done = shutDown(stepsWith(work.promise, log), {
+      timeoutMs: 15_000,
+      onTimeout: () => log.push('timeout'),
+      onCommitFailed: () => undefined,
+    });
     await clock.tickAsync(1000);
     expect(log).to.deep.equal(['stop intake']);
     work.resolve();
@@ -33,7 +41,11 @@ describe('shutDown', () => {
 
   it('abandons in-flight messages after the timeout, and still commits what is complete and closes', async () => {
     const log: string[] = [];
-    const done = shutDown(stepsWith(new Promise(() => undefined), log), { timeoutMs: 5000, onTimeout: () => log.push('timeout'), onCommitFailed: () => undefined });
+    const done = shutDown(stepsWith(new Promise(() => undefined), log), {
+      timeoutMs: 5000,
+      onTimeout: () => log.push('timeout'),
+      onCommitFailed: () => undefined,
+    });
     await clock.tickAsync(4999);
     expect(log).to.deep.equal(['stop intake']);
     await clock.tickAsync(1);

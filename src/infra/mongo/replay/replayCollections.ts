@@ -20,7 +20,8 @@ const collectionNames = async (db: Db): Promise<Set<string>> =>
 /** Creates a run's empty collections with their indexes (created explicitly: with constraints only, no index creates them). */
 export const createFresh = async (db: Db, run: string, options: IndexOptions): Promise<void> => {
   const existing = await collectionNames(db);
-  for (const name of ReadModelNames) if (!existing.has(`${freshPrefix(run)}${name}`)) await db.createCollection(`${freshPrefix(run)}${name}`);
+  for (const name of ReadModelNames)
+    if (!existing.has(`${freshPrefix(run)}${name}`)) await db.createCollection(`${freshPrefix(run)}${name}`);
   await ensureReadModelIndexes(db, freshPrefix(run), options);
 };
 
@@ -59,7 +60,10 @@ const renameOverStrays = async (db: Db, from: string, to: string, attempts = 10)
       return;
     } catch (error) {
       if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS || attempt >= attempts) throw error;
-      await db.collection(to).drop().catch(() => undefined);
+      await db
+        .collection(to)
+        .drop()
+        .catch(() => undefined);
     }
   }
 };
@@ -70,4 +74,5 @@ export const dropAside = async (db: Db, names: readonly string[]): Promise<void>
 };
 
 /** The sets of read models earlier replays kept aside (named by asideName). */
-export const keptAside = async (db: Db): Promise<string[]> => [...(await collectionNames(db))].filter((n) => n.includes('__before_replay_')).sort();
+export const keptAside = async (db: Db): Promise<string[]> =>
+  [...(await collectionNames(db))].filter((n) => n.includes('__before_replay_')).sort();

@@ -46,7 +46,14 @@ const deadHere = (held: LockDocument): boolean => {
  */
 export const acquireReplayLock = async (db: Db, run: string, staleAfterMs = 60_000): Promise<ReplayLock> => {
   const locks = db.collection<LockDocument>(LOCK_COLLECTION);
-  const mine = (): LockDocument => ({ _id: LOCK_ID, run, host: hostname(), pid: process.pid, started_at: new Date(), heartbeat: new Date() });
+  const mine = (): LockDocument => ({
+    _id: LOCK_ID,
+    run,
+    host: hostname(),
+    pid: process.pid,
+    started_at: new Date(),
+    heartbeat: new Date(),
+  });
   for (let attempt = 0; ; attempt += 1) {
     try {
       await locks.insertOne(mine());

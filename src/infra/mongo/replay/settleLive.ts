@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Document } from 'mongodb';
 import { lastValueFrom } from 'rxjs';
 import type { DomainEvent } from '../../../domain/events.js';
-import { appliedField, applyWrite, projectEvent, projectEvents, type ReadModelWrite, type StreamKind } from '../../../domain/projections.js';
+import {
+  appliedField,
+  applyWrite,
+  projectEvent,
+  projectEvents,
+  type ReadModelWrite,
+  type StreamKind,
+} from '../../../domain/projections.js';
 import { documentsById } from '../documentsById.js';
 import { eventsCollection, fromEventDocument } from '../eventStore.js';
 import { createMongoReadModelStore, type ReadModelDocument } from '../readModelStore.js';
@@ -65,7 +72,8 @@ export const settleLive = async (db: Db, events: readonly DomainEvent[], options
   const writes = events.flatMap((e) => projectEvent(e).map((w) => ({ w, aggregate_id: e.aggregate_id })));
   const guarded = new Map<string, GuardedDocument>();
   for (const { w, aggregate_id } of writes) {
-    if (w.guard) guarded.set(keyOf(w), { collection: w.collection, id: w.id, aggregate_id, stream: w.guard.stream, seen: seen.get(aggregate_id)! });
+    if (w.guard)
+      guarded.set(keyOf(w), { collection: w.collection, id: w.id, aggregate_id, stream: w.guard.stream, seen: seen.get(aggregate_id)! });
   }
   const store = createMongoReadModelStore(db, { guards: options.guards, maxBatch: 50 });
   await lastValueFrom(store.apply(writes.filter(({ w }) => !guarded.has(keyOf(w))).map(({ w }) => w)), { defaultValue: undefined });
@@ -73,13 +81,17 @@ export const settleLive = async (db: Db, events: readonly DomainEvent[], options
   let pending = [...guarded.values()];
   let rewritten = 0;
   for (let round = 0; pending.length > 0; round += 1) {
-    if (round > (options.attempts ?? 10)) throw new Error(`the final catch-up could not settle ${pending.length} document(s), e.g. ${pending[0]!.collection}/${pending[0]!.id}`);
+    if (round > (options.attempts ?? 10))
+      throw new Error(
+        `the final catch-up could not settle ${pending.length} document(s), e.g. ${pending[0]!.collection}/${pending[0]!.id}`,
+      );
     await sleep(options.graceMs ?? 2_000);
     // The documents first, then their streams: a stream read after its document holds every event
     // the document has applied (the service appends before it projects).
     const stored = new Map<string, Document>();
     for (const [collection, ids] of idsByCollection(pending)) {
-      for (const [id, doc] of await documentsById(db.collection<ReadModelDocument>(collection), ids)) stored.set(keyOf({ collection, id }), doc);
+      for (const [id, doc] of await documentsById(db.collection<ReadModelDocument>(collection), ids))
+        stored.set(keyOf({ collection, id }), doc);
     }
     const streams = await streamsOf(db, [...new Set(pending.map((d) => d.aggregate_id))]);
     const unsettled: GuardedDocument[] = [];
@@ -139,13 +151,21 @@ const settleOne = async (
 const streamsOf = async (db: Db, aggregate_ids: readonly string[]): Promise<Map<string, DomainEvent[]>> => {
   const streams = new Map<string, DomainEvent[]>(aggregate_ids.map((id) => [id, []]));
   if (aggregate_ids.length === 0) return streams;
-  const docs = await eventsCollection(db).find({ aggregate_id: { $in: [...aggregate_ids] } }).sort({ _id: 1 }).toArray();
+  const docs = await eventsCollection(db)
+    .find({ aggregate_id: { $in: [...aggregate_ids] } })
+    .sort({ _id: 1 })
+    .toArray();
   for (const d of docs) streams.get(d.aggregate_id)?.push(fromEventDocument(d));
   return streams;
 };
 
 /** Replaces (or inserts) the document unless its applied version changed since it was read. */
-const replaceIfUnchanged = async (collection: Collection<ReadModelDocument>, doc: GuardedDocument, current: Document | null, expected: Document): Promise<boolean> => {
+const replaceIfUnchanged = async (
+  collection: Collection<ReadModelDocument>,
+  doc: GuardedDocument,
+  current: Document | null,
+  expected: Document,
+): Promise<boolean> => {
   if (current === null) {
     try {
       await collection.insertOne({ ...expected, _id: doc.id }, { ignoreUndefined: true });
@@ -156,6 +176,10 @@ const replaceIfUnchanged = async (collection: Collection<ReadModelDocument>, doc
     }
   }
   const applied = appliedVersion(current, doc.stream);
-  const result = await collection.replaceOne({ _id: doc.id, [appliedField(doc.stream)]: applied === 0 ? { $exists: false } : applied }, expected, { ignoreUndefined: true });
+  const result = await collection.replaceOne(
+    { _id: doc.id, [appliedField(doc.stream)]: applied === 0 ? { $exists: false } : applied },
+    expected,
+    { ignoreUndefined: true },
+  );
   return result.matchedCount === 1;
 };
