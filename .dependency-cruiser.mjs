@@ -8,7 +8,7 @@
  * Kafka, MongoDB, Redis, HTTP and the environment; app: the wiring, the service and the CLI.
  * operators know nothing of the domain, and nothing below infra touches a client library.
  */
-const IO_PACKAGES = '^(kafkajs|mongodb|ioredis|node-fetch|pino)$|^node:(fs|net|http|https|child_process)$';
+const IO_PACKAGES = '(^|/)node_modules/(kafkajs|mongodb|ioredis|node-fetch|pino)/|^(fs|net|http|https|child_process)$';
 
 const upward = (name, layer, allowed, comment) => ({
   name,
@@ -53,6 +53,20 @@ export default {
       severity: 'error',
       from: { path: '^src/(lib|domain|operators|streams)/' },
       to: { path: IO_PACKAGES, dependencyTypes: ['npm', 'core'] },
+    },
+    {
+      name: 'tracing-sdk-in-app-only',
+      comment: 'Below the app, tracing uses @opentelemetry/api alone; the SDK is set up in src/telemetry.ts.',
+      severity: 'error',
+      from: { path: '^src/(lib|domain|operators|streams|infra)/' },
+      to: { path: '(^|/)node_modules/@opentelemetry/(?!api/)' },
+    },
+    {
+      name: 'no-tracing-in-the-core',
+      comment: 'lib, domain and operators know nothing of tracing.',
+      severity: 'error',
+      from: { path: '^src/(lib|domain|operators)/' },
+      to: { path: '(^|/)node_modules/@opentelemetry/' },
     },
     {
       name: 'src-not-to-tests',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ const brokenRules = async (files: Record<string, string>): Promise<string[]> => 
   const dir = mkdtempSync(join(tmpdir(), 'casestream-layers-'));
   try {
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
@@ -59,6 +60,25 @@ describe('the layer rules', function () {
         'src/operators/op.ts': "import { events } from '../domain/events.js';\nexport const op = events;\n",
       }),
     ).to.deep.equal(['operators-are-generic', 'streams-below-infra']);
+  });
+
+  it('refuse a pipeline step that talks to MongoDB or the file system itself, and a domain module that traces', async () => {
+    expect(
+      await brokenRules({
+        'src/streams/steps/store.ts':
+          "import { MongoClient } from 'mongodb';\nimport { readFileSync } from 'node:fs';\nexport const s = [MongoClient, readFileSync];\n",
+        'src/domain/traced.ts': "import { trace } from '@opentelemetry/api';\nexport const t = trace;\n",
+      }),
+    ).to.deep.equal(['no-io-below-infra', 'no-tracing-in-the-core']);
+  });
+
+  it('refuse an adapter that sets up the tracing SDK, which only the app does', async () => {
+    expect(
+      await brokenRules({
+        'src/infra/exporter.ts':
+          "import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';\nexport const p = BasicTracerProvider;\n",
+      }),
+    ).to.deep.equal(['tracing-sdk-in-app-only']);
   });
 
   it('refuse an import cycle', async () => {
