@@ -3,7 +3,7 @@
 # ones), using its pid files. Servers it did not start are never touched.
 # Data directories are kept, so a later up.sh resumes with the same data.
 #
-#   bash scripts/stack/down.sh [kafka] [mongo] [redis] [config-stub]
+#   bash scripts/stack/down.sh [kafka] [mongo] [redis] [config-stub] [jaeger]
 set -euo pipefail
 # shellcheck source=scripts/stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -8,6 +8,8 @@
 #                source with the fixes in ferretdb-patches/
 #   redis        redis-server from Debian (an already running one is reused)
 #   config-stub  tools/config-service-stub (Configuration Service stub)
+#   jaeger       Jaeger v1.75.0 (v2 distribution: OTLP in, in-memory store, query API), built
+#                from the Go module proxy; configured by jaeger.yaml
 #
 # Everything listens on 127.0.0.1 only. Downloads/builds live in $CACHE_DIR,
 # runtime state (data, logs, pid files) in $RUN_DIR; both outside the git tree.
@@ -30,6 +32,9 @@ KAFKA_SASL_PASSWORD=casestream-secret
 MONGO_PORT=27017
 REDIS_PORT=6379
 CONFIG_STUB_PORT=8081
+# Jaeger's query API and UI; jaeger.yaml also binds OTLP (4318 HTTP, 4317 gRPC), the query gRPC
+# API (16685) and the health check (13133, 13132 gRPC), all on 127.0.0.1.
+JAEGER_QUERY_PORT=16686
 
 KAFKA_VERSION=4.1.1
 LOG4J_VERSION=2.24.3
@@ -42,7 +47,14 @@ FERRETDB_BIN=$CACHE_DIR/bin/ferretdb
 # Fixes applied to FerretDB's sources before building; each file says why.
 FERRETDB_PATCH_DIR=$STACK_DIR/ferretdb-patches
 
-ALL_SERVICES=(kafka mongo redis config-stub)
+JAEGER_VERSION=v1.75.0
+JAEGER_MODULE=github.com/jaegertracing/jaeger
+JAEGER_BIN=$CACHE_DIR/bin/jaeger-$JAEGER_VERSION
+JAEGER_CONFIG=$STACK_DIR/jaeger.yaml
+# Jaeger's own go.mod pins sarama with a replace directive; the build repeats it (see jaeger_prepare).
+JAEGER_SARAMA_REPLACE=github.com/Shopify/sarama=github.com/Shopify/sarama@v1.33.0
+
+ALL_SERVICES=(kafka mongo redis config-stub jaeger)
 
 # ---------------------------------------------------------------- output ----
 
@@ -80,6 +92,7 @@ resolve_services() {
       mongo | mongodb | ferretdb) echo mongo ;;
       redis) echo redis ;;
       config-stub | config | stub | config-service-stub) echo config-stub ;;
+      jaeger) echo jaeger ;;
       all) printf '%s\n' "${ALL_SERVICES[@]}" ;;
       *) die "unknown service '$arg' (expected: ${ALL_SERVICES[*]})" ;;
     esac
@@ -103,6 +116,7 @@ svc_port() {
     mongo) echo "$MONGO_PORT" ;;
     redis) echo "$REDIS_PORT" ;;
     config-stub) echo "$CONFIG_STUB_PORT" ;;
+    jaeger) echo "$JAEGER_QUERY_PORT" ;;
   esac
 }
 svc_addr() { echo "$LOOPBACK:$(svc_port "$1")"; }
@@ -117,6 +131,7 @@ svc_cmd_pattern() {
     mongo) echo "ferretdb" ;;
     redis) echo "redis-server" ;;
     config-stub) echo "config-service-stub/main.ts" ;;
+    jaeger) echo "/bin/jaeger-" ;;
   esac
 }
 
@@ -132,6 +147,7 @@ svc_start_timeout() {
     mongo) echo 60 ;;
     redis) echo 30 ;;
     config-stub) echo 60 ;;
+    jaeger) echo 60 ;;
   esac
 }
 
@@ -346,7 +362,7 @@ ferretdb_build_id() {
 }
 
 mongo_prepare() {
-  local have= want
+  local have='' want
   want=$(ferretdb_build_id)
   if [[ -x $FERRETDB_BIN && -f $FERRETDB_BIN.build ]]; then
     have=$(cat "$FERRETDB_BIN.build")
@@ -388,6 +404,47 @@ mongo_prepare() {
   # modules (GOMODCACHE) are kept.
   go clean -cache
   "$FERRETDB_BIN" --version
+}
+
+# What the Jaeger binary must have been built from; a cached binary built from anything else is rebuilt.
+jaeger_build_id() {
+  printf '%s@%s %s\n' "$JAEGER_MODULE/cmd/jaeger" "$JAEGER_VERSION" "$JAEGER_SARAMA_REPLACE"
+}
+
+jaeger_prepare() {
+  local have='' want
+  want=$(jaeger_build_id)
+  if [[ -x $JAEGER_BIN && -f $JAEGER_BIN.build ]]; then
+    have=$(cat "$JAEGER_BIN.build")
+  fi
+  if [[ $have == "$want" ]]; then
+    return 0
+  fi
+  command -v go >/dev/null || die "go not found (Go is used to build Jaeger $JAEGER_VERSION)"
+  # Modules are shared with FerretDB's build; the compiled-package cache is Jaeger's own, since
+  # mongo_prepare empties its cache when done and the two builds run at the same time.
+  export GOMODCACHE=$CACHE_DIR/go/mod GOCACHE=$CACHE_DIR/go/build-jaeger GOFLAGS=-modcacherw GOWORK=off
+  # Jaeger's go.mod has a replace directive, which `go install ...@version` refuses: build it as a
+  # tool of a throwaway module instead, with that same replace so the dependencies are the release's.
+  local mod_dir=$CACHE_DIR/build/jaeger-$JAEGER_VERSION
+  rm -rf "$mod_dir"
+  mkdir -p "$mod_dir" "$(dirname "$JAEGER_BIN")"
+  echo "resolving Jaeger $JAEGER_VERSION and its modules"
+  (
+    cd "$mod_dir" &&
+      go mod init casestream.local/jaeger-build &&
+      go mod edit "-replace=$JAEGER_SARAMA_REPLACE" &&
+      go get -tool "$JAEGER_MODULE/cmd/jaeger@$JAEGER_VERSION"
+  ) || die "could not resolve $JAEGER_MODULE/cmd/jaeger@$JAEGER_VERSION"
+  echo "building Jaeger $JAEGER_VERSION (takes several minutes the first time)"
+  (cd "$mod_dir" && go build -trimpath -buildvcs=false \
+    -ldflags "-X $JAEGER_MODULE/internal/version.latestVersion=$JAEGER_VERSION" \
+    -o "$JAEGER_BIN.tmp" "$JAEGER_MODULE/cmd/jaeger") || die "building Jaeger $JAEGER_VERSION failed"
+  mv "$JAEGER_BIN.tmp" "$JAEGER_BIN"
+  echo "$want" >"$JAEGER_BIN.build"
+  rm -rf "$mod_dir"
+  go clean -cache
+  "$JAEGER_BIN" version
 }
 
 redis_prepare() {
@@ -537,6 +594,13 @@ redis_launch() {
 config-stub_launch() {
   CONFIG_STUB_HOST=$LOOPBACK CONFIG_STUB_PORT=$CONFIG_STUB_PORT \
     spawn config-stub "$REPO_ROOT" node --import tsx tools/config-service-stub/main.ts
+}
+
+jaeger_launch() {
+  # A working directory of its own, outside the tree, like the other servers.
+  local dir=$RUN_DIR/jaeger
+  mkdir -p "$dir"
+  spawn jaeger "$dir" "$JAEGER_BIN" --config "$JAEGER_CONFIG"
 }
 
 # ------------------------------------------------------------------ locking ----

@@ -1,6 +1,6 @@
 // Readiness probe used by scripts/stack/*.sh: exits 0 when the named server
 // answers a real request (not just an open port), 1 otherwise.
-//   node scripts/stack/probe.mjs kafka|mongo|config-stub
+//   node scripts/stack/probe.mjs kafka|mongo|config-stub|jaeger
 /* global process, console, fetch, setTimeout, AbortSignal -- Node.js globals */
 import kafkajs from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -52,7 +52,26 @@ async function probeConfigStub() {
   if (typeof body.mode !== 'string') throw new Error('GET /__control did not return a mode');
 }
 
-const probes = { kafka: probeKafka, mongo: probeMongo, 'config-stub': probeConfigStub };
+// Jaeger is ready when its health check says every component runs, its OTLP/HTTP receiver takes an
+// (empty) export and its query API answers.
+async function probeJaeger() {
+  const signal = AbortSignal.timeout(3000);
+  const health = await fetch(`http://${HOST}:13133/status`, { signal });
+  if (health.status !== 200) throw new Error(`GET :13133/status answered ${health.status}`);
+  const otlp = await fetch(`http://${HOST}:4318/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"resourceSpans":[]}',
+    signal,
+  });
+  if (otlp.status !== 200) throw new Error(`POST :4318/v1/traces answered ${otlp.status}`);
+  const services = await fetch(`http://${HOST}:16686/api/services`, { signal });
+  if (services.status !== 200) throw new Error(`GET :16686/api/services answered ${services.status}`);
+  const body = await services.json();
+  if (!Array.isArray(body.data) && body.data !== null) throw new Error('GET /api/services did not return a data list');
+}
+
+const probes = { kafka: probeKafka, mongo: probeMongo, 'config-stub': probeConfigStub, jaeger: probeJaeger };
 const name = process.argv[2] ?? '';
 const probe = probes[name];
 if (!probe) {

@@ -2,7 +2,7 @@
 # Print whether each server of the local stack (or each named one) answers.
 # Exit status 0 when all of them are up, 1 otherwise.
 #
-#   bash scripts/stack/status.sh [kafka] [mongo] [redis] [config-stub]
+#   bash scripts/stack/status.sh [kafka] [mongo] [redis] [config-stub] [jaeger]
 set -euo pipefail
 # shellcheck source=scripts/stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 select_services "$@"
 services=("${SERVICES[@]}")
 if [[ ! -d $REPO_ROOT/node_modules/kafkajs ]]; then
-  warn "node_modules missing: kafka/mongo/config-stub cannot be probed (run 'npm ci')"
+  warn "node_modules missing: kafka/mongo/config-stub/jaeger cannot be probed (run 'npm ci')"
 fi
 
 rc=0

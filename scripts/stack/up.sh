@@ -2,7 +2,7 @@
 # Start the local development stack (or only the named services) and wait
 # until every server answers.
 #
-#   bash scripts/stack/up.sh [kafka] [mongo] [redis] [config-stub]
+#   bash scripts/stack/up.sh [kafka] [mongo] [redis] [config-stub] [jaeger]
 #
 # Idempotent: a server that already answers is left alone and reported.
 # First run downloads/builds into the cache dir (minutes); later runs take

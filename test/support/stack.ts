@@ -23,8 +23,8 @@ export const STACK = {
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Stack service names understood by scripts/stack/{up,down,status}.sh. */
-export type StackService = 'kafka' | 'mongo' | 'redis' | 'config-stub';
-export const STACK_SERVICES: readonly StackService[] = ['kafka', 'mongo', 'redis', 'config-stub'];
+export type StackService = 'kafka' | 'mongo' | 'redis' | 'config-stub' | 'jaeger';
+export const STACK_SERVICES: readonly StackService[] = ['kafka', 'mongo', 'redis', 'config-stub', 'jaeger'];
 
 /** Runtime directory of the stack (same rule as scripts/stack/lib.sh). */
 export function stackRunDir(): string {
