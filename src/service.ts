@@ -29,6 +29,7 @@ import { createConsumerLagTracker, createEndToEndTracker, instrumentPorts, pollV
 import { Registry } from './infra/metrics/registry.js';
 import { isLoopbackHost, type Settings } from './infra/settings.js';
 import { createWiring } from './wiring.js';
+import { startTelemetry, type Telemetry } from './telemetry.js';
 
 export interface RunningService {
   /** Settles when the pipeline has stopped (after `stop`, or on a fatal error). */
@@ -40,10 +41,21 @@ export interface RunningService {
 }
 
 /**
- * Starts casestream: connects to MongoDB (creating indexes), Redis, the Configuration Service and
- * Kafka (creating missing topics), then consumes client data and case commands until stopped.
+ * Starts casestream: tracing when an OTLP endpoint is set, then connects to MongoDB (creating
+ * indexes), Redis, the Configuration Service and Kafka (creating missing topics), then consumes
+ * client data and case commands until stopped. Stopping exports the last spans.
  */
 export const startService = async (settings: Settings, logger: Logger): Promise<RunningService> => {
+  const telemetry = startTelemetry(settings.telemetry, logger, { maxLinks: settings.mongo.maxBatch });
+  try {
+    return await start(settings, logger, telemetry);
+  } catch (error) {
+    await telemetry.shutdown();
+    throw error;
+  }
+};
+
+const start = async (settings: Settings, logger: Logger, telemetry: Telemetry): Promise<RunningService> => {
   const { kafka: k, pipeline: p, limits } = settings;
   logger.info(
     { mongo: safeUrl(settings.mongo.uri), db: settings.mongo.dbName, brokers: k.brokers, redis: safeUrl(settings.redis.url) },
@@ -226,6 +238,7 @@ export const startService = async (settings: Settings, logger: Logger): Promise<
             outboxPending.stop();
             await source.close().catch(() => undefined);
             await wiring.close();
+            await telemetry.shutdown();
           },
         },
         {

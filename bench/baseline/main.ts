@@ -15,7 +15,7 @@ import { caseCreatedTrigger, ruleContext } from '../../src/domain/decideNotifica
 import { decide } from '../../src/domain/decide.js';
 import { idFor } from '../../src/domain/deterministicId.js';
 import { isEventOf, type DomainEvent } from '../../src/domain/events.js';
-import { selectRule, type NotificationRule } from '../../src/domain/notificationRule.js';
+import { selectRule, type FoundRule, type NotificationRule } from '../../src/domain/notificationRule.js';
 import { projectEvents } from '../../src/domain/projections.js';
 import type { Rejection } from '../../src/domain/rejection.js';
 import { unstorableBecause } from '../../src/domain/storableDocument.js';
@@ -96,12 +96,12 @@ const handle = async (record: InboundRecord): Promise<void> => {
   if (decoded.kind === 'command') {
     const cmd = decoded.command;
     let state: CaseState;
-    let rule: NotificationRule | null = null;
+    let rule: FoundRule | null = null;
     if (cmd.command_type === 'CreateCase') {
       state = emptyCase(cmd.case_id);
       const trigger = caseCreatedTrigger(cmd);
       const answer = await lookUpRule(trigger, ruleContext(cmd));
-      if (answer.kind === 'rule') rule = answer.rule;
+      if (answer.kind === 'rule') rule = { rule: answer.rule, source: 'fresh', fetched_at: new Date().toISOString() };
       if (answer.kind === 'unavailable') lookupFailure = { case_id: cmd.case_id, trigger, reason: answer.reason };
     } else {
       state = await loadCase(cmd.case_id);

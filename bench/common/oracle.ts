@@ -117,7 +117,8 @@ export function* decideWorkload(workload: Workload, rules: RulesByTrigger): Gene
       const decoded = decodeClientMessage(parsed);
       if (E.isLeft(decoded)) throw new Error(`workload message ${message.index} is invalid: ${JSON.stringify(decoded.left)}`);
       const cmd = createCaseCommand(decoded.right, context);
-      const decided = decide(emptyCase(cmd.case_id), cmd, ruleFor(caseCreatedTrigger(cmd)));
+      const rule = ruleFor(caseCreatedTrigger(cmd));
+      const decided = decide(emptyCase(cmd.case_id), cmd, rule && { rule, source: 'fresh', fetched_at: context.timestamp.toISOString() });
       if (E.isLeft(decided)) throw new Error(`workload message ${message.index} is rejected: ${decided.left.reason}`);
       states.set(cmd.case_id, evolveCase(emptyCase(cmd.case_id), decided.right));
       yield { message, parsed, events: decided.right };

@@ -5,8 +5,20 @@ import type { ChildConfig } from '../common/childConfig.js';
 import type { WorkloadOptions } from '../common/workload.js';
 import { benchScript, REPO_ROOT, STACK } from '../common/paths.js';
 
-export const CONTENDERS = ['casestream', 'baseline', 'limit'] as const;
+export const CONTENDERS = ['casestream', 'casestream-traced', 'baseline', 'limit'] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
+
+/** The contenders that are casestream itself: without tracing (no OTLP endpoint), and with it. */
+export const isCasestream = (name: ContenderName): boolean => name === 'casestream' || name === 'casestream-traced';
+
+/**
+ * What turns tracing on for `casestream-traced`: every message's spans exported over OTLP/HTTP to
+ * the local stack's Jaeger (on loopback), at the default sampler (parentbased_always_on).
+ */
+export const TRACING_ENV: Readonly<Record<string, string>> = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+  OTEL_SERVICE_NAME: 'casestream-bench',
+};
 
 /** The topics, consumer group and database of one run: fresh for every contender and mode. */
 export interface RunNames {
@@ -53,14 +65,15 @@ const baseEnv = (): Record<string, string> => {
 
 /**
  * Starts a contender as its own process, its output into `logFile`. casestream is started as
- * users start it (`node dist/main.js`, settings from the environment); the baseline and the limit
- * are the compiled bench scripts, so that their memory is measured the same way.
+ * users start it (`node dist/main.js`, settings from the environment; `casestream-traced` with
+ * TRACING_ENV besides); the baseline and the limit are the compiled bench scripts, so that their
+ * memory is measured the same way.
  */
 export const spawnContender = (name: ContenderName, options: SpawnOptions): ChildProcess => {
   const { names } = options;
   let args: string[];
   let env: Record<string, string>;
-  if (name === 'casestream') {
+  if (isCasestream(name)) {
     args = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), join(REPO_ROOT, 'dist', 'main.js')];
     env = {
       ...baseEnv(),
@@ -80,6 +93,7 @@ export const spawnContender = (name: ContenderName, options: SpawnOptions): Chil
       LOG_LEVEL: 'warn',
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
+      ...(name === 'casestream-traced' ? TRACING_ENV : {}),
       ...options.casestreamEnv,
     };
   } else {

@@ -8,7 +8,7 @@ import type { MongoClient } from 'mongodb';
 import { encodeWork, expectedCollections, type Expectations } from '../common/oracle.js';
 import { cpuSecondsOf, listeningPorts, watchMemory } from '../common/proc.js';
 import type { Workload, WorkloadOptions } from '../common/workload.js';
-import { runNames, spawnContender, type ContenderName, type RunNames } from './contenders.js';
+import { isCasestream, runNames, spawnContender, type ContenderName, type RunNames } from './contenders.js';
 import { RunTracker, type InboundKind } from './tracker.js';
 
 export type Mode = 'saturation' | 'paced';
@@ -204,7 +204,7 @@ const cleanUp = async (ctx: BenchContext, admin: Admin, names: RunNames, contend
     // fails (harmlessly) for a group that still has a member, e.g. a contender that had to be killed
     admin.deleteGroups([names.groupId, names.watcherGroupId]).catch(() => undefined),
   ];
-  if (contender === 'casestream') steps.push(clearRuleCache(ctx.redis));
+  if (isCasestream(contender)) steps.push(clearRuleCache(ctx.redis));
   const results = await Promise.allSettled(steps);
   for (const r of results) if (r.status === 'rejected') ctx.log(`  cleanup of ${names.id}: ${String(r.reason)}`);
 };
@@ -291,7 +291,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
   };
 
   try {
-    if (spec.contender === 'casestream') await clearRuleCache(ctx.redis);
+    if (isCasestream(spec.contender)) await clearRuleCache(ctx.redis);
     await admin.connect();
     await producer.connect();
     await admin.createTopics({
@@ -339,7 +339,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
       partitions: ctx.partitions,
       configServiceUrl: ctx.stubUrl,
       logFile,
-      ...(ctx.cpuProf && spec.contender === 'casestream' ? { cpuProfDir: ctx.logDir } : {}),
+      ...(ctx.cpuProf && isCasestream(spec.contender) ? { cpuProfDir: ctx.logDir } : {}),
       casestreamEnv: ctx.casestreamEnv,
       ...(ctx.limitWorkload ? { limitWorkload: ctx.limitWorkload } : {}),
     });
@@ -429,7 +429,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
     await pacing;
     await clients.idle();
     await commands.idle();
-    if (spec.contender === 'casestream') serviceMetrics = await scrapeMetrics(pid);
+    if (isCasestream(spec.contender)) serviceMetrics = await scrapeMetrics(pid);
 
     // Stop the contender as an operator would (SIGTERM), then make sure it is gone.
     child.kill('SIGTERM');

@@ -23,7 +23,7 @@ import { Observable } from 'rxjs';
 import { emptyCase, evolveCase, type CaseState } from '../../src/domain/caseState.js';
 import { caseCreatedTrigger } from '../../src/domain/decideNotification.js';
 import { decide } from '../../src/domain/decide.js';
-import { selectRule } from '../../src/domain/notificationRule.js';
+import { selectRule, type FoundRule } from '../../src/domain/notificationRule.js';
 import { projectEvents } from '../../src/domain/projections.js';
 import { decodeInbound } from '../../src/streams/steps/decodeRecord.js';
 import { casePipeline } from '../../src/streams/casePipeline.js';
@@ -184,17 +184,18 @@ const domainPass = (records: readonly InboundRecord[], rules: RulesByTrigger): n
   const decode = decodeInbound(TOPICS);
   const states = new Map<string, CaseState>();
   const ruleCache = new Map<string, ReturnType<typeof selectRule>>();
+  const fetched_at = new Date().toISOString();
   const t0 = performance.now();
   for (const record of records) {
     const d = decode(record);
     if (d.kind !== 'command') continue;
     const cmd = d.command;
-    let rule = null;
+    let rule: FoundRule | null = null;
     if (cmd.command_type === 'CreateCase') {
       const trigger = caseCreatedTrigger(cmd);
       let selected = ruleCache.get(trigger);
       if (!selected) ruleCache.set(trigger, (selected = selectRule([...(rules[trigger] ?? [])])));
-      rule = E.isRight(selected) ? selected.right.rule : null;
+      rule = E.isRight(selected) && selected.right.rule ? { rule: selected.right.rule, source: 'cache', fetched_at } : null;
     }
     const state = states.get(cmd.case_id) ?? emptyCase(cmd.case_id);
     const decided = decide(state, cmd, rule);

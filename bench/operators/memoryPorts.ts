@@ -43,7 +43,10 @@ export class MemoryPorts {
     let answer = this.answers.get(trigger);
     if (!answer) {
       const selected = selectRule([...(this.rules[trigger] ?? [])]);
-      answer = E.isRight(selected) && selected.right.rule ? { kind: 'rule', rule: selected.right.rule } : { kind: 'no-rule' };
+      answer =
+        E.isRight(selected) && selected.right.rule
+          ? { kind: 'rule', rule: selected.right.rule, source: 'cache', layer: 'memory', fetched_at: new Date().toISOString() }
+          : { kind: 'no-rule' };
       this.answers.set(trigger, answer);
     }
     return answer;

@@ -6,7 +6,7 @@ import { decideCaseCommand } from './decideDocumentCommands.js';
 import { decideNotification, decideNotificationRetry } from './decideNotification.js';
 import type { DomainEvent } from './events.js';
 import { contentDiffers, keyReused } from './keyReuse.js';
-import type { NotificationRule } from './notificationRule.js';
+import type { FoundRule } from './notificationRule.js';
 import type { Rejection } from './rejection.js';
 
 /**
@@ -14,7 +14,7 @@ import type { Rejection } from './rejection.js';
  * active rule asks for after the case's last event. On a case already stored (a redelivery whose
  * stream has moved on) only a notification still missing is decided, after the stored version.
  */
-const decideCreate = (state: CaseState, cmd: CreateCase, rule: NotificationRule | null): DomainEvent[] => {
+const decideCreate = (state: CaseState, cmd: CreateCase, rule: FoundRule | null): DomainEvent[] => {
   if (state.version === 0) {
     const events = decideCaseCreation(cmd);
     const lastCaseVersion = events.filter((e) => e.aggregate_id === cmd.case_id).length;
@@ -35,7 +35,7 @@ const decideCreate = (state: CaseState, cmd: CreateCase, rule: NotificationRule 
 export const decide = (
   state: CaseState,
   cmd: Command,
-  rule: NotificationRule | null,
+  rule: FoundRule | null,
   maxNotesPerDocument?: number,
 ): E.Either<Rejection, DomainEvent[]> => {
   const recorded = state.contentHashes.has(cmd.key);

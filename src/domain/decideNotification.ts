@@ -5,8 +5,8 @@ import { eventMetadata, type CommandContext, type CreateCase } from './commands.
 import type { TraitementType } from './clientMessage.js';
 import { unknownCase } from './decideDocumentCommands.js';
 import { idFor } from './deterministicId.js';
-import type { EventMetadata, NotificationRequired } from './events.js';
-import type { NotificationRule } from './notificationRule.js';
+import type { EventMetadata, NotificationProvenance, NotificationRequired } from './events.js';
+import type { FoundRule } from './notificationRule.js';
 import type { Rejection } from './rejection.js';
 
 /**
@@ -64,13 +64,25 @@ export const ruleContext = (case_: CreateCase | NotificationSubject) => {
 /** The id of a case's notification: it depends on the creating message and the trigger only. */
 const notificationId = (s: NotificationSubject): string => idFor(s.creation_key, 'notification', caseCreatedTrigger(s));
 
+/** Why the notification is sent: the found rule, and `retry` when a retried lookup found it. */
+const provenanceOf = (s: NotificationSubject, found: FoundRule, retried: boolean): NotificationProvenance => ({
+  trigger: caseCreatedTrigger(s),
+  rule_id: found.rule.rule_id,
+  rule_version: found.rule.version ?? null,
+  source: retried ? 'retry' : found.source,
+  answer_source: found.source,
+  fetched_at: found.fetched_at,
+});
+
 const notificationEvent = (
   s: NotificationSubject,
-  rule: NotificationRule,
+  found: FoundRule,
+  retried: boolean,
   afterVersion: number,
   timestamp: Date,
   metadata: EventMetadata,
 ): NotificationRequired => {
+  const { rule } = found;
   const first = s.first_person;
   return {
     event_id: notificationId(s),
@@ -93,17 +105,20 @@ const notificationEvent = (
         case_type: s.case_type,
         traitement_type: s.traitement_type,
       },
+      provenance: provenanceOf(s, found, retried),
     },
     metadata,
   };
 };
 
 /**
- * The NotificationRequired event an active rule asks for, appended after the case's last version.
- * Its id depends on the message and trigger only, so it is recorded once however often it is decided.
+ * The NotificationRequired event an active rule asks for, appended after the case's last version,
+ * with the rule and where its answer came from as provenance. Its id depends on the message and
+ * trigger only, so it is recorded once however often it is decided (a redelivery may find the rule
+ * elsewhere: the stored event keeps the provenance of the decision that recorded it).
  */
-export const decideNotification = (cmd: CreateCase, rule: NotificationRule, afterVersion: number): NotificationRequired =>
-  notificationEvent(subjectOf(cmd), rule, afterVersion, cmd.timestamp, eventMetadata(cmd));
+export const decideNotification = (cmd: CreateCase, found: FoundRule, afterVersion: number): NotificationRequired =>
+  notificationEvent(subjectOf(cmd), found, false, afterVersion, cmd.timestamp, eventMetadata(cmd));
 
 /** What retrying a case's failed rule lookup comes to, before the rule is known. */
 export type NotificationRetry =
@@ -122,21 +137,22 @@ export const notificationRetry = (state: CaseState, cmd: Pick<RetryNotificationL
 };
 
 /**
- * A retried rule lookup: the notification the case's creation would have recorded had `rule`
- * been known then (same id, same payload), unless the case has it already; nothing without a rule
- * or for another trigger; refused for a case that does not exist. The event is the retry's (its
- * time, the retry command as its cause) but keeps the creation's key and content hash, which its
- * id derives from: a redelivered creation then finds it stored as the same notification.
+ * A retried rule lookup: the notification the case's creation would have recorded had the rule
+ * been known then (same id, same payload but for its provenance: source `retry`, and where the
+ * retry's answer came from as `answer_source`), unless the case has it already; nothing without a
+ * rule or for another trigger; refused for a case that does not exist. The event is the retry's
+ * (its time, the retry command as its cause) but keeps the creation's key and content hash, which
+ * its id derives from: a redelivered creation then finds it stored as the same notification.
  */
 export const decideNotificationRetry = (
   state: CaseState,
   cmd: RetryNotificationLookup & CommandContext,
-  rule: NotificationRule | null,
+  found: FoundRule | null,
 ): E.Either<Rejection, NotificationRequired[]> => {
   const retry = notificationRetry(state, cmd);
   if (retry.kind === 'unknown-case') return E.left(unknownCase(cmd.case_id));
-  if (retry.kind !== 'ask' || rule === null) return E.right([]);
+  if (retry.kind !== 'ask' || found === null) return E.right([]);
   const key = retry.subject.creation_key;
   const metadata = eventMetadata({ key, command_id: cmd.command_id, content_hash: state.contentHashes.get(key) });
-  return E.right([notificationEvent(retry.subject, rule, state.version, cmd.timestamp, metadata)]);
+  return E.right([notificationEvent(retry.subject, found, true, state.version, cmd.timestamp, metadata)]);
 };

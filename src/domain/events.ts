@@ -1,5 +1,6 @@
 import type { CompanyProfileData, PersonData, TraitementType } from './clientMessage.js';
 import type { DocumentStatus, EntityType } from './caseCommand.js';
+import type { RuleSource } from './notificationRule.js';
 
 /** The domain events casestream records in `domain_events`, one document per event. */
 
@@ -71,6 +72,27 @@ export type DocumentStatusUpdated = Envelope<
   }
 >;
 
+/**
+ * Why a notification was sent: the rule that asked for it, as the Configuration Service returned
+ * it, and where the lookup's answer came from.
+ */
+export interface NotificationProvenance {
+  /** The trigger the rule was looked up for, e.g. `CASE_CREATED_KYC_INDIVIDUAL_STANDARD`. */
+  readonly trigger: string;
+  readonly rule_id: string;
+  /** The rule's version as the service gave it; null when it gives none. */
+  readonly rule_version: string | number | null;
+  /**
+   * `retry` when a retry of a failed lookup (RetryNotificationLookup) found the rule; otherwise
+   * where the case creation's lookup answer came from (as `answer_source`).
+   */
+  readonly source: RuleSource | 'retry';
+  /** Where the deciding lookup's answer came from; for a retry, the retry's own lookup. */
+  readonly answer_source: RuleSource;
+  /** When the Configuration Service gave that answer (ISO-8601); for a cached or stale answer, when it was cached. */
+  readonly fetched_at: string;
+}
+
 export interface NotificationPayload {
   readonly notification_type: string;
   readonly recipient_details: {
@@ -86,6 +108,8 @@ export interface NotificationPayload {
     readonly case_type: string;
     readonly traitement_type: TraitementType;
   };
+  /** Absent on notifications recorded before casestream kept their provenance. */
+  readonly provenance?: NotificationProvenance;
 }
 
 export type NotificationRequired = Envelope<'NotificationRequired', NotificationPayload>;

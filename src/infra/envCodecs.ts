@@ -54,6 +54,19 @@ const parsesAs = (value: string, schemes: readonly string[]): boolean => {
   }
 };
 
+/** A number from 0 to 1, e.g. a sampling ratio. */
+export const ratio = (fallback: number) =>
+  new t.Type<number, string, unknown>(
+    'a number from 0 to 1',
+    (u): u is number => typeof u === 'number',
+    (u, c) => {
+      if (u === undefined || u === '') return t.success(fallback);
+      const n = typeof u === 'string' && /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(u) ? Number(u) : NaN;
+      return n >= 0 && n <= 1 ? t.success(n) : t.failure(u, c, `must be a number from 0 to 1, got ${JSON.stringify(u)}`);
+    },
+    String,
+  );
+
 export const optionalUrl = (schemes: readonly string[]) =>
   new t.Type<string | undefined, string | undefined, unknown>(
     `a ${schemes.join('/')} URL`,

@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -29,7 +30,17 @@ const REDACTED_PATHS = [
   '*.value',
 ];
 
-/** The service's JSON logger (pino), with personal data and secrets censored. */
+/**
+ * The ids of the span active when a line is logged (a message's, an API request's), so that a
+ * log line leads to its trace and back; nothing without one (and so without tracing). A new
+ * object each time: pino merges the line's own fields into it.
+ */
+export const activeSpanIds = (): { trace_id?: string; span_id?: string } => {
+  const span = trace.getSpanContext(context.active());
+  return span === undefined || !isSpanContextValid(span) ? {} : { trace_id: span.traceId, span_id: span.spanId };
+};
+
+/** The service's JSON logger (pino), with personal data and secrets censored, and the active span's ids on every line. */
 export const createLogger = (level: string, destination?: NodeJS.WritableStream): Logger =>
   pino(
     {
@@ -38,6 +49,7 @@ export const createLogger = (level: string, destination?: NodeJS.WritableStream)
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      mixin: activeSpanIds,
     },
     destination ?? process.stdout,
   );

@@ -2,13 +2,25 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { DecodeLimits } from '../domain/decodeLimits.js';
-import { brokers, choice, flag, integer, logLevel, optionalText, optionalUrl, seconds, text, url } from './envCodecs.js';
+import { brokers, choice, flag, integer, logLevel, optionalText, optionalUrl, ratio, seconds, text, url } from './envCodecs.js';
 
 /**
  * Every setting casestream reads, decoded with io-ts once at startup into `Settings`, grouped by
  * what they configure. A bad value stops startup with one message listing every problem. The
  * README's Configuration table lists the variables.
  */
+
+/** The samplers OTEL_TRACES_SAMPLER may name (the OpenTelemetry SDK's standard ones). */
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
 
 export const settingsCodec = t.type({
   KAFKA_BOOTSTRAP_SERVERS: brokers,
@@ -80,6 +92,14 @@ export const settingsCodec = t.type({
   PARTITION_STALL_MS: integer(120_000, 1_000),
   /** auto: FerretDB accommodations when the server is FerretDB; mongodb or ferretdb force one path. */
   DB_SERVER_MODE: choice(['auto', 'mongodb', 'ferretdb'] as const, 'auto'),
+  /** OpenTelemetry's standard variables: traces go over OTLP/HTTP; without an endpoint there is no tracing at all. */
+  OTEL_SERVICE_NAME: text('casestream'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http', 'https']),
+  OTEL_TRACES_SAMPLER: choice(TRACES_SAMPLERS, 'parentbased_always_on'),
+  /** The ratio of the traceidratio samplers; other samplers ignore it. */
+  OTEL_TRACES_SAMPLER_ARG: ratio(1),
+  OTEL_SDK_DISABLED: flag(false),
 });
 
 /** The settings as the environment names them, one field per variable. */
@@ -223,6 +243,28 @@ export interface PipelineSettings {
   readonly shutdownTimeoutMs: number;
 }
 
+/** OpenTelemetry tracing. */
+export interface TelemetrySettings {
+  /** The `service.name` of every span (OTEL_SERVICE_NAME). */
+  readonly serviceName: string;
+  /** Where spans are sent (OTLP over HTTP); undefined: no tracing at all (no endpoint set, or OTEL_SDK_DISABLED). */
+  readonly tracesUrl: string | undefined;
+  readonly sampler: TracesSampler;
+  /** The ratio of the traceidratio samplers (OTEL_TRACES_SAMPLER_ARG). */
+  readonly samplerRatio: number;
+}
+
+/**
+ * The OTLP/HTTP URL spans go to: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else
+ * OTEL_EXPORTER_OTLP_ENDPOINT with `/v1/traces` appended (as the OpenTelemetry specification
+ * says); none when neither is set or OTEL_SDK_DISABLED is true.
+ */
+export const tracesUrl = (s: EnvSettings): string | undefined => {
+  if (s.OTEL_SDK_DISABLED) return undefined;
+  if (s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined) return s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  return s.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${s.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+};
+
 /** Every setting, grouped by what it configures; read from the variables of settingsCodec. */
 export interface Settings {
   readonly kafka: KafkaSettings;
@@ -232,6 +274,7 @@ export interface Settings {
   readonly http: HttpSettings;
   readonly limits: LimitSettings;
   readonly pipeline: PipelineSettings;
+  readonly telemetry: TelemetrySettings;
   readonly logLevel: string;
 }
 
@@ -304,6 +347,12 @@ export const groupSettings = (s: EnvSettings): Settings => ({
     outboxGraceMs: s.OUTBOX_GRACE_MS,
     outboxBatch: s.OUTBOX_BATCH,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
+  },
+  telemetry: {
+    serviceName: s.OTEL_SERVICE_NAME,
+    tracesUrl: tracesUrl(s),
+    sampler: s.OTEL_TRACES_SAMPLER,
+    samplerRatio: s.OTEL_TRACES_SAMPLER_ARG,
   },
   logLevel: s.LOG_LEVEL,
 });

@@ -4,6 +4,12 @@
  */
 export class LruMap<K, V> {
   private readonly entries = new Map<K, V>();
+  /**
+   * The keys, oldest first, from where the last eviction stopped: every key before that point is
+   * gone (evicted, or moved to the end by a read or write). A fresh `keys()` per eviction would walk
+   * again over the deleted slots V8 leaves at the front until it rehashes, up to the map's size.
+   */
+  private oldest: Iterator<K> = this.entries.keys();
 
   constructor(private readonly maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
@@ -25,7 +31,7 @@ export class LruMap<K, V> {
     this.entries.delete(key);
     this.entries.set(key, value);
     while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
+      const oldest = this.oldest.next();
       if (oldest.done === true) break;
       this.entries.delete(oldest.value);
     }
@@ -44,5 +50,6 @@ export class LruMap<K, V> {
 
   clear(): void {
     this.entries.clear();
+    this.oldest = this.entries.keys();
   }
 }

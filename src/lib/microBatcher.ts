@@ -1,11 +1,12 @@
 import { Observable } from 'rxjs';
 
-export interface MicroBatcherOptions<I, O> {
+export interface MicroBatcherOptions<I, O, T = undefined> {
   /**
    * Does the work of one batch; must resolve with exactly one result per item, in item order.
-   * A rejection (or a throw) fails every caller of that batch.
+   * A rejection (or a throw) fails every caller of that batch. `tags` holds each item's tag (see
+   * `tagOf`), in item order.
    */
-  readonly run: (items: I[]) => Promise<O[]>;
+  readonly run: (items: I[], tags: T[]) => Promise<O[]>;
   /** The most items one `run` call receives. */
   readonly maxBatch: number;
   /**
@@ -15,13 +16,21 @@ export interface MicroBatcherOptions<I, O> {
   readonly maxWaitMs?: number;
   /** How many `run` calls may be in flight at once (default 1): while they run, the queue grows. */
   readonly concurrency?: number;
+  /**
+   * Called as each item is submitted (its Observable subscribed), synchronously in the submitter's
+   * context: what it returns goes to `run` beside the item. It carries what the caller knows and
+   * the item does not, e.g. the caller's trace context that the batch's span links to. Absent:
+   * every tag is undefined.
+   */
+  readonly tagOf?: () => T;
 }
 
 /** Submits one item; the item is queued on subscribe and the Observable emits its result once. */
 export type MicroBatcher<I, O> = (item: I) => Observable<O>;
 
-interface Entry<I, O> {
+interface Entry<I, O, T> {
   readonly item: I;
+  readonly tag: T;
   /** Set once the entry's Observable is unsubscribed (or has settled): its result is dropped. */
   closed: boolean;
   readonly next: (value: O) => void;
@@ -47,20 +56,20 @@ const positiveInt = (name: string, n: number): number => {
  * const insert = createMicroBatcher<Doc, void>({ run: async (docs) => { await coll.insertMany(docs); return docs.map(() => undefined); }, maxBatch: 500 });
  * insert(doc).subscribe(); // many callers in the same tick → one insertMany
  */
-export const createMicroBatcher = <I, O>(options: MicroBatcherOptions<I, O>): MicroBatcher<I, O> => {
+export const createMicroBatcher = <I, O, T = undefined>(options: MicroBatcherOptions<I, O, T>): MicroBatcher<I, O> => {
   const maxBatch = positiveInt('maxBatch', options.maxBatch);
   const concurrency = positiveInt('concurrency', options.concurrency ?? 1);
   const maxWaitMs = options.maxWaitMs ?? 0;
   if (!(maxWaitMs >= 0)) throw new RangeError(`microBatcher: maxWaitMs must be >= 0, got ${maxWaitMs}`);
 
   /** Queued entries in submission order (a Set: O(1) removal on unsubscribe, ordered iteration). */
-  const queue = new Set<Entry<I, O>>();
+  const queue = new Set<Entry<I, O, T>>();
   let inFlight = 0;
   /** A flush is scheduled: items queued now will be picked up by it. */
   let timer: { readonly cancel: () => void } | undefined;
 
-  const takeBatch = (): Entry<I, O>[] => {
-    const batch: Entry<I, O>[] = [];
+  const takeBatch = (): Entry<I, O, T>[] => {
+    const batch: Entry<I, O, T>[] = [];
     for (const entry of queue) {
       if (batch.length >= maxBatch) break;
       queue.delete(entry);
@@ -69,7 +78,7 @@ export const createMicroBatcher = <I, O>(options: MicroBatcherOptions<I, O>): Mi
     return batch;
   };
 
-  const settle = (batch: readonly Entry<I, O>[], outcome: { ok: true; results: O[] } | { ok: false; error: unknown }): void => {
+  const settle = (batch: readonly Entry<I, O, T>[], outcome: { ok: true; results: O[] } | { ok: false; error: unknown }): void => {
     batch.forEach((entry, i) => {
       if (entry.closed) return;
       entry.closed = true;
@@ -78,10 +87,11 @@ export const createMicroBatcher = <I, O>(options: MicroBatcherOptions<I, O>): Mi
     });
   };
 
-  const start = (batch: Entry<I, O>[]): void => {
+  const start = (batch: Entry<I, O, T>[]): void => {
     inFlight += 1;
     const items = batch.map((e) => e.item);
-    new Promise<O[]>((resolve) => resolve(options.run(items)))
+    const tags = batch.map((e) => e.tag);
+    new Promise<O[]>((resolve) => resolve(options.run(items, tags)))
       .then((results) => {
         if (!Array.isArray(results) || results.length !== batch.length) {
           const got = Array.isArray(results) ? `${results.length} results` : typeof results;
@@ -133,8 +143,9 @@ export const createMicroBatcher = <I, O>(options: MicroBatcherOptions<I, O>): Mi
 
   return (item: I): Observable<O> =>
     new Observable<O>((subscriber) => {
-      const entry: Entry<I, O> = {
+      const entry: Entry<I, O, T> = {
         item,
+        tag: options.tagOf?.() as T,
         closed: false,
         next: (value) => {
           subscriber.next(value);

@@ -31,6 +31,8 @@ import { isKeyReused } from '../domain/keyReuse.js';
 import { rejection } from '../domain/rejection.js';
 import { UnstorableInput, VersionConflict, type Completion, type PipelinePorts } from './ports.js';
 import { positionOf } from './records.js';
+import { inStepSpan, traceHandling, type MessageTrace } from './tracing/messageTrace.js';
+import { COMMAND_ID, OUTCOME } from './tracing/semconv.js';
 
 export interface HandlerOptions {
   /** How often a decision may meet a version conflict, reloading the case each time, before backing off. */
@@ -59,9 +61,15 @@ const completionOf = (w: CaseWork): Completion => ({
  * for a message refused for reusing a key: its command id may be the first message's, whose result stands.
  */
 const recordCommandResult =
-  (ports: PipelinePorts) =>
-  (c: Completion): Observable<Completion> =>
-    c.command_id === null || isKeyReused(c.reason) ? of(c) : afterDone(ports.commandResults.record(c), c);
+  (ports: PipelinePorts, trace: MessageTrace | undefined) =>
+  (c: Completion): Observable<Completion> => {
+    const command_id = c.command_id;
+    if (command_id === null || isKeyReused(c.reason)) return of(c);
+    const recorded = inStepSpan(trace, 'command result', () => ports.commandResults.record(c), {
+      attributes: () => ({ [COMMAND_ID]: command_id, [OUTCOME]: c.outcome }),
+    });
+    return afterDone(recorded, c);
+  };
 
 /** Keeps the raw message, except one refused for reusing a key: its raw copy's id is the first message's. */
 const keepRawUnlessKeyReused = (ports: PipelinePorts): OperatorFunction<CaseWork, CaseWork> =>
@@ -83,7 +91,8 @@ const initialState = (d: DecodedRecord, memo: ActorMemo<CaseState>, reload: bool
  * view of the case after a version conflict), then, at the same time, project and publish
  * notifications, dead-letter a rejection and keep the raw message. Infrastructure failures retry
  * the whole message with backoff; every step is idempotent, so a retry redoes nothing twice. The
- * actor's memory is updated only once the message is complete.
+ * actor's memory is updated only once the message is complete. With tracing on, it all runs in
+ * the message's span, each step's port call in a child span of its own (a retry's too).
  */
 export const handleMessage =
   (ports: PipelinePorts, options: HandlerOptions) =>
@@ -140,7 +149,7 @@ export const handleMessage =
         deadLetter(ports.deadLetters),
         concatMap(keepRaw),
         map(completionOf),
-        concatMap(recordCommandResult(ports)),
+        concatMap(recordCommandResult(ports, d.trace)),
         retrying,
       );
     };
@@ -155,13 +164,14 @@ export const handleMessage =
         keepRawUnlessKeyReused(ports),
       ),
     );
-    return effects.pipe(
+    const handling = effects.pipe(
       tap((w) => {
         if (w.rejection === null && w.state) memo.state = w.state;
       }),
       map(completionOf),
-      concatMap(recordCommandResult(ports)),
+      concatMap(recordCommandResult(ports, d.trace)),
       retrying,
       catchError((error: unknown) => (error instanceof UnstorableInput ? refuse(error) : throwError(() => error))),
     );
+    return traceHandling(d.trace, handling);
   };

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { DomainEvent, NotificationRequired } from '../domain/events.js';
-import type { NotificationRule } from '../domain/notificationRule.js';
+import type { FoundRule } from '../domain/notificationRule.js';
 import type { ReadModelWrite } from '../domain/projections.js';
 import type { Rejection } from '../domain/rejection.js';
 import type { InboundRecord, RecordPosition } from './records.js';
@@ -67,7 +67,8 @@ export interface ReadModelStore {
 }
 
 export type RuleAnswer =
-  | { readonly kind: 'rule'; readonly rule: NotificationRule }
+  /** A rule applies; `layer` is the cache layer that answered a cached or stale answer (null when fresh). */
+  | ({ readonly kind: 'rule'; readonly layer: 'memory' | 'redis' | null } & FoundRule)
   | { readonly kind: 'no-rule' }
   /** The service could not answer and nothing was cached: remembered for a later retry. */
   | { readonly kind: 'unavailable'; readonly reason: string };

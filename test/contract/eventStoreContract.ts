@@ -139,6 +139,21 @@ export const eventStoreContract = (name: string, makeStore: MakeStore<EventStore
         expect(await append(caseEvents)).to.deep.equal({ kind: 'appended', duplicates: caseEvents.length });
         expect((await load(cmd.case_id)).every((e) => !('content_hash' in e.metadata))).to.equal(true);
       });
+
+      it('counts a notification decided again from another rule source as a duplicate, keeping the provenance stored first', async () => {
+        const { cmd, caseEvents, notification } = kybCase(freshId('provenance'));
+        await append([...caseEvents, notification]);
+        const fromCache: NotificationRequired = {
+          ...notification,
+          payload: {
+            ...notification.payload,
+            provenance: { ...notification.payload.provenance!, source: 'cache', answer_source: 'cache' },
+          },
+        };
+
+        expect(await append([fromCache])).to.deep.equal({ kind: 'appended', duplicates: 1 });
+        expect((await load(cmd.case_id)).at(-1)).to.deep.equal(notification);
+      });
     });
 
     describe('a reused key (an event_id stored with another content hash)', () => {

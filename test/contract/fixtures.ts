@@ -2,7 +2,7 @@ import { decideCaseCreation } from '../../src/domain/decideCaseCreation.js';
 import { decideNotification } from '../../src/domain/decideNotification.js';
 import { idFor } from '../../src/domain/deterministicId.js';
 import type { DocumentStatusUpdated, DomainEvent, PersonAddedToCase } from '../../src/domain/events.js';
-import { creationCommand, rawKybMessage } from '../unit/domain/fixtures.js';
+import { creationCommand, found, rawKybMessage } from '../unit/domain/fixtures.js';
 
 let counter = 0;
 
@@ -68,6 +68,6 @@ export const kybCase = (key: string) => {
     },
     metadata: { correlation_id: `status-${version}`, causation_id: `cmd-${version}` },
   });
-  const notification = decideNotification(cmd, welcomeRule, caseVersion);
+  const notification = decideNotification(cmd, found(welcomeRule), caseVersion);
   return { cmd, events, caseEvents, companyEvents, notification, requirementId, caseVersion, statusUpdate };
 };

@@ -24,6 +24,15 @@ const received = (m: KafkaMessage): ReceivedMessage => ({
   offset: m.offset,
 });
 
+/** A message a test sends: its value, and the `message-id` header, key and other headers it should have. */
+export interface OutgoingMessage {
+  readonly value: unknown;
+  readonly messageId?: string;
+  readonly key?: string;
+  /** e.g. a producer's `traceparent` */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** Tests cache rules in a Redis database of their own, so they never leave rules for `npm run dev` to find. */
 export const HARNESS_REDIS_URL = `${REDIS_URL}/14`;
 
@@ -108,22 +117,22 @@ export class ServiceHarness {
     return this;
   }
 
-  /** Sends client-data messages (objects are sent as JSON, strings and Buffers as they are). */
-  async sendClientData(...messages: { value: unknown; messageId?: string; key?: string }[]): Promise<void> {
+  /** Sends client-data messages (objects are sent as JSON, strings and Buffers as they are), with more headers when given. */
+  async sendClientData(...messages: OutgoingMessage[]): Promise<void> {
     await this.send(this.env.KAFKA_TOPIC_NAME, messages);
   }
 
-  async sendCommand(...messages: { value: unknown; key?: string }[]): Promise<void> {
+  async sendCommand(...messages: Omit<OutgoingMessage, 'messageId'>[]): Promise<void> {
     await this.send(this.env.KAFKA_COMMAND_TOPIC, messages);
   }
 
-  private async send(topic: string, messages: { value: unknown; messageId?: string; key?: string }[]): Promise<void> {
+  private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     await this.producer!.send({
       topic,
       messages: messages.map((m) => ({
         key: m.key ?? null,
         value: Buffer.isBuffer(m.value) ? m.value : typeof m.value === 'string' ? m.value : JSON.stringify(m.value),
-        headers: m.messageId ? { 'message-id': m.messageId } : {},
+        headers: { ...(m.messageId ? { 'message-id': m.messageId } : {}), ...m.headers },
       })),
     });
   }

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import * as E from 'fp-ts/lib/Either.js';
@@ -23,6 +24,7 @@ import { requestFingerprint } from './requestFingerprint.js';
 import { isPublic, Router, splitTarget, type Method } from './router.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.js';
 import { describeError } from '../../lib/errors.js';
+import { startRequestSpan } from './requestSpan.js';
 
 /** The logger calls the server makes (pino's Logger fits). */
 export interface HttpLogger {
@@ -293,6 +295,13 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       '/api/v1/cases/{case_id}/events',
       many('case_id', (id) => q.caseEvents(id)),
     )
+    .add('GET', '/api/v1/cases/{case_id}/notifications', async (ctx) => {
+      const p = decode(pathId('case_id'), { path: ctx.params });
+      const g = decode(page, { query: queryObject(ctx.query) });
+      if (E.isLeft(p) || E.isLeft(g)) return invalid(errorsOf(p, g));
+      const notifications = await q.caseNotifications(p.right.path.case_id, g.right.query);
+      return notifications === undefined ? notFound('case') : json(200, notifications);
+    })
     .add(
       'GET',
       '/api/v1/persons/case/{case_id}',
@@ -508,6 +517,7 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
   return (req, res) => {
     const started = process.hrtime.bigint();
     let route = 'unmatched';
+    const span = startRequestSpan(req);
     res.on('finish', () => {
       deps.logger.debug(
         {
@@ -519,20 +529,25 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
         'http request',
       );
     });
-    handle(req, res, (r) => (route = r)).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        send(req, res, { status: error.status, body: { detail: error.detail }, headers: error.headers });
-        return;
-      }
-      if (isDatabaseError(error)) {
-        deps.logger.warn({ method: req.method, route, error: errorLine(error) }, 'http request failed: database unavailable');
-        send(req, res, problem(503, 'the database is unavailable; try again'));
-        return;
-      }
-      // The id goes to the caller and into the log line, so a report of a failure finds its cause.
-      const error_id = randomUUID();
-      deps.logger.error({ error_id, method: req.method, route, error: errorLine(error) }, 'http request failed');
-      send(req, res, json(500, { detail: 'internal error', error_id }));
-    });
+    // 'close' comes after 'finish', and also when the client goes away first.
+    if (span !== undefined) res.once('close', () => span.end(route, res.statusCode));
+    const serve = () =>
+      handle(req, res, (r) => (route = r)).catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          send(req, res, { status: error.status, body: { detail: error.detail }, headers: error.headers });
+          return;
+        }
+        if (isDatabaseError(error)) {
+          deps.logger.warn({ method: req.method, route, error: errorLine(error) }, 'http request failed: database unavailable');
+          send(req, res, problem(503, 'the database is unavailable; try again'));
+          return;
+        }
+        // The id goes to the caller and into the log line, so a report of a failure finds its cause.
+        const error_id = randomUUID();
+        deps.logger.error({ error_id, method: req.method, route, error: errorLine(error) }, 'http request failed');
+        send(req, res, json(500, { detail: 'internal error', error_id }));
+      });
+    // Handled, and a failure logged, with the request's span active: its log lines carry the trace.
+    void (span === undefined ? serve() : context.with(span.context, serve));
   };
 };

@@ -96,7 +96,10 @@ export const openApiDocument = (limits: ApiLimits) => ({
   },
   servers: [{ url: '/' }],
   tags: [
-    { name: 'read models', description: 'Cases, persons, companies, beneficial owners, document requirements and events.' },
+    {
+      name: 'read models',
+      description: 'Cases, persons, companies, beneficial owners, document requirements, events and notifications.',
+    },
     { name: 'commands', description: 'Case commands, processed asynchronously by the case pipeline.' },
     {
       name: 'operations',
@@ -112,6 +115,13 @@ export const openApiDocument = (limits: ApiLimits) => ({
       "The case stream's domain events in version order (empty when the case is unknown).",
       [pathParam('case_id', 'The case id.')],
       listOf('DomainEvent'),
+    ),
+    '/api/v1/cases/{case_id}/notifications': get(
+      'getCaseNotifications',
+      "The case's NotificationRequired events in version order: why each was sent (`payload.provenance`) and whether Kafka acknowledged it (`published`); 404 when the case does not exist.",
+      [pathParam('case_id', 'The case id.'), ...pageParams(limits)],
+      listOf('CaseNotification'),
+      notFound,
     ),
     '/api/v1/persons/case/{case_id}': get(
       'getPersonsOfCase',
@@ -415,6 +425,80 @@ export const openApiDocument = (limits: ApiLimits) => ({
             required: ['correlation_id', 'causation_id'],
             properties: { correlation_id: { type: 'string' }, causation_id: { type: 'string' } },
           },
+        },
+      },
+      NotificationProvenance: {
+        type: 'object',
+        description: 'Why the notification was sent: the rule that asked for it and where the rule lookup answer came from.',
+        required: ['trigger', 'rule_id', 'rule_version', 'source', 'answer_source', 'fetched_at'],
+        properties: {
+          trigger: { type: 'string', example: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD' },
+          rule_id: { type: 'string', description: 'The rule id as the Configuration Service returned it.' },
+          rule_version: {
+            description: 'The rule version as the Configuration Service returned it; null when it gave none.',
+            oneOf: [{ type: 'string', nullable: true }, { type: 'number' }],
+          },
+          source: {
+            type: 'string',
+            enum: ['fresh', 'cache', 'stale', 'retry'],
+            description:
+              'fresh: the Configuration Service answered the lookup; cache: a cached answer still fresh; ' +
+              'stale: an expired cached answer, served because the service failed or its circuit was open; ' +
+              'retry: a retry of a failed lookup (RetryNotificationLookup) found the rule.',
+          },
+          answer_source: {
+            type: 'string',
+            enum: ['fresh', 'cache', 'stale'],
+            description: "Where the deciding lookup's answer came from (for a retry, the retry's own lookup).",
+          },
+          fetched_at: {
+            ...dateTime,
+            description: 'When the Configuration Service gave that answer (for a cached answer, when it was cached).',
+          },
+        },
+      },
+      CaseNotification: {
+        type: 'object',
+        required: ['event_id', 'event_type', 'aggregate_id', 'timestamp', 'version', 'payload', 'metadata', 'published'],
+        properties: {
+          event_id: { type: 'string' },
+          event_type: { type: 'string', enum: ['NotificationRequired'] },
+          aggregate_id: { type: 'string', description: 'The case id.' },
+          timestamp: dateTime,
+          version: { type: 'integer', minimum: 1 },
+          payload: {
+            type: 'object',
+            required: ['notification_type', 'recipient_details', 'template_id', 'language_code', 'context_data', 'provenance'],
+            properties: {
+              notification_type: { type: 'string', example: 'EMAIL' },
+              recipient_details: {
+                type: 'object',
+                required: ['case_id', 'client_id'],
+                properties: { case_id: { type: 'string' }, client_id: { type: 'string' }, primary_contact_name: { type: 'string' } },
+              },
+              template_id: nullableString,
+              language_code: nullableString,
+              context_data: { type: 'object', additionalProperties: true },
+              provenance: {
+                type: 'object',
+                nullable: true,
+                description: 'null for a notification recorded before casestream kept provenance.',
+                allOf: [ref('NotificationProvenance')],
+              },
+            },
+          },
+          metadata: {
+            type: 'object',
+            required: ['correlation_id', 'causation_id'],
+            properties: {
+              correlation_id: { type: 'string' },
+              causation_id: {
+                type: 'string',
+                description: 'The command that decided it: the case creation, or a RetryNotificationLookup.',
+              },
+            },
+          },
+          published: { type: 'boolean', description: 'Kafka acknowledged it on the notification topic (it is no longer in the outbox).' },
         },
       },
       RawEvent: {

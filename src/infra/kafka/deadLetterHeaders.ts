@@ -11,6 +11,8 @@ const DETAILS_OMITTED = 'x-error-details-omitted';
 const HEADERS_DROPPED = 'x-original-headers-dropped';
 /** Header names casestream writes on a dead letter: a record's own headers by these names are not copied. */
 const OWN_PREFIXES = ['x-error-', 'x-source-', 'x-original-', 'x-raw-'];
+/** The W3C trace headers: a dead letter carries the trace of its rejection, which continues the record's own. */
+const TRACE_HEADERS = new Set(['traceparent', 'tracestate']);
 /** Room kept for a count header: its name and the longest count it can carry. */
 const COUNT_ROOM = Buffer.byteLength(HEADERS_DROPPED) + String(Number.MAX_SAFE_INTEGER).length;
 
@@ -59,22 +61,38 @@ const fittedDetails = (details: Rejection['details'], max: number): { readonly j
   return { json: JSON.stringify(details.slice(0, kept)), left: details.length - kept };
 };
 
+/** The trace headers a dead letter keeps: all of them within a quarter of its budget, else `traceparent` alone. */
+const traceWithin = (trace: IHeaders, maxBytes: number): IHeaders =>
+  headerSetBytes(trace) <= maxBytes / 4 || trace.traceparent === undefined ? trace : { traceparent: trace.traceparent };
+
 /**
- * The headers of a dead letter, at most `maxBytes` in all: where the record came from (always),
- * why it was refused (`x-error-reason`, cut short with … when too long; `x-error-details`, a JSON
- * array of the first failing fields that fit, with `x-error-details-omitted` counting the rest),
- * and the record's own headers, in order, as many as fit (`x-original-headers-dropped` counts the
- * others). When everything does not fit, the error headers and the original ones each get at least
- * half of what is left after the source position.
+ * The headers of a dead letter, at most `maxBytes` in all: where the record came from, and the
+ * `traceparent`/`tracestate` of its rejection's trace (`trace`; they stand in for the record's own
+ * trace headers, which that trace continues), always; why it was refused (`x-error-reason`, cut
+ * short with … when too long; `x-error-details`, a JSON array of the first failing fields that fit,
+ * with `x-error-details-omitted` counting the rest); and the record's own headers, in order, as
+ * many as fit (`x-original-headers-dropped` counts the others). When everything does not fit, the
+ * error headers and the original ones each get at least half of what is left after the source
+ * position and the trace.
  */
-export const deadLetterHeaders = (record: InboundRecord, why: Rejection, maxBytes: number = DEFAULT_DEAD_LETTER_HEADER_BYTES): IHeaders => {
+export const deadLetterHeaders = (
+  record: InboundRecord,
+  why: Rejection,
+  maxBytes: number = DEFAULT_DEAD_LETTER_HEADER_BYTES,
+  trace: IHeaders = {},
+): IHeaders => {
   const position: IHeaders = {
+    ...traceWithin(trace, maxBytes),
     'x-source-topic': record.topic,
     'x-source-partition': String(record.partition),
     'x-source-offset': record.offset,
   };
+  const replacesTrace = Object.keys(trace).length > 0;
   const originals = Object.entries(record.headers).filter(
-    (entry): entry is [string, Buffer | string] => entry[1] !== undefined && !OWN_PREFIXES.some((prefix) => entry[0].startsWith(prefix)),
+    (entry): entry is [string, Buffer | string] =>
+      entry[1] !== undefined &&
+      !OWN_PREFIXES.some((prefix) => entry[0].startsWith(prefix)) &&
+      !(replacesTrace && TRACE_HEADERS.has(entry[0])),
   );
   const reason = why.reason.replace(/[\r\n]+/g, ' ');
   const available = Math.max(0, maxBytes - headerSetBytes(position) - 2 * COUNT_ROOM);

@@ -1,3 +1,4 @@
+import { SpanKind, type Context } from '@opentelemetry/api';
 import { concatMap, forkJoin, type Observable } from 'rxjs';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { idFor } from '../../domain/deterministicId.js';
@@ -7,6 +8,16 @@ import { idempotencyKey, type InboundRecord } from '../../streams/records.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { DEFAULT_DECODE_LIMITS } from '../../domain/decodeLimits.js';
 import { deadLetterHeaders, headerSetBytes } from './deadLetterHeaders.js';
+import { callerContext, tracedBatch, type BatchSpanOptions } from '../telemetry/batchSpan.js';
+import { outboundTraceHeaders } from '../telemetry/outboundHeaders.js';
+import { subscribedIn } from '../telemetry/subscribedIn.js';
+import {
+  MESSAGING_BATCH_MESSAGE_COUNT,
+  MESSAGING_DESTINATION_NAME,
+  MESSAGING_OPERATION_NAME,
+  MESSAGING_OPERATION_TYPE,
+  MESSAGING_SYSTEM,
+} from '../../streams/tracing/semconv.js';
 
 export interface KafkaSinkOptions {
   readonly notificationTopic: string;
@@ -33,10 +44,24 @@ export const createProducer = (kafka: Kafka): Producer =>
     retry: { retries: 5, initialRetryTime: 200 },
   });
 
+/** A notification's record; its `traceparent` is the active span's (the message that decided it), when there is one. */
 export const notificationMessage = (e: NotificationRequired): Message => ({
   key: e.aggregate_id,
   value: toWireJson(e),
-  headers: { 'event-id': e.event_id, 'event-type': e.event_type },
+  headers: { 'event-id': e.event_id, 'event-type': e.event_type, ...outboundTraceHeaders() },
+});
+
+/** The span of one `sendBatch` to a topic (messaging conventions), linked to the spans of the messages it carries. */
+const sendSpan = <I>(topic: string): BatchSpanOptions<I, void> => ({
+  name: `send ${topic}`,
+  kind: SpanKind.PRODUCER,
+  attributes: (items) => ({
+    [MESSAGING_SYSTEM]: 'kafka',
+    [MESSAGING_OPERATION_NAME]: 'send',
+    [MESSAGING_OPERATION_TYPE]: 'send',
+    [MESSAGING_DESTINATION_NAME]: topic,
+    [MESSAGING_BATCH_MESSAGE_COUNT]: items.length,
+  }),
 });
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
@@ -64,6 +89,8 @@ export interface KafkaSinks {
 /**
  * Notifications and dead letters go out through one producer, each batched across the case
  * actors that publish at the same moment (one `sendBatch` per batch, acks from all replicas).
+ * With tracing on, each record carries the `traceparent` of the message that sent it, and each
+ * batch has a PRODUCER span linked to those messages' spans.
  *
  * A dead letter the broker cannot take because of its size goes without its value instead:
  * `x-original-omitted: too-large`, `x-original-bytes` and, for a client-data message, the
@@ -73,17 +100,18 @@ export interface KafkaSinks {
  */
 export const createKafkaSinks = (producer: Producer, options: KafkaSinkOptions): KafkaSinks => {
   const sendAll = (topic: string, messages: Message[]) => producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
-  const sendNotification = createMicroBatcher<Message, void>({
+  const sendNotification = createMicroBatcher<Message, void, Context>({
     maxBatch: options.maxBatch,
-    run: async (messages) => {
+    tagOf: callerContext,
+    run: tracedBatch(sendSpan(options.notificationTopic), async (messages) => {
       await sendAll(options.notificationTopic, messages);
       return messages.map(() => undefined);
-    },
+    }),
   });
 
   const maxBytes = options.maxDeadLetterBytes ?? DEFAULT_DECODE_LIMITS.maxRecordBytes;
   const deadLetterOf = (record: InboundRecord, why: Parameters<DeadLetterSink['send']>[1]): DeadLetter => {
-    const headers = deadLetterHeaders(record, why, options.maxDeadLetterHeaderBytes);
+    const headers = deadLetterHeaders(record, why, options.maxDeadLetterHeaderBytes, outboundTraceHeaders());
     const valueBytes = record.value?.length ?? 0;
     const keyBytes = record.key?.length ?? 0;
     const referenceHeaders = {
@@ -117,9 +145,10 @@ export const createKafkaSinks = (producer: Producer, options: KafkaSinkOptions):
       await sendReference(letter);
     }
   };
-  const sendDeadLetter = createMicroBatcher<DeadLetter & { readonly record: InboundRecord }, void>({
+  const sendDeadLetter = createMicroBatcher<DeadLetter & { readonly record: InboundRecord }, void, Context>({
     maxBatch: options.maxBatch,
-    run: async (letters) => {
+    tagOf: callerContext,
+    run: tracedBatch(sendSpan(options.deadLetterTopic), async (letters) => {
       const whole = letters.filter((l) => fits(l.whole));
       for (const l of letters) if (!fits(l.whole)) await sendReference(l);
       try {
@@ -133,15 +162,17 @@ export const createKafkaSinks = (producer: Producer, options: KafkaSinkOptions):
         for (const l of whole) await sendAlone(l);
       }
       return letters.map(() => undefined);
-    },
+    }),
   });
 
   return {
     notifications: {
-      publish: (events) =>
-        forkJoin(events.map((e) => sendNotification(notificationMessage(e)))).pipe(
-          concatMap(() => options.markPublished(events.map((e) => e.event_id))),
-        ),
+      publish: (events) => {
+        const caller = callerContext();
+        return forkJoin(events.map((e) => sendNotification(notificationMessage(e)))).pipe(
+          concatMap(() => subscribedIn(caller, options.markPublished(events.map((e) => e.event_id)))),
+        );
+      },
     },
     deadLetters: {
       send: (record, why) => sendDeadLetter({ ...deadLetterOf(record, why), record }),

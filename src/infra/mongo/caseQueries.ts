@@ -1,6 +1,6 @@
 import type { Db, Document, Filter, Sort } from 'mongodb';
 import type { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
-import { EVENTS_COLLECTION } from './eventStore.js';
+import { EVENTS_COLLECTION, eventsCollection, outboxCollection, positionId } from './eventStore.js';
 import { RAW_EVENTS_COLLECTION } from './rawEventLog.js';
 import { createCommandResultReader, type CommandResultReader } from './commandResults.js';
 
@@ -26,6 +26,11 @@ export interface ApiQueries extends CommandResultReader {
   getCase(case_id: string): Promise<ApiDocument | undefined>;
   /** The case stream's events in version order. */
   caseEvents(case_id: string): Promise<ApiDocument[]>;
+  /**
+   * A page of the case's NotificationRequired events in version order, as toApiNotification shows
+   * them; undefined when the case does not exist.
+   */
+  caseNotifications(case_id: string, page: Page): Promise<ApiDocument[] | undefined>;
   personsOfCase(case_id: string): Promise<ApiDocument[]>;
   getCompany(company_id: string): Promise<ApiDocument | undefined>;
   beneficialOwners(company_id: string): Promise<ApiDocument[]>;
@@ -59,6 +64,16 @@ export const toApiEvent = (d: Document): ApiDocument => ({
 });
 
 /**
+ * A stored NotificationRequired as the API lists it: the event as toApiEvent shows it, its
+ * `payload.provenance` null when it was recorded before casestream kept provenance, and whether
+ * Kafka acknowledged it (`published`: it is no longer in the outbox).
+ */
+export const toApiNotification = (d: Document, published: boolean): ApiDocument => {
+  const event = toApiEvent(d);
+  return { ...event, payload: { ...(event.payload as Document), provenance: d.payload?.provenance ?? null }, published };
+};
+
+/**
  * ApiQueries on the casestream database. Single documents are looked up by `{_id: id}` (read
  * models and raw events are stored with `_id` = `id`: on FerretDB v1 the one filter it evaluates
  * inside SQLite); lists filter on the indexed fields the read models carry.
@@ -84,6 +99,23 @@ export const createMongoApiQueries = (db: Db): ApiQueries => {
           .find({ aggregate_id: case_id }, { projection: { _id: 0 }, sort: { version: 1 } })
           .toArray()
       ).map(toApiEvent),
+    caseNotifications: async (case_id, page) => {
+      const stored = await eventsCollection(db)
+        .find({ aggregate_id: case_id, event_type: 'NotificationRequired' }, { projection: { _id: 0 }, sort: { version: 1 } })
+        .skip(page.skip)
+        .limit(page.limit)
+        .toArray();
+      if (stored.length === 0) {
+        // An empty page says nothing of the case: its first event does (found by `_id`, the cheap filter on FerretDB v1).
+        const first = await eventsCollection(db).findOne({ _id: positionId(case_id, 1) }, { projection: { event_type: 1 } });
+        return first?.event_type === 'CaseCreated' ? [] : undefined;
+      }
+      const pending = await outboxCollection(db)
+        .find({ aggregate_id: case_id }, { projection: { _id: 1 } })
+        .toArray();
+      const unacknowledged = new Set(pending.map((p) => p._id));
+      return stored.map((d) => toApiNotification(d, !unacknowledged.has(d.event_id)));
+    },
     personsOfCase: (case_id) => list('persons', { case_id }, { created_at: 1, _id: 1 }),
     getCompany: (id) => byId('companies', id),
     beneficialOwners: (company_id) => list('beneficial_owners', { company_id }, { created_at: 1, _id: 1 }),

@@ -1,7 +1,10 @@
+import type { Context } from '@opentelemetry/api';
 import type { Collection, Db } from 'mongodb';
 import { map, type Observable } from 'rxjs';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { bulkUpsert, type Upsert } from './bulkUpsert.js';
+import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
+import { failedParts, mongoBatchSpan } from './batchSpans.js';
 import { chunksOf } from './updateChunks.js';
 import type { CommandEnd } from '../../streams/retryLookupFailures.js';
 
@@ -107,8 +110,9 @@ export const toCommandResultUpsert = (r: CommandResult): Upsert<CommandResultDoc
 export const createCommandResultStore = (db: Db, opts: CommandResultStoreOptions = {}): CommandResultStore => {
   const results = commandResultsCollection(db);
   const runBatch = (items: CommandResult[]) => bulkUpsert(results, items.map(toCommandResultUpsert), 'command result record failed');
-  const submit = createMicroBatcher<CommandResult, Error | undefined>({
-    run: runBatch,
+  const submit = createMicroBatcher<CommandResult, Error | undefined, Context>({
+    run: tracedBatch(mongoBatchSpan(db, COMMAND_RESULTS_COLLECTION, 'upsert', { results: failedParts }), runBatch),
+    tagOf: callerContext,
     maxBatch: opts.maxBatch ?? 500,
     maxWaitMs: opts.maxWaitMs ?? 0,
   });

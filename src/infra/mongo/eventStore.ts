@@ -1,3 +1,4 @@
+import type { Attributes, Context } from '@opentelemetry/api';
 import type { Collection, Db } from 'mongodb';
 import { defer, map, of, type Observable } from 'rxjs';
 import type { DomainEvent, EventMetadata, NotificationRequired } from '../../domain/events.js';
@@ -6,6 +7,9 @@ import type { AppendResult, EventStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
+import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
+import { mongoBatchSpan } from './batchSpans.js';
+import { APPEND_CONFLICTS, APPEND_DUPLICATES, APPEND_KEYS_REUSED, BATCH_FAILED } from '../../streams/tracing/semconv.js';
 
 export const EVENTS_COLLECTION = 'domain_events';
 
@@ -128,6 +132,17 @@ const projection = { _id: 0 } as const;
 
 /** What one caller gets back from a batch: its result, or the error of its own documents. */
 type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: Error };
+
+/** How a batch of appends went, for its span: callers refused for a conflict or a reused key, duplicates, failures. */
+const appendOutcomes = (outcomes: readonly Outcome[]): Attributes => {
+  const count = (kind: AppendResult['kind']) => outcomes.filter((o) => o.ok && o.result.kind === kind).length;
+  return {
+    [APPEND_CONFLICTS]: count('conflict'),
+    [APPEND_KEYS_REUSED]: count('key-reused'),
+    [APPEND_DUPLICATES]: outcomes.reduce((n, o) => (o.ok && o.result.kind === 'appended' ? n + o.result.duplicates : n), 0),
+    [BATCH_FAILED]: outcomes.filter((o) => !o.ok).length,
+  };
+};
 
 const unwrap = (o: Outcome): AppendResult => {
   if (!o.ok) throw o.error;
@@ -295,17 +310,28 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   };
 
   /** Acknowledgements of many publishers at once: one delete of their outbox entries. */
-  const acknowledge = createMicroBatcher<readonly string[], void>({
-    run: async (batches) => {
-      await outbox.deleteMany({ _id: { $in: batches.flat() } });
-      return batches.map(() => undefined);
-    },
+  const acknowledge = createMicroBatcher<readonly string[], void, Context>({
+    run: tracedBatch(
+      mongoBatchSpan(db, OUTBOX_COLLECTION, 'delete', { size: (batches) => batches.reduce((n, ids) => n + ids.length, 0) }),
+      async (batches) => {
+        await outbox.deleteMany({ _id: { $in: batches.flat() } });
+        return batches.map(() => undefined);
+      },
+    ),
+    tagOf: callerContext,
     maxBatch: opts.maxBatch ?? 200,
   });
 
   // Per-caller failures travel as outcomes so that one caller's failed document fails that caller only.
-  const submit = createMicroBatcher<readonly DomainEvent[], Outcome>({
-    run: runBatch,
+  const submit = createMicroBatcher<readonly DomainEvent[], Outcome, Context>({
+    run: tracedBatch(
+      mongoBatchSpan(db, EVENTS_COLLECTION, 'insert', {
+        size: (batch) => batch.reduce((n, e) => n + e.length, 0),
+        results: appendOutcomes,
+      }),
+      runBatch,
+    ),
+    tagOf: callerContext,
     maxBatch: opts.maxBatch ?? 200,
     maxWaitMs: opts.maxWaitMs ?? 0,
   });
@@ -314,8 +340,9 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
    * Concurrent loads (case actors after a restart, a lookup-failure retry) share one read of all
    * their streams: on FerretDB v1 every read scans the collection, so one scan serves many cases.
    */
-  const loadStreams = createMicroBatcher<string, DomainEvent[]>({
-    run: async (aggregate_ids) => {
+  const loadStreams = createMicroBatcher<string, DomainEvent[], Context>({
+    tagOf: callerContext,
+    run: tracedBatch(mongoBatchSpan(db, EVENTS_COLLECTION, 'find'), async (aggregate_ids) => {
       const ids = [...new Set(aggregate_ids)];
       const docs = await events
         .find(ids.length === 1 ? { aggregate_id: ids[0]! } : { aggregate_id: { $in: ids } }, { projection, sort: { version: 1 } })
@@ -323,7 +350,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       const streams = new Map<string, DomainEvent[]>(ids.map((id) => [id, []]));
       for (const d of docs) streams.get(d.aggregate_id)?.push(fromEventDocument(d));
       return aggregate_ids.map((id) => [...streams.get(id)!]);
-    },
+    }),
     maxBatch: opts.maxBatch ?? 200,
   });
 

@@ -1,7 +1,10 @@
+import type { Context } from '@opentelemetry/api';
 import type { Collection, Db } from 'mongodb';
 import { defer, type Observable } from 'rxjs';
 import type { LookupFailure, LookupFailureLog, LookupResolution, LookupRetryEnd } from '../../streams/ports.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
+import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
+import { mongoBatchSpan } from './batchSpans.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
 
@@ -48,9 +51,10 @@ const IDS_PER_QUERY = 500;
 /** The `notification_lookup_failures` collection; records and resolutions are batched across case actors. */
 export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = {}): MongoLookupFailures => {
   const failures = lookupFailuresCollection(db);
-  const record = createMicroBatcher<LookupFailure, void>({
+  const record = createMicroBatcher<LookupFailure, void, Context>({
     maxBatch: opts.maxBatch ?? 500,
-    run: async (items) => {
+    tagOf: callerContext,
+    run: tracedBatch(mongoBatchSpan(db, LOOKUP_FAILURES_COLLECTION, 'upsert'), async (items) => {
       for (const chunk of chunksOf(items)) {
         await failures.bulkWrite(
           chunk.map((f) => ({
@@ -68,12 +72,13 @@ export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = 
         );
       }
       return items.map(() => undefined);
-    },
+    }),
   });
   // Only an open failure is closed, so a redelivered retry leaves the first outcome as it was.
-  const resolve = createMicroBatcher<LookupResolution, void>({
+  const resolve = createMicroBatcher<LookupResolution, void, Context>({
     maxBatch: opts.maxBatch ?? 500,
-    run: async (items) => {
+    tagOf: callerContext,
+    run: tracedBatch(mongoBatchSpan(db, LOOKUP_FAILURES_COLLECTION, 'update'), async (items) => {
       for (const chunk of chunksOf(items)) {
         await failures.bulkWrite(
           chunk.map((r) => ({
@@ -93,7 +98,7 @@ export const createMongoLookupFailures = (db: Db, opts: { maxBatch?: number } = 
         );
       }
       return items.map(() => undefined);
-    },
+    }),
   });
   const find = async (ids: readonly string[]): Promise<LookupFailureDocument[]> => {
     const found: LookupFailureDocument[] = [];

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { Context } from '@opentelemetry/api';
 import type { Collection, Db } from 'mongodb';
 import { map } from 'rxjs';
 import type { Rejection } from '../../domain/rejection.js';
@@ -6,6 +7,8 @@ import type { RawEventEntry, RawEventLog } from '../../streams/ports.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { bulkUpsert, type Upsert } from './bulkUpsert.js';
+import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
+import { failedParts, mongoBatchSpan } from './batchSpans.js';
 
 export const RAW_EVENTS_COLLECTION = 'raw_events';
 export const RAW_EVENT_TYPE = 'KAFKA_MESSAGE_RAW_STORED';
@@ -83,8 +86,9 @@ export const createMongoRawEventLog = (db: Db, opts: MongoRawEventLogOptions = {
     );
   };
 
-  const submit = createMicroBatcher<RawEventEntry, Error | undefined>({
-    run: runBatch,
+  const submit = createMicroBatcher<RawEventEntry, Error | undefined, Context>({
+    run: tracedBatch(mongoBatchSpan(db, RAW_EVENTS_COLLECTION, 'upsert', { results: failedParts }), runBatch),
+    tagOf: callerContext,
     maxBatch: opts.maxBatch ?? 500,
     maxWaitMs: opts.maxWaitMs ?? 0,
   });

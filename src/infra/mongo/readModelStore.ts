@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { Context } from '@opentelemetry/api';
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
 import { map, of } from 'rxjs';
 import { appliedField, applyWrite, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
@@ -8,6 +9,8 @@ import { documentsById } from './documentsById.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
+import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
+import { failedParts, mongoBatchSpan } from './batchSpans.js';
 
 export interface MongoReadModelStoreOptions {
   /** The most `apply` calls (callers) gathered into one round of bulkWrites (default 200). */
@@ -337,8 +340,15 @@ export const createMongoReadModelStore = (db: Db, opts: MongoReadModelStoreOptio
     return batch.map((_, caller) => failed.get(caller));
   };
 
-  const submit = createMicroBatcher<Call, Error | undefined>({
-    run: runBatch,
+  const submit = createMicroBatcher<Call, Error | undefined, Context>({
+    run: tracedBatch(
+      mongoBatchSpan(db, `${opts.collectionPrefix ?? ''}read models`, 'write', {
+        size: (calls) => calls.reduce((n, c) => n + c.writes.length, 0),
+        results: failedParts,
+      }),
+      runBatch,
+    ),
+    tagOf: callerContext,
     maxBatch: opts.maxBatch ?? 200,
     maxWaitMs: opts.maxWaitMs ?? 0,
   });

@@ -1,5 +1,6 @@
+import { trace } from '@opentelemetry/api';
 import { defer, from, of, type Observable } from 'rxjs';
-import type { NotificationRule } from '../../domain/notificationRule.js';
+import type { NotificationRule, RuleSource } from '../../domain/notificationRule.js';
 import type { RuleAnswer, RuleLookup } from '../../streams/ports.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker.js';
 import { createConfigServiceClient, type ConfigServiceClient, type ConfigServiceResult } from './configServiceClient.js';
@@ -7,6 +8,7 @@ import { LruMap } from '../../lib/lruMap.js';
 import { describeError } from '../../lib/errors.js';
 import { caseIdOf, noopRuleLogger, type RuleLogger } from './logger.js';
 import { newRuleCacheEntry, readRuleCacheEntry, writeRuleCacheEntry, type RuleCacheEntry, type RuleCacheRedis } from './ruleCache.js';
+import { RULE_CIRCUIT } from '../../streams/tracing/semconv.js';
 
 /**
  * `RuleLookup` backed by the Configuration Service, with two cache layers in front of it:
@@ -92,7 +94,11 @@ type Counters = { -readonly [K in keyof RuleLookupStats]: number };
 
 const NO_RULE: RuleAnswer = { kind: 'no-rule' };
 
-const answerOf = (rule: NotificationRule | null): RuleAnswer => (rule === null ? NO_RULE : { kind: 'rule', rule });
+type CacheLayer = 'memory' | 'redis';
+
+/** The answer an entry gives, saying where it came from (`layer`: the cache layer that held it, null when fresh). */
+const answerOf = (entry: RuleCacheEntry, source: RuleSource, layer: CacheLayer | null): RuleAnswer =>
+  entry.rule === null ? NO_RULE : { kind: 'rule', rule: entry.rule, source, layer, fetched_at: entry.fetched_at };
 
 const nonNegative = (name: string, value: number): number => {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
@@ -196,6 +202,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
   const resolve = async (trigger: string, context: Readonly<Record<string, unknown>>, api: ConfigServiceClient): Promise<RuleAnswer> => {
     // Redis is the shared truth when it answers; the in-process copy stands in only when it does not.
     let known: RuleCacheEntry | undefined;
+    let knownIn: CacheLayer = 'memory';
     let redisUsable = redis !== null;
     if (redis === null) known = memory.get(trigger);
     else {
@@ -204,6 +211,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
         case 'hit':
           redisWorked();
           known = read.entry;
+          knownIn = 'redis';
           break;
         case 'miss':
           redisWorked();
@@ -226,7 +234,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
     if (known !== undefined && now() < known.freshUntilMs) {
       counters.hits += 1;
       memory.set(trigger, known);
-      return answerOf(known.rule);
+      return answerOf(known, 'cache', knownIn);
     }
     counters.misses += 1;
 
@@ -240,7 +248,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
         if (failed === null) redisWorked();
         else redisFailed(trigger, 'write', failed);
       }
-      return answerOf(result.rule);
+      return answerOf(entry, 'fresh', null);
     }
 
     if (known !== undefined && now() < known.freshUntilMs + staleMs) {
@@ -249,7 +257,7 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
         { trigger, case_id: caseIdOf(context), fetched_at: known.fetched_at, fresh_until: known.fresh_until },
         'rule lookup: serving an expired cached answer because the Configuration Service failed',
       );
-      return answerOf(known.rule);
+      return answerOf(known, 'stale', knownIn);
     }
     counters.errors += 1;
     return { kind: 'unavailable', reason: result.reason };
@@ -273,10 +281,13 @@ export const createCachedRuleLookup = (options: CachedRuleLookupOptions): Cached
   const ruleFor = (trigger: string, context: Readonly<Record<string, unknown>>): Observable<RuleAnswer> =>
     defer(() => {
       if (client === undefined) return of(NO_RULE);
+      // The lookup's span (the pipeline's, active here) tells whether the service could be called at all.
+      const span = trace.getActiveSpan();
+      if (span?.isRecording()) span.setAttribute(RULE_CIRCUIT, breaker?.current() ?? 'disabled');
       const local = memory.get(trigger);
       if (local !== undefined && now() < local.freshUntilMs) {
         counters.hits += 1;
-        return of(answerOf(local.rule));
+        return of(answerOf(local, 'cache', 'memory'));
       }
       return from(shared(trigger, context, client));
     });

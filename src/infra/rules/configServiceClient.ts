@@ -1,9 +1,21 @@
+import { context as activeContext, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import * as E from 'fp-ts/lib/Either.js';
 import nodeFetch from 'node-fetch';
 import { selectRule, type NotificationRule } from '../../domain/notificationRule.js';
 import type { FieldError } from '../../domain/rejection.js';
-import { redactUrls } from '../logger.js';
+import { redactUrls, safeUrl } from '../logger.js';
 import { describeError } from '../../lib/errors.js';
+import { childOfActive } from '../../streams/tracing/tracer.js';
+import {
+  ERROR_TYPE,
+  HTTP_REQUEST_METHOD,
+  HTTP_RESPONSE_STATUS_CODE,
+  RULE_TRIGGER,
+  SERVER_ADDRESS,
+  SERVER_PORT,
+  URL_FULL,
+} from '../../streams/tracing/semconv.js';
+import { outboundTraceHeaders } from '../telemetry/outboundHeaders.js';
 
 /**
  * The Configuration Service's `POST {url}/rules/match`: one HTTP call, decoded with `selectRule`.
@@ -49,23 +61,38 @@ export interface ConfigServiceClientOptions {
 /** `{base}/rules/match`, without doubling a trailing slash of the base. */
 export const matchUrl = (base: string): string => `${base.replace(/\/+$/, '')}/rules/match`;
 
+/** `server.address` and `server.port` of a URL (none when it does not parse). */
+const serverOf = (url: string): Record<string, string | number> => {
+  try {
+    const u = new URL(url);
+    return { [SERVER_ADDRESS]: u.hostname, [SERVER_PORT]: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) };
+  } catch {
+    return {};
+  }
+};
+
 export const createConfigServiceClient = (options: ConfigServiceClientOptions): ConfigServiceClient => {
   const endpoint = matchUrl(options.url);
   const doFetch: FetchLike = options.fetch ?? (nodeFetch as unknown as FetchLike);
   const { timeoutMs } = options;
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
 
-  const matchRule = async (trigger: string, context: Readonly<Record<string, unknown>>): Promise<ConfigServiceResult> => {
+  const call = async (
+    trigger: string,
+    context: Readonly<Record<string, unknown>>,
+    span: Span | undefined,
+  ): Promise<ConfigServiceResult> => {
     const signal = AbortSignal.timeout(timeoutMs);
     const timedOut = (): boolean => signal.aborted;
     let text: string;
     try {
       const response = await doFetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...outboundTraceHeaders() },
         body: JSON.stringify({ event_trigger: trigger, context }),
         signal,
       });
+      span?.setAttribute(HTTP_RESPONSE_STATUS_CODE, response.status);
       if (!response.ok) {
         // Drain (bounded by the same signal) so the connection can be reused; the body is not needed.
         await response.text().catch(() => undefined);
@@ -87,6 +114,29 @@ export const createConfigServiceClient = (options: ConfigServiceClientOptions): 
     const selection = selectRule(body);
     if (E.isLeft(selection)) return { kind: 'failed', failure: 'malformed', reason: selection.left };
     return { kind: 'answered', rule: selection.right.rule, skipped: selection.right.skipped };
+  };
+
+  const spanAttributes = { [HTTP_REQUEST_METHOD]: 'POST', [URL_FULL]: safeUrl(endpoint), ...serverOf(endpoint) };
+
+  /**
+   * The call in a CLIENT span (HTTP conventions) when a message's span is active; the request
+   * carries its `traceparent`, so the service's own trace joins the message's. A failure of any
+   * kind fails the span with its reason.
+   */
+  const matchRule = async (trigger: string, context: Readonly<Record<string, unknown>>): Promise<ConfigServiceResult> => {
+    const span = childOfActive('POST /rules/match', SpanKind.CLIENT);
+    if (span === undefined) return call(trigger, context, undefined);
+    span.setAttributes({ ...spanAttributes, [RULE_TRIGGER]: trigger });
+    try {
+      const result = await activeContext.with(trace.setSpan(activeContext.active(), span), () => call(trigger, context, span));
+      if (result.kind === 'failed') {
+        span.setAttribute(ERROR_TYPE, result.failure === 'status' ? String(result.status) : result.failure);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason });
+      }
+      return result;
+    } finally {
+      span.end();
+    }
   };
 
   return { matchRule };

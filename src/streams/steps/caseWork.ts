@@ -5,6 +5,7 @@ import type { Rejection } from '../../domain/rejection.js';
 import type { RuleAnswer } from '../ports.js';
 import type { InboundRecord } from '../records.js';
 import type { DecodedRecord } from './decodeRecord.js';
+import type { MessageTrace } from '../tracing/messageTrace.js';
 
 /** One message on its way through its case actor; each operator fills in a part of it. */
 export interface CaseWork {
@@ -23,6 +24,8 @@ export interface CaseWork {
   readonly duplicates: number;
   /** The id of the case command this message carries, whose result is recorded; null for client data. */
   readonly command_id: string | null;
+  /** The message's span, when tracing is on: each step's span is its child. */
+  readonly trace?: MessageTrace;
 }
 
 /** Starts the work for a decoded record, with the case state the actor remembers (or null). */
@@ -36,4 +39,5 @@ export const startWork = (d: DecodedRecord, state: CaseState | null): CaseWork =
   rejection: d.kind === 'rejected' ? d.rejection : null,
   duplicates: 0,
   command_id: d.kind === 'rejected' ? d.command_id : d.command.command_type === 'CreateCase' ? null : d.command.command_id,
+  ...(d.trace === undefined ? {} : { trace: d.trace }),
 });

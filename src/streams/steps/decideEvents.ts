@@ -9,7 +9,7 @@ export const decideEvents = (maxNotesPerDocument?: number): OperatorFunction<Cas
   map((w) => {
     if (w.command === null || w.rejection !== null) return w;
     const state = w.state ?? emptyCase(w.command.case_id);
-    const rule = w.rule?.kind === 'rule' ? w.rule.rule : null;
+    const rule = w.rule?.kind === 'rule' ? w.rule : null;
     const decided = decide(state, w.command, rule, maxNotesPerDocument);
     return E.isLeft(decided) ? { ...w, state, rejection: decided.left, events: [] } : { ...w, state, events: decided.right };
   });

@@ -8,6 +8,8 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../domain/decodeLim
 import { nestsDeeperThan } from '../../domain/jsonDepth.js';
 import { invalidInput, rejection, type FieldError, type Rejection } from '../../domain/rejection.js';
 import { describePosition, headerBytes, idempotencyKey, messageIdProblem, recordTime, type InboundRecord } from '../records.js';
+import { startMessageTrace, type MessageTrace } from '../tracing/messageTrace.js';
+import * as attr from '../tracing/semconv.js';
 
 export interface InboundTopics {
   readonly clientData: string;
@@ -21,6 +23,8 @@ export type DecodedRecord =
       readonly command: Command;
       /** The client message as parsed, kept in raw_events; null for case commands. */
       readonly raw: Record<string, unknown> | null;
+      /** The message's span, when tracing is on. */
+      readonly trace?: MessageTrace;
     }
   | {
       readonly kind: 'rejected';
@@ -29,6 +33,7 @@ export type DecodedRecord =
       readonly raw: Record<string, unknown> | null;
       /** A rejected case command's id, when it had a readable one: its result is recorded too. */
       readonly command_id: string | null;
+      readonly trace?: MessageTrace;
     };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -135,9 +140,31 @@ export const decodeInbound = (topics: InboundTopics, limits: DecodeLimits = DEFA
   };
 };
 
-/** Decodes every record; never errors and never drops one. */
-export const decodeRecord = (topics: InboundTopics, limits?: DecodeLimits): OperatorFunction<InboundRecord, DecodedRecord> =>
-  map(decodeInbound(topics, limits));
+/** Decodes a record within a `decode` span of its message, and names the case (or the rejection) on the message's span. */
+const decodeTraced = (decode: (record: InboundRecord) => DecodedRecord, record: InboundRecord, t: MessageTrace): DecodedRecord => {
+  if (!t.span.isRecording()) return { ...decode(record), trace: t };
+  const span = t.tracer.startSpan('decode', undefined, t.context);
+  const d = decode(record);
+  t.span.setAttribute(attr.MESSAGING_MESSAGE_ID, idempotencyKey(record));
+  if (d.kind === 'command') {
+    t.span.setAttributes({ [attr.CASE_ID]: d.command.case_id, [attr.COMMAND_TYPE]: d.command.command_type });
+    span.setAttribute(attr.COMMAND_TYPE, d.command.command_type);
+  } else {
+    span.setAttributes({ [attr.REJECTION_REASON]: d.rejection.reason, [attr.REJECTION_DETAILS]: d.rejection.details.length });
+  }
+  span.setAttribute(attr.OUTCOME, d.kind === 'command' ? 'decoded' : 'rejected');
+  span.end();
+  return { ...d, trace: t };
+};
+
+/** Decodes every record, starting its message's span (see startMessageTrace); never errors and never drops one. */
+export const decodeRecord = (topics: InboundTopics, limits?: DecodeLimits): OperatorFunction<InboundRecord, DecodedRecord> => {
+  const decode = decodeInbound(topics, limits);
+  return map((record) => {
+    const t = startMessageTrace(record);
+    return t === undefined ? decode(record) : decodeTraced(decode, record, t);
+  });
+};
 
 /** The actor a decoded record belongs to: its case, or for a rejection its partition (kept in order too). */
 export const actorKeyOf = (d: DecodedRecord): string =>

@@ -1,9 +1,12 @@
+import type { Attributes } from '@opentelemetry/api';
 import { concatMap, map, of, take, type OperatorFunction } from 'rxjs';
 import { emptyCase, type CaseState } from '../../domain/caseState.js';
 import type { Command } from '../../domain/commands.js';
 import { caseCreatedTrigger, notificationRetry, ruleContext } from '../../domain/decideNotification.js';
-import type { RuleLookup } from '../ports.js';
+import type { RuleAnswer, RuleLookup } from '../ports.js';
 import type { CaseWork } from './caseWork.js';
+import { inStepSpan } from '../tracing/messageTrace.js';
+import * as attr from '../tracing/semconv.js';
 
 /** The rule question a command asks, or null: a new case, or a retried lookup the case still needs. */
 const questionOf = (command: Command | null, state: CaseState | null): Parameters<RuleLookup['ruleFor']> | null => {
@@ -11,6 +14,26 @@ const questionOf = (command: Command | null, state: CaseState | null): Parameter
   if (command?.command_type !== 'RetryNotificationLookup') return null;
   const retry = notificationRetry(state ?? emptyCase(command.case_id), command);
   return retry.kind === 'ask' ? [command.trigger, ruleContext(retry.subject)] : null;
+};
+
+/** `cache` on a span: a fresh lookup missed the cache, a cached one hit it. */
+const CACHE_OF = { fresh: 'miss', cache: 'hit', stale: 'stale' } as const;
+
+/** What a lookup's span tells of its answer: which rule, and where it came from. */
+const answerAttributes = (answer: RuleAnswer): Attributes => {
+  switch (answer.kind) {
+    case 'rule':
+      return {
+        [attr.RULE_ANSWER]: answer.kind,
+        [attr.RULE_ID]: answer.rule.rule_id,
+        [attr.RULE_CACHE]: CACHE_OF[answer.source],
+        ...(answer.layer === null ? {} : { [attr.RULE_CACHE_LAYER]: answer.layer }),
+      };
+    case 'no-rule':
+      return { [attr.RULE_ANSWER]: answer.kind };
+    case 'unavailable':
+      return { [attr.RULE_ANSWER]: answer.kind, [attr.RULE_UNAVAILABLE_REASON]: answer.reason };
+  }
 };
 
 /**
@@ -21,8 +44,8 @@ export const lookUpRule = (rules: RuleLookup): OperatorFunction<CaseWork, CaseWo
   concatMap((w) => {
     const question = w.rule === null ? questionOf(w.command, w.state) : null;
     if (question === null) return of(w);
-    return rules.ruleFor(...question).pipe(
-      take(1),
-      map((rule) => ({ ...w, rule })),
-    );
+    return inStepSpan(w.trace, 'rule lookup', () => rules.ruleFor(...question).pipe(take(1)), {
+      attributes: () => ({ [attr.RULE_TRIGGER]: question[0] }),
+      onValue: (span, answer) => span.setAttributes(answerAttributes(answer)),
+    }).pipe(map((rule) => ({ ...w, rule })));
   });

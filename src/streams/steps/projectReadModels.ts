@@ -3,6 +3,8 @@ import { projectEvents } from '../../domain/projections.js';
 import type { ReadModelStore } from '../ports.js';
 import { afterDone } from '../../operators/afterDone.js';
 import type { CaseWork } from './caseWork.js';
+import { inStepSpan } from '../tracing/messageTrace.js';
+import { EVENT_COUNT, WRITE_COUNT } from '../tracing/semconv.js';
 
 /**
  * Brings the read models up to date with the message's events. All of them are projected, even
@@ -13,5 +15,9 @@ import type { CaseWork } from './caseWork.js';
 export const projectReadModels = (readModels: ReadModelStore): OperatorFunction<CaseWork, CaseWork> =>
   concatMap((w) => {
     const writes = projectEvents(w.events);
-    return writes.length === 0 ? of(w) : afterDone(readModels.apply(writes, { firstTime: w.duplicates === 0 }), w);
+    if (writes.length === 0) return of(w);
+    const applied = inStepSpan(w.trace, 'project', () => readModels.apply(writes, { firstTime: w.duplicates === 0 }), {
+      attributes: () => ({ [EVENT_COUNT]: w.events.length, [WRITE_COUNT]: writes.length }),
+    });
+    return afterDone(applied, w);
   });

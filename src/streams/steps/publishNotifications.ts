@@ -3,6 +3,8 @@ import { isEventOf, type NotificationRequired } from '../../domain/events.js';
 import type { NotificationPublisher } from '../ports.js';
 import { afterDone } from '../../operators/afterDone.js';
 import type { CaseWork } from './caseWork.js';
+import { inStepSpan } from '../tracing/messageTrace.js';
+import { EVENT_COUNT } from '../tracing/semconv.js';
 
 /** The notifications among a message's events, in version order. */
 export const notificationsOf = (w: CaseWork): NotificationRequired[] => w.events.filter(isEventOf('NotificationRequired'));
@@ -14,5 +16,9 @@ export const notificationsOf = (w: CaseWork): NotificationRequired[] => w.events
 export const publishNotifications = (publisher: NotificationPublisher): OperatorFunction<CaseWork, CaseWork> =>
   concatMap((w) => {
     const notifications = notificationsOf(w);
-    return notifications.length === 0 ? of(w) : afterDone(publisher.publish(notifications), w);
+    if (notifications.length === 0) return of(w);
+    const published = inStepSpan(w.trace, 'publish notifications', () => publisher.publish(notifications), {
+      attributes: () => ({ [EVENT_COUNT]: notifications.length }),
+    });
+    return afterDone(published, w);
   });

@@ -1,4 +1,4 @@
-import { concatMap, of, type OperatorFunction } from 'rxjs';
+import { concatMap, of, type Observable, type OperatorFunction } from 'rxjs';
 import type { RetryNotificationLookup } from '../../domain/caseCommand.js';
 import { emptyCase } from '../../domain/caseState.js';
 import { caseCreatedTrigger, notificationRetry } from '../../domain/decideNotification.js';
@@ -6,6 +6,8 @@ import { isEventOf } from '../../domain/events.js';
 import type { LookupFailureLog, LookupRetryEnd } from '../ports.js';
 import { afterDone } from '../../operators/afterDone.js';
 import type { CaseWork } from './caseWork.js';
+import { inStepSpan } from '../tracing/messageTrace.js';
+import { OUTCOME, RULE_TRIGGER } from '../tracing/semconv.js';
 
 /** How a retried lookup that got an answer ended. */
 const retryEnd = (w: CaseWork, cmd: RetryNotificationLookup): LookupRetryEnd => {
@@ -26,13 +28,21 @@ export const recordLookupFailure = (log: LookupFailureLog, now: () => Date = () 
   concatMap((w) => {
     const cmd = w.command;
     if (cmd === null || w.rejection !== null) return of(w);
+    const traced = (trigger: string, outcome: string, call: () => Observable<void>) =>
+      afterDone(inStepSpan(w.trace, 'lookup failure', call, { attributes: () => ({ [RULE_TRIGGER]: trigger, [OUTCOME]: outcome }) }), w);
     if (cmd.command_type === 'CreateCase') {
-      if (w.rule?.kind !== 'unavailable') return of(w);
-      return afterDone(log.record({ case_id: cmd.case_id, trigger: caseCreatedTrigger(cmd), reason: w.rule.reason, failed_at: now() }), w);
+      const rule = w.rule;
+      if (rule?.kind !== 'unavailable') return of(w);
+      const trigger = caseCreatedTrigger(cmd);
+      return traced(trigger, 'failed', () => log.record({ case_id: cmd.case_id, trigger, reason: rule.reason, failed_at: now() }));
     }
     if (cmd.command_type !== 'RetryNotificationLookup') return of(w);
-    if (w.rule?.kind === 'unavailable') {
-      return afterDone(log.record({ case_id: cmd.case_id, trigger: cmd.trigger, reason: w.rule.reason, failed_at: now() }), w);
+    const rule = w.rule;
+    if (rule?.kind === 'unavailable') {
+      return traced(cmd.trigger, 'failed', () =>
+        log.record({ case_id: cmd.case_id, trigger: cmd.trigger, reason: rule.reason, failed_at: now() }),
+      );
     }
-    return afterDone(log.resolve({ case_id: cmd.case_id, trigger: cmd.trigger, resolved_at: now(), ...retryEnd(w, cmd) }), w);
+    const end = retryEnd(w, cmd);
+    return traced(cmd.trigger, end.outcome, () => log.resolve({ case_id: cmd.case_id, trigger: cmd.trigger, resolved_at: now(), ...end }));
   });

@@ -5,6 +5,8 @@ import type { RawEventLog } from '../ports.js';
 import { idempotencyKey, recordTime } from '../records.js';
 import { afterDone } from '../../operators/afterDone.js';
 import type { CaseWork } from './caseWork.js';
+import { inStepSpan } from '../tracing/messageTrace.js';
+import { OUTCOME } from '../tracing/semconv.js';
 
 /**
  * Keeps every JSON-object client message in raw_events with how it ended: as a document when the
@@ -21,5 +23,8 @@ export const recordRawEvent = (log: RawEventLog, now: () => Date = () => new Dat
       received_at: recordTime(w.record, now),
       ...(w.rejection === null ? { status: 'processed' as const } : { status: 'rejected' as const, error: w.rejection }),
     };
-    return afterDone(log.record(entry), w);
+    return afterDone(
+      inStepSpan(w.trace, 'raw copy', () => log.record(entry), { attributes: () => ({ [OUTCOME]: entry.status }) }),
+      w,
+    );
   });

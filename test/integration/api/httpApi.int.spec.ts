@@ -6,16 +6,18 @@ import sinon from 'sinon';
 import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import type { CaseCommand } from '../../../src/domain/caseCommand.js';
 import { decide } from '../../../src/domain/decide.js';
-import type { DomainEvent } from '../../../src/domain/events.js';
+import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
+import { decideNotification } from '../../../src/domain/decideNotification.js';
+import type { DomainEvent, NotificationRequired } from '../../../src/domain/events.js';
 import { projectEvents } from '../../../src/domain/projections.js';
 import type { HealthReport } from '../../../src/infra/http/health.js';
 import { API_IDEMPOTENCY_COLLECTION, commandResultsCollection, createCommandResultStore } from '../../../src/infra/mongo/commandResults.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src/infra/http/server.js';
 import { countPendingNotifications } from '../../../src/infra/mongo/outboxStatus.js';
-import { createMongoEventStore } from '../../../src/infra/mongo/eventStore.js';
+import { createMongoEventStore, eventsCollection, toEventDocument } from '../../../src/infra/mongo/eventStore.js';
 import { createMongoRawEventLog } from '../../../src/infra/mongo/rawEventLog.js';
 import { createMongoReadModelStore } from '../../../src/infra/mongo/readModelStore.js';
-import { creationCommand, rawKybMessage, rawKycMessage } from '../../unit/domain/fixtures.js';
+import { creationCommand, found, rawKybMessage, rawKycMessage } from '../../unit/domain/fixtures.js';
 import { FakePublisher, RecordingLogger } from '../../unit/http/fakes.js';
 import { useTestDatabase } from '../mongo/support.js';
 
@@ -80,7 +82,7 @@ describe('HTTP API on the real database', function () {
     kyb = { case_id: kybCmd.case_id, company_id: created.payload.company_id, events: kybEvents };
 
     const kycCmd = creationCommand(rawKycMessage(), 'api-it-kyc', T2);
-    const kycEvents = rightOf(decide(emptyCase(kycCmd.case_id), kycCmd, rule));
+    const kycEvents = rightOf(decide(emptyCase(kycCmd.case_id), kycCmd, found(rule)));
     await store(kycEvents);
     const requirementIds = kycEvents.flatMap((e) =>
       e.event_type === 'DocumentRequirementDetermined' ? [e.payload.document_requirement_id] : [],
@@ -488,6 +490,41 @@ describe('HTTP API on the real database', function () {
     expect((await call('/openapi.json')).body).to.have.property('openapi', '3.0.3');
     expect(await call('/api/v1/unknown')).to.deep.include({ status: 404, body: { detail: 'not found' } });
     expect((await call('/api/v1/cases', { method: 'POST' })).status).to.equal(405);
+  });
+
+  it("GET /api/v1/cases/{case_id}/notifications answers the case's notifications with their provenance, and whether Kafka acknowledged them", async () => {
+    const r = await call(`/api/v1/cases/${kyc.case_id}/notifications`);
+    expect(r.status).to.equal(200);
+    const notification = kyc.events.find((e) => e.event_type === 'NotificationRequired')!;
+    expect(r.body).to.deep.equal([{ ...(JSON.parse(JSON.stringify(notification)) as object), published: false }]);
+    expect((r.body as { payload: { provenance: unknown } }[])[0]!.payload.provenance).to.deep.include({
+      rule_id: 'WELCOME',
+      rule_version: null,
+      source: 'fresh',
+    });
+    expect(await call(`/api/v1/cases/${kyc.case_id}/notifications?skip=1`)).to.deep.include({ status: 200, body: [] });
+    expect(await call(`/api/v1/cases/${kyb.case_id}/notifications`)).to.deep.include({ status: 200, body: [] });
+    for (const unknown of ['no-such-case', kyb.company_id]) {
+      expect(await call(`/api/v1/cases/${unknown}/notifications`), unknown).to.deep.include({
+        status: 404,
+        body: { detail: 'case not found' },
+      });
+    }
+  });
+
+  it('GET /api/v1/cases/{case_id}/notifications shows a notification stored before provenance with provenance null', async () => {
+    // What an earlier release stored: no provenance in the payload, no outbox entry once acknowledged.
+    const cmd = creationCommand(rawKycMessage(), 'api-it-legacy', T1);
+    const events = decideCaseCreation(cmd);
+    const current = decideNotification(cmd, found(rule), events.length);
+    const { provenance: _none, ...payload } = current.payload;
+    const legacy: NotificationRequired = { ...current, payload };
+    await eventsCollection(t.db).insertMany([...events, legacy].map(toEventDocument));
+    const r = await call(`/api/v1/cases/${cmd.case_id}/notifications`);
+    expect(r.status).to.equal(200);
+    const [listed] = r.body as { event_id: string; payload: Record<string, unknown>; published: boolean }[];
+    expect(listed).to.deep.include({ event_id: legacy.event_id, published: true });
+    expect(listed!.payload).to.deep.equal({ ...(JSON.parse(JSON.stringify(payload)) as object), provenance: null });
   });
 
   it('counts the notifications waiting in the outbox (the gauge source)', async () => {

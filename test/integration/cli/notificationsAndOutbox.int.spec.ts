@@ -10,6 +10,7 @@ import type { NotificationRequired } from '../../../src/domain/events.js';
 import { runCliWith } from '../../support/cli.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
+import { found } from '../../unit/domain/fixtures.js';
 import { KAFKA_BROKERS, uniqueName, waitFor } from '../../support/stack.js';
 
 const run = uniqueName('cli').toUpperCase().replace(/-/g, '_');
@@ -169,7 +170,7 @@ describe('casestream notifications and outbox commands', function () {
     if (message._tag === 'Left') throw new Error('bad fixture');
     const cmd = createCaseCommand(message.right, { key: `${run}-crashed`, content_hash: 'crashed-content', timestamp: new Date() });
     const events = decideCaseCreation(cmd);
-    const notification = decideNotification(cmd, welcome, events.length);
+    const notification = decideNotification(cmd, found(welcome), events.length);
     // What a crash right after the append leaves: the events, and the notification in the outbox.
     await svc.db.collection<EventDocument>('domain_events').insertMany([...events, notification].map(toEventDocument));
     await outboxCollection(svc.db).insertOne(outboxEntry(notification, new Date(Date.now() - 60_000)));
@@ -198,7 +199,7 @@ describe('casestream notifications and outbox commands', function () {
     });
     if (message._tag === 'Left') throw new Error('bad fixture');
     const cmd = createCaseCommand(message.right, { key: `${run}-flushed`, content_hash: 'flushed-content', timestamp: new Date() });
-    const notification = decideNotification(cmd, welcome, 0);
+    const notification = decideNotification(cmd, found(welcome), 0);
     await svc.db.collection<EventDocument>('domain_events').insertOne(toEventDocument(notification));
     await outboxCollection(svc.db).insertOne(outboxEntry(notification, new Date()));
     const flushed = await cli(svc, {}, 'outbox', 'flush');

@@ -4,12 +4,22 @@ import { firstValueFrom } from 'rxjs';
 import { createCachedRuleLookup, type CachedRuleLookupOptions } from '../../../src/infra/rules/cachedRuleLookup.js';
 import { createRedisClient } from '../../../src/infra/rules/redisClient.js';
 import { ruleCacheKey } from '../../../src/infra/rules/ruleCache.js';
+import type { RuleAnswer } from '../../../src/streams/ports.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { RedisProxy, cleanUp, connectedRedis, readyAgain, rule, sleep, uniquePrefix } from './support.js';
 
 const SECOND = 1000;
 const DAY = 86_400 * SECOND;
 const context = (case_id = 'case-it-1') => ({ case_id, client_id: 'client-it', traitement_type: 'KYC', case_type: 'STANDARD' });
+
+/** An answer without the time the service gave it, which the real clock decides. */
+const timeless = (a: RuleAnswer) => {
+  if (a.kind !== 'rule') return a;
+  const { fetched_at: _time, ...rest } = a;
+  return rest;
+};
+/** A rule the service answered for this lookup, as `timeless` shows it. */
+const fresh = (found: ReturnType<typeof rule>) => ({ kind: 'rule', rule: found, source: 'fresh', layer: null });
 
 describe('cached rule lookup against Redis and the Configuration Service stub', () => {
   let redis: Redis;
@@ -54,7 +64,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
   it('answers a matching active rule and caches it with its freshness and a longer Redis TTL', async () => {
     const lookup = lookupWith();
     const before = Date.now();
-    expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+    expect(timeless(await ask(lookup, T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
     const entry = await stored(T.active);
     expect(entry?.rule).to.deep.equal(rule('ACTIVE_RULE'));
     const fetchedAt = Date.parse(entry?.fetched_at ?? '');
@@ -67,7 +77,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
   });
 
   it('picks the first valid active rule in priority order, skipping malformed and inactive ones', async () => {
-    expect(await ask(lookupWith(), T.priority)).to.deep.equal({ kind: 'rule', rule: rule('FIRST_ACTIVE') });
+    expect(timeless(await ask(lookupWith(), T.priority))).to.deep.equal(fresh(rule('FIRST_ACTIVE')));
   });
 
   it('answers no-rule when only inactive rules match', async () => {
@@ -93,7 +103,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
 
   it('accepts a single rule object instead of an array', async () => {
     stub.setMode('single-object');
-    expect(await ask(lookupWith(), T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+    expect(timeless(await ask(lookupWith(), T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
   });
 
   it('answers unavailable on a 5xx and caches nothing', async () => {
@@ -104,7 +114,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
     expect(lookup.stats()).to.include({ http_errors: 1, errors: 1 });
 
     stub.setMode('normal');
-    expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+    expect(timeless(await ask(lookup, T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
     expect(stub.state().requests).to.equal(2);
   });
 
@@ -138,14 +148,20 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
     const later = () => Date.now() + 600 * SECOND;
     stub.setMode({ mode: 'error', status: 500 });
     const stale = lookupWith({ now: later });
-    expect(await ask(stale, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+    expect(await ask(stale, T.active)).to.deep.equal({
+      kind: 'rule',
+      rule: rule('ACTIVE_RULE'),
+      source: 'stale',
+      layer: 'redis',
+      fetched_at: original?.fetched_at,
+    });
     expect(stale.stats()).to.include({ stale_served: 1, http_calls: 1, http_errors: 1 });
     expect(await stored(T.active)).to.deep.equal(original);
 
     stub.setMode('normal');
     stub.setRules({ [T.active]: [rule('CHANGED_RULE')] });
     const refreshed = lookupWith({ now: later });
-    expect(await ask(refreshed, T.active)).to.deep.equal({ kind: 'rule', rule: rule('CHANGED_RULE') });
+    expect(timeless(await ask(refreshed, T.active))).to.deep.equal(fresh(rule('CHANGED_RULE')));
     expect((await stored(T.active))?.rule).to.deep.equal(rule('CHANGED_RULE'));
   });
 
@@ -161,7 +177,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
   it('treats a corrupt Redis value as a miss and overwrites it', async () => {
     await redis.set(ruleCacheKey(T.active), '{"rule": "nonsense"}', 'PX', 60_000);
     const lookup = lookupWith();
-    expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+    expect(timeless(await ask(lookup, T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
     expect((await stored(T.active))?.rule).to.deep.equal(rule('ACTIVE_RULE'));
     expect(lookup.stats().corrupt_entries).to.equal(1);
   });
@@ -196,7 +212,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       const started = Date.now();
       const answers = await Promise.all([ask(lookup, T.active), ask(lookup, T.none), ask(lookup, T.inactiveOnly)]);
       const elapsed = Date.now() - started;
-      expect(answers).to.deep.equal([{ kind: 'rule', rule: rule('ACTIVE_RULE') }, { kind: 'no-rule' }, { kind: 'no-rule' }]);
+      expect(answers.map(timeless)).to.deep.equal([fresh(rule('ACTIVE_RULE')), { kind: 'no-rule' }, { kind: 'no-rule' }]);
       expect(elapsed).to.be.below(750);
       expect(lookup.stats().redis_errors).to.be.at.least(3);
       expect(stub.state().requests).to.equal(3);
@@ -206,7 +222,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       await sleep(1500);
       const lookup = lookupWith({ redis: down });
       const started = Date.now();
-      expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+      expect(timeless(await ask(lookup, T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
       expect(Date.now() - started).to.be.below(750);
     });
 
@@ -235,14 +251,14 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
 
     it('goes to the service while Redis is gone and uses the cache again once it reconnects', async () => {
       const lookup = lookupWith({ redis: viaProxy });
-      expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+      expect(timeless(await ask(lookup, T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
       expect(await redis.exists(ruleCacheKey(T.active))).to.equal(1);
 
       await proxy.stop();
       lookup.forgetLocal();
       await cleanUp(redis, prefix);
       const started = Date.now();
-      expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+      expect(timeless(await ask(lookup, T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
       expect(Date.now() - started).to.be.below(750);
       expect(lookup.stats().redis_errors).to.be.at.least(1);
       expect(stub.state().requests).to.equal(2);
@@ -260,7 +276,7 @@ describe('cached rule lookup against Redis and the Configuration Service stub', 
       const lookup = lookupWith({ redis: viaProxy });
       proxy.blackhole = true;
       const started = Date.now();
-      expect(await ask(lookup, T.active)).to.deep.equal({ kind: 'rule', rule: rule('ACTIVE_RULE') });
+      expect(timeless(await ask(lookup, T.active))).to.deep.equal(fresh(rule('ACTIVE_RULE')));
       // The read is bounded by commandTimeout (500 ms); no write is tried after a failed read.
       expect(Date.now() - started).to.be.within(400, 1500);
       expect(lookup.stats().redis_errors).to.equal(1);

@@ -58,6 +58,19 @@ describe('decideEvents', () => {
     });
   });
 
+  it('records in the notification the trigger, the rule and where the answer came from (here a stale Redis entry)', () => {
+    const stale: RuleAnswer = { kind: 'rule', rule: activeRule, source: 'stale', layer: 'redis', fetched_at: '2025-12-31T08:00:00.000Z' };
+    const last = decide(creation(stale)).events.at(-1) as NotificationRequired;
+    expect(last.payload.provenance).to.deep.equal({
+      trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD',
+      rule_id: 'rule-welcome',
+      rule_version: null,
+      source: 'stale',
+      answer_source: 'stale',
+      fetched_at: '2025-12-31T08:00:00.000Z',
+    });
+  });
+
   it('adds no notification when there is no rule, or the rule service could not answer', () => {
     for (const rule of [null, { kind: 'no-rule' }, { kind: 'unavailable', reason: 'timeout' }] as (RuleAnswer | null)[]) {
       const w = decide(creation(rule));

@@ -24,7 +24,14 @@ export const activeRule: NotificationRule = {
   language_code: 'en',
 };
 
-export const ruleAnswer: RuleAnswer = { kind: 'rule', rule: activeRule };
+/** A rule the Configuration Service has just answered. */
+export const ruleAnswer: RuleAnswer = {
+  kind: 'rule',
+  rule: activeRule,
+  source: 'fresh',
+  layer: null,
+  fetched_at: '2024-03-01T10:00:00.000Z',
+};
 
 /** Every value a synchronous Observable emits (throws if it errors or is not synchronous). */
 export const syncValues = <T>(source: Observable<T>): T[] => {

@@ -3,7 +3,7 @@ import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
 import { decideNotification } from '../../../src/domain/decideNotification.js';
 import type { CaseEvent, DocumentStatusUpdated } from '../../../src/domain/events.js';
-import { creationCommand, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
+import { creationCommand, found, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
 
 const kycCmd = creationCommand(rawKycMessage());
 const kybCmd = creationCommand(rawKybMessage());
@@ -100,7 +100,7 @@ describe('evolveCase', () => {
   });
 
   it('remembers the id of every notification the case recorded, and of no other event', () => {
-    const notification = decideNotification(kybCmd, activeRule, kybState.version);
+    const notification = decideNotification(kybCmd, found(activeRule), kybState.version);
     const notified = evolveCase(kybState, [notification]);
     expect([...kybState.notificationIds]).to.deep.equal([]);
     expect([...notified.notificationIds]).to.deep.equal([notification.event_id]);

@@ -6,7 +6,7 @@ import { documentRequirementId } from '../../../src/domain/decideCaseCreation.js
 import { isEventOf, type DomainEvent } from '../../../src/domain/events.js';
 import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
-import { contentOf, creationCommand, leftOf, rawKycMessage, rightOf } from './fixtures.js';
+import { contentOf, creationCommand, found, leftOf, rawKycMessage, rightOf } from './fixtures.js';
 
 const rule: NotificationRule = {
   rule_id: 'r-1',
@@ -54,14 +54,14 @@ describe('decide, with idempotency keys bound to content', () => {
     });
 
     it('still decides only the notification that is missing when the same message comes again with a rule', () => {
-      const again = rightOf(decide(stored, created, rule));
+      const again = rightOf(decide(stored, created, found(rule)));
       expect(again.map((e) => `${e.event_type}@${e.version}`)).to.deep.equal([`NotificationRequired@${stored.version + 1}`]);
     });
 
     it('refuses another message under the same message-id, naming the header, and records nothing', () => {
       const other = creationCommand({ ...rawKycMessage(), client_id: 'someone-else' }, 'msg-1');
       expect(other.case_id).to.equal(created.case_id);
-      const why = leftOf(decide(stored, other, rule));
+      const why = leftOf(decide(stored, other, found(rule)));
       expect(why.reason).to.equal(KEY_REUSED_REASON);
       expect(why.details).to.deep.equal([{ path: 'headers.message-id', rule: 'must not be reused for a message with different content' }]);
     });

@@ -3,7 +3,7 @@ import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
 import { caseCreatedTrigger, decideNotification, notificationSubjectOf, ruleContext } from '../../../src/domain/decideNotification.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
-import { creationCommand, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
+import { creationCommand, FETCHED_AT, found, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
 
 const rule: NotificationRule = {
   rule_id: 'r-1',
@@ -49,13 +49,13 @@ describe('decideNotification', () => {
   const cmd = creationCommand(rawKybMessage(), 'key-N');
   const creation = decideCaseCreation(cmd);
   const state = evolveCase(emptyCase(cmd.case_id), creation);
-  const event = decideNotification(cmd, rule, state.version);
+  const event = decideNotification(cmd, found(rule), state.version);
 
   it('records a NotificationRequired on the case stream right after the given version', () => {
     expect(event.event_type).to.equal('NotificationRequired');
     expect(event.aggregate_id).to.equal(cmd.case_id);
     expect(event.version).to.equal(state.version + 1);
-    expect(decideNotification(cmd, rule, 0).version).to.equal(1);
+    expect(decideNotification(cmd, found(rule), 0).version).to.equal(1);
   });
 
   it("addresses the case's client with the first person's full name as primary contact", () => {
@@ -84,13 +84,13 @@ describe('decideNotification', () => {
   });
 
   it("passes a rule's null template and language through as null", () => {
-    const e = decideNotification(cmd, { ...rule, template_id: null, language_code: null }, 3);
+    const e = decideNotification(cmd, found({ ...rule, template_id: null, language_code: null }), 3);
     expect(e.payload).to.deep.include({ template_id: null, language_code: null });
   });
 
   it('leaves out the primary contact and calls the client "N/A" when the case has no person', () => {
     const none = creationCommand({ ...rawKycMessage(), persons: [] });
-    const e = decideNotification(none, rule, 1);
+    const e = decideNotification(none, found(rule), 1);
     expect(e.payload.recipient_details).to.deep.equal({ case_id: none.case_id, client_id: 'client-42' });
     expect(e.payload.recipient_details).to.not.have.property('primary_contact_name');
     expect(e.payload.context_data.client_name).to.equal('N/A');
@@ -102,16 +102,45 @@ describe('decideNotification', () => {
   });
 
   it('keeps the same event id whatever version it is appended after', () => {
-    expect(decideNotification(cmd, rule, 0).event_id).to.equal(event.event_id);
-    expect(decideNotification(cmd, rule, 999).event_id).to.equal(event.event_id);
+    expect(decideNotification(cmd, found(rule), 0).event_id).to.equal(event.event_id);
+    expect(decideNotification(cmd, found(rule), 999).event_id).to.equal(event.event_id);
   });
 
   it('keeps the same event id whichever rule asked for it', () => {
-    expect(decideNotification(cmd, { ...rule, rule_id: 'r-2', notification_type: 'SMS' }, 5).event_id).to.equal(event.event_id);
+    expect(decideNotification(cmd, found({ ...rule, rule_id: 'r-2', notification_type: 'SMS' }), 5).event_id).to.equal(event.event_id);
   });
 
   it('decides a deep-equal event when decided twice', () => {
-    expect(decideNotification(cmd, rule, state.version)).to.deep.equal(event);
+    expect(decideNotification(cmd, found(rule), state.version)).to.deep.equal(event);
+  });
+
+  it('records why it was sent: the trigger, the rule id, no version when the rule has none, and a fresh answer with its time', () => {
+    expect(event.payload.provenance).to.deep.equal({
+      trigger: 'CASE_CREATED_KYB_KYB_STANDARD',
+      rule_id: 'r-1',
+      rule_version: null,
+      source: 'fresh',
+      answer_source: 'fresh',
+      fetched_at: FETCHED_AT,
+    });
+  });
+
+  it('records a cached answer as cache and an expired one served during an outage as stale, with when each was fetched', () => {
+    const cached = decideNotification(cmd, found(rule, 'cache', '2024-03-01T09:58:00.000Z'), state.version).payload.provenance;
+    expect(cached).to.deep.include({ source: 'cache', answer_source: 'cache', fetched_at: '2024-03-01T09:58:00.000Z' });
+    const stale = decideNotification(cmd, found(rule, 'stale', '2024-02-29T22:00:00.000Z'), state.version).payload.provenance;
+    expect(stale).to.deep.include({ source: 'stale', answer_source: 'stale', fetched_at: '2024-02-29T22:00:00.000Z' });
+  });
+
+  it("records the rule's version as the service gave it, string or number", () => {
+    expect(decideNotification(cmd, found({ ...rule, version: 7 }), 0).payload.provenance?.rule_version).to.equal(7);
+    expect(decideNotification(cmd, found({ ...rule, version: '2024-03' }), 0).payload.provenance?.rule_version).to.equal('2024-03');
+  });
+
+  it('keeps the same event id wherever the answer came from', () => {
+    for (const source of ['cache', 'stale'] as const) {
+      expect(decideNotification(cmd, found(rule, source), state.version).event_id).to.equal(event.event_id);
+    }
   });
 
   it('has an id distinct from every case-creation event id', () => {
@@ -120,7 +149,7 @@ describe('decideNotification', () => {
 
   it('has a different id under a different idempotency key', () => {
     const other = creationCommand(rawKybMessage(), 'key-M');
-    expect(decideNotification(other, rule, state.version).event_id).to.not.equal(event.event_id);
+    expect(decideNotification(other, found(rule), state.version).event_id).to.not.equal(event.event_id);
   });
 });
 

@@ -12,7 +12,7 @@ import {
 } from '../../../src/domain/decideNotification.js';
 import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
-import { contentOf, creationCommand, leftOf, rawKybMessage, rightOf } from './fixtures.js';
+import { contentOf, creationCommand, FETCHED_AT, found, leftOf, rawKybMessage, rightOf } from './fixtures.js';
 
 const rule: NotificationRule = {
   rule_id: 'r-1',
@@ -46,7 +46,7 @@ describe('notificationRetry', () => {
   });
 
   it('has nothing to ask about a case that does not exist, a trigger the case did not raise, or a case notified already', () => {
-    const notified = evolveCase(stored, [decideNotification(created, rule, stored.version)]);
+    const notified = evolveCase(stored, [decideNotification(created, found(rule), stored.version)]);
     expect(notificationRetry(emptyCase('nobody'), retry()).kind).to.equal('unknown-case');
     expect(notificationRetry(stored, retry({ trigger: 'CASE_CREATED_KYC_SOMETHING_ELSE' })).kind).to.equal('other-trigger');
     expect(notificationRetry(notified, retry()).kind).to.equal('already-notified');
@@ -54,13 +54,30 @@ describe('notificationRetry', () => {
 });
 
 describe('decideNotificationRetry', () => {
-  const [notification] = rightOf(decideNotificationRetry(stored, retry(), rule));
-  const atCreation = decideNotification(created, rule, stored.version);
+  const [notification] = rightOf(decideNotificationRetry(stored, retry(), found(rule)));
+  const atCreation = decideNotification(created, found(rule), stored.version);
 
-  it('records, once a rule matches, the notification the creation would have recorded: same id and payload', () => {
+  it('records, once a rule matches, the notification the creation would have recorded: same id, same payload but its provenance', () => {
+    const { provenance: _retried, ...payload } = notification!.payload;
+    const { provenance: _atCreation, ...creationPayload } = atCreation.payload;
     expect(notification!.event_id).to.equal(atCreation.event_id);
-    expect(notification!.payload).to.deep.equal(atCreation.payload);
+    expect(payload).to.deep.equal(creationPayload);
     expect(notification!.payload.recipient_details.primary_contact_name).to.equal('Grace Hopper');
+  });
+
+  it('records the retry as the source of its provenance, and where the retry found the rule as the answer source', () => {
+    expect(notification!.payload.provenance).to.deep.equal({
+      trigger,
+      rule_id: 'r-1',
+      rule_version: null,
+      source: 'retry',
+      answer_source: 'fresh',
+      fetched_at: FETCHED_AT,
+    });
+    const [fromCache] = rightOf(decideNotificationRetry(stored, retry(), found({ ...rule, version: 3 }, 'cache')));
+    expect(fromCache!.payload.provenance).to.deep.include({ source: 'retry', answer_source: 'cache', rule_version: 3 });
+    const [fromStale] = rightOf(decideNotificationRetry(stored, retry(), found(rule, 'stale')));
+    expect(fromStale!.payload.provenance).to.deep.include({ source: 'retry', answer_source: 'stale' });
   });
 
   it("appends it right after the case's last version", () => {
@@ -79,9 +96,9 @@ describe('decideNotificationRetry', () => {
 
   it('records nothing when the case has the notification already, however it got it', () => {
     const afterRetry = evolveCase(stored, [notification!]);
-    expect(rightOf(decideNotificationRetry(afterRetry, retry({ command_id: 'retry-2' }), rule))).to.deep.equal([]);
+    expect(rightOf(decideNotificationRetry(afterRetry, retry({ command_id: 'retry-2' }), found(rule)))).to.deep.equal([]);
     const notifiedAtCreation = evolveCase(stored, [atCreation]);
-    expect(rightOf(decideNotificationRetry(notifiedAtCreation, retry(), rule))).to.deep.equal([]);
+    expect(rightOf(decideNotificationRetry(notifiedAtCreation, retry(), found(rule)))).to.deep.equal([]);
   });
 
   it('records nothing when still no rule matches', () => {
@@ -89,11 +106,11 @@ describe('decideNotificationRetry', () => {
   });
 
   it('records nothing for a trigger the case did not raise, whatever rule it has', () => {
-    expect(rightOf(decideNotificationRetry(stored, retry({ trigger: 'CASE_CREATED_KYC_SOMETHING_ELSE' }), rule))).to.deep.equal([]);
+    expect(rightOf(decideNotificationRetry(stored, retry({ trigger: 'CASE_CREATED_KYC_SOMETHING_ELSE' }), found(rule)))).to.deep.equal([]);
   });
 
   it('refuses a retry for a case that does not exist, naming $.case_id', () => {
-    const why = leftOf(decideNotificationRetry(emptyCase('nobody'), retry({ case_id: 'nobody' }), rule));
+    const why = leftOf(decideNotificationRetry(emptyCase('nobody'), retry({ case_id: 'nobody' }), found(rule)));
     expect(why.reason).to.equal('unknown case nobody');
     expect(why.details).to.deep.equal([{ path: '$.case_id', rule: 'must name an existing case' }]);
   });
@@ -101,20 +118,20 @@ describe('decideNotificationRetry', () => {
 
 describe('decide, for a retried rule lookup', () => {
   it('decides the missing notification like the retry decision does', () => {
-    expect(rightOf(decide(stored, retry(), rule))).to.deep.equal(rightOf(decideNotificationRetry(stored, retry(), rule)));
+    expect(rightOf(decide(stored, retry(), found(rule)))).to.deep.equal(rightOf(decideNotificationRetry(stored, retry(), found(rule))));
   });
 
   it('records nothing when the same retry message comes again after it notified', () => {
-    const afterRetry = evolveCase(stored, rightOf(decide(stored, retry(), rule)));
-    expect(rightOf(decide(afterRetry, retry(), rule))).to.deep.equal([]);
+    const afterRetry = evolveCase(stored, rightOf(decide(stored, retry(), found(rule))));
+    expect(rightOf(decide(afterRetry, retry(), found(rule)))).to.deep.equal([]);
   });
 
   it('lets a creation delivered again after the retry find its notification recorded, not decide a second one', () => {
-    const afterRetry = evolveCase(stored, rightOf(decide(stored, retry(), rule)));
-    expect(rightOf(decide(afterRetry, created, rule))).to.deep.equal([]);
+    const afterRetry = evolveCase(stored, rightOf(decide(stored, retry(), found(rule))));
+    expect(rightOf(decide(afterRetry, created, found(rule)))).to.deep.equal([]);
   });
 
   it("refuses a retry sent under the creation's message-id with other content", () => {
-    expect(leftOf(decide(stored, retry({}, 'creation-key'), rule)).reason).to.equal(KEY_REUSED_REASON);
+    expect(leftOf(decide(stored, retry({}, 'creation-key'), found(rule))).reason).to.equal(KEY_REUSED_REASON);
   });
 });

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { decideCaseCreation } from '../../../src/domain/decideCaseCreation.js';
 import { isEventOf, toWireJson, type DomainEvent } from '../../../src/domain/events.js';
-import { creationCommand, rawKybMessage, T0 } from './fixtures.js';
+import { decideNotification } from '../../../src/domain/decideNotification.js';
+import { creationCommand, found, rawKybMessage, T0 } from './fixtures.js';
 
 const events = decideCaseCreation(creationCommand(rawKybMessage()));
 const caseCreated = events.find((e) => e.event_type === 'CaseCreated')!;
@@ -28,6 +29,15 @@ describe('toWireJson', () => {
   it('writes no field that is not part of the envelope', () => {
     const withExtra = { ...caseCreated, internal: 'secret' } as DomainEvent;
     expect(JSON.parse(toWireJson(withExtra))).to.not.have.property('internal');
+  });
+
+  it("carries a notification's provenance in its payload, rule version and all", () => {
+    const cmd = creationCommand(rawKybMessage());
+    const rule = { rule_id: 'r-1', is_active: true, notification_type: 'EMAIL', template_id: null, language_code: null, version: 'v3' };
+    const notification = decideNotification(cmd, found(rule, 'stale'), 9);
+    const wire = JSON.parse(toWireJson(notification)) as { payload: Record<string, unknown> };
+    expect(wire.payload.provenance).to.deep.equal(notification.payload.provenance);
+    expect(wire.payload.provenance).to.deep.include({ rule_version: 'v3', source: 'stale' });
   });
 
   it('writes a null company id as JSON null rather than dropping it', () => {

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { decodeClientMessage, type ClientDataMessage } from '../../../src/domain/clientMessage.js';
 import { createCaseCommand, type CreateCase } from '../../../src/domain/commands.js';
 import { contentHash } from '../../../src/domain/contentHash.js';
+import type { FoundRule, NotificationRule, RuleSource } from '../../../src/domain/notificationRule.js';
 import type { FieldError } from '../../../src/domain/rejection.js';
 
 /** Shared builders for the domain specs: realistic inbound messages and the commands they become. */
@@ -68,6 +69,16 @@ export const contentOf = (value: unknown): string => contentHash(Buffer.from(JSO
 /** The CreateCase command a raw message becomes under an idempotency key. */
 export const creationCommand = (raw: unknown, key = 'key-1', timestamp: Date = T0): CreateCase =>
   createCaseCommand(decodeOrThrow(raw), { key, content_hash: contentOf(raw), timestamp });
+
+/** When the Configuration Service gave the answers of `found`. */
+export const FETCHED_AT = '2024-03-01T10:00:00.000Z';
+
+/** A rule as a lookup found it: fresh from the Configuration Service unless told otherwise. */
+export const found = (rule: NotificationRule, source: RuleSource = 'fresh', fetched_at = FETCHED_AT): FoundRule => ({
+  rule,
+  source,
+  fetched_at,
+});
 
 /** The Right of an Either the test expects to succeed. */
 export const rightOf = <L, A>(e: E.Either<L, A>): A => {

@@ -100,6 +100,19 @@ describe('selectRule', () => {
     expect(sel.skipped[0]!.errors).to.deep.equal([{ path: '$.notification_type', rule: 'must be a non-empty string' }]);
   });
 
+  it('keeps the version of a rule the service gives one, string or number', () => {
+    expect(rightOf(selectRule([rule({ version: 3 })])).rule).to.deep.equal(rule({ version: 3 }));
+    expect(rightOf(selectRule([rule({ version: '2024-06' })])).rule).to.deep.equal(rule({ version: '2024-06' }));
+  });
+
+  it('leaves out an absent, null or unusable version and still applies the rule', () => {
+    for (const version of [undefined, null, '', '  ', {}, [1], Number.NaN, true]) {
+      const sel = rightOf(selectRule([rule({ version })]));
+      expect(sel.rule, JSON.stringify(version)).to.deep.equal(rule());
+      expect(sel.skipped).to.deep.equal([]);
+    }
+  });
+
   it('drops unknown fields of the chosen rule', () => {
     expect(rightOf(selectRule([rule({ priority: 1 })])).rule).to.not.have.property('priority');
   });

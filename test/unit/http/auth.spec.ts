@@ -93,7 +93,15 @@ describe('HTTP auth against raw request paths', function () {
     h.queries.companies = [{ id: 'co1', case_id: 'c1', registered_name: SECRET }];
     h.queries.owners = [{ id: 'o1', company_id: 'co1', birthdate: SECRET }];
     h.queries.documents = [{ id: 'd1', case_id: 'c1', notes: [SECRET] }];
-    h.queries.events = [{ event_id: 'e1', aggregate_id: 'c1', payload: { birthdate: SECRET } }];
+    h.queries.events = [
+      { event_id: 'e1', aggregate_id: 'c1', payload: { birthdate: SECRET } },
+      {
+        event_id: 'n1',
+        event_type: 'NotificationRequired',
+        aggregate_id: 'c1',
+        payload: { recipient_details: { primary_contact_name: SECRET } },
+      },
+    ];
     h.queries.raw = [{ id: 'r1', payload: { birthdate: SECRET } }];
     h.queries.commands.set('cmd-1', { case_id: 'c1', view: { status: 'rejected', reason: SECRET } });
   });
@@ -105,12 +113,13 @@ describe('HTTP auth against raw request paths', function () {
     const templates = protectedRoutes.map((r) => r.template);
     expect(templates).to.include.members([
       '/api/v1/cases',
+      '/api/v1/cases/{case_id}/notifications',
       '/api/v1/events/raw',
       '/api/v1/documents/{document_requirement_id}/status',
       '/metrics',
       '/openapi.json',
     ]);
-    expect(templates.filter((t) => t.startsWith('/api/v1/'))).to.have.length(12);
+    expect(templates.filter((t) => t.startsWith('/api/v1/'))).to.have.length(13);
     expect(templates.some((t) => t.startsWith('/health'))).to.equal(false);
   });
 

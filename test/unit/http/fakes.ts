@@ -2,7 +2,13 @@ import type { CaseCommand } from '../../../src/domain/caseCommand.js';
 import type { HttpLogger } from '../../../src/infra/http/api.js';
 import type { CommandPublisher } from '../../../src/infra/http/commandPublisher.js';
 import { claimOf, type CommandStatusView, type IdempotencyClaim } from '../../../src/infra/mongo/commandResults.js';
-import type { ApiDocument, ApiQueries, DocumentRequirementFilter, Page } from '../../../src/infra/mongo/caseQueries.js';
+import {
+  toApiNotification,
+  type ApiDocument,
+  type ApiQueries,
+  type DocumentRequirementFilter,
+  type Page,
+} from '../../../src/infra/mongo/caseQueries.js';
 
 /** In-memory ApiQueries that records how it was asked. */
 export class FakeQueries implements ApiQueries {
@@ -13,6 +19,8 @@ export class FakeQueries implements ApiQueries {
   owners: ApiDocument[] = [];
   documents: ApiDocument[] = [];
   raw: ApiDocument[] = [];
+  /** Ids of the notifications among `events` that Kafka has not acknowledged (the outbox). */
+  pendingNotifications = new Set<string>();
   commands = new Map<string, { case_id: string; view: CommandStatusView }>();
   idempotencyKeys = new Map<string, { request_hash: string; command_id: string }>();
   readonly calls: { name: string; args: unknown[] }[] = [];
@@ -35,6 +43,15 @@ export class FakeQueries implements ApiQueries {
   async caseEvents(id: string) {
     this.note('caseEvents', id);
     return this.events.filter((e) => e.aggregate_id === id);
+  }
+  async caseNotifications(id: string, page: Page) {
+    this.note('caseNotifications', id, page);
+    const stream = this.events.filter((e) => e.aggregate_id === id);
+    if (stream.length === 0) return undefined; // no event: no case
+    return stream
+      .filter((e) => e.event_type === 'NotificationRequired')
+      .slice(page.skip, page.skip + page.limit)
+      .map((e) => toApiNotification(e, !this.pendingNotifications.has(String(e.event_id))));
   }
   async personsOfCase(id: string) {
     this.note('personsOfCase', id);

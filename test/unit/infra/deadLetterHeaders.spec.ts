@@ -72,4 +72,30 @@ describe('deadLetterHeaders', () => {
     expect(text(headers['x-error-reason'])).to.match(/^éü+…$/);
     expect(headerSetBytes(headers)).to.be.at.most(2_048);
   });
+  it("carries the rejection's trace headers in place of the record's own, within the budget", () => {
+    const traceparent = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+    const record = recordOf(
+      {},
+      { offset: 2, headers: { traceparent: `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`, tracestate: 'old=1', 'message-id': 'm-2' } },
+    );
+    const headers = deadLetterHeaders(record, manyErrors(3_000), 2_048, { traceparent, tracestate: 'new=2' });
+    expect(headers).to.include({ traceparent, tracestate: 'new=2', 'message-id': 'm-2', 'x-source-offset': '2' });
+    expect(headerSetBytes(headers)).to.be.at.most(2_048);
+  });
+
+  it('keeps the traceparent alone when the tracestate would take more than a quarter of the budget', () => {
+    const traceparent = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+    const headers = deadLetterHeaders(recordOf({}, { offset: 2 }), rejection('why'), 1_024, {
+      traceparent,
+      tracestate: `v=${'x'.repeat(400)}`,
+    });
+    expect(headers.traceparent).to.equal(traceparent);
+    expect(headers).not.to.have.property('tracestate');
+    expect(headerSetBytes(headers)).to.be.at.most(1_024);
+  });
+
+  it("keeps the record's own trace headers when it is given none", () => {
+    const record = recordOf({}, { offset: 2, headers: { traceparent: 'original' } });
+    expect(deadLetterHeaders(record, rejection('why')).traceparent).to.equal('original');
+  });
 });

@@ -7,6 +7,7 @@ import {
   isLoopbackHost,
   MIN_API_TOKEN_LENGTH,
   partitionsConsumedConcurrently,
+  TRACES_SAMPLERS,
   type EnvSettings,
 } from '../../../src/infra/settings.js';
 
@@ -239,5 +240,76 @@ describe('decodeEnvSettings', () => {
   it('refuses the same bad values as the variables themselves', () => {
     const decoded = decodeSettings({ DB_MAX_BATCH: '0' });
     expect(E.isLeft(decoded) && decoded.left).to.contain('DB_MAX_BATCH');
+  });
+});
+
+describe('the telemetry settings', () => {
+  const telemetryOf = (env: Record<string, string>) => {
+    const decoded = decodeSettings(env);
+    if (E.isLeft(decoded)) throw new Error(decoded.left);
+    return decoded.right.telemetry;
+  };
+
+  it('trace nothing by default: no endpoint, the parent-based always-on sampler, service casestream', () => {
+    expect(telemetryOf({})).to.deep.equal({
+      serviceName: 'casestream',
+      tracesUrl: undefined,
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+    });
+  });
+
+  it('send spans to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, or to /v1/traces under OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+    expect(telemetryOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).tracesUrl).to.equal('http://127.0.0.1:4318/v1/traces');
+    expect(telemetryOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/otlp/' }).tracesUrl).to.equal(
+      'http://127.0.0.1:4318/otlp/v1/traces',
+    );
+    expect(
+      telemetryOf({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4319/traces',
+      }).tracesUrl,
+    ).to.equal('http://127.0.0.1:4319/traces');
+  });
+
+  it('trace nothing with OTEL_SDK_DISABLED=true, whatever the endpoint', () => {
+    expect(telemetryOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }).tracesUrl).to.equal(undefined);
+    expect(telemetryOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'false' }).tracesUrl).to.not.equal(
+      undefined,
+    );
+  });
+
+  it('read the service name, every standard sampler in any letter case, and the ratio', () => {
+    for (const sampler of TRACES_SAMPLERS) expect(telemetryOf({ OTEL_TRACES_SAMPLER: sampler.toUpperCase() }).sampler).to.equal(sampler);
+    expect(
+      telemetryOf({ OTEL_SERVICE_NAME: 'casestream-eu', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }),
+    ).to.include({
+      serviceName: 'casestream-eu',
+      sampler: 'traceidratio',
+      samplerRatio: 0.25,
+    });
+    expect(telemetryOf({ OTEL_TRACES_SAMPLER_ARG: '0' }).samplerRatio).to.equal(0);
+  });
+
+  it('refuse an unknown sampler, a ratio outside 0 to 1 and an endpoint that is not an http URL, all in the one message', () => {
+    const message = problemsOf({
+      OTEL_TRACES_SAMPLER: 'jaeger_remote',
+      OTEL_TRACES_SAMPLER_ARG: '1.5',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://127.0.0.1:4317',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url',
+      OTEL_SDK_DISABLED: 'maybe',
+    });
+    for (const name of [
+      'OTEL_TRACES_SAMPLER',
+      'OTEL_TRACES_SAMPLER_ARG',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      'OTEL_SDK_DISABLED',
+    ]) {
+      expect(message).to.contain(name);
+    }
+    expect(message).to.contain('parentbased_traceidratio');
+    for (const ratio of ['-0.1', 'half', '1e-1', 'NaN'])
+      expect(problemsOf({ OTEL_TRACES_SAMPLER_ARG: ratio })).to.contain('OTEL_TRACES_SAMPLER_ARG');
   });
 });

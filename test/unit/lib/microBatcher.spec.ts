@@ -23,6 +23,23 @@ const settled = async () => {
 const doubling = () => sinon.spy(async (items: number[]) => items.map((n) => n * 2));
 
 describe('createMicroBatcher', () => {
+  it('hands run the tag each item got when it was submitted, in item order', async () => {
+    let caller = 'first';
+    const run = sinon.spy(async (items: number[], tags: string[]) => items.map((n, i) => `${n}:${tags[i]}`));
+    const submit = createMicroBatcher({ run, maxBatch: 100, tagOf: () => caller });
+    const one = firstValueFrom(submit(1));
+    caller = 'second';
+    const two = firstValueFrom(submit(2));
+    expect(await Promise.all([one, two])).to.deep.equal(['1:first', '2:second']);
+    expect(run.callCount).to.equal(1);
+  });
+
+  it('tags every item undefined when no tagOf is given', async () => {
+    const run = sinon.spy(async (items: number[], tags: undefined[]) => items.map((_, i) => tags[i]));
+    const submit = createMicroBatcher({ run, maxBatch: 100 });
+    expect(await Promise.all([1, 2].map((n) => firstValueFrom(submit(n))))).to.deep.equal([undefined, undefined]);
+  });
+
   it('runs items submitted in the same tick together in one run call', async () => {
     const run = doubling();
     const submit = createMicroBatcher({ run, maxBatch: 100 });

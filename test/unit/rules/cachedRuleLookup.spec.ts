@@ -1,13 +1,29 @@
 import { expect } from 'chai';
 import { firstValueFrom } from 'rxjs';
-import type { NotificationRule } from '../../../src/domain/notificationRule.js';
+import type { NotificationRule, RuleSource } from '../../../src/domain/notificationRule.js';
+import type { RuleAnswer } from '../../../src/streams/ports.js';
 import { createCachedRuleLookup, type CachedRuleLookupOptions } from '../../../src/infra/rules/cachedRuleLookup.js';
 import { ruleCacheKey } from '../../../src/infra/rules/ruleCache.js';
-import { FakeClock, FakeRedis, answered, deferred, failed, fakeClient, recordingLogger, rule } from './fakes.js';
+import { FakeClock, FakeRedis, T0, answered, deferred, failed, fakeClient, recordingLogger, rule } from './fakes.js';
 
 const TRIGGER = 'CASE_CREATED_KYC_STANDARD';
 const CONTEXT = { case_id: 'case-1', client_id: 'client-secret-42', traitement_type: 'KYC', case_type: 'STANDARD' };
 const SECOND = 1000;
+
+/** A rule answer as the lookup gives it: where it came from, and when the service answered it (ms). */
+const answer = (source: RuleSource, layer: 'memory' | 'redis' | null, found: NotificationRule, fetchedAtMs: number): RuleAnswer => ({
+  kind: 'rule',
+  rule: found,
+  source,
+  layer,
+  fetched_at: new Date(fetchedAtMs).toISOString(),
+});
+/** The service answered this lookup. */
+const fresh = (found = rule(), fetchedAtMs = T0) => answer('fresh', null, found, fetchedAtMs);
+/** A fresh entry of a cache layer answered. */
+const cached = (layer: 'memory' | 'redis', found = rule(), fetchedAtMs = T0) => answer('cache', layer, found, fetchedAtMs);
+/** An expired entry of a cache layer answered, the service having failed. */
+const stale = (layer: 'memory' | 'redis', found = rule(), fetchedAtMs = T0) => answer('stale', layer, found, fetchedAtMs);
 
 const setup = (patch: Partial<CachedRuleLookupOptions> = {}) => {
   const clock = new FakeClock();
@@ -45,7 +61,7 @@ describe('createCachedRuleLookup', () => {
   describe('on a miss', () => {
     it('asks the service with the trigger and context and answers its rule', async () => {
       const s = setup();
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(fresh());
       expect(s.matchRule.calledOnceWithExactly(TRIGGER, CONTEXT)).to.equal(true);
       expect(s.lookup.stats()).to.include({ misses: 1, hits: 0, http_calls: 1, http_errors: 0 });
     });
@@ -68,7 +84,7 @@ describe('createCachedRuleLookup', () => {
       const answer$ = s.lookup.ruleFor(TRIGGER, CONTEXT);
       await Promise.resolve();
       expect(s.matchRule.called).to.equal(false);
-      expect(await firstValueFrom(answer$)).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await firstValueFrom(answer$)).to.deep.equal(fresh());
     });
   });
 
@@ -78,7 +94,7 @@ describe('createCachedRuleLookup', () => {
       await s.ask();
       // Another instance sharing the Redis: its in-process layer is empty.
       const other = createCachedRuleLookup({ ...s.options });
-      expect(await firstValueFrom(other.ruleFor(TRIGGER, CONTEXT))).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await firstValueFrom(other.ruleFor(TRIGGER, CONTEXT))).to.deep.equal(cached('redis'));
       expect(s.matchRule.callCount).to.equal(1);
       expect(other.stats()).to.include({ hits: 1, misses: 0, http_calls: 0 });
     });
@@ -88,7 +104,7 @@ describe('createCachedRuleLookup', () => {
       await s.ask();
       s.redis.get.resetHistory();
       s.clock.advance(299 * SECOND);
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(cached('memory'));
       expect(s.redis.get.called).to.equal(false);
       expect(s.matchRule.callCount).to.equal(1);
       expect(s.lookup.stats().hits).to.equal(1);
@@ -99,7 +115,7 @@ describe('createCachedRuleLookup', () => {
       return s.ask().then(() => {
         let seen: unknown;
         s.lookup.ruleFor(TRIGGER, CONTEXT).subscribe((a) => (seen = a));
-        expect(seen).to.deep.equal({ kind: 'rule', rule: rule() });
+        expect(seen).to.deep.equal(cached('memory'));
       });
     });
 
@@ -120,7 +136,7 @@ describe('createCachedRuleLookup', () => {
         'PX',
         400 * SECOND,
       );
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: newer });
+      expect(await s.ask()).to.deep.equal(cached('redis', newer, s.clock.ms));
       expect(s.matchRule.callCount).to.equal(1);
     });
 
@@ -157,7 +173,7 @@ describe('createCachedRuleLookup', () => {
 
       s.clock.advance(2 * SECOND);
       s.matchRule.resolves(answered(rule()));
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(fresh(rule(), T0 + 61 * SECOND));
       expect(s.matchRule.callCount).to.equal(2);
     });
   });
@@ -193,7 +209,7 @@ describe('createCachedRuleLookup', () => {
       s.clock.advance(301 * SECOND);
       const newer = rule({ rule_id: 'NEWER' });
       s.matchRule.resolves(answered(newer));
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: newer });
+      expect(await s.ask()).to.deep.equal(fresh(newer, T0 + 301 * SECOND));
       expect(s.matchRule.callCount).to.equal(2);
       expect(s.redis.json(ruleCacheKey(TRIGGER))).to.deep.include({ rule: newer, fetched_at: '2026-01-15T10:05:01.000Z' });
     });
@@ -204,7 +220,7 @@ describe('createCachedRuleLookup', () => {
       const before = s.redis.json(ruleCacheKey(TRIGGER));
       s.clock.advance(3600 * SECOND);
       s.matchRule.resolves(failed());
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(stale('redis'));
       expect(s.redis.json(ruleCacheKey(TRIGGER))).to.deep.equal(before);
       expect(s.lookup.stats()).to.include({ stale_served: 1, errors: 0, http_errors: 1 });
     });
@@ -236,7 +252,7 @@ describe('createCachedRuleLookup', () => {
       expect(s.redis.set.called).to.equal(false);
 
       s.matchRule.resolves(answered(rule()));
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(fresh());
       expect(s.matchRule.callCount).to.equal(2);
       expect(s.lookup.stats()).to.include({ errors: 1, http_calls: 2, http_errors: 1, misses: 2 });
     });
@@ -251,7 +267,7 @@ describe('createCachedRuleLookup', () => {
     it('treats a corrupt Redis value as a miss, logs it and overwrites it', async () => {
       const s = setup();
       await s.redis.set(ruleCacheKey(TRIGGER), '{"rule": {"rule_id": 1}, "fetched_at": "yesterday"}', 'PX', 100 * SECOND);
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(fresh());
       expect(s.matchRule.callCount).to.equal(1);
       expect(s.lookup.stats()).to.include({ corrupt_entries: 1, misses: 1 });
       expect(s.lines.some((l) => l.level === 'warn' && /corrupt/.test(l.msg ?? ''))).to.equal(true);
@@ -277,7 +293,7 @@ describe('createCachedRuleLookup', () => {
       const answers = await Promise.all(lookups);
       expect(s.matchRule.callCount).to.equal(1);
       expect(s.redis.get.callCount).to.equal(1);
-      expect(answers).to.deep.equal(Array.from({ length: 10 }, () => ({ kind: 'rule', rule: rule() })));
+      expect(answers).to.deep.equal(Array.from({ length: 10 }, () => fresh()));
     });
 
     it('shares a failure too, and lets the next lookup try again', async () => {
@@ -291,7 +307,7 @@ describe('createCachedRuleLookup', () => {
       expect(answers.every((a) => a.kind === 'unavailable')).to.equal(true);
       expect(s.matchRule.callCount).to.equal(1);
       s.matchRule.resolves(answered(rule()));
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(fresh());
       expect(s.matchRule.callCount).to.equal(2);
     });
 
@@ -306,7 +322,7 @@ describe('createCachedRuleLookup', () => {
     it('goes straight to the service and still answers', async () => {
       const s = setup();
       s.redis.failing = true;
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(fresh());
       expect(s.matchRule.callCount).to.equal(1);
       expect(s.lookup.stats()).to.include({ redis_errors: 1, http_calls: 1, errors: 0 });
       expect(s.redis.set.called).to.equal(false); // no second wait on a Redis that just failed
@@ -316,7 +332,7 @@ describe('createCachedRuleLookup', () => {
       const s = setup();
       const failingSet = async (): Promise<'OK'> => Promise.reject(new Error('Command timed out'));
       const lookup = createCachedRuleLookup({ ...s.options, redis: { get: s.redis.get, set: failingSet } });
-      expect(await firstValueFrom(lookup.ruleFor(TRIGGER, CONTEXT))).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await firstValueFrom(lookup.ruleFor(TRIGGER, CONTEXT))).to.deep.equal(fresh());
       expect(lookup.stats()).to.include({ redis_errors: 1, misses: 1 });
     });
 
@@ -336,17 +352,17 @@ describe('createCachedRuleLookup', () => {
       const s = setup();
       await s.ask();
       s.redis.failing = true;
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(cached('memory'));
       s.clock.advance(400 * SECOND);
       s.matchRule.resolves(failed());
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(stale('memory'));
       expect(s.lookup.stats().stale_served).to.equal(1);
     });
 
     it('works without Redis at all (redis: null)', async () => {
       const s = setup({ redis: null });
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
-      expect(await s.ask()).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask()).to.deep.equal(fresh());
+      expect(await s.ask()).to.deep.equal(cached('memory'));
       expect(s.matchRule.callCount).to.equal(1);
       expect(s.lookup.stats().redis_errors).to.equal(0);
     });
@@ -366,8 +382,8 @@ describe('createCachedRuleLookup', () => {
 
       s.clock.advance(30 * SECOND);
       s.matchRule.resolves(answered(rule()));
-      expect(await s.ask('D')).to.deep.equal({ kind: 'rule', rule: rule() });
-      expect(await s.ask('E')).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask('D')).to.deep.equal(fresh(rule(), T0 + 30 * SECOND));
+      expect(await s.ask('E')).to.deep.equal(fresh(rule(), T0 + 30 * SECOND));
       expect(s.matchRule.callCount).to.equal(5);
     });
 
@@ -378,7 +394,7 @@ describe('createCachedRuleLookup', () => {
       s.matchRule.resolves(failed());
       await s.ask('A');
       await s.ask('B');
-      expect(await s.ask('CACHED')).to.deep.equal({ kind: 'rule', rule: rule() });
+      expect(await s.ask('CACHED')).to.deep.equal(stale('redis'));
       expect(s.matchRule.callCount).to.equal(3);
       expect(s.lookup.stats()).to.include({ short_circuited: 1, stale_served: 1 });
     });
@@ -388,6 +404,49 @@ describe('createCachedRuleLookup', () => {
       s.matchRule.resolves(failed());
       for (let i = 0; i < 10; i += 1) await s.ask(`T${i}`);
       expect(s.matchRule.callCount).to.equal(10);
+    });
+  });
+
+  describe('where an answer came from', () => {
+    it('says fresh when the service answered, with when it answered, for every lookup that joined the call', async () => {
+      const s = setup();
+      s.clock.advance(7 * SECOND);
+      const answers = await Promise.all([s.ask(TRIGGER, { case_id: 'case-1' }), s.ask(TRIGGER, { case_id: 'case-2' })]);
+      expect(answers).to.deep.equal([fresh(rule(), T0 + 7 * SECOND), fresh(rule(), T0 + 7 * SECOND)]);
+      expect(s.matchRule.callCount).to.equal(1);
+    });
+
+    it('says cache from memory for a fresh in-process entry, keeping when the service answered', async () => {
+      const s = setup();
+      await s.ask();
+      s.clock.advance(60 * SECOND);
+      expect(await s.ask()).to.deep.equal(cached('memory', rule(), T0));
+    });
+
+    it('says cache from Redis for a fresh entry another instance stored, and keeps the rule version through it', async () => {
+      const s = setup();
+      s.matchRule.resolves(answered(rule({ version: 4 })));
+      expect(await s.ask()).to.deep.equal(fresh(rule({ version: 4 })));
+      const other = createCachedRuleLookup({ ...s.options });
+      expect(await firstValueFrom(other.ruleFor(TRIGGER, CONTEXT))).to.deep.equal(cached('redis', rule({ version: 4 })));
+    });
+
+    it('says stale, with the layer and the time of the expired answer, when the service fails', async () => {
+      const s = setup();
+      await s.ask();
+      s.clock.advance(3600 * SECOND);
+      s.matchRule.resolves(failed());
+      expect(await s.ask()).to.deep.equal(stale('redis', rule(), T0));
+    });
+
+    it('says stale when the open circuit keeps the service from being asked', async () => {
+      const s = setup({ circuitBreaker: { failureThreshold: 1, openSeconds: 30 } });
+      await s.ask();
+      s.clock.advance(400 * SECOND);
+      s.matchRule.resolves(failed());
+      await s.ask('OTHER');
+      expect(await s.ask()).to.deep.equal(stale('redis', rule(), T0));
+      expect(s.lookup.stats()).to.include({ short_circuited: 1, http_calls: 2 });
     });
   });
 

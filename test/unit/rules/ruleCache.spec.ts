@@ -18,8 +18,8 @@ describe('rule cache envelope', () => {
     expect(triggerOfKey('other:X')).to.equal(undefined);
   });
 
-  it('round-trips an entry with a rule and one without', () => {
-    for (const found of [rule(), null]) {
+  it('round-trips an entry with a rule and one without, and a rule with its version', () => {
+    for (const found of [rule(), null, rule({ version: 3 }), rule({ version: 'v2' })]) {
       const entry = newRuleCacheEntry(found, T0, 60_000);
       expect(entry.fresh_until).to.equal('2026-01-15T10:01:00.000Z');
       const decoded = decodeRuleCacheEntry(encodeRuleCacheEntry(entry));

@@ -1,0 +1,68 @@
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/infra/logger.js';
+import { casestreamTracer } from '../../../src/streams/tracing/tracer.js';
+import { inMemoryTracing, type InMemoryTracing } from '../../support/tracing.js';
+
+/** A logger writing to memory, and the lines it wrote, parsed. */
+const memoryLogger = () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
+};
+
+describe('the logger joined to traces', () => {
+  let tracing: InMemoryTracing;
+  beforeEach(() => {
+    tracing = inMemoryTracing();
+  });
+  afterEach(async () => {
+    await tracing.stop();
+  });
+
+  it('a log line written while a span is active carries its trace_id and span_id', () => {
+    const { logger, lines } = memoryLogger();
+    const span = casestreamTracer().startSpan('process kyc_events');
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.info({ case_id: 'c-1' }, 'message processed'));
+    span.end();
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId, case_id: 'c-1' });
+  });
+
+  it('carries the ids of the span active at that moment, through awaits', async () => {
+    const { logger, lines } = memoryLogger();
+    const outer = casestreamTracer().startSpan('outer');
+    await context.with(trace.setSpan(ROOT_CONTEXT, outer), async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      logger.warn({}, 'after an await');
+    });
+    expect(lines[0]).to.include({ span_id: outer.spanContext().spanId });
+  });
+
+  it('writes a line without trace_id or span_id when no span is active', () => {
+    const { logger, lines } = memoryLogger();
+    logger.info({}, 'starting casestream');
+    expect(lines[0]).not.to.have.any.keys('trace_id', 'span_id');
+  });
+});
+
+describe('the logger without tracing', () => {
+  it('writes lines without trace_id or span_id', () => {
+    const { logger, lines } = memoryLogger();
+    const span = casestreamTracer().startSpan('process kyc_events');
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.info({}, 'message processed'));
+    expect(lines[0]).not.to.have.any.keys('trace_id', 'span_id');
+  });
+});
