@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -40,6 +40,7 @@ const OPTIONS = [
   'env',
   'retries',
   'limit-documents',
+  'previous',
   ...FLAGS,
 ];
 
@@ -97,7 +98,7 @@ const main = async (): Promise<number> => {
   const pacedRate = args.values.has('paced-rate') ? numberArg(args, 'paced-rate', 0) : null;
   if (pacedRate === 0) throw new Error('--paced-rate must be above 0');
   const commandShare = numberArg(args, 'command-share', 0.1);
-  const contenders = stringArg(args, 'contenders', CONTENDERS.join(',')).split(',') as ContenderName[];
+  const contenders = stringArg(args, 'contenders', 'casestream,baseline,limit').split(',') as ContenderName[];
   for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c} (known: ${CONTENDERS.join(', ')})`);
   const limitDocuments = stringArg(args, 'limit-documents', 'real');
   if (limitDocuments !== 'real' && limitDocuments !== 'filler')
@@ -111,8 +112,12 @@ const main = async (): Promise<number> => {
       return [kv.slice(0, eq), kv.slice(eq + 1)];
     }),
   );
-  if (contenders.includes('casestream') && !existsSync(join(REPO_ROOT, 'dist', 'main.js'))) {
+  if (contenders.some((c) => c === 'casestream' || c === 'casestream-traced') && !existsSync(join(REPO_ROOT, 'dist', 'main.js'))) {
     throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does)');
+  }
+  const previousDir = args.values.has('previous') ? resolve(stringArg(args, 'previous', '')) : undefined;
+  if (contenders.includes('casestream-previous') && (previousDir === undefined || !existsSync(join(previousDir, 'dist', 'main.js')))) {
+    throw new Error('casestream-previous needs --previous DIR, a checkout built with npm run build (DIR/dist/main.js)');
   }
   if (RUNNING_TS)
     process.stderr.write('note: running through tsx; baseline and limit also run through tsx, so their RSS includes its loader\n');
@@ -170,6 +175,7 @@ const main = async (): Promise<number> => {
     verify: !args.flags.has('no-verify'),
     cpuProf: args.flags.has('cpu-prof'),
     casestreamEnv,
+    ...(previousDir ? { previousDir } : {}),
     ...(limitDocuments === 'real' ? { limitWorkload: workloadOptions } : {}),
     children,
     aborted: () => interrupted,
@@ -194,6 +200,7 @@ const main = async (): Promise<number> => {
       contenders,
       modes,
       casestreamEnv,
+      previousDir: previousDir ?? null,
       limitDocuments,
     },
     machine: {

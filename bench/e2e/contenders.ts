@@ -5,11 +5,15 @@ import type { ChildConfig } from '../common/childConfig.js';
 import type { WorkloadOptions } from '../common/workload.js';
 import { benchScript, REPO_ROOT, STACK } from '../common/paths.js';
 
-export const CONTENDERS = ['casestream', 'casestream-traced', 'baseline', 'limit'] as const;
+export const CONTENDERS = ['casestream', 'casestream-traced', 'casestream-previous', 'baseline', 'limit'] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 
-/** The contenders that are casestream itself: without tracing (no OTLP endpoint), and with it. */
-export const isCasestream = (name: ContenderName): boolean => name === 'casestream' || name === 'casestream-traced';
+/**
+ * The contenders that are casestream itself: without tracing (no OTLP endpoint), with it, and
+ * another build of it (`--previous DIR`: a checkout of an earlier commit, built with `npm run build`).
+ */
+export const isCasestream = (name: ContenderName): boolean =>
+  name === 'casestream' || name === 'casestream-traced' || name === 'casestream-previous';
 
 /**
  * What turns tracing on for `casestream-traced`: every message's spans exported over OTLP/HTTP to
@@ -50,6 +54,8 @@ export interface SpawnOptions {
   readonly logFile: string;
   /** Write a V8 CPU profile of the casestream child into this directory (node --cpu-prof). */
   readonly cpuProfDir?: string;
+  /** The checkout whose `dist/main.js` the `casestream-previous` contender runs. */
+  readonly previousDir?: string;
   /** Extra casestream settings (`--env KEY=VALUE`). */
   readonly casestreamEnv?: Readonly<Record<string, string>>;
   /** The limit writes casestream's documents for the workload made with these options (filler documents without). */
@@ -74,7 +80,9 @@ export const spawnContender = (name: ContenderName, options: SpawnOptions): Chil
   let args: string[];
   let env: Record<string, string>;
   if (isCasestream(name)) {
-    args = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), join(REPO_ROOT, 'dist', 'main.js')];
+    const root = name === 'casestream-previous' ? options.previousDir : REPO_ROOT;
+    if (root === undefined) throw new Error('the casestream-previous contender needs --previous DIR (a built checkout)');
+    args = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), join(root, 'dist', 'main.js')];
     env = {
       ...baseEnv(),
       KAFKA_BOOTSTRAP_SERVERS: STACK.brokers.join(','),
@@ -115,7 +123,11 @@ export const spawnContender = (name: ContenderName, options: SpawnOptions): Chil
   }
   const fd = openSync(options.logFile, 'a');
   try {
-    return spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });
+    return spawn(process.execPath, args, {
+      cwd: name === 'casestream-previous' ? options.previousDir : REPO_ROOT,
+      env,
+      stdio: ['ignore', fd, fd],
+    });
   } finally {
     closeSync(fd);
   }

@@ -27,6 +27,8 @@ export interface BenchContext {
   readonly verify: boolean;
   readonly cpuProf: boolean;
   readonly casestreamEnv: Readonly<Record<string, string>>;
+  /** The built checkout the `casestream-previous` contender runs (`--previous DIR`). */
+  readonly previousDir?: string;
   /** The workload's options, for a limit that writes casestream's own documents (`--limit-documents real`). */
   readonly limitWorkload?: WorkloadOptions;
   /** Every child started, so that the bench can kill them if it is interrupted. */
@@ -341,6 +343,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
       logFile,
       ...(ctx.cpuProf && isCasestream(spec.contender) ? { cpuProfDir: ctx.logDir } : {}),
       casestreamEnv: ctx.casestreamEnv,
+      ...(ctx.previousDir ? { previousDir: ctx.previousDir } : {}),
       ...(ctx.limitWorkload ? { limitWorkload: ctx.limitWorkload } : {}),
     });
     ctx.children.add(child);

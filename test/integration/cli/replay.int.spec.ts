@@ -188,8 +188,10 @@ forEachServerMode((mode) =>
       const clients: string[] = [];
       const commands: string[] = [];
       let running = true;
+      // Bounded (about 20 s of it), so that a slow machine replays a bounded stream rather than
+      // chase traffic that grows as fast as the replay slows down.
       const traffic = (async () => {
-        for (let i = 0; running; i += 1) {
+        for (let i = 0; running && i < 500; i += 1) {
           clients.push(`traffic-${mode}-${i}`);
           await svc.sendClientData({ value: i % 2 === 0 ? kyc(clients.at(-1)!) : kyb(clients.at(-1)!) });
           const r = requirements[i % requirements.length]!;
