@@ -14,16 +14,6 @@ export class Semaphore {
     this.available = size;
   }
 
-  /** Permits currently held. */
-  get inUse(): number {
-    return this.size - this.available;
-  }
-
-  /** Callers waiting for a permit. */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
   /**
    * Emits once when a permit is granted, then completes; the holder must `release()` it.
    * Unsubscribing before the grant gives up the place in the queue.
@@ -58,39 +48,5 @@ export class Semaphore {
     if (next) next();
     else if (this.available < this.size) this.available += 1;
     else throw new Error('semaphore released more often than acquired');
-  }
-
-  /** Runs `work` while holding a permit, released when it completes, errors or is unsubscribed. */
-  run<T>(work: Observable<T>): Observable<T> {
-    return new Observable<T>((subscriber) => {
-      let held = false;
-      let innerTeardown: (() => void) | undefined;
-      const free = () => {
-        if (held) {
-          held = false;
-          this.release();
-        }
-      };
-      const acquisition = this.acquire().subscribe(() => {
-        held = true;
-        const inner = work.subscribe({
-          next: (v) => subscriber.next(v),
-          error: (e: unknown) => {
-            free();
-            subscriber.error(e);
-          },
-          complete: () => {
-            free();
-            subscriber.complete();
-          },
-        });
-        innerTeardown = () => inner.unsubscribe();
-      });
-      return () => {
-        acquisition.unsubscribe();
-        innerTeardown?.();
-        free();
-      };
-    });
   }
 }
