@@ -68,6 +68,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * The events of one message without their ids, for an exact comparison of everything else, once
  * the ids are checked: UUIDs, all different.
  */
+/**
+ * The provenance the case's notification recorded, once checked: its trigger, the rule and a fresh
+ * or cached answer (the rule cache is shared by the tests of this file). Its `fetched_at` is the
+ * lookup's own time.
+ */
+const provenanceOf = (events: Doc[], trigger: string, rule_id: string): Doc => {
+  const provenance = (events.at(-1)!.payload as { provenance: Doc }).provenance;
+  expect(provenance).to.include({ trigger, rule_id, rule_version: null });
+  expect(['fresh', 'cache']).to.include(provenance.source);
+  expect(provenance.answer_source).to.equal(provenance.source);
+  expect(provenance.fetched_at).to.not.equal(undefined);
+  return provenance;
+};
+
 const withoutEventIds = (events: Doc[]): Doc[] => {
   for (const e of events) expect(e.event_id, `event_id of ${String(e.event_type)}@${String(e.version)}`).to.match(UUID);
   expect(new Set(events.map((e) => e.event_id)).size, 'distinct event ids').to.equal(events.length);
@@ -258,6 +272,7 @@ describe('the case pipeline on the real stack', function () {
         template_id: 'WELCOME_KYC_V1',
         language_code: 'en',
         context_data: { case_id: caseId, client_name: 'John', case_type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC' },
+        provenance: provenanceOf(events, 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD', 'WELCOME_KYC'),
       }),
     ]);
 
@@ -370,6 +385,7 @@ describe('the case pipeline on the real stack', function () {
         template_id: template,
         language_code: 'en',
         context_data: { case_id: caseId, client_name: 'Jane', case_type: caseType, traitement_type: 'KYB' },
+        provenance: provenanceOf(caseEvents, `CASE_CREATED_KYB_${caseType}`, template.replace(/_V1$/, '')),
       }),
     ]);
     const companyEvent = streamOf(companyId, at, metadata);
