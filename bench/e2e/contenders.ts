@@ -52,7 +52,7 @@ export interface SpawnOptions {
   readonly partitions: number;
   readonly configServiceUrl: string;
   readonly logFile: string;
-  /** Write a V8 CPU profile of the casestream child into this directory (node --cpu-prof). */
+  /** Write a V8 CPU profile of the child into this directory (node --cpu-prof), named after its consumer group. */
   readonly cpuProfDir?: string;
   /** The checkout whose `dist/main.js` the `casestream-previous` contender runs. */
   readonly previousDir?: string;
@@ -77,12 +77,16 @@ const baseEnv = (): Record<string, string> => {
  */
 export const spawnContender = (name: ContenderName, options: SpawnOptions): ChildProcess => {
   const { names } = options;
+  // Named by the run, so that each contender's profile can be told apart in the log directory.
+  const profiling = options.cpuProfDir
+    ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir, '--cpu-prof-name', `${names.groupId}.cpuprofile`]
+    : [];
   let args: string[];
   let env: Record<string, string>;
   if (isCasestream(name)) {
     const root = name === 'casestream-previous' ? options.previousDir : REPO_ROOT;
     if (root === undefined) throw new Error('the casestream-previous contender needs --previous DIR (a built checkout)');
-    args = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), join(root, 'dist', 'main.js')];
+    args = [...profiling, join(root, 'dist', 'main.js')];
     env = {
       ...baseEnv(),
       KAFKA_BOOTSTRAP_SERVERS: STACK.brokers.join(','),
@@ -118,7 +122,7 @@ export const spawnContender = (name: ContenderName, options: SpawnOptions): Chil
       configServiceUrl: options.configServiceUrl,
       ...(name === 'limit' && options.limitWorkload ? { workload: options.limitWorkload } : {}),
     };
-    args = benchScript(`${name}/main.ts`);
+    args = [...profiling, ...benchScript(`${name}/main.ts`)];
     env = { ...baseEnv(), BENCH_CONFIG: JSON.stringify(config), KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   }
   const fd = openSync(options.logFile, 'a');

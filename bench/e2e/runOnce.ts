@@ -341,7 +341,7 @@ export const runOnce = async (ctx: BenchContext, spec: RunSpec): Promise<RunResu
       partitions: ctx.partitions,
       configServiceUrl: ctx.stubUrl,
       logFile,
-      ...(ctx.cpuProf && isCasestream(spec.contender) ? { cpuProfDir: ctx.logDir } : {}),
+      ...(ctx.cpuProf ? { cpuProfDir: ctx.logDir } : {}),
       casestreamEnv: ctx.casestreamEnv,
       ...(ctx.previousDir ? { previousDir: ctx.previousDir } : {}),
       ...(ctx.limitWorkload ? { limitWorkload: ctx.limitWorkload } : {}),
