@@ -24,6 +24,7 @@ import { CONTENDERS, type ContenderName } from './e2e/contenders.js';
 import { markdownTable, summarize, table } from './e2e/report.js';
 import { runOnce, type BenchContext, type Mode, type RunResult, type RunSpec } from './e2e/runOnce.js';
 import { describeStackAtStart, leftoverWarning } from './e2e/stackAtStart.js';
+import { drawChart } from './tools/chart.js';
 
 const FLAGS = ['no-verify', 'cpu-prof'];
 const OPTIONS = [
@@ -266,7 +267,9 @@ const main = async (): Promise<number> => {
   const summaries = summarize(results);
   process.stdout.write(`\n${table(summaries)}\n\n`);
   process.stdout.write(`${markdownTable(summaries)}\n\n`);
-  process.stdout.write(`results: ${resultsFile}\nlogs:    ${logDir}\n`);
+  // A chart that cannot be drawn costs the run nothing: `npm run bench:chart` redraws it from the results.
+  const chart = await drawChart(resultsFile).catch((error: unknown) => `not drawn (${String(error)})`);
+  process.stdout.write(`results: ${resultsFile}\nchart:   ${chart}\nlogs:    ${logDir}\n`);
   const failed = results.filter((r) => !r.ok && !r.timedOut);
   return interrupted ? 130 : failed.length > 0 ? 1 : 0;
 };

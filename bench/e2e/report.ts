@@ -14,6 +14,9 @@ export interface Summary {
   readonly throughput: number | null;
   readonly doneP50Ms: number | null;
   readonly doneP99Ms: number | null;
+  /** "done" of the follow-up case commands alone: each loads its case unless its actor still holds it. */
+  readonly commandDoneP50Ms: number | null;
+  readonly commandDoneP99Ms: number | null;
   readonly notificationP50Ms: number | null;
   readonly notificationP99Ms: number | null;
   readonly peakRssMb: number | null;
@@ -21,13 +24,16 @@ export interface Summary {
   readonly startupMs: number | null;
 }
 
+/** The runs the medians count: those with a rate, during which no stack server was restarted. */
+export const countsInMedians = (r: RunResult): boolean => r.throughput !== null && r.stackRestarted === null;
+
 /** Medians over the rounds of every contender and mode (timed-out runs count with their partial rate). */
 export const summarize = (results: readonly RunResult[]): Summary[] => {
   const keys = [...new Set(results.map((r) => `${r.contender}|${r.mode}`))];
   return keys.map((key) => {
     const [contender, mode] = key.split('|') as [ContenderName, Mode];
     const runs = results.filter((r) => r.contender === contender && r.mode === mode);
-    const usable = runs.filter((r) => r.throughput !== null && r.stackRestarted === null);
+    const usable = runs.filter(countsInMedians);
     return {
       contender,
       mode,
@@ -39,6 +45,8 @@ export const summarize = (results: readonly RunResult[]): Summary[] => {
       throughput: round(median(usable.map((r) => r.throughput)), 1),
       doneP50Ms: round(median(usable.map((r) => r.latencyMs?.done.p50)), 0),
       doneP99Ms: round(median(usable.map((r) => r.latencyMs?.done.p99)), 0),
+      commandDoneP50Ms: round(median(usable.map((r) => r.latencyMs?.doneCommands.p50)), 0),
+      commandDoneP99Ms: round(median(usable.map((r) => r.latencyMs?.doneCommands.p99)), 0),
       notificationP50Ms: round(median(usable.map((r) => r.latencyMs?.notification.p50)), 0),
       notificationP99Ms: round(median(usable.map((r) => r.latencyMs?.notification.p99)), 0),
       peakRssMb: round(median(usable.map((r) => r.peakRssMb)), 0),
@@ -62,6 +70,8 @@ export const table = (summaries: readonly Summary[]): string => {
     'msg/s',
     'done p50 ms',
     'done p99 ms',
+    'cmd done p50 ms',
+    'cmd done p99 ms',
     'notif p50 ms',
     'notif p99 ms',
     'peak RSS MB',
@@ -75,6 +85,8 @@ export const table = (summaries: readonly Summary[]): string => {
     cell(s.throughput),
     cell(s.doneP50Ms),
     cell(s.doneP99Ms),
+    cell(s.commandDoneP50Ms),
+    cell(s.commandDoneP99Ms),
     cell(s.notificationP50Ms),
     cell(s.notificationP99Ms),
     cell(s.peakRssMb),
@@ -94,6 +106,7 @@ export const markdownTable = (summaries: readonly Summary[]): string => {
     'offered msg/s',
     'msg/s',
     'done p50 / p99 ms',
+    'command done p50 / p99 ms',
     'notification p50 / p99 ms',
     'peak RSS MB',
     'CPU ms/msg',
@@ -104,6 +117,7 @@ export const markdownTable = (summaries: readonly Summary[]): string => {
     s.mode === 'paced' ? cell(s.targetRate) : 'backlog',
     cell(s.throughput),
     `${cell(s.doneP50Ms)} / ${cell(s.doneP99Ms)}`,
+    `${cell(s.commandDoneP50Ms)} / ${cell(s.commandDoneP99Ms)}`,
     `${cell(s.notificationP50Ms)} / ${cell(s.notificationP99Ms)}`,
     cell(s.peakRssMb),
     cell(s.cpuMsPerMessage),
