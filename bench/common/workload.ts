@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { TraitementType } from '../../src/domain/clientMessage.js';
 import { documentRequirementId } from '../../src/domain/decideCaseCreation.js';
 import { caseCreatedTrigger } from '../../src/domain/decideNotification.js';
-import { idFor } from '../../src/domain/deterministicId.js';
+import { idsFor } from '../../src/domain/deterministicId.js';
 import { requiredDocuments } from '../../src/domain/documentRules.js';
 import { selectRule } from '../../src/domain/notificationRule.js';
 import { fnv1a, prng, type Prng } from './prng.js';
@@ -163,8 +163,9 @@ export const generateWorkload = (options: WorkloadOptions): Workload => {
               is_ubo: r.chance(0.6),
             })),
           };
-    const caseId = idFor(messageId, 'case');
-    const person0 = idFor(messageId, 'person', 0);
+    const ids = idsFor(messageId);
+    const caseId = ids.of('case');
+    const person0 = ids.of('person', 0);
     drafts.push({
       index: i,
       kind: 'client',
@@ -177,7 +178,7 @@ export const generateWorkload = (options: WorkloadOptions): Workload => {
       notifies: matches(kind, type, caseId, client_id),
       followUps: [],
       person0,
-      doc0: documentRequirementId(caseId, person0, requiredDocuments('PERSON', kind, type)[0]!),
+      doc0: documentRequirementId(ids, person0, requiredDocuments('PERSON', kind, type)[0]!),
     });
   }
 

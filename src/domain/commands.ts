@@ -1,6 +1,6 @@
 import type { CaseCommand, DocumentCommand, RetryNotificationLookup } from './caseCommand.js';
 import type { ClientDataMessage } from './clientMessage.js';
-import { idFor } from './deterministicId.js';
+import { idFor, idsFor, type MessageIds } from './deterministicId.js';
 import type { EventMetadata } from './events.js';
 
 /**
@@ -19,6 +19,8 @@ export interface CreateCase extends CommandContext {
   readonly command_id: string;
   readonly case_id: string;
   readonly message: ClientDataMessage;
+  /** The ids of everything the creation creates: made here, where its command and case ids come from. */
+  readonly ids: MessageIds;
 }
 
 export type CaseCommandWithContext = CaseCommand & CommandContext;
@@ -27,13 +29,10 @@ export type DocumentCommandWithContext = DocumentCommand & CommandContext;
 export type Command = CreateCase | CaseCommandWithContext;
 
 /** The case a client-data message creates: its id is derived from the message's idempotency key. */
-export const createCaseCommand = (message: ClientDataMessage, context: CommandContext): CreateCase => ({
-  command_type: 'CreateCase',
-  command_id: idFor(context.key, 'command'),
-  case_id: idFor(context.key, 'case'),
-  message,
-  ...context,
-});
+export const createCaseCommand = (message: ClientDataMessage, context: CommandContext): CreateCase => {
+  const ids = idsFor(context.key);
+  return { command_type: 'CreateCase', command_id: ids.of('command'), case_id: ids.of('case'), message, ids, ...context };
+};
 
 /**
  * The command that retries a failed rule lookup. Its id, which is also the message-id it is sent

@@ -3,7 +3,7 @@ import { eventMetadata, type CaseCommandWithContext, type DocumentCommandWithCon
 import type { DetermineDocumentRequirements, UpdateDocumentStatus } from './caseCommand.js';
 import type { CaseState } from './caseState.js';
 import { documentRequirementEvents, documentRequirementId } from './decideCaseCreation.js';
-import { idFor } from './deterministicId.js';
+import { idFor, idsFor } from './deterministicId.js';
 import { requiredDocuments } from './documentRules.js';
 import type { CaseEvent, DocumentStatusUpdated } from './events.js';
 import { rejection, type Rejection } from './rejection.js';
@@ -19,8 +19,8 @@ export const decideDocumentRequirements = (
   state: CaseState,
   cmd: DetermineDocumentRequirements & CaseCommandWithContext,
 ): E.Either<Rejection, CaseEvent[]> => {
-  const facts = state.facts;
-  if (!facts) return E.left(unknownCase(cmd.case_id));
+  const { facts, creation } = state;
+  if (!facts || !creation) return E.left(unknownCase(cmd.case_id));
   const belongs = cmd.entity_type === 'PERSON' ? state.personIds.has(cmd.entity_id) : facts.company_id === cmd.entity_id;
   if (!belongs) {
     return E.left(
@@ -29,11 +29,15 @@ export const decideDocumentRequirements = (
       ]),
     );
   }
+  // The case's documents are ids of its creation; the events are this message's.
+  const creationIds = idsFor(creation.key);
   const missing = requiredDocuments(cmd.entity_type, facts.traitement_type, facts.case_type).filter(
-    (document_type) => !state.documents.has(documentRequirementId(state.case_id, cmd.entity_id, document_type)),
+    (document_type) => !state.documents.has(documentRequirementId(creationIds, cmd.entity_id, document_type)),
   );
   return E.right(
     documentRequirementEvents({
+      eventId: idsFor(cmd.key).series('event', state.case_id),
+      creation: creationIds,
       case_id: state.case_id,
       entity_id: cmd.entity_id,
       entity_type: cmd.entity_type,

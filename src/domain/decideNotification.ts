@@ -4,7 +4,7 @@ import type { CaseState } from './caseState.js';
 import { eventMetadata, type CommandContext, type CreateCase } from './commands.js';
 import type { TraitementType } from './clientMessage.js';
 import { unknownCase } from './decideDocumentCommands.js';
-import { idFor } from './deterministicId.js';
+import { idsFor, type MessageIds } from './deterministicId.js';
 import type { EventMetadata, NotificationProvenance, NotificationRequired } from './events.js';
 import type { FoundRule } from './notificationRule.js';
 import type { Rejection } from './rejection.js';
@@ -15,7 +15,7 @@ import type { Rejection } from './rejection.js';
  * same notification, with the same id.
  */
 export interface NotificationSubject {
-  /** The idempotency key of the message that created the case: the notification's id derives from it. */
+  /** The idempotency key of the message that created the case: the notification's id is one of its ids. */
   readonly creation_key: string;
   readonly case_id: string;
   readonly client_id: string;
@@ -61,8 +61,11 @@ export const ruleContext = (case_: CreateCase | NotificationSubject) => {
   return { case_id: s.case_id, client_id: s.client_id, traitement_type: s.traitement_type, case_type: s.case_type };
 };
 
-/** The id of a case's notification: it depends on the creating message and the trigger only. */
-const notificationId = (s: NotificationSubject): string => idFor(s.creation_key, 'notification', caseCreatedTrigger(s));
+/**
+ * The id of a case's notification, one of the ids of the message that created the case (`creation`).
+ * A case raises one trigger, fixed by that message, so the trigger is not among its parts.
+ */
+const notificationId = (creation: MessageIds): string => creation.of('notification');
 
 /** Why the notification is sent: the found rule, and `retry` when a retried lookup found it. */
 const provenanceOf = (s: NotificationSubject, found: FoundRule, retried: boolean): NotificationProvenance => ({
@@ -76,6 +79,7 @@ const provenanceOf = (s: NotificationSubject, found: FoundRule, retried: boolean
 
 const notificationEvent = (
   s: NotificationSubject,
+  creation: MessageIds,
   found: FoundRule,
   retried: boolean,
   afterVersion: number,
@@ -85,7 +89,7 @@ const notificationEvent = (
   const { rule } = found;
   const first = s.first_person;
   return {
-    event_id: notificationId(s),
+    event_id: notificationId(creation),
     event_type: 'NotificationRequired',
     aggregate_id: s.case_id,
     timestamp,
@@ -118,7 +122,7 @@ const notificationEvent = (
  * elsewhere: the stored event keeps the provenance of the decision that recorded it).
  */
 export const decideNotification = (cmd: CreateCase, found: FoundRule, afterVersion: number): NotificationRequired =>
-  notificationEvent(subjectOf(cmd), found, false, afterVersion, cmd.timestamp, eventMetadata(cmd));
+  notificationEvent(subjectOf(cmd), cmd.ids, found, false, afterVersion, cmd.timestamp, eventMetadata(cmd));
 
 /** What retrying a case's failed rule lookup comes to, before the rule is known. */
 export type NotificationRetry =
@@ -126,14 +130,15 @@ export type NotificationRetry =
   /** The trigger is not the one the case raised: none of its rules can concern the case. */
   | { readonly kind: 'other-trigger' }
   | { readonly kind: 'already-notified' }
-  /** The rule must be asked for, about this case. */
-  | { readonly kind: 'ask'; readonly subject: NotificationSubject };
+  /** The rule must be asked for, about this case; `creation` are the ids of the message that created it. */
+  | { readonly kind: 'ask'; readonly subject: NotificationSubject; readonly creation: MessageIds };
 
 export const notificationRetry = (state: CaseState, cmd: Pick<RetryNotificationLookup, 'trigger'>): NotificationRetry => {
   const subject = notificationSubjectOf(state);
   if (subject === null) return { kind: 'unknown-case' };
   if (caseCreatedTrigger(subject) !== cmd.trigger) return { kind: 'other-trigger' };
-  return state.notificationIds.has(notificationId(subject)) ? { kind: 'already-notified' } : { kind: 'ask', subject };
+  const creation = idsFor(subject.creation_key);
+  return state.notificationIds.has(notificationId(creation)) ? { kind: 'already-notified' } : { kind: 'ask', subject, creation };
 };
 
 /**
@@ -154,5 +159,5 @@ export const decideNotificationRetry = (
   if (retry.kind !== 'ask' || found === null) return E.right([]);
   const key = retry.subject.creation_key;
   const metadata = eventMetadata({ key, command_id: cmd.command_id, content_hash: state.contentHashes.get(key) });
-  return E.right([notificationEvent(retry.subject, found, true, state.version, cmd.timestamp, metadata)]);
+  return E.right([notificationEvent(retry.subject, retry.creation, found, true, state.version, cmd.timestamp, metadata)]);
 };

@@ -19,9 +19,10 @@ export const unstorableBecause = (value: unknown, depth = 0, insideArray = false
     return null;
   }
   if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
+    // Keys, not entries: no [key, value] pair to allocate for every field of every raw message.
+    for (const key of Object.keys(value)) {
       if (key.startsWith('$') || key.includes('.') || key.includes('\u0000')) return `has a key that starts with $ or contains a dot`;
-      const why = unstorableBecause(item, depth + 1, false);
+      const why = unstorableBecause((value as Record<string, unknown>)[key], depth + 1, false);
       if (why) return why;
     }
   }

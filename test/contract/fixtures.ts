@@ -7,7 +7,7 @@ import { creationCommand, found, rawKybMessage } from '../unit/domain/fixtures.j
 let counter = 0;
 
 /** An id no other test used: stores may keep one database for a whole suite. */
-export const freshId = (label: string): string => idFor(`contract-${label}`, process.pid, Date.now(), (counter += 1));
+export const freshId = (label: string): string => idFor(`contract-${label}`, `${process.pid}-${Date.now()}`, (counter += 1));
 
 const T0 = new Date('2026-01-05T09:00:00.000Z');
 

@@ -66,7 +66,7 @@ export interface ValidMessage {
   readonly caseType: string;
   readonly trigger: string;
   readonly notifies: boolean;
-  /** The case id casestream must derive from the message-id (UUIDv5 of `<key>|case`). */
+  /** The case id casestream must derive from the message-id (`idFor(key, 'case')`). */
   readonly caseId: string;
   readonly companyId: string | null;
   /** Events the case stream must hold (NotificationRequired included when `notifies`). */

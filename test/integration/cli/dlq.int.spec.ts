@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { idFor } from '../../../src/domain/deterministicId.js';
+import { idsFor } from '../../../src/domain/deterministicId.js';
 import { documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
 import { runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
@@ -22,9 +22,10 @@ describe('casestream dlq commands', function () {
 
   it('lists and shows dead letters, and re-submits one that can succeed once the upstream is fixed', async () => {
     const messageId = uniqueName('dlq-case');
-    const caseId = idFor(messageId, 'case');
-    const personId = idFor(messageId, 'person', 0);
-    const docId = documentRequirementId(caseId, personId, 'PASSPORT');
+    const ids = idsFor(messageId);
+    const caseId = ids.of('case');
+    const personId = ids.of('person', 0);
+    const docId = documentRequirementId(ids, personId, 'PASSPORT');
     // A status update that arrives before its case exists: rejected.
     await svc.sendCommand({
       key: caseId,

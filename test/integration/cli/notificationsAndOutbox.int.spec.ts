@@ -91,7 +91,7 @@ describe('casestream notifications and outbox commands', function () {
 
     // The pipeline appended it: the id the creation would have given it, the retry command as its cause.
     const creationKey = ((await svc.events(caseId))[0]!.metadata as { correlation_id: string }).correlation_id;
-    const notificationId = idFor(creationKey, 'notification', trigger);
+    const notificationId = idFor(creationKey, 'notification');
     expect(retry.event_id).to.equal(notificationId);
     const stored = await svc.db.collection('domain_events').find({ aggregate_id: caseId, event_type: 'NotificationRequired' }).toArray();
     expect(stored.map((e) => [e.event_id, e.version, e.metadata.correlation_id, e.metadata.causation_id])).to.deep.equal([

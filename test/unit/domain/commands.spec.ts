@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createCaseCommand, lookupRetryCommand } from '../../../src/domain/commands.js';
 import { decodeOrThrow, rawKycMessage, T0 } from './fixtures.js';
 
-const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('createCaseCommand', () => {
   const message = decodeOrThrow(rawKycMessage());
@@ -30,11 +30,17 @@ describe('createCaseCommand', () => {
     expect(a.command_id).to.not.equal(b.command_id);
   });
 
-  it('uses distinct version-5 UUIDs for the case and the command', () => {
+  it('uses distinct version-8 UUIDs for the case and the command', () => {
     const cmd = createCaseCommand(message, { key: 'key-1', content_hash: 'content-1', timestamp: T0 });
-    expect(cmd.case_id).to.match(UUID_V5);
-    expect(cmd.command_id).to.match(UUID_V5);
+    expect(cmd.case_id).to.match(UUID_V8);
+    expect(cmd.command_id).to.match(UUID_V8);
     expect(cmd.case_id).to.not.equal(cmd.command_id);
+  });
+
+  it("carries the message's ids, whose case and command ids are its own", () => {
+    const cmd = createCaseCommand(message, { key: 'key-1', content_hash: 'content-1', timestamp: T0 });
+    expect(cmd.ids.key).to.equal('key-1');
+    expect([cmd.ids.of('case'), cmd.ids.of('command')]).to.deep.equal([cmd.case_id, cmd.command_id]);
   });
 });
 
@@ -47,7 +53,7 @@ describe('lookupRetryCommand', () => {
       case_id: 'case-1',
       trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD',
     });
-    expect(lookupRetryCommand(failure).command_id).to.match(UUID_V5);
+    expect(lookupRetryCommand(failure).command_id).to.match(UUID_V8);
   });
 
   it('is the same command each time it is built for the same failure, so sending it again is a redelivery', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { decideCaseCreation, documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
+import { idsFor } from '../../../src/domain/deterministicId.js';
 import { isEventOf, type DomainEvent } from '../../../src/domain/events.js';
 import { clone, creationCommand, rawKybMessage, rawKycMessage, T0 } from './fixtures.js';
 
@@ -65,9 +66,7 @@ describe('decideCaseCreation', () => {
       for (const d of docs) {
         expect(d.payload.is_required).to.equal(true);
         expect(d.payload.case_id).to.equal(cmd.case_id);
-        expect(d.payload.document_requirement_id).to.equal(
-          documentRequirementId(cmd.case_id, d.payload.entity_id, d.payload.document_type),
-        );
+        expect(d.payload.document_requirement_id).to.equal(documentRequirementId(cmd.ids, d.payload.entity_id, d.payload.document_type));
       }
     });
 
@@ -319,14 +318,14 @@ describe('decideCaseCreation', () => {
 });
 
 describe('documentRequirementId', () => {
-  it('is the same for the same case, entity and document type', () => {
-    expect(documentRequirementId('c', 'e', 'PASSPORT')).to.equal(documentRequirementId('c', 'e', 'PASSPORT'));
+  it("is the same for the same case's creation, entity and document type", () => {
+    expect(documentRequirementId(idsFor('c'), 'e', 'PASSPORT')).to.equal(documentRequirementId(idsFor('c'), 'e', 'PASSPORT'));
   });
 
-  it('differs when any of case, entity or document type differs', () => {
-    const base = documentRequirementId('c', 'e', 'PASSPORT');
-    expect(documentRequirementId('c2', 'e', 'PASSPORT')).to.not.equal(base);
-    expect(documentRequirementId('c', 'e2', 'PASSPORT')).to.not.equal(base);
-    expect(documentRequirementId('c', 'e', 'PROOF_OF_ADDRESS')).to.not.equal(base);
+  it("differs when any of the case's creation, entity or document type differs", () => {
+    const base = documentRequirementId(idsFor('c'), 'e', 'PASSPORT');
+    expect(documentRequirementId(idsFor('c2'), 'e', 'PASSPORT')).to.not.equal(base);
+    expect(documentRequirementId(idsFor('c'), 'e2', 'PASSPORT')).to.not.equal(base);
+    expect(documentRequirementId(idsFor('c'), 'e', 'PROOF_OF_ADDRESS')).to.not.equal(base);
   });
 });

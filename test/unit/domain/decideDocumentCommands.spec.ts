@@ -3,6 +3,7 @@ import type { DetermineDocumentRequirements, DocumentStatus, UpdateDocumentStatu
 import { emptyCase, evolveCase, type CaseState } from '../../../src/domain/caseState.js';
 import type { CommandContext } from '../../../src/domain/commands.js';
 import { decideCaseCreation, documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
+import { idsFor } from '../../../src/domain/deterministicId.js';
 import { decideCaseCommand, decideDocumentRequirements, decideDocumentStatusUpdate } from '../../../src/domain/decideDocumentCommands.js';
 import { isEventOf, type DomainEvent } from '../../../src/domain/events.js';
 import { contentOf, creationCommand, leftOf, rawKybMessage, rawKycMessage, rightOf } from './fixtures.js';
@@ -58,7 +59,7 @@ const update = (
   ...patch,
 });
 
-const passportOf = (state: CaseState, personId: string) => documentRequirementId(state.case_id, personId, 'PASSPORT');
+const passportOf = (state: CaseState, personId: string) => documentRequirementId(idsFor(state.creation!.key), personId, 'PASSPORT');
 
 describe('decideDocumentRequirements', () => {
   it('rejects a request for a case that does not exist, naming $.case_id', () => {
