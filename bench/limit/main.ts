@@ -17,6 +17,7 @@ import { Binary, MongoBulkWriteError, MongoClient, type Document } from 'mongodb
 import { ensureIndexes, isFerretDB } from '../../src/infra/mongo/connect.js';
 import { accommodationsFor } from '../../src/infra/mongo/serverAccommodations.js';
 import { chunksOf } from '../../src/infra/mongo/updateChunks.js';
+import { stopIdleRequestQueueChecks } from '../../src/infra/kafka/requestQueueIdleCheck.js';
 import { onStop, readChildConfig } from '../common/childConfig.js';
 import { decodeWork } from '../common/oracle.js';
 import { storedWork, type StoredUpdate, type StoredWork } from '../common/storedDocuments.js';
@@ -31,6 +32,8 @@ const db = mongo.db(config.dbName);
 // the same collections and indexes as casestream, so that index maintenance costs the same
 await ensureIndexes({ db, accommodations: accommodationsFor(await isFerretDB(db)) });
 
+// Without kafkajs's idle 1 ms timer loop, as casestream runs: the limit stays a lower bound.
+stopIdleRequestQueueChecks();
 const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.ERROR });
 const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();

@@ -2,7 +2,7 @@
  * Where a casestream child's CPU goes, per stage of a message's path: each sample of a V8 CPU
  * profile (`npm run bench -- --cpu-prof`) is charged to the stage of the nearest frame on its
  * stack that names one (a casestream module, or a library's own area for work it does on its own,
- * such as the drivers decoding responses). Samples before kafkajs's consumer first runs are startup
+ * such as the drivers decoding responses). Samples before the first batch reaches the contender are startup
  * (and, for the limit, its precomputed documents) and are left out, so the shares are those of the processing the bench measures.
  *
  *   node dist/bench/bench/tools/cpuStages.js <file.cpuprofile> [--cpu-ms-per-msg X] [--json]
@@ -37,7 +37,7 @@ const MODULE_STAGES: readonly (readonly [RegExp, string])[] = [
   [/infra\/metrics\//, 'metrics'],
   [/infra\/logger/, 'logging'],
   [/streams\/tracing\/|infra\/telemetry\//, 'tracing hooks'],
-  [/domain\/|lib\/sha1/, 'deciding, folding, projecting (domain)'],
+  [/domain\/|lib\/(sha256|murmur3)/, 'deciding, folding, projecting (domain)'],
   [/lib\/|operators\/|streams\//, 'pipeline (intake, actors, steps, batching)'],
 ];
 
@@ -79,7 +79,7 @@ export interface StageBreakdown {
 
 const stageOfModule = (url: string): string | undefined => MODULE_STAGES.find(([pattern]) => pattern.test(url))?.[1];
 
-/** The first sample inside kafkajs's consumer (the first fetch): everything before it is startup. */
+/** The first sample inside the contender's own `eachBatch` (its first batch): everything before it is startup. */
 const firstProcessingSample = (profile: Profile, underConsumer: (id: number) => boolean): number => {
   const at = profile.samples.findIndex(underConsumer);
   return at < 0 ? 0 : at;
@@ -133,7 +133,9 @@ export const stageBreakdown = (profile: Profile): StageBreakdown => {
     let known = consumerFrames.get(id);
     if (known === undefined) {
       const parentId = parent.get(id);
-      known = /kafkajs\/src\/consumer\//.test(byId.get(id)!.callFrame.url) || (parentId !== undefined && underConsumer(parentId));
+      const frame = byId.get(id)!.callFrame;
+      known =
+        (frame.functionName === 'eachBatch' && !frame.url.includes('node_modules')) || (parentId !== undefined && underConsumer(parentId));
       consumerFrames.set(id, known);
     }
     return known;

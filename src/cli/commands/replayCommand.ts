@@ -46,6 +46,7 @@ export const replayCommand = async (ctx: CliContext, args: ParsedArgs, out: Outp
         ),
         ...(r.held_back > 0 ? [`warning: ${r.held_back} events were not projected: an earlier version of their stream is missing`] : []),
         ...(r.cleaned.length > 0 ? [`dropped the half-built collections of an interrupted replay: ${r.cleaned.join(', ')}`] : []),
+        `dropped ${r.snapshots_dropped} case snapshots: each case's next append writes a new one`,
         r.kept.length > 0
           ? `replaced read models kept aside (drop them with --drop-old next time, or by hand): ${r.kept.join(', ')}`
           : 'no replaced read models kept',

@@ -26,7 +26,7 @@ const onDone = <T>(f: () => void) => {
 /** Times every append (subscription to its result or error) into `appendLatency`; other members are kept. */
 export const instrumentEventStore = <S extends EventStore>(store: S, metrics: Pick<CasestreamMetrics, 'appendLatency'>): S => ({
   ...store,
-  append: (events) =>
+  append: (events, state) =>
     defer(() => {
       const start = process.hrtime.bigint();
       let observed = false;
@@ -35,7 +35,7 @@ export const instrumentEventStore = <S extends EventStore>(store: S, metrics: Pi
         observed = true;
         metrics.appendLatency.observe(seconds(start));
       };
-      return store.append(events).pipe(tap({ next: observe, complete: observe, error: observe }));
+      return store.append(events, state).pipe(tap({ next: observe, complete: observe, error: observe }));
     }),
 });
 

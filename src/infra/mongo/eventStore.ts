@@ -1,6 +1,7 @@
-import type { Attributes, Context } from '@opentelemetry/api';
+import { trace, type Attributes, type Context } from '@opentelemetry/api';
 import type { Collection, Db } from 'mongodb';
 import { defer, map, of, type Observable } from 'rxjs';
+import { emptyCase, evolveCase, type CaseState } from '../../domain/caseState.js';
 import type { DomainEvent, EventMetadata, NotificationRequired } from '../../domain/events.js';
 import { contentDiffers } from '../../domain/keyReuse.js';
 import type { AppendResult, EventStore } from '../../streams/ports.js';
@@ -9,7 +10,14 @@ import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
 import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
 import { mongoBatchSpan } from './batchSpans.js';
-import { APPEND_CONFLICTS, APPEND_DUPLICATES, APPEND_KEYS_REUSED, BATCH_FAILED } from '../../streams/tracing/semconv.js';
+import {
+  APPEND_CONFLICTS,
+  APPEND_DUPLICATES,
+  APPEND_KEYS_REUSED,
+  BATCH_FAILED,
+  SNAPSHOTS_UNWRITTEN,
+} from '../../streams/tracing/semconv.js';
+import { decodeSnapshot, snapshotsCollection, toSnapshotDocument, writeSnapshots, type SnapshotWrite } from './caseSnapshots.js';
 
 export const EVENTS_COLLECTION = 'domain_events';
 
@@ -78,7 +86,8 @@ export const outboxCollection = (db: Db): Collection<OutboxDocument> => db.colle
  * The indexes the event store relies on; creating them again is a no-op. Uniqueness is what makes
  * append safe without transactions, on MongoDB and on FerretDB v1 alike: of `event_id` (a
  * redelivery), and of the stream position, which `_id` (positionId) enforces by itself; the
- * `aggregate_id, version` index serves loads.
+ * `aggregate_id, version` index serves reads of a whole stream (the API's case events; a load reads
+ * by `_id`).
  */
 export const ensureEventStoreIndexes = async (db: Db, options: IndexOptions = {}): Promise<void> => {
   await ensureIndexList(
@@ -130,6 +139,27 @@ export const fromEventDocument = (d: EventDocument): DomainEvent =>
 
 const projection = { _id: 0 } as const;
 
+/** At most this many point reads of one stream at once (see readStream). */
+const MAX_READ_WINDOW = 32;
+
+/**
+ * The stored events of a stream from version `from` on, up to the first version not stored, each
+ * read by `_id` (positionId), the one filter FerretDB v1 evaluates inside SQLite: 1, 2, 4, … at a
+ * time, so a long stream costs few round trips and none of them grows with the store.
+ */
+export const readStream = async (events: Collection<EventDocument>, aggregate_id: string, from = 1): Promise<DomainEvent[]> => {
+  const found: DomainEvent[] = [];
+  for (let next = from, window = 1; ; next += window, window = Math.min(window * 2, MAX_READ_WINDOW)) {
+    const docs = await Promise.all(
+      Array.from({ length: window }, (_, i) => events.findOne({ _id: positionId(aggregate_id, next + i) }, { projection })),
+    );
+    for (const d of docs) {
+      if (d === null) return found;
+      found.push(fromEventDocument(d));
+    }
+  }
+};
+
 /** What one caller gets back from a batch: its result, or the error of its own documents. */
 type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: Error };
 
@@ -149,11 +179,36 @@ const unwrap = (o: Outcome): AppendResult => {
   return o.result;
 };
 
+/** One call of `append`: the events, and the case's state once they are stored (see EventStore.append). */
+interface Appending {
+  readonly events: readonly DomainEvent[];
+  readonly state: CaseState | undefined;
+}
+
 /** One caller's append inside a batch: which documents of the insertMany are its own. */
 interface Slot {
   readonly docs: EventDocument[];
   readonly first: number;
+  readonly state: CaseState | undefined;
 }
+
+/**
+ * The snapshot a caller's append lets the store keep: only when all of its events were stored by
+ * this very append (a redelivery's state was decided on what the caller knew, not on what is
+ * stored) and it holds the event at the state's version, whose id the snapshot records.
+ */
+const snapshotOf = (slot: Slot, outcome: Outcome | undefined): SnapshotWrite | undefined => {
+  const state = slot.state;
+  if (state === undefined || !outcome?.ok || outcome.result.kind !== 'appended' || outcome.result.duplicates > 0) return undefined;
+  let head: EventDocument | undefined;
+  let fresh = false;
+  for (const d of slot.docs) {
+    if (d.aggregate_id !== state.case_id) continue;
+    if (d.version === state.version) head = d;
+    if (d.version === 1) fresh = true;
+  }
+  return head && { doc: toSnapshotDocument(state, head.event_id), fresh };
+};
 
 /**
  * An EventStore on the `domain_events` collection.
@@ -166,13 +221,16 @@ interface Slot {
  * (`key-reused`); it is not stored → another event holds that (aggregate_id, version) → a
  * `conflict` for that caller only. Only this rare path reads: an append without duplicates does not.
  *
- * Cost on FerretDB v1.24 / SQLite: its secondary indexes are unique constraints only, never used
- * by a query (and even its `_id` index is not: the pushed-down `_id` query and the index use
- * different JSON expressions, so SQLite scans). Appends are cheap (inserts; the constraint check
- * uses the index), but `load`, the duplicate lookup, `pendingNotifications` and `markPublished`
- * each scan and decode the whole collection: measured ~1.5-8 s per load at 10,000-20,000 events
- * (on a shared machine). Case actors should load once and keep their state; on MongoDB all of
- * these are index lookups. FerretDB v1 also refuses documents holding nested arrays (code 2,
+ * An append that carries its case's state keeps it as the case's snapshot (caseSnapshots.ts), in
+ * the same batch once its events are stored, so that a load reads the snapshot and the events
+ * after it: the case's own documents, each by `_id`.
+ *
+ * Cost on FerretDB v1.24 / SQLite: only an exact `{_id}` filter is evaluated inside SQLite (through
+ * the `_id` index with the stack's patch, see docs/ferretdb.md); any other filter decodes every
+ * document of its collection in Go, and no secondary index is used. Appends are cheap (inserts; the
+ * constraint check uses the index) and so is a load, at any store size; the duplicate lookup of a
+ * redelivery and `pendingNotifications` decode their whole collection. On MongoDB all of these
+ * are index lookups. FerretDB v1 also refuses documents holding nested arrays (code 2,
  * "nested arrays are not supported"): such an event fails its own append, not its batch-mates'.
  *
  * What FerretDB v1.24 (SQLite) reports for `insertMany(docs, {ordered: false})` with some duplicates
@@ -197,6 +255,7 @@ interface Slot {
 export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {}): MongoEventStore => {
   const events = eventsCollection(db);
   const outbox = outboxCollection(db);
+  const snapshots = snapshotsCollection(db);
 
   /**
    * Puts the notifications of the callers whose append succeeded in the outbox (a redelivered one
@@ -243,12 +302,31 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     }
   };
 
-  const runBatch = async (batch: (readonly DomainEvent[])[]): Promise<Outcome[]> => {
+  /** Keeps the snapshots of the callers whose append stored their events, beside their outbox entries. */
+  const keepSnapshots = async (slots: readonly Slot[], outcomes: readonly Outcome[]): Promise<void> => {
+    const latest = new Map<string, SnapshotWrite>();
+    slots.forEach((slot, caller) => {
+      const write = snapshotOf(slot, outcomes[caller]);
+      const other = write && latest.get(write.doc._id);
+      if (write && (other === undefined || other.doc.version < write.doc.version)) latest.set(write.doc._id, write);
+    });
+    if (latest.size === 0) return;
+    const unwritten = await writeSnapshots(snapshots, [...latest.values()]);
+    if (unwritten > 0) trace.getActiveSpan()?.setAttribute(SNAPSHOTS_UNWRITTEN, unwritten);
+  };
+
+  /** What follows a stored append, at once: its notifications' outbox entries and its case's snapshot. */
+  const settle = async (slots: readonly Slot[], outcomes: Outcome[]): Promise<Outcome[]> => {
+    const [settled] = await Promise.all([enqueueNotifications(slots, [...outcomes]), keepSnapshots(slots, outcomes)]);
+    return settled;
+  };
+
+  const runBatch = async (batch: Appending[]): Promise<Outcome[]> => {
     const slots: Slot[] = [];
     const docs: EventDocument[] = [];
     for (const appended of batch) {
-      const own = appended.map(toEventDocument);
-      slots.push({ docs: own, first: docs.length });
+      const own = appended.events.map(toEventDocument);
+      slots.push({ docs: own, first: docs.length, state: appended.state });
       docs.push(...own);
     }
     const failures = new Map<number, { code: number; error: ReturnType<typeof itemError> }>();
@@ -260,7 +338,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       for (const w of writeErrors) failures.set(w.index, { code: w.code, error: itemError(w, 'event append failed') });
     }
     if (failures.size === 0)
-      return enqueueNotifications(
+      return settle(
         slots,
         slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } })),
       );
@@ -306,7 +384,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
         outcomes.push({ ok: true, result: { kind: 'appended', duplicates } });
       }
     }
-    return enqueueNotifications(slots, outcomes);
+    return settle(slots, outcomes);
   };
 
   /** Acknowledgements of many publishers at once: one delete of their outbox entries. */
@@ -323,10 +401,10 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   });
 
   // Per-caller failures travel as outcomes so that one caller's failed document fails that caller only.
-  const submit = createMicroBatcher<readonly DomainEvent[], Outcome, Context>({
+  const submit = createMicroBatcher<Appending, Outcome, Context>({
     run: tracedBatch(
       mongoBatchSpan(db, EVENTS_COLLECTION, 'insert', {
-        size: (batch) => batch.reduce((n, e) => n + e.length, 0),
+        size: (batch) => batch.reduce((n, a) => n + a.events.length, 0),
         results: appendOutcomes,
       }),
       runBatch,
@@ -337,27 +415,27 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   });
 
   /**
-   * Concurrent loads (case actors after a restart, a lookup-failure retry) share one read of all
-   * their streams: on FerretDB v1 every read scans the collection, so one scan serves many cases.
+   * A case's state: its snapshot and the events after it, or all of its events when it has no
+   * usable snapshot. The snapshot counts only while the event it was taken at is still the one
+   * stored at its version (it is read with the first event after it), so a snapshot ahead of the
+   * events or of a stream rewritten since (events restored from an older backup, say) is passed over.
    */
-  const loadStreams = createMicroBatcher<string, DomainEvent[], Context>({
-    tagOf: callerContext,
-    run: tracedBatch(mongoBatchSpan(db, EVENTS_COLLECTION, 'find'), async (aggregate_ids) => {
-      const ids = [...new Set(aggregate_ids)];
-      const docs = await events
-        .find(ids.length === 1 ? { aggregate_id: ids[0]! } : { aggregate_id: { $in: ids } }, { projection, sort: { version: 1 } })
-        .toArray();
-      const streams = new Map<string, DomainEvent[]>(ids.map((id) => [id, []]));
-      for (const d of docs) streams.get(d.aggregate_id)?.push(fromEventDocument(d));
-      return aggregate_ids.map((id) => [...streams.get(id)!]);
-    }),
-    maxBatch: opts.maxBatch ?? 200,
-  });
+  const loadCase = async (case_id: string): Promise<CaseState> => {
+    const snapshot = decodeSnapshot(await snapshots.findOne({ _id: case_id }));
+    const whole = async () => evolveCase(emptyCase(case_id), await readStream(events, case_id));
+    if (snapshot === undefined) return whole();
+    const { state, event_id } = snapshot;
+    const [head, after] = await Promise.all([
+      events.findOne({ _id: positionId(case_id, state.version) }, { projection: { _id: 0, event_id: 1 } }),
+      readStream(events, case_id, state.version + 1),
+    ]);
+    return head?.event_id === event_id ? evolveCase(state, after) : whole();
+  };
 
   return {
-    append: (appended) =>
-      appended.length === 0 ? of<AppendResult>({ kind: 'appended', duplicates: 0 }) : submit(appended).pipe(map(unwrap)),
-    load: (aggregate_id) => loadStreams(aggregate_id),
+    append: (appended, state) =>
+      appended.length === 0 ? of<AppendResult>({ kind: 'appended', duplicates: 0 }) : submit({ events: appended, state }).pipe(map(unwrap)),
+    load: (case_id) => defer(() => loadCase(case_id)),
     markPublished: (event_ids) => (event_ids.length === 0 ? of(undefined) : acknowledge(event_ids)),
     pendingNotifications: (limit, appendedBefore) =>
       defer(() =>

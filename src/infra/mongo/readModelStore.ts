@@ -5,6 +5,7 @@ import { map, of } from 'rxjs';
 import { appliedField, applyWrite, ReadModelNames, type ReadModelName, type ReadModelWrite } from '../../domain/projections.js';
 import type { ReadModelStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
+import { createdDocument } from './createdDocument.js';
 import { documentsById } from './documentsById.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { chunksOf } from './updateChunks.js';
@@ -214,34 +215,39 @@ const opsOf = (items: readonly Item[]): Op[] =>
   });
 
 /**
- * One collection's writes, in order, split as runCollection stores them: by id, the documents they
- * create (the leading unguarded writes of an id, merged in memory with `applyWrite`, with the items
- * that made each) and the writes that follow (guarded, or after a guarded one on the same id).
+ * One collection's writes, in order, split as runCollection stores them: by id, the document they
+ * create (the leading unguarded writes of an id, merged in memory by createdDocument, `_id`
+ * included), with the items that made it, and the writes that follow (guarded, or after a guarded
+ * one on the same id).
  */
 export const splitWrites = <T extends { readonly write: ReadModelWrite }>(
   items: readonly T[],
-): { created: Map<string, { doc: Document; items: T[] }>; updates: T[] } => {
-  const created = new Map<string, { doc: Document; items: T[] }>();
+): { created: Map<string, { doc: ReadModelDocument; items: T[] }>; updates: T[] } => {
+  const creating = new Map<string, T[]>();
   const updates: T[] = [];
   const updatedIds = new Set<string>();
   for (const item of items) {
     const id = item.write.id;
     if (item.write.guard === undefined && !updatedIds.has(id)) {
-      const entry = created.get(id) ?? { doc: {}, items: [] };
-      entry.doc = applyWrite(entry.items.length === 0 ? undefined : entry.doc, item.write) ?? entry.doc;
-      entry.items.push(item);
-      created.set(id, entry);
+      const made = creating.get(id);
+      if (made === undefined) creating.set(id, [item]);
+      else made.push(item);
     } else {
       updatedIds.add(id);
       updates.push(item);
     }
+  }
+  const created = new Map<string, { doc: ReadModelDocument; items: T[] }>();
+  for (const [id, made] of creating) {
+    const writes = made.map((item) => item.write);
+    created.set(id, { doc: createdDocument(id, writes), items: made });
   }
   return { created, updates };
 };
 
 /**
  * One collection's writes. Documents this batch creates — the leading unguarded writes of an id,
- * merged in memory (`applyWrite`) — are inserted with one unordered insertMany: FerretDB v1 checks
+ * merged in memory (`createdDocument`) — are inserted with one unordered insertMany: FerretDB v1 checks
  * an insert's uniqueness through its index, while every update, even by `_id`, scans the whole
  * collection. A duplicate means the document exists (a redelivery): those of its writes that
  * still change it run as the idempotent upserts they are. The rest (guarded writes) run in order
@@ -260,7 +266,7 @@ const runCollection = async (
   if (entries.length > 0) {
     try {
       await writeIsolatingRefusals(
-        entries.map(([id, e]) => ({ ...e.doc, _id: id })),
+        entries.map(([, e]) => e.doc),
         (docs) => collection.insertMany(docs, { ordered: false, ignoreUndefined: true }),
         false,
       );

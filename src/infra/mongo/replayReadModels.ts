@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { lastValueFrom } from 'rxjs';
 import { projectEvents, ReadModelNames } from '../../domain/projections.js';
 import type { DomainEvent } from '../../domain/events.js';
+import { dropSnapshots } from './caseSnapshots.js';
 import { eventsCollection } from './eventStore.js';
 import { createMongoReadModelStore } from './readModelStore.js';
 import { projectionPass, type PassCount } from './replay/projectionPass.js';
@@ -33,6 +34,8 @@ export interface ReplayResult {
   readonly documents: Readonly<Record<string, number>>;
   /** Half-built collections of an earlier, interrupted run, dropped before starting. */
   readonly cleaned: readonly string[];
+  /** Case snapshots dropped before starting (see dropSnapshots). */
+  readonly snapshots_dropped: number;
   /** Read models replaced by this run (unless dropOld) and earlier ones, kept under these names. */
   readonly kept: readonly string[];
 }
@@ -68,14 +71,17 @@ export interface ReplayOptions {
  *    settleLive).
  *
  * One replay at a time (a lock in the database); an earlier run's half-built collections are
- * dropped at the start. Interrupted before the swap (`signal`), it drops its own collections; after
- * the swap it finishes, since the live collections then depend on the final catch-up.
+ * dropped at the start, and so are the case snapshots: like the read models they are built from the
+ * events by the code that wrote them, so none an earlier version folded may serve a load after it.
+ * Interrupted before the swap (`signal`), it drops its own collections; after the swap it
+ * finishes, since the live collections then depend on the final catch-up.
  */
 export const replayReadModels = async (db: Db, options: ReplayOptions): Promise<ReplayResult> => {
   const run = String(Date.now());
   const lock = await acquireReplayLock(db, run);
   try {
     const cleaned = await dropHalfBuilt(db);
+    const snapshots_dropped = await dropSnapshots(db);
     const positions = new StreamPositions();
     const batchSize = options.batchSize ?? 1000;
     const events = eventsCollection(db);
@@ -135,6 +141,7 @@ export const replayReadModels = async (db: Db, options: ReplayOptions): Promise<
       settled,
       documents,
       cleaned,
+      snapshots_dropped,
       kept: await keptAside(db),
     };
   } finally {

@@ -1,9 +1,8 @@
 import { concatMap, map, of, type OperatorFunction } from 'rxjs';
-import { emptyCase, evolveCase } from '../../domain/caseState.js';
 import type { EventStore } from '../ports.js';
 import type { CaseWork } from './caseWork.js';
 import { inStepSpan } from '../tracing/messageTrace.js';
-import { CASE_ID, EVENT_COUNT } from '../tracing/semconv.js';
+import { CASE_ID, CASE_VERSION } from '../tracing/semconv.js';
 
 /** Fills in the case state from the event store when the actor does not know it yet. */
 export const loadCaseState = (store: Pick<EventStore, 'load'>): OperatorFunction<CaseWork, CaseWork> =>
@@ -12,6 +11,6 @@ export const loadCaseState = (store: Pick<EventStore, 'load'>): OperatorFunction
     const case_id = w.command.case_id;
     return inStepSpan(w.trace, 'load case', () => store.load(case_id), {
       attributes: () => ({ [CASE_ID]: case_id }),
-      onValue: (span, events) => span.setAttributes({ [EVENT_COUNT]: events.length }),
-    }).pipe(map((events) => ({ ...w, state: evolveCase(emptyCase(case_id), events) })));
+      onValue: (span, state) => span.setAttributes({ [CASE_VERSION]: state.version }),
+    }).pipe(map((state) => ({ ...w, state })));
   });

@@ -1,4 +1,4 @@
-import { createMongoEventStore } from '../../../src/infra/mongo/eventStore.js';
+import { createMongoEventStore, eventsCollection, fromEventDocument } from '../../../src/infra/mongo/eventStore.js';
 import { createMongoReadModelStore, type ReadModelDocument } from '../../../src/infra/mongo/readModelStore.js';
 import { eventStoreContract, notificationOutboxContract } from '../../contract/eventStoreContract.js';
 import { readModelStoreContract } from '../../contract/readModelStoreContract.js';
@@ -12,7 +12,15 @@ forEachServerMode((mode) =>
 
     describe('event store', () => {
       const t = useTestDatabase('contract_events', mode);
-      eventStoreContract('MongoEventStore', async () => createMongoEventStore(t.db));
+      eventStoreContract('MongoEventStore', async () => ({
+        store: createMongoEventStore(t.db),
+        stream: async (aggregate_id) =>
+          (
+            await eventsCollection(t.db)
+              .find({ aggregate_id }, { sort: { version: 1 } })
+              .toArray()
+          ).map(fromEventDocument),
+      }));
       notificationOutboxContract('MongoEventStore', async () => createMongoEventStore(t.db));
     });
 

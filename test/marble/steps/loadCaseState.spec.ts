@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { map } from 'rxjs';
-import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
-import type { DomainEvent } from '../../../src/domain/events.js';
+import { emptyCase, evolveCase, type CaseState } from '../../../src/domain/caseState.js';
 import { loadCaseState } from '../../../src/streams/steps/loadCaseState.js';
 import type { EventStore } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
@@ -11,6 +10,9 @@ import { decided, workOf } from './work.js';
 /** The events a KYC creation with one person stores: CaseCreated, PersonAddedToCase, two documents. */
 const created = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
 const caseId = created.command!.case_id;
+/** The state the store loads for that case. */
+const stored = evolveCase(emptyCase(caseId), created.events);
+const none = emptyCase(caseId);
 
 const commandFor = (offset: number) =>
   recordOf(
@@ -29,7 +31,7 @@ describe('loadCaseState', () => {
       const store: Pick<EventStore, 'load'> = {
         load: (id) => {
           asked.push(id);
-          return cold('---(e|)', { e: [...created.events] as DomainEvent[] });
+          return cold('---(s|)', { s: stored });
         },
       };
       const out = cold('(w|)', { w: workOf(commandFor(1)) }).pipe(
@@ -42,20 +44,20 @@ describe('loadCaseState', () => {
     });
   });
 
-  it('folds the stored events into the same state as evolving them from an empty case', () => {
+  it('takes the state the store loads as the case state, as it is', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      const store = { load: () => cold('-(e|)', { e: [...created.events] as DomainEvent[] }) };
+      const store = { load: () => cold('-(s|)', { s: stored }) };
       const out = cold('(w|)', { w: workOf(commandFor(1)) }).pipe(
         loadCaseState(store),
         map((w) => w.state),
       );
-      expectObservable(out).toBe('-(s|)', { s: evolveCase(emptyCase(caseId), created.events) });
+      expectObservable(out).toBe('-(s|)', { s: stored });
     });
   });
 
-  it('starts from an empty case when the store has no events for it', () => {
+  it('starts from the empty case the store loads for a case with no events', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      const store = { load: () => cold('--(e|)', { e: [] as DomainEvent[] }) };
+      const store = { load: () => cold('--(s|)', { s: none }) };
       const out = cold('(w|)', { w: workOf(commandFor(1)) }).pipe(
         loadCaseState(store),
         map((w) => w.state),
@@ -68,8 +70,8 @@ describe('loadCaseState', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       let loads = 0;
-      const store = { load: () => (loads++, cold('-----(e|)', { e: [] as DomainEvent[] })) };
-      const known = workOf(commandFor(1), evolveCase(emptyCase(caseId), created.events));
+      const store = { load: () => (loads++, cold('-----(s|)', { s: none })) };
+      const known = workOf(commandFor(1), stored);
       expectObservable(cold('(w|)', { w: known }).pipe(loadCaseState(store))).toBe('(w|)', { w: known });
       scheduler.flush();
       expect(loads).to.equal(0);
@@ -80,7 +82,7 @@ describe('loadCaseState', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       let loads = 0;
-      const store = { load: () => (loads++, cold('-----(e|)', { e: [] as DomainEvent[] })) };
+      const store = { load: () => (loads++, cold('-----(s|)', { s: none })) };
       const rejected = workOf(recordOf('not json', { offset: 0 }));
       expectObservable(cold('(w|)', { w: rejected }).pipe(loadCaseState(store))).toBe('(w|)', { w: rejected });
       scheduler.flush();
@@ -92,8 +94,8 @@ describe('loadCaseState', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const calls: number[] = [];
-      const answers = ['----(e|)', '-(e|)'];
-      const store = { load: () => (calls.push(scheduler.now()), cold(answers[calls.length - 1]!, { e: [] as DomainEvent[] })) };
+      const answers = ['----(s|)', '-(s|)'];
+      const store = { load: () => (calls.push(scheduler.now()), cold(answers[calls.length - 1]!, { s: none })) };
       const out = cold('(ab|)', { a: workOf(commandFor(1)), b: workOf(commandFor(2)) }).pipe(
         loadCaseState(store),
         map((w) => w.record.offset),
@@ -106,7 +108,7 @@ describe('loadCaseState', () => {
 
   it('passes a load failure on so the message can be retried', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      const store = { load: () => cold<DomainEvent[]>('--#', undefined, new Error('mongo down')) };
+      const store = { load: () => cold<CaseState>('--#', undefined, new Error('mongo down')) };
       expectObservable(cold('(w|)', { w: workOf(commandFor(1)) }).pipe(loadCaseState(store))).toBe(
         '--#',
         undefined,

@@ -4,9 +4,15 @@ import { readModelStoreContract } from '../../contract/readModelStoreContract.js
 import { FakePorts } from '../../support/fakePorts.js';
 
 // The in-memory stores against the contracts the MongoDB adapters keep (test/integration/mongo/storeContracts.int.spec.ts).
-eventStoreContract('FakePorts', async () => new FakePorts().ports.eventStore);
+eventStoreContract('FakePorts', async () => {
+  const fake = new FakePorts();
+  return { store: fake.ports.eventStore, stream: async (aggregate_id) => fake.stream(aggregate_id) };
+});
 
-eventStoreContract("the operator benchmark's MemoryPorts", async () => new MemoryPorts({}).ports.eventStore);
+eventStoreContract("the operator benchmark's MemoryPorts", async () => {
+  const memory = new MemoryPorts({});
+  return { store: memory.ports.eventStore, stream: async (aggregate_id) => memory.stream(aggregate_id) };
+});
 
 readModelStoreContract('FakePorts', async () => {
   const fake = new FakePorts();

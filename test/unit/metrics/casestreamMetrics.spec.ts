@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { firstValueFrom, lastValueFrom, of, throwError } from 'rxjs';
 import sinon from 'sinon';
+import { emptyCase, type CaseState } from '../../../src/domain/caseState.js';
 import { casestreamMetrics, type CasestreamMetricSources } from '../../../src/infra/metrics/casestreamMetrics.js';
 import {
   createConsumerLagTracker,
   createEndToEndTracker,
+  instrumentEventStore,
   instrumentPorts,
   pollValue,
   timedConfigServiceClient,
@@ -54,6 +56,8 @@ describe('casestreamMetrics', () => {
       'casestream_notifications_outbox_pending gauge',
       'casestream_dead_letters_total counter',
       'casestream_dead_letters_value_omitted_total counter',
+      'casestream_retention_deleted_total counter',
+      'casestream_retention_sweep_failures_total counter',
       'casestream_rule_cache_hits_total counter',
       'casestream_rule_cache_misses_total counter',
       'casestream_rule_cache_stale_served_total counter',
@@ -132,7 +136,7 @@ describe('metric instruments', () => {
     const m = metrics();
     const store: EventStore & { extra: () => string } = {
       append: () => of({ kind: 'appended', duplicates: 0 } as const),
-      load: () => of([]),
+      load: (case_id) => of(emptyCase(case_id)),
       extra: () => 'kept',
     };
     const notifications: NotificationPublisher = { publish: () => of(undefined) };
@@ -152,6 +156,19 @@ describe('metric instruments', () => {
       defaultValue: undefined,
     });
     expect(m.deadLetters.get({ topic: 'kyc' })).to.equal(1);
+  });
+
+  it('instrumentEventStore hands the case state an append carries on to the store', async () => {
+    const given: (CaseState | undefined)[] = [];
+    const store: EventStore = {
+      append: (_events, state) => (given.push(state), of({ kind: 'appended', duplicates: 0 } as const)),
+      load: (case_id) => of(emptyCase(case_id)),
+    };
+    const state = emptyCase('case-1');
+
+    await firstValueFrom(instrumentEventStore(store, metrics()).append([], state));
+
+    expect(given).to.deep.equal([state]);
   });
 
   it('timedConfigServiceClient observes each call by result', async () => {
