@@ -1,16 +1,24 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { defer, of, type Observable } from 'rxjs';
+import { Observable, of } from 'rxjs';
+import { emptyCase, evolveCase } from '../../src/domain/caseState.js';
 import type { DomainEvent } from '../../src/domain/events.js';
 import { selectRule } from '../../src/domain/notificationRule.js';
 import type { AppendResult, PipelinePorts, RuleAnswer } from '../../src/streams/ports.js';
 import { inMemoryAppend } from '../../test/support/inMemoryAppend.js';
 import type { RulesByTrigger } from '../common/workload.js';
 
-const done: Observable<void> = defer(() => of(undefined));
+/** A port's answer, computed at each subscription and given at once: one Observable, where `defer(() => of(…))` makes two. */
+const answer = <T>(value: () => T): Observable<T> =>
+  new Observable<T>((subscriber) => {
+    subscriber.next(value());
+    subscriber.complete();
+  });
+
+const done: Observable<void> = answer(() => undefined);
 
 /**
  * Minimal synchronous in-memory ports for the operator benchmark: every call answers at once
- * (a cold `of`), with O(1) work per event. Unlike test/support/FakePorts (which keeps one array of
+ * (a cold Observable), with O(1) work per event; the bare loop calls the same store directly. Unlike test/support/FakePorts (which keeps one array of
  * every event and scans it) the event store keeps one array per aggregate and a map by event id,
  * with the same append rules (test/unit/contracts/storeContracts.spec.ts runs the event-store
  * contract against both); the other ports only count what they are given (read models included:
@@ -39,7 +47,8 @@ export class MemoryPorts {
     this.byId = new Map();
   }
 
-  private ruleFor(trigger: string): RuleAnswer {
+  /** The rule for a trigger, cached; the context does not change it here. */
+  ruleFor(trigger: string, _context?: Readonly<Record<string, unknown>>): RuleAnswer {
     let answer = this.answers.get(trigger);
     if (!answer) {
       const selected = selectRule([...(this.rules[trigger] ?? [])]);
@@ -52,8 +61,13 @@ export class MemoryPorts {
     return answer;
   }
 
+  /** The stored events of one aggregate in version order. */
+  stream(aggregate_id: string): DomainEvent[] {
+    return (this.streams.get(aggregate_id) ?? []).filter((e) => e !== undefined);
+  }
+
   /** The real store's rules (test/support/inMemoryAppend.ts), looked up in O(1) per event. */
-  private append(events: readonly DomainEvent[]): AppendResult {
+  append(events: readonly DomainEvent[]): AppendResult {
     const { result, fresh } = inMemoryAppend(
       { byId: (event_id) => this.byId.get(event_id), at: (aggregate_id, version) => this.streams.get(aggregate_id)?.[version - 1] },
       events,
@@ -72,56 +86,52 @@ export class MemoryPorts {
 
   readonly ports: PipelinePorts = {
     eventStore: {
-      append: (events) => defer(() => of(this.append(events))),
-      load: (aggregate_id) =>
-        defer(() => {
+      append: (events) => answer(() => this.append(events)),
+      load: (case_id) =>
+        answer(() => {
           this.loads += 1;
-          return of((this.streams.get(aggregate_id) ?? []).filter((e) => e !== undefined));
+          return evolveCase(emptyCase(case_id), this.stream(case_id));
         }),
     },
     readModels: {
       apply: (writes) =>
-        defer(() => {
+        answer(() => {
           this.readModelWrites += writes.length;
-          return done;
         }),
     },
-    rules: { ruleFor: (trigger) => defer(() => of(this.ruleFor(trigger))) },
+    rules: { ruleFor: (trigger, context) => answer(() => this.ruleFor(trigger, context)) },
     notifications: {
       publish: (events) =>
-        defer(() => {
+        answer(() => {
           this.notifications += events.length;
-          return done;
         }),
     },
     deadLetters: {
       send: () =>
-        defer(() => {
+        answer(() => {
           this.deadLetters += 1;
-          return done;
         }),
     },
     rawEvents: {
       record: () =>
-        defer(() => {
+        answer(() => {
           this.rawEvents += 1;
-          return done;
         }),
     },
     lookupFailures: {
       record: () =>
-        defer(() => {
+        answer(() => {
           this.lookupFailures += 1;
-          return done;
         }),
       resolve: () => done,
     },
     commandResults: {
       record: () =>
-        defer(() => {
+        answer(() => {
           this.commandResults += 1;
-          return done;
         }),
     },
+    // the bench's workload erases nobody
+    personalData: { beneficialOwners: () => of(new Set<string>()), erase: () => done },
   };
 }

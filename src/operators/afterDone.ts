@@ -1,4 +1,8 @@
-import { concat, ignoreElements, of, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { whenComplete, type Pending } from './steps.js';
 
-/** Runs a side effect to completion, then emits `value`: a port that completes without a value loses nothing. */
-export const afterDone = <T>(effect: Observable<unknown>, value: T): Observable<T> => concat(effect.pipe(ignoreElements()), of(value));
+/**
+ * Runs a side effect to completion, then answers `value`: a port that completes without a value
+ * loses nothing. Pending work (src/operators/steps.ts): it costs the effect's subscription alone.
+ */
+export const afterDone = <T>(effect: Observable<unknown>, value: T): Pending<T> => whenComplete(effect, () => value);

@@ -1,5 +1,6 @@
-import { concatMap, filter, map, Observable, of, type OperatorFunction } from 'rxjs';
+import { concatMap, Observable, of, type OperatorFunction, type Subscription } from 'rxjs';
 import { ByteBudget } from '../lib/byteBudget.js';
+import { FifoQueue } from '../lib/fifoQueue.js';
 import { Semaphore } from '../lib/semaphore.js';
 import { OffsetLedger, type CommitPosition, type StalledPartition } from './offsetLedger.js';
 import { describePosition, headerBytes, type InboundRecord, type RecordPosition } from './records.js';
@@ -122,11 +123,54 @@ export class Intake {
   }
 }
 
-/** Passes each record on once the intake admits it: the path of tests and the operator benchmark. */
-export const admitted = (intake: Intake): OperatorFunction<InboundRecord, InboundRecord> =>
-  concatMap((record) =>
-    intake.admit(record).pipe(
-      filter(Boolean),
-      map(() => record),
-    ),
-  );
+/**
+ * Passes the records on in order, each once the intake admits it: at once while a credit and its
+ * bytes are free (`tryAdmit`, as the Kafka source does), otherwise when `admit` grants them, the
+ * records behind it waiting their turn. The path of tests and the operator benchmark.
+ */
+export const admitted =
+  (intake: Intake): OperatorFunction<InboundRecord, InboundRecord> =>
+  (records) =>
+    new Observable<InboundRecord>((subscriber) => {
+      const queued = new FifoQueue<InboundRecord>();
+      let waiting: Subscription | undefined;
+      let admitting = false;
+      let sourceDone = false;
+      // One loop admits, so that records whose work completes at once do not recurse.
+      const admitQueued = (): void => {
+        if (admitting) return;
+        admitting = true;
+        while (waiting === undefined && queued.length > 0 && !subscriber.closed) {
+          const record = queued.shift()!;
+          if (intake.tryAdmit(record)) {
+            subscriber.next(record);
+            continue;
+          }
+          let granted = false;
+          const wait = intake.admit(record).subscribe(() => {
+            granted = true;
+            waiting = undefined;
+            subscriber.next(record);
+            admitQueued();
+          });
+          if (!granted) waiting = wait;
+        }
+        admitting = false;
+        if (sourceDone && waiting === undefined && queued.length === 0) subscriber.complete();
+      };
+      const source = records.subscribe({
+        next: (record) => {
+          queued.push(record);
+          admitQueued();
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          sourceDone = true;
+          admitQueued();
+        },
+      });
+      return () => {
+        source.unsubscribe();
+        waiting?.unsubscribe();
+      };
+    });

@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
-import { concatMap, map, of, type OperatorFunction } from 'rxjs';
 import { emptyCase, evolveCase } from '../../domain/caseState.js';
 import { keyReused } from '../../domain/keyReuse.js';
+import { andThen, type Step } from '../../operators/steps.js';
 import { VersionConflict, type AppendResult, type EventStore } from '../ports.js';
 import type { CaseWork } from './caseWork.js';
 import { inStepSpan } from '../tracing/messageTrace.js';
@@ -17,27 +17,24 @@ const describeResult = (span: Span, result: AppendResult): void => {
   }
 };
 
-/** The case's version once the work's events are stored. */
-const versionAfter = (w: CaseWork): number =>
-  w.events.reduce((v, e) => (e.aggregate_id === w.command?.case_id ? Math.max(v, e.version) : v), w.state?.version ?? 0);
-
 /**
- * Appends the decided events and folds them into the case state. A version conflict is thrown
- * as VersionConflict so that the caller can reload the case and decide again. Events already
- * stored under the message's key for other content make the message a rejection, with no events.
+ * Appends the decided events with the case state they make (which the store may keep as the case's
+ * snapshot) and hands that state on. A version conflict is thrown as VersionConflict so that the
+ * caller can reload the case and decide again. Events already stored under the message's key for
+ * other content make the message a rejection, with no events.
  */
-export const appendEvents = (store: Pick<EventStore, 'append'>): OperatorFunction<CaseWork, CaseWork> =>
-  concatMap((w) => {
-    if (w.events.length === 0) return of(w);
-    return inStepSpan(w.trace, 'append', () => store.append(w.events), {
-      attributes: () => ({ [attr.EVENT_COUNT]: w.events.length, [attr.CASE_VERSION]: versionAfter(w) }),
+export const appendEvents =
+  (store: Pick<EventStore, 'append'>): Step<CaseWork> =>
+  (w) => {
+    if (w.events.length === 0) return w;
+    const after = evolveCase(w.state ?? emptyCase(w.command?.case_id ?? ''), w.events);
+    const appended = inStepSpan(w.trace, 'append', () => store.append(w.events, after), {
+      attributes: () => ({ [attr.EVENT_COUNT]: w.events.length, [attr.CASE_VERSION]: after.version }),
       onValue: describeResult,
-    }).pipe(
-      map((result) => {
-        if (result.kind === 'conflict') throw new VersionConflict(result.aggregate_id, result.version);
-        if (result.kind === 'key-reused') return { ...w, rejection: keyReused(), events: [] };
-        const state = w.state ?? emptyCase(w.command?.case_id ?? '');
-        return { ...w, state: evolveCase(state, w.events), duplicates: result.duplicates };
-      }),
-    );
-  });
+    });
+    return andThen(appended, (result): CaseWork => {
+      if (result.kind === 'conflict') throw new VersionConflict(result.aggregate_id, result.version);
+      if (result.kind === 'key-reused') return { ...w, rejection: keyReused(), events: [] };
+      return { ...w, state: after, duplicates: result.duplicates };
+    });
+  };

@@ -24,6 +24,8 @@ export interface CaseWork {
   readonly duplicates: number;
   /** The id of the case command this message carries, whose result is recorded; null for client data. */
   readonly command_id: string | null;
+  /** The ids of the case company's beneficial owners, looked up for an erasure of one (lookUpBeneficialOwners). */
+  readonly beneficialOwners?: ReadonlySet<string>;
   /** The message's span, when tracing is on: each step's span is its child. */
   readonly trace?: MessageTrace;
 }

@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
-import { concatMap, map, of, take, type OperatorFunction } from 'rxjs';
 import { emptyCase, type CaseState } from '../../domain/caseState.js';
 import type { Command } from '../../domain/commands.js';
+import { andThen, firstOf, type Step } from '../../operators/steps.js';
 import { caseCreatedTrigger, notificationRetry, ruleContext } from '../../domain/decideNotification.js';
 import type { RuleAnswer, RuleLookup } from '../ports.js';
 import type { CaseWork } from './caseWork.js';
@@ -40,12 +40,15 @@ const answerAttributes = (answer: RuleAnswer): Attributes => {
  * Asks which notification rule applies to a new case, or to a case whose lookup is retried (not
  * when the case is unknown, has the notification or raised another trigger); other messages pass untouched.
  */
-export const lookUpRule = (rules: RuleLookup): OperatorFunction<CaseWork, CaseWork> =>
-  concatMap((w) => {
+export const lookUpRule =
+  (rules: RuleLookup): Step<CaseWork> =>
+  (w) => {
     const question = w.rule === null ? questionOf(w.command, w.state) : null;
-    if (question === null) return of(w);
-    return inStepSpan(w.trace, 'rule lookup', () => rules.ruleFor(...question).pipe(take(1)), {
+    if (question === null) return w;
+    const answer = inStepSpan(w.trace, 'rule lookup', () => rules.ruleFor(...question), {
       attributes: () => ({ [attr.RULE_TRIGGER]: question[0] }),
       onValue: (span, answer) => span.setAttributes(answerAttributes(answer)),
-    }).pipe(map((rule) => ({ ...w, rule })));
-  });
+    });
+    // The first answer: the lookup need not complete.
+    return andThen(firstOf(answer), (rule): CaseWork => ({ ...w, rule }));
+  };

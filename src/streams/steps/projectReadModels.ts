@@ -1,7 +1,7 @@
-import { concatMap, of, type OperatorFunction } from 'rxjs';
 import { projectEvents } from '../../domain/projections.js';
 import type { ReadModelStore } from '../ports.js';
 import { afterDone } from '../../operators/afterDone.js';
+import type { Step } from '../../operators/steps.js';
 import type { CaseWork } from './caseWork.js';
 import { inStepSpan } from '../tracing/messageTrace.js';
 import { EVENT_COUNT, WRITE_COUNT } from '../tracing/semconv.js';
@@ -12,12 +12,13 @@ import { EVENT_COUNT, WRITE_COUNT } from '../tracing/semconv.js';
  * redelivery, and the writes are idempotent. Events stored just now (no duplicate) were never
  * projected, which the store is told.
  */
-export const projectReadModels = (readModels: ReadModelStore): OperatorFunction<CaseWork, CaseWork> =>
-  concatMap((w) => {
+export const projectReadModels =
+  (readModels: ReadModelStore): Step<CaseWork> =>
+  (w) => {
     const writes = projectEvents(w.events);
-    if (writes.length === 0) return of(w);
+    if (writes.length === 0) return w;
     const applied = inStepSpan(w.trace, 'project', () => readModels.apply(writes, { firstTime: w.duplicates === 0 }), {
       attributes: () => ({ [EVENT_COUNT]: w.events.length, [WRITE_COUNT]: writes.length }),
     });
     return afterDone(applied, w);
-  });
+  };

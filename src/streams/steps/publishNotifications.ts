@@ -1,7 +1,7 @@
-import { concatMap, of, type OperatorFunction } from 'rxjs';
 import { isEventOf, type NotificationRequired } from '../../domain/events.js';
 import type { NotificationPublisher } from '../ports.js';
 import { afterDone } from '../../operators/afterDone.js';
+import type { Step } from '../../operators/steps.js';
 import type { CaseWork } from './caseWork.js';
 import { inStepSpan } from '../tracing/messageTrace.js';
 import { EVENT_COUNT } from '../tracing/semconv.js';
@@ -13,12 +13,13 @@ export const notificationsOf = (w: CaseWork): NotificationRequired[] => w.events
  * Publishes the message's notifications right after they are stored (the fast path of the outbox).
  * A redelivered notification is published again: consumers deduplicate on event_id.
  */
-export const publishNotifications = (publisher: NotificationPublisher): OperatorFunction<CaseWork, CaseWork> =>
-  concatMap((w) => {
+export const publishNotifications =
+  (publisher: NotificationPublisher): Step<CaseWork> =>
+  (w) => {
     const notifications = notificationsOf(w);
-    if (notifications.length === 0) return of(w);
+    if (notifications.length === 0) return w;
     const published = inStepSpan(w.trace, 'publish notifications', () => publisher.publish(notifications), {
       attributes: () => ({ [EVENT_COUNT]: notifications.length }),
     });
     return afterDone(published, w);
-  });
+  };

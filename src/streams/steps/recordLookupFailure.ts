@@ -1,10 +1,11 @@
-import { concatMap, of, type Observable, type OperatorFunction } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { RetryNotificationLookup } from '../../domain/caseCommand.js';
 import { emptyCase } from '../../domain/caseState.js';
 import { caseCreatedTrigger, notificationRetry } from '../../domain/decideNotification.js';
 import { isEventOf } from '../../domain/events.js';
 import type { LookupFailureLog, LookupRetryEnd } from '../ports.js';
 import { afterDone } from '../../operators/afterDone.js';
+import type { Step } from '../../operators/steps.js';
 import type { CaseWork } from './caseWork.js';
 import { inStepSpan } from '../tracing/messageTrace.js';
 import { OUTCOME, RULE_TRIGGER } from '../tracing/semconv.js';
@@ -24,19 +25,20 @@ const retryEnd = (w: CaseWork, cmd: RetryNotificationLookup): LookupRetryEnd => 
  * remembered, so that the notification it may need is not forgotten; so is a retried lookup that
  * failed again. A retried lookup that ended (notified, no rule, nothing to do) closes the failure.
  */
-export const recordLookupFailure = (log: LookupFailureLog, now: () => Date = () => new Date()): OperatorFunction<CaseWork, CaseWork> =>
-  concatMap((w) => {
+export const recordLookupFailure =
+  (log: LookupFailureLog, now: () => Date = () => new Date()): Step<CaseWork> =>
+  (w) => {
     const cmd = w.command;
-    if (cmd === null || w.rejection !== null) return of(w);
+    if (cmd === null || w.rejection !== null) return w;
     const traced = (trigger: string, outcome: string, call: () => Observable<void>) =>
       afterDone(inStepSpan(w.trace, 'lookup failure', call, { attributes: () => ({ [RULE_TRIGGER]: trigger, [OUTCOME]: outcome }) }), w);
     if (cmd.command_type === 'CreateCase') {
       const rule = w.rule;
-      if (rule?.kind !== 'unavailable') return of(w);
+      if (rule?.kind !== 'unavailable') return w;
       const trigger = caseCreatedTrigger(cmd);
       return traced(trigger, 'failed', () => log.record({ case_id: cmd.case_id, trigger, reason: rule.reason, failed_at: now() }));
     }
-    if (cmd.command_type !== 'RetryNotificationLookup') return of(w);
+    if (cmd.command_type !== 'RetryNotificationLookup') return w;
     const rule = w.rule;
     if (rule?.kind === 'unavailable') {
       return traced(cmd.trigger, 'failed', () =>
@@ -45,4 +47,4 @@ export const recordLookupFailure = (log: LookupFailureLog, now: () => Date = () 
     }
     const end = retryEnd(w, cmd);
     return traced(cmd.trigger, end.outcome, () => log.resolve({ case_id: cmd.case_id, trigger: cmd.trigger, resolved_at: now(), ...end }));
-  });
+  };

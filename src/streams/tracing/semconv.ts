@@ -50,6 +50,8 @@ export const APPEND_DUPLICATES = 'casestream.append.duplicates';
 /** Appends of a batch refused for a version conflict, and for a reused idempotency key. */
 export const APPEND_CONFLICTS = 'casestream.append.conflicts';
 export const APPEND_KEYS_REUSED = 'casestream.append.keys_reused';
+/** Case snapshots an append batch could not write (loads of those cases then fold more events). */
+export const SNAPSHOTS_UNWRITTEN = 'casestream.append.snapshots_unwritten';
 export const CONFLICT_AGGREGATE = 'casestream.append.conflict.aggregate_id';
 export const CONFLICT_VERSION = 'casestream.append.conflict.version';
 export const RULE_TRIGGER = 'casestream.rule.trigger';

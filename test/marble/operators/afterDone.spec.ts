@@ -1,30 +1,31 @@
 import { afterDone } from '../../../src/operators/afterDone.js';
+import { runStep } from '../../../src/operators/steps.js';
 import { newTestScheduler } from '../../support/marbles.js';
 
 describe('afterDone', () => {
   it('emits the value only after the effect completes, ignoring what the effect emits', () => {
     newTestScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const effect = cold('--x--y--|', { x: 'ack-1', y: 'ack-2' });
-      expectObservable(afterDone(effect, 'work')).toBe('--------(w|)', { w: 'work' });
+      expectObservable(runStep(() => afterDone(effect, 'work'))).toBe('--------(w|)', { w: 'work' });
       expectSubscriptions(effect.subscriptions).toBe('^-------!');
     });
   });
 
   it('still emits the value when the effect completes without emitting anything', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(afterDone(cold('---|'), 'work')).toBe('---(w|)', { w: 'work' });
+      expectObservable(runStep(() => afterDone(cold('---|'), 'work'))).toBe('---(w|)', { w: 'work' });
     });
   });
 
   it('emits the value at once when the effect completes synchronously', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(afterDone(cold('|'), 42)).toBe('(v|)', { v: 42 });
+      expectObservable(runStep(() => afterDone(cold('|'), 42))).toBe('(v|)', { v: 42 });
     });
   });
 
   it("passes the effect's error on and never emits the value", () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(afterDone(cold('-x-#', { x: 1 }, new Error('write failed')), 'work')).toBe(
+      expectObservable(runStep(() => afterDone(cold('-x-#', { x: 1 }, new Error('write failed')), 'work'))).toBe(
         '---#',
         undefined,
         new Error('write failed'),
@@ -34,7 +35,7 @@ describe('afterDone', () => {
 
   it('never emits while the effect never completes', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(afterDone(cold('-x-----', { x: 1 }), 'work')).toBe('');
+      expectObservable(runStep(() => afterDone(cold('-x-----', { x: 1 }), 'work'))).toBe('');
     });
   });
 
@@ -42,7 +43,7 @@ describe('afterDone', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const effect = cold('--|');
-      const later = afterDone(effect, 'work');
+      const later = runStep(() => afterDone(effect, 'work'));
       expectObservable(later, '---^').toBe('-----(w|)', { w: 'work' });
       expectObservable(later, '^').toBe('--(w|)', { w: 'work' });
       expectSubscriptions(effect.subscriptions).toBe(['^-!', '---^-!']);
@@ -52,7 +53,10 @@ describe('afterDone', () => {
   it('stops the effect when unsubscribed before it completes', () => {
     newTestScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const effect = cold('-----|');
-      expectObservable(afterDone(effect, 'work'), '^--!').toBe('');
+      expectObservable(
+        runStep(() => afterDone(effect, 'work')),
+        '^--!',
+      ).toBe('');
       expectSubscriptions(effect.subscriptions).toBe('^--!');
     });
   });

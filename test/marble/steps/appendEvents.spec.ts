@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { catchError, map, of, type Observable } from 'rxjs';
-import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
+import { emptyCase, evolveCase, type CaseState } from '../../../src/domain/caseState.js';
 import type { DomainEvent } from '../../../src/domain/events.js';
 import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
 import { appendEvents } from '../../../src/streams/steps/appendEvents.js';
@@ -9,15 +9,16 @@ import { VersionConflict, type AppendResult, type EventStore } from '../../../sr
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kybMessage, kycMessage, recordOf } from '../../support/records.js';
 import { decided, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 const appended = (duplicates = 0): AppendResult => ({ kind: 'appended', duplicates });
 
 /** An event store whose append answers with the next of `answers`, logging what it was given and when. */
 const storeAnswering = (now: () => number, ...answers: Observable<AppendResult>[]) => {
-  const calls: { at: number; events: readonly DomainEvent[] }[] = [];
+  const calls: { at: number; events: readonly DomainEvent[]; state: CaseState | undefined }[] = [];
   const store: Pick<EventStore, 'append'> = {
-    append: (events) => {
-      calls.push({ at: now(), events });
+    append: (events, state) => {
+      calls.push({ at: now(), events, state });
       const answer = answers.shift();
       if (!answer) throw new Error('append called more often than expected');
       return answer;
@@ -34,7 +35,7 @@ describe('appendEvents', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const { store, calls } = storeAnswering(() => scheduler.now(), cold('---(r|)', { r: appended() }));
-      const out = cold('(w|)', { w }).pipe(appendEvents(store), map(summary));
+      const out = cold('(w|)', { w }).pipe(asOperator(appendEvents(store)), map(summary));
       expectObservable(out).toBe('---(s|)', { s: { version: 4, documents: 2, duplicates: 0 } });
       scheduler.flush();
       expect(calls).to.have.length(1);
@@ -42,11 +43,29 @@ describe('appendEvents', () => {
     });
   });
 
+  it('gives the store the case state the events make, the very state it then hands on', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
+      const folded = evolveCase(emptyCase(w.command!.case_id), w.events);
+      const { store, calls } = storeAnswering(() => scheduler.now(), cold('-(r|)', { r: appended() }));
+      const handedOn: (CaseState | null)[] = [];
+      const out = cold('(w|)', { w }).pipe(
+        asOperator(appendEvents(store)),
+        map((x) => (handedOn.push(x.state), x.state)),
+      );
+      expectObservable(out).toBe('-(s|)', { s: folded });
+      scheduler.flush();
+      expect(calls[0]!.state).to.deep.equal(folded);
+      expect(handedOn[0]).to.equal(calls[0]!.state);
+    });
+  });
+
   it('reports how many events were already stored, for a redelivery', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const { store } = storeAnswering(() => 0, cold('-(r|)', { r: appended(4) }));
-      expectObservable(cold('(w|)', { w }).pipe(appendEvents(store), map(summary))).toBe('-(s|)', {
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(appendEvents(store)), map(summary))).toBe('-(s|)', {
         s: { version: 4, documents: 2, duplicates: 4 },
       });
     });
@@ -57,7 +76,7 @@ describe('appendEvents', () => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const { store } = storeAnswering(() => 0, cold('-(r|)', { r: { kind: 'key-reused' } as AppendResult }));
       const out = cold('(w|)', { w }).pipe(
-        appendEvents(store),
+        asOperator(appendEvents(store)),
         map((x) => ({ reason: x.rejection?.reason, events: x.events.length, state: x.state })),
       );
       expectObservable(out).toBe('-(s|)', { s: { reason: KEY_REUSED_REASON, events: 0, state: w.state } });
@@ -71,7 +90,7 @@ describe('appendEvents', () => {
       expect(w.events.length).to.be.greaterThan(caseEvents);
       const { store } = storeAnswering(() => 0, cold('--(r|)', { r: appended() }));
       const out = cold('(w|)', { w }).pipe(
-        appendEvents(store),
+        asOperator(appendEvents(store)),
         map((x) => x.state?.version),
       );
       expectObservable(out).toBe('--(v|)', { v: caseEvents });
@@ -102,7 +121,7 @@ describe('appendEvents', () => {
       );
       const { store } = storeAnswering(() => 0, cold('--(r|)', { r: appended() }));
       const out = cold('(w|)', { w: update }).pipe(
-        appendEvents(store),
+        asOperator(appendEvents(store)),
         map((w) => [w.state?.version, w.state?.documents.get(doc.id)?.status]),
       );
       expectObservable(out).toBe('--(s|)', { s: [5, 'VERIFIED_MANUAL'] });
@@ -115,7 +134,7 @@ describe('appendEvents', () => {
       const caseId = w.command!.case_id;
       const { store } = storeAnswering(() => 0, cold('--(r|)', { r: { kind: 'conflict', aggregate_id: caseId, version: 2 } }));
       const out = cold('(w|)', { w }).pipe(
-        appendEvents(store),
+        asOperator(appendEvents(store)),
         map(() => 'appended'),
         catchError((e: unknown) =>
           of(
@@ -140,7 +159,7 @@ describe('appendEvents', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
       const { store } = storeAnswering(() => 0, cold<AppendResult>('----#', undefined, new Error('mongo down')));
-      expectObservable(cold('(w|)', { w }).pipe(appendEvents(store))).toBe('----#', undefined, new Error('mongo down'));
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(appendEvents(store)))).toBe('----#', undefined, new Error('mongo down'));
     });
   });
 
@@ -149,7 +168,7 @@ describe('appendEvents', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const rejected = workOf(recordOf('[]', { offset: 0 }));
       const { store, calls } = storeAnswering(() => scheduler.now());
-      expectObservable(cold('(w|)', { w: rejected }).pipe(appendEvents(store))).toBe('(w|)', { w: rejected });
+      expectObservable(cold('(w|)', { w: rejected }).pipe(asOperator(appendEvents(store)))).toBe('(w|)', { w: rejected });
       scheduler.flush();
       expect(calls).to.deep.equal([]);
     });
@@ -162,7 +181,7 @@ describe('appendEvents', () => {
       const b = decided(workOf(recordOf(kycMessage('b'), { offset: 1 })));
       const { store, calls } = storeAnswering(() => scheduler.now(), cold('----(r|)', { r: appended() }), cold('-(r|)', { r: appended() }));
       const out = cold('(ab|)', { a, b }).pipe(
-        appendEvents(store),
+        asOperator(appendEvents(store)),
         map((w) => w.record.offset),
       );
       expectObservable(out).toBe('----a(b|)', { a: '0', b: '1' });

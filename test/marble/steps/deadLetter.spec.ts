@@ -7,6 +7,7 @@ import type { InboundRecord } from '../../../src/streams/records.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { kycMessage, recordOf } from '../../support/records.js';
 import { decided, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 const sinkAnswering = (answer: () => Observable<void>) => {
   const sent: { record: InboundRecord; why: Rejection }[] = [];
@@ -26,7 +27,7 @@ describe('deadLetter', () => {
       const record = recordOf({ ...kycMessage('c'), persons: 'nobody' }, { partition: 3, offset: 17 });
       const w = workOf(record);
       const { sink, sent } = sinkAnswering(() => cold('--(x|)', { x: undefined }));
-      expectObservable(cold('(w|)', { w }).pipe(deadLetter(sink))).toBe('--(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(deadLetter(sink)))).toBe('--(w|)', { w });
       scheduler.flush();
       expect(sent).to.have.length(1);
       expect(sent[0]!.record).to.equal(record);
@@ -43,7 +44,9 @@ describe('deadLetter', () => {
       const why: Rejection = { reason: 'unknown case case-404', details: [{ path: '$.case_id', rule: 'must name an existing case' }] };
       const w = { ...decided(workOf(recordOf(kycMessage('c'), { offset: 0 }))), events: [], rejection: why };
       const { sink, sent } = sinkAnswering(() => cold('-|'));
-      cold('(w|)', { w }).pipe(deadLetter(sink)).subscribe();
+      cold('(w|)', { w })
+        .pipe(asOperator(deadLetter(sink)))
+        .subscribe();
       scheduler.flush();
       expect(sent.map((s) => s.why)).to.deep.equal([why]);
     });
@@ -53,7 +56,7 @@ describe('deadLetter', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = workOf(recordOf('[]', { offset: 0 }));
       const { sink } = sinkAnswering(() => cold('---|'));
-      expectObservable(cold('(w|)', { w }).pipe(deadLetter(sink))).toBe('---(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(deadLetter(sink)))).toBe('---(w|)', { w });
     });
   });
 
@@ -62,7 +65,7 @@ describe('deadLetter', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c'), { offset: 0 })));
       const { sink, sent } = sinkAnswering(() => cold('---|'));
-      expectObservable(cold('(w|)', { w }).pipe(deadLetter(sink))).toBe('(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(deadLetter(sink)))).toBe('(w|)', { w });
       scheduler.flush();
       expect(sent).to.deep.equal([]);
     });
@@ -71,7 +74,7 @@ describe('deadLetter', () => {
   it('passes a sink failure on so the message is retried rather than lost', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const { sink } = sinkAnswering(() => cold<void>('--#', undefined, new Error('broker down')));
-      expectObservable(cold('(w|)', { w: workOf(recordOf('[]', { offset: 0 })) }).pipe(deadLetter(sink))).toBe(
+      expectObservable(cold('(w|)', { w: workOf(recordOf('[]', { offset: 0 })) }).pipe(asOperator(deadLetter(sink)))).toBe(
         '--#',
         undefined,
         new Error('broker down'),
@@ -85,7 +88,7 @@ describe('deadLetter', () => {
       const good = decided(workOf(recordOf(kycMessage('c'), { offset: 1 })));
       const { sink } = sinkAnswering(() => cold('----|'));
       const out = cold('(ab|)', { a: bad, b: good }).pipe(
-        deadLetter(sink),
+        asOperator(deadLetter(sink)),
         map((w) => w.record.offset),
       );
       expectObservable(out).toBe('----(ab|)', { a: '0', b: '1' });

@@ -8,8 +8,9 @@ import type { RuleAnswer } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kybMessage, kycMessage, recordOf } from '../../support/records.js';
 import { activeRule, ruleAnswer, syncValue, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
-const decide = (w: CaseWork): CaseWork => syncValue(of(w).pipe(decideEvents()));
+const decide = (w: CaseWork): CaseWork => syncValue(of(w).pipe(asOperator(decideEvents())));
 
 const creation = (rule: RuleAnswer | null = null, message: unknown = kycMessage('client-1')) => ({
   ...workOf(recordOf(message, { offset: 0 }), null),
@@ -172,7 +173,7 @@ describe('decideEvents', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const a = creation();
       const b = workOf(recordOf('not json', { offset: 1 }));
-      const out = cold('a--b|', { a, b }).pipe(decideEvents());
+      const out = cold('a--b|', { a, b }).pipe(asOperator(decideEvents()));
       expectObservable(out).toBe('a--b|', { a: decide(a), b });
     });
   });

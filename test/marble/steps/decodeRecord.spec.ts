@@ -165,9 +165,12 @@ describe('decodeRecord', () => {
     });
 
     it('refuses an unknown command type', () => {
-      const why = rejectionOf(decode(recordOf({ ...determine, command_type: 'CloseCase' }, { topic: COMMAND_TOPIC, offset: 0 })));
+      const why = rejectionOf(decode(recordOf({ ...determine, command_type: 'DeleteCase' }, { topic: COMMAND_TOPIC, offset: 0 })));
       expect(why.details).to.deep.equal([
-        { path: '$.command_type', rule: 'must be one of DetermineDocumentRequirements, UpdateDocumentStatus, RetryNotificationLookup' },
+        {
+          path: '$.command_type',
+          rule: 'must be one of DetermineDocumentRequirements, UpdateDocumentStatus, RetryNotificationLookup, CloseCase, EraseSubject, PlaceLegalHold, LiftLegalHold',
+        },
       ]);
     });
   });

@@ -6,6 +6,7 @@ import type { RuleAnswer, RuleLookup } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kybMessage, kycMessage, recordOf } from '../../support/records.js';
 import { decided, ruleAnswer, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 interface Ask {
   readonly trigger: string;
@@ -43,7 +44,7 @@ describe('lookUpRule', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const { rules, asked } = lookup(() => cold('--(r|)', { r: ruleAnswer }));
       const w = workOf(recordOf(kycMessage('client-1'), { offset: 0 }));
-      const out = cold('(w|)', { w }).pipe(lookUpRule(rules));
+      const out = cold('(w|)', { w }).pipe(asOperator(lookUpRule(rules)));
       expectObservable(out).toBe('--(w|)', { w: { ...w, rule: ruleAnswer } });
       scheduler.flush();
       expect(asked).to.deep.equal([
@@ -60,7 +61,7 @@ describe('lookUpRule', () => {
     scheduler.run(({ cold }) => {
       const { rules, asked } = lookup(() => cold('(r|)', { r: noRule }));
       cold('(w|)', { w: workOf(recordOf(kybMessage('client-2', 'enhanced-due-diligence'), { offset: 0 })) })
-        .pipe(lookUpRule(rules))
+        .pipe(asOperator(lookUpRule(rules)))
         .subscribe();
       scheduler.flush();
       expect(asked.map((a) => a.trigger)).to.deep.equal(['CASE_CREATED_KYB_ENHANCED_DUE_DILIGENCE']);
@@ -77,7 +78,7 @@ describe('lookUpRule', () => {
         a: workOf(recordOf(kycMessage('a'), { offset: 0 })),
         b: workOf(recordOf(kycMessage('b'), { offset: 1 })),
       }).pipe(
-        lookUpRule(rules),
+        asOperator(lookUpRule(rules)),
         map((w) => w.rule),
       );
       expectObservable(out).toBe('-a(b|)', { a: noRule, b: unavailable });
@@ -90,7 +91,7 @@ describe('lookUpRule', () => {
       const answer = cold('---r---s', { r: ruleAnswer, s: noRule });
       const { rules } = lookup(() => answer);
       const out = cold('(w|)', { w: workOf(recordOf(kycMessage('c'), { offset: 0 })) }).pipe(
-        lookUpRule(rules),
+        asOperator(lookUpRule(rules)),
         map((w) => w.rule),
       );
       expectObservable(out).toBe('---(r|)', { r: ruleAnswer });
@@ -111,7 +112,7 @@ describe('lookUpRule', () => {
           },
         ),
       );
-      expectObservable(cold('(w|)', { w }).pipe(lookUpRule(rules))).toBe('(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(lookUpRule(rules)))).toBe('(w|)', { w });
       scheduler.flush();
       expect(asked).to.deep.equal([]);
     });
@@ -122,7 +123,7 @@ describe('lookUpRule', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const { rules, asked } = lookup(() => cold('--(r|)', { r: ruleAnswer }));
       const w = workOf(recordOf({ client_id: 'c' }, { offset: 0 }));
-      expectObservable(cold('(w|)', { w }).pipe(lookUpRule(rules))).toBe('(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(lookUpRule(rules)))).toBe('(w|)', { w });
       scheduler.flush();
       expect(asked).to.deep.equal([]);
     });
@@ -133,7 +134,7 @@ describe('lookUpRule', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const { rules, asked } = lookup(() => cold('--(r|)', { r: ruleAnswer }));
       const w = { ...workOf(recordOf(kycMessage('c'), { offset: 0 })), rule: noRule };
-      expectObservable(cold('(w|)', { w }).pipe(lookUpRule(rules))).toBe('(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(lookUpRule(rules)))).toBe('(w|)', { w });
       scheduler.flush();
       expect(asked).to.deep.equal([]);
     });
@@ -149,7 +150,7 @@ describe('lookUpRule', () => {
         a: workOf(recordOf(kycMessage('a'), { offset: 0 })),
         b: workOf(recordOf(kycMessage('b'), { offset: 1 })),
       }).pipe(
-        lookUpRule(rules),
+        asOperator(lookUpRule(rules)),
         map((w) => w.record.offset),
       );
       expectObservable(out).toBe('---(ab|)', { a: '0', b: '1' });
@@ -163,7 +164,7 @@ describe('lookUpRule', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const { rules, asked } = lookup(() => cold('--(r|)', { r: ruleAnswer }));
       const w = workOf(retryOf(), storedCase);
-      expectObservable(cold('(w|)', { w }).pipe(lookUpRule(rules))).toBe('--(w|)', { w: { ...w, rule: ruleAnswer } });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(lookUpRule(rules)))).toBe('--(w|)', { w: { ...w, rule: ruleAnswer } });
       scheduler.flush();
       expect(asked).to.deep.equal([
         { trigger: TRIGGER, context: { case_id: caseId, client_id: 'client-9', traitement_type: 'KYC', case_type: 'INDIVIDUAL_STANDARD' } },
@@ -181,7 +182,7 @@ describe('lookUpRule', () => {
         b: workOf(retryOf({ trigger: 'CASE_CREATED_KYB_COMPANY_STANDARD' }, 2), storedCase),
         c: workOf(retryOf({ case_id: 'nobody' }, 3), emptyCase('nobody')),
       };
-      expectObservable(cold('(abc|)', works).pipe(lookUpRule(rules))).toBe('(abc|)', works);
+      expectObservable(cold('(abc|)', works).pipe(asOperator(lookUpRule(rules)))).toBe('(abc|)', works);
       scheduler.flush();
       expect(asked).to.deep.equal([]);
     });

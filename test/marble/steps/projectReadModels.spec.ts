@@ -8,6 +8,7 @@ import { InMemoryReadModels } from '../../support/inMemoryReadModels.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { kybMessage, kycMessage, recordOf } from '../../support/records.js';
 import { decided, ruleAnswer, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 /** A read-model store that applies writes to an in-memory model and answers with `answer()`. */
 const storeAnswering = (answer: () => Observable<void>) => {
@@ -33,7 +34,7 @@ describe('projectReadModels', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('client-1'), { offset: 0 })));
       const { store, models } = storeAnswering(() => cold('---(x|)', { x: undefined }));
-      expectObservable(cold('(w|)', { w }).pipe(projectReadModels(store))).toBe('---(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(projectReadModels(store)))).toBe('---(w|)', { w });
       scheduler.flush();
       expect(models.get('cases', w.command!.case_id)).to.include({ client_id: 'client-1', status: 'OPEN', traitement_type: 'KYC' });
       expect(models.all('persons').map((p) => p.firstname)).to.deep.equal(['First0']);
@@ -46,7 +47,9 @@ describe('projectReadModels', () => {
     scheduler.run(({ cold }) => {
       const w = decided(workOf(recordOf(kybMessage('client-2'), { offset: 0 })));
       const { store, calls, models } = storeAnswering(() => cold('-|'));
-      cold('(w|)', { w }).pipe(projectReadModels(store)).subscribe();
+      cold('(w|)', { w })
+        .pipe(asOperator(projectReadModels(store)))
+        .subscribe();
       scheduler.flush();
       expect(calls).to.deep.equal([projectEvents(w.events)]);
       expect(models.all('companies')).to.have.length(1);
@@ -58,7 +61,7 @@ describe('projectReadModels', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c'), { offset: 0 })));
       const { store } = storeAnswering(() => cold('--|'));
-      expectObservable(cold('(w|)', { w }).pipe(projectReadModels(store))).toBe('--(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(projectReadModels(store)))).toBe('--(w|)', { w });
     });
   });
 
@@ -67,7 +70,9 @@ describe('projectReadModels', () => {
     scheduler.run(({ cold }) => {
       const w = { ...decided(workOf(recordOf(kycMessage('c'), { offset: 0 }))), duplicates: 4 };
       const { store, calls, options } = storeAnswering(() => cold('(x|)', { x: undefined }));
-      cold('(w|)', { w }).pipe(projectReadModels(store)).subscribe();
+      cold('(w|)', { w })
+        .pipe(asOperator(projectReadModels(store)))
+        .subscribe();
       scheduler.flush();
       expect(calls).to.have.length(1);
       expect(options).to.deep.equal([{ firstTime: false }]);
@@ -79,7 +84,9 @@ describe('projectReadModels', () => {
     scheduler.run(({ cold }) => {
       const w = decided(workOf(recordOf(kycMessage('c'), { offset: 0 })));
       const { store, options } = storeAnswering(() => cold('(x|)', { x: undefined }));
-      cold('(w|)', { w }).pipe(projectReadModels(store)).subscribe();
+      cold('(w|)', { w })
+        .pipe(asOperator(projectReadModels(store)))
+        .subscribe();
       scheduler.flush();
       expect(w.duplicates).to.equal(0);
       expect(options).to.deep.equal([{ firstTime: true }]);
@@ -94,7 +101,7 @@ describe('projectReadModels', () => {
       expect(onlyNotification.events).to.have.length(1);
       const rejected = workOf(recordOf('null', { offset: 1 }));
       const { store, calls } = storeAnswering(() => cold('-----(x|)', { x: undefined }));
-      expectObservable(cold('(ab|)', { a: onlyNotification, b: rejected }).pipe(projectReadModels(store))).toBe('(ab|)', {
+      expectObservable(cold('(ab|)', { a: onlyNotification, b: rejected }).pipe(asOperator(projectReadModels(store)))).toBe('(ab|)', {
         a: onlyNotification,
         b: rejected,
       });
@@ -107,7 +114,7 @@ describe('projectReadModels', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c'), { offset: 0 })));
       const { store } = storeAnswering(() => cold<void>('--#', undefined, new Error('mongo down')));
-      expectObservable(cold('(w|)', { w }).pipe(projectReadModels(store))).toBe('--#', undefined, new Error('mongo down'));
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(projectReadModels(store)))).toBe('--#', undefined, new Error('mongo down'));
     });
   });
 
@@ -117,7 +124,10 @@ describe('projectReadModels', () => {
       const b = decided(workOf(recordOf(kycMessage('b'), { offset: 1 })));
       const answers = ['---|', '-|'];
       const { store } = storeAnswering(() => cold(answers.shift()!));
-      expectObservable(cold('(ab|)', { a, b }).pipe(projectReadModels(store), map(offsetOf))).toBe('---a(b|)', { a: '0', b: '1' });
+      expectObservable(cold('(ab|)', { a, b }).pipe(asOperator(projectReadModels(store)), map(offsetOf))).toBe('---a(b|)', {
+        a: '0',
+        b: '1',
+      });
     });
   });
 });

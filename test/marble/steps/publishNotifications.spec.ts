@@ -6,6 +6,7 @@ import type { NotificationPublisher } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { kybMessage, kycMessage, recordOf } from '../../support/records.js';
 import { activeRule, decided, ruleAnswer, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 const publisherAnswering = (answer: () => Observable<void>) => {
   const published: (readonly NotificationRequired[])[] = [];
@@ -25,7 +26,7 @@ describe('publishNotifications', () => {
       const w = decided(workOf(recordOf(kycMessage('client-1'), { offset: 0 })), ruleAnswer);
       expect(w.events).to.have.length(5);
       const { publisher, published } = publisherAnswering(() => cold('---|'));
-      expectObservable(cold('(w|)', { w }).pipe(publishNotifications(publisher))).toBe('---(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(publishNotifications(publisher)))).toBe('---(w|)', { w });
       scheduler.flush();
       expect(published).to.have.length(1);
       expect(published[0]!.map((e) => e.event_type)).to.deep.equal(['NotificationRequired']);
@@ -40,7 +41,7 @@ describe('publishNotifications', () => {
       const noRule = decided(workOf(recordOf(kybMessage('c'), { offset: 0 })), { kind: 'no-rule' });
       const rejected = workOf(recordOf('"text"', { offset: 1 }));
       const { publisher, published } = publisherAnswering(() => cold('---|'));
-      expectObservable(cold('(ab|)', { a: noRule, b: rejected }).pipe(publishNotifications(publisher))).toBe('(ab|)', {
+      expectObservable(cold('(ab|)', { a: noRule, b: rejected }).pipe(asOperator(publishNotifications(publisher)))).toBe('(ab|)', {
         a: noRule,
         b: rejected,
       });
@@ -53,7 +54,11 @@ describe('publishNotifications', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c'), { offset: 0 })), ruleAnswer);
       const { publisher } = publisherAnswering(() => cold<void>('-#', undefined, new Error('broker down')));
-      expectObservable(cold('(w|)', { w }).pipe(publishNotifications(publisher))).toBe('-#', undefined, new Error('broker down'));
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(publishNotifications(publisher)))).toBe(
+        '-#',
+        undefined,
+        new Error('broker down'),
+      );
     });
   });
 

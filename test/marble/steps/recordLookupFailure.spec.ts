@@ -7,6 +7,7 @@ import type { LookupFailure, LookupFailureLog, LookupResolution } from '../../..
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kycMessage, recordOf } from '../../support/records.js';
 import { decided, ruleAnswer, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
 
@@ -43,7 +44,7 @@ describe('recordLookupFailure', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c1'), { offset: 4 })), { kind: 'unavailable', reason: 'HTTP 503' });
       const { log, recorded } = logAnswering(() => cold('---(x|)', { x: undefined }));
-      expectObservable(cold('(w|)', { w }).pipe(recordLookupFailure(log, () => at))).toBe('---(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(recordLookupFailure(log, () => at)))).toBe('---(w|)', { w });
       scheduler.flush();
       expect(recorded).to.deep.equal([
         { case_id: idFor('kyc_events/0/4', 'case'), trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD', reason: 'HTTP 503', failed_at: at },
@@ -57,7 +58,7 @@ describe('recordLookupFailure', () => {
       const a = decided(workOf(recordOf(kycMessage('c1'), { offset: 1 })), ruleAnswer);
       const b = decided(workOf(recordOf(kycMessage('c2'), { offset: 2 })), { kind: 'no-rule' });
       const { log, recorded } = logAnswering(() => cold('-(x|)', { x: undefined }));
-      expectObservable(cold('(ab|)', { a, b }).pipe(recordLookupFailure(log))).toBe('(ab|)', { a, b });
+      expectObservable(cold('(ab|)', { a, b }).pipe(asOperator(recordLookupFailure(log)))).toBe('(ab|)', { a, b });
       scheduler.flush();
       expect(recorded).to.deep.equal([]);
     });
@@ -74,7 +75,7 @@ describe('recordLookupFailure', () => {
       );
       const rejected = workOf(recordOf('not json', { offset: 2 }));
       const { log, recorded } = logAnswering(() => cold('-(x|)', { x: undefined }));
-      expectObservable(cold('(ab|)', { a: command, b: rejected }).pipe(recordLookupFailure(log))).toBe('(ab|)', {
+      expectObservable(cold('(ab|)', { a: command, b: rejected }).pipe(asOperator(recordLookupFailure(log)))).toBe('(ab|)', {
         a: command,
         b: rejected,
       });
@@ -88,7 +89,7 @@ describe('recordLookupFailure', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const w = decided(workOf(retryOf(), storedCase), { kind: 'unavailable', reason: 'circuit open' });
       const { log, recorded, resolved } = logAnswering(() => cold('--(x|)', { x: undefined }));
-      expectObservable(cold('(w|)', { w }).pipe(recordLookupFailure(log, () => at))).toBe('--(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(recordLookupFailure(log, () => at)))).toBe('--(w|)', { w });
       scheduler.flush();
       expect(recorded).to.deep.equal([{ case_id: caseId, trigger: TRIGGER, reason: 'circuit open', failed_at: at }]);
       expect(resolved).to.deep.equal([]);
@@ -100,7 +101,7 @@ describe('recordLookupFailure', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const w = decided(workOf(retryOf(), storedCase), ruleAnswer);
       const { log, recorded, resolved } = logAnswering(() => cold('---(x|)', { x: undefined }));
-      expectObservable(cold('(w|)', { w }).pipe(recordLookupFailure(log, () => at))).toBe('---(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(recordLookupFailure(log, () => at)))).toBe('---(w|)', { w });
       scheduler.flush();
       expect(recorded).to.deep.equal([]);
       expect(resolved).to.deep.equal([
@@ -120,7 +121,7 @@ describe('recordLookupFailure', () => {
       };
       const { log, resolved } = logAnswering(() => cold('(x|)', { x: undefined }));
       cold('(abc|)', works)
-        .pipe(recordLookupFailure(log, () => at))
+        .pipe(asOperator(recordLookupFailure(log, () => at)))
         .subscribe();
       scheduler.flush();
       expect(resolved.map((r) => [r.trigger, r.outcome])).to.deep.equal([
@@ -137,7 +138,9 @@ describe('recordLookupFailure', () => {
       const w = decided(workOf(retryOf({ case_id: 'nobody' }), emptyCase('nobody')), ruleAnswer);
       expect(w.rejection?.reason).to.equal('unknown case nobody');
       const { log, recorded, resolved } = logAnswering(() => cold('(x|)', { x: undefined }));
-      cold('(w|)', { w }).pipe(recordLookupFailure(log)).subscribe();
+      cold('(w|)', { w })
+        .pipe(asOperator(recordLookupFailure(log)))
+        .subscribe();
       scheduler.flush();
       expect([...recorded, ...resolved]).to.deep.equal([]);
     });

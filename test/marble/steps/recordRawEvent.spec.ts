@@ -9,6 +9,7 @@ import type { RawEventEntry, RawEventLog } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kycMessage, recordOf } from '../../support/records.js';
 import { decided, topics, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 const NOW = new Date('2026-02-03T04:05:06.000Z');
 const now = () => NOW;
@@ -32,7 +33,7 @@ describe('recordRawEvent', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('client-1'), { offset: 7 })));
       const { log, entries } = logAnswering(() => cold('--(x|)', { x: undefined }));
-      expectObservable(cold('(w|)', { w }).pipe(recordRawEvent(log, now))).toBe('--(w|)', { w });
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(recordRawEvent(log, now)))).toBe('--(w|)', { w });
       scheduler.flush();
       expect(entries).to.deep.equal([
         { id: idFor('kyc_events/0/7', 'raw'), payload: kycMessage('client-1'), received_at: RECEIVED, status: 'processed' },
@@ -46,7 +47,9 @@ describe('recordRawEvent', () => {
       const bad = { ...kycMessage('c'), version: '2.0' };
       const w = workOf(recordOf(bad, { offset: 2 }));
       const { log, entries } = logAnswering(() => cold('-|'));
-      cold('(w|)', { w }).pipe(recordRawEvent(log, now)).subscribe();
+      cold('(w|)', { w })
+        .pipe(asOperator(recordRawEvent(log, now)))
+        .subscribe();
       scheduler.flush();
       expect(entries).to.have.length(1);
       expect(entries[0]).to.deep.equal({
@@ -68,7 +71,9 @@ describe('recordRawEvent', () => {
       const decodeDeep = decodeInbound(topics, { ...DEFAULT_DECODE_LIMITS, maxJsonDepth: 1_000 });
       const w = startWork(decodeDeep({ ...recordOf(kycMessage('c'), { offset: 3 }), value: Buffer.from(text) }), null);
       const { log, entries } = logAnswering(() => cold('(x|)', { x: undefined }));
-      cold('(w|)', { w }).pipe(recordRawEvent(log, now)).subscribe();
+      cold('(w|)', { w })
+        .pipe(asOperator(recordRawEvent(log, now)))
+        .subscribe();
       scheduler.flush();
       expect(entries.map((e) => [e.status, e.payload])).to.deep.equal([['rejected', text]]);
     });
@@ -80,7 +85,9 @@ describe('recordRawEvent', () => {
       const first = decided(workOf(recordOf(kycMessage('c'), { offset: 1, headers: { 'message-id': 'msg-9' } })));
       const again = decided(workOf(recordOf(kycMessage('c'), { partition: 5, offset: 400, headers: { 'message-id': 'msg-9' } })));
       const { log, entries } = logAnswering(() => cold('(x|)', { x: undefined }));
-      cold('(ab|)', { a: first, b: again }).pipe(recordRawEvent(log, now)).subscribe();
+      cold('(ab|)', { a: first, b: again })
+        .pipe(asOperator(recordRawEvent(log, now)))
+        .subscribe();
       scheduler.flush();
       expect(entries.map((e) => e.id)).to.deep.equal([idFor('msg-9', 'raw'), idFor('msg-9', 'raw')]);
     });
@@ -100,7 +107,10 @@ describe('recordRawEvent', () => {
       );
       const notJson = workOf(recordOf('{oops', { offset: 1 }));
       const { log, entries } = logAnswering(() => cold('---|'));
-      expectObservable(cold('(ab|)', { a: command, b: notJson }).pipe(recordRawEvent(log, now))).toBe('(ab|)', { a: command, b: notJson });
+      expectObservable(cold('(ab|)', { a: command, b: notJson }).pipe(asOperator(recordRawEvent(log, now)))).toBe('(ab|)', {
+        a: command,
+        b: notJson,
+      });
       scheduler.flush();
       expect(entries).to.deep.equal([]);
     });
@@ -112,7 +122,9 @@ describe('recordRawEvent', () => {
       const { log, entries } = logAnswering(() => cold('(x|)', { x: undefined }));
       const a = workOf({ ...recordOf(kycMessage('a'), { offset: 0 }), timestamp: String(Date.UTC(2026, 0, 1, 0, 0, 1)) });
       const b = workOf({ ...recordOf(kycMessage('b'), { offset: 1 }), timestamp: '' });
-      cold('(aab|)', { a, b }).pipe(recordRawEvent(log, now)).subscribe();
+      cold('(aab|)', { a, b })
+        .pipe(asOperator(recordRawEvent(log, now)))
+        .subscribe();
       scheduler.flush();
       expect(entries.map((e) => e.received_at.toISOString())).to.deep.equal([
         '2026-01-01T00:00:01.000Z',
@@ -126,7 +138,7 @@ describe('recordRawEvent', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const { log } = logAnswering(() => cold<void>('--#', undefined, new Error('mongo down')));
       const w = workOf(recordOf(kycMessage('c'), { offset: 0 }));
-      expectObservable(cold('(w|)', { w }).pipe(recordRawEvent(log, now))).toBe('--#', undefined, new Error('mongo down'));
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(recordRawEvent(log, now)))).toBe('--#', undefined, new Error('mongo down'));
     });
   });
 });

@@ -10,6 +10,7 @@ import { newTestScheduler } from '../../support/marbles.js';
 import { kycMessage, recordOf } from '../../support/records.js';
 import { inMemoryTracing, PRODUCER_TRACEPARENT, type InMemoryTracing } from '../../support/tracing.js';
 import { decided, workOf } from './work.js';
+import { asOperator } from '../../support/steps.js';
 
 /** A decided case creation carrying its message's span, as the pipeline hands it to its steps. */
 const tracedWork = (): CaseWork => {
@@ -34,7 +35,7 @@ describe('the spans of the steps', () => {
       const store = { append: () => cold('---(r|)', { r: { kind: 'appended', duplicates: 0 } as AppendResult }) };
       expectObservable(
         cold('(w|)', { w }).pipe(
-          appendEvents(store),
+          asOperator(appendEvents(store)),
           map((x) => x.duplicates),
         ),
       ).toBe('---(d|)', { d: 0 });
@@ -50,7 +51,11 @@ describe('the spans of the steps', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = tracedWork();
       const readModels = { apply: () => cold<void>('--#', undefined, new Error('write concern timeout')) };
-      expectObservable(cold('(w|)', { w }).pipe(projectReadModels(readModels))).toBe('--#', undefined, new Error('write concern timeout'));
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(projectReadModels(readModels)))).toBe(
+        '--#',
+        undefined,
+        new Error('write concern timeout'),
+      );
     });
     expect(tracing.span('project').status).to.deep.equal({ code: SpanStatusCode.ERROR, message: 'write concern timeout' });
   });
@@ -59,7 +64,7 @@ describe('the spans of the steps', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = tracedWork();
       const store = { append: () => cold('-----(r|)', { r: { kind: 'appended', duplicates: 0 } as AppendResult }) };
-      expectObservable(cold('(w|)', { w }).pipe(appendEvents(store)), '^-!').toBe('---');
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(appendEvents(store))), '^-!').toBe('---');
     });
     expect(tracing.named('append')).to.have.length(1);
   });
@@ -70,7 +75,7 @@ describe('the spans of the steps', () => {
       const store = { append: () => cold('-(r|)', { r: { kind: 'appended', duplicates: 0 } as AppendResult }) };
       expectObservable(
         cold('(w|)', { w }).pipe(
-          appendEvents(store),
+          asOperator(appendEvents(store)),
           map((x) => x.duplicates),
         ),
       ).toBe('-(d|)', { d: 0 });

@@ -8,6 +8,7 @@ import { decodeInbound } from '../../../src/streams/steps/decodeRecord.js';
 import type { RuleAnswer } from '../../../src/streams/ports.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
 import { CLIENT_TOPIC, COMMAND_TOPIC } from '../../support/records.js';
+import { asOperator } from '../../support/steps.js';
 
 export const topics = { clientData: CLIENT_TOPIC, commands: COMMAND_TOPIC } as const;
 
@@ -60,4 +61,5 @@ export const syncValue = <T>(source: Observable<T>): T => {
 };
 
 /** A work with its events decided (on an empty case for a creation), as appendEvents receives it. */
-export const decided = (work: CaseWork, rule: RuleAnswer | null = null): CaseWork => syncValue(of({ ...work, rule }).pipe(decideEvents()));
+export const decided = (work: CaseWork, rule: RuleAnswer | null = null): CaseWork =>
+  syncValue(of({ ...work, rule }).pipe(asOperator(decideEvents())));

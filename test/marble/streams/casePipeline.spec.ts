@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { filter, map, tap, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { idFor } from '../../../src/domain/deterministicId.js';
+import { idFor, idsFor } from '../../../src/domain/deterministicId.js';
 import { documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
 import type { DomainEvent } from '../../../src/domain/events.js';
 import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
@@ -165,8 +165,8 @@ describe('the composed case pipeline', () => {
         fake,
         cold('a 5ms b 5ms c', {
           a: create,
-          b: upload(documentRequirementId(caseId, person, 'PASSPORT'), 0),
-          c: upload(documentRequirementId(caseId, person, 'PROOF_OF_ADDRESS'), 1),
+          b: upload(documentRequirementId(idsFor('kyc_events/0/0'), person, 'PASSPORT'), 0),
+          c: upload(documentRequirementId(idsFor('kyc_events/0/0'), person, 'PROOF_OF_ADDRESS'), 1),
         }),
       ).events.subscribe();
       scheduler.flush();
@@ -360,7 +360,7 @@ describe('the composed case pipeline', () => {
       );
       run(scheduler, fake, source).events.subscribe();
       scheduler.flush();
-      const notificationId = idFor('kyc_events/0/0', 'notification', trigger);
+      const notificationId = idFor('kyc_events/0/0', 'notification');
       expect(fake.lookupFailures.map((f) => [f.case_id, f.trigger])).to.deep.equal([[caseId, trigger]]);
       expect(
         fake

@@ -71,6 +71,20 @@ describe('Intake', () => {
     expect(intake.messagesInFlight).to.equal(3);
   });
 
+  it('passes records on through `admitted` in order, those behind a waiting one waiting with it', () => {
+    const intake = new Intake({ maxMessages: 1 });
+    const passed: string[] = [];
+    const subscription = from([sized(0), sized(1), sized(2)])
+      .pipe(admitted(intake))
+      .subscribe((r) => passed.push(r.offset));
+    expect(passed).to.deep.equal(['0']);
+    intake.complete(sized(0));
+    expect(passed).to.deep.equal(['0', '1']);
+    intake.complete(sized(1));
+    expect(passed).to.deep.equal(['0', '1', '2']);
+    subscription.unsubscribe();
+  });
+
   it('weighs a record by its key, value and headers', () => {
     const record = { ...sized(0, 100), key: Buffer.from('case-1'), headers: { 'message-id': 'abc', trace: Buffer.alloc(10) } };
     expect(recordBytes(record)).to.equal(6 + 100 + 'message-id'.length + 3 + 'trace'.length + 10);
