@@ -1,3 +1,4 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { catchError, concatMap, EMPTY, filter, from, lastValueFrom, map, share, tap } from 'rxjs';
 import { isKeyReused } from './domain/keyReuse.js';
 import { describeError } from './lib/errors.js';
@@ -22,13 +23,15 @@ import {
   mongoCheck,
   redisCheck,
 } from './infra/http/health.js';
+import { loadApiTokens, type ApiTokens } from './infra/http/apiTokens.js';
 import { startHttpServer } from './infra/http/server.js';
 import { casestreamMetrics, type CasestreamMetricSources } from './infra/metrics/casestreamMetrics.js';
 import { countPendingNotifications } from './infra/mongo/outboxStatus.js';
 import { createConsumerLagTracker, createEndToEndTracker, instrumentPorts, pollValue } from './infra/metrics/instrument.js';
 import { Registry } from './infra/metrics/registry.js';
-import { isLoopbackHost, type Settings } from './infra/settings.js';
+import { isLoopbackHost, SettingsError, type Settings } from './infra/settings.js';
 import { createWiring } from './wiring.js';
+import { startRetention, topicConfigs } from './retention.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 
 export interface RunningService {
@@ -46,16 +49,19 @@ export interface RunningService {
  * client data and case commands until stopped. Stopping exports the last spans.
  */
 export const startService = async (settings: Settings, logger: Logger): Promise<RunningService> => {
+  // Before anything connects: a bad tokens file is a settings error, not an outage.
+  const tokens = loadApiTokens(settings.http);
+  if (E.isLeft(tokens)) throw new SettingsError(tokens.left);
   const telemetry = startTelemetry(settings.telemetry, logger, { maxLinks: settings.mongo.maxBatch });
   try {
-    return await start(settings, logger, telemetry);
+    return await start(settings, logger, telemetry, tokens.right);
   } catch (error) {
     await telemetry.shutdown();
     throw error;
   }
 };
 
-const start = async (settings: Settings, logger: Logger, telemetry: Telemetry): Promise<RunningService> => {
+const start = async (settings: Settings, logger: Logger, telemetry: Telemetry, tokens: ApiTokens | undefined): Promise<RunningService> => {
   const { kafka: k, pipeline: p, limits } = settings;
   logger.info(
     { mongo: safeUrl(settings.mongo.uri), db: settings.mongo.dbName, brokers: k.brokers, redis: safeUrl(settings.redis.url) },
@@ -69,8 +75,16 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry): 
   const mongo = await wiring.mongo();
   const rules = wiring.ruleLookup();
   metricSources.ruleStats = () => rules.stats();
-  const created = await ensureTopics(wiring.kafka(), Object.values(k.topics), k.topicPartitions);
-  if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
+  const topics = await ensureTopics(
+    wiring.kafka(),
+    Object.values(k.topics),
+    k.topicPartitions,
+    topicConfigs(k.topics.deadLetters, settings.retention),
+  );
+  if (topics.created.length > 0) logger.info({ topics: topics.created }, 'created missing topics');
+  for (const d of topics.differing) logger.warn(d, 'a topic casestream would create otherwise exists with another config: left as it is');
+  if (topics.unchecked) logger.warn({ error: topics.unchecked }, "the existing topics' configs could not be read: not checked");
+  const retention = await startRetention(mongo, settings.retention, metrics, logger.child({ component: 'retention' }));
   const eventStore = await wiring.eventStore();
   const sinks = await wiring.kafkaSinks();
   const commandResults = await wiring.commandResults();
@@ -83,6 +97,7 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry): 
       notifications: sinks.notifications,
       deadLetters: sinks.deadLetters,
       lookupFailures: await wiring.lookupFailures(),
+      personalData: await wiring.personalData(),
       commandResults: {
         record: (c) => {
           const result = commandResultOf(c, c.command_id);
@@ -189,7 +204,7 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry): 
     host: settings.http.host,
     db: mongo.db,
     logger: logger.child({ component: 'http' }),
-    ...(settings.http.apiToken ? { apiToken: settings.http.apiToken } : {}),
+    ...(tokens ? { tokens } : {}),
     limits: {
       maxBodyBytes: settings.http.maxBodyBytes,
       maxPageSize: settings.http.maxPageSize,
@@ -211,10 +226,11 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry): 
     metrics: () => registry.render(),
   });
   logger.info({ port: http.port }, 'HTTP API, health and metrics listening');
-  if (!settings.http.apiToken && !isLoopbackHost(settings.http.host)) {
+  if (tokens) logger.info({ actors: tokens.actors.map((a) => `${a.name} (${a.scope})`) }, 'API tokens');
+  else if (!isLoopbackHost(settings.http.host)) {
     logger.warn(
       { host: settings.http.host },
-      'THE API IS OPEN: it listens beyond loopback without API_TOKEN (HTTP_ALLOW_UNAUTHENTICATED=true); anyone who reaches this port can read every case',
+      'THE API IS OPEN: it listens beyond loopback without API tokens (HTTP_ALLOW_UNAUTHENTICATED=true); anyone who reaches this port can read every case and send commands',
     );
   }
   logger.info({ topics: inbound, group: k.groupId, partitionsConsumedConcurrently: k.partitionsConsumedConcurrently }, 'consuming');
@@ -228,6 +244,7 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry): 
           stopIntake: () => {
             source.stopFetching();
             relay.unsubscribe();
+            retention.stop();
             stalls.unsubscribe();
           },
           drained: finished,

@@ -12,13 +12,14 @@ import { createCommandResultStore, type CommandResultStore } from './infra/mongo
 import { connectMongo, ensureIndexes, type MongoConnection } from './infra/mongo/connect.js';
 import { createMongoEventStore, type MongoEventStore } from './infra/mongo/eventStore.js';
 import { createMongoLookupFailures, type MongoLookupFailures } from './infra/mongo/lookupFailures.js';
+import { createMongoPersonalDataStore } from './infra/mongo/personalDataErasure.js';
 import { createMongoRawEventLog } from './infra/mongo/rawEventLog.js';
 import { createMongoReadModelStore } from './infra/mongo/readModelStore.js';
 import { createCachedRuleLookup, type CachedRuleLookup } from './infra/rules/cachedRuleLookup.js';
 import { createConfigServiceClient } from './infra/rules/configServiceClient.js';
 import { createRedisClient } from './infra/rules/redisClient.js';
 import type { RedisSettings, Settings } from './infra/settings.js';
-import type { RawEventLog, ReadModelStore } from './streams/ports.js';
+import type { PersonalDataStore, RawEventLog, ReadModelStore } from './streams/ports.js';
 import { describePosition } from './streams/records.js';
 
 /**
@@ -49,6 +50,7 @@ export interface Wiring {
   rawEvents(): Promise<RawEventLog>;
   lookupFailures(): Promise<MongoLookupFailures>;
   commandResults(): Promise<CommandResultStore>;
+  personalData(): Promise<PersonalDataStore>;
   kafkaSinks(): Promise<KafkaSinks>;
   commandPublisher(): Promise<CommandPublisher>;
   ruleLookup(): CachedRuleLookup;
@@ -167,6 +169,7 @@ export const createWiring = (settings: Settings, logger: Logger, options: Wiring
     rawEvents: once(async () => createMongoRawEventLog(await db(), { maxBatch })),
     lookupFailures: once(async () => createMongoLookupFailures(await db(), { maxBatch })),
     commandResults: once(async () => createCommandResultStore(await db(), { maxBatch })),
+    personalData: once(async () => createMongoPersonalDataStore(await db())),
     kafkaSinks,
     commandPublisher: once(async () => createKafkaCommandPublisher(await producer(), settings.kafka.topics.commands)),
     ruleLookup,

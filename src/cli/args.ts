@@ -5,7 +5,20 @@ export interface ParsedArgs {
   readonly options: ReadonlyMap<string, string>;
 }
 
-const VALUED = new Set(['pattern', 'limit', 'batch', 'wait-ms']);
+const VALUED = new Set([
+  'pattern',
+  'limit',
+  'batch',
+  'wait-ms',
+  'scope',
+  'case',
+  'person',
+  'beneficial-owner',
+  'client',
+  'reason',
+  'by',
+  'out',
+]);
 
 export const parseArgs = (argv: readonly string[]): ParsedArgs => {
   const words: string[] = [];

@@ -1,9 +1,13 @@
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { createCliContext, type CliContext } from './cliContext.js';
 import { cacheCommand } from './commands/cacheCommands.js';
+import { casesCommand } from './commands/casesCommand.js';
 import { notificationsCommand, outboxCommand } from './commands/notificationCommands.js';
 import { dlqCommand } from './commands/dlqCommand.js';
+import { eraseCommand, holdCommand } from './commands/erasureCommands.js';
+import { exportCaseCommand } from './commands/exportCaseCommand.js';
 import { replayCommand } from './commands/replayCommand.js';
+import { tokenCommand } from './commands/tokenCommand.js';
 import type { Output } from './output.js';
 
 export const USAGE = `usage: casestream <command> [--json]
@@ -27,6 +31,21 @@ export const USAGE = `usage: casestream <command> [--json]
                                         lookup failed (one command per case), and wait for the outcomes
   outbox status                         notifications stored but not yet acknowledged by Kafka
   outbox flush [--batch N]              publish them now
+  cases due-for-erasure [--limit N]     cases closed longer than RETENTION_CASE_CLOSED, longest closed first
+                                        (a report only: casestream erases nothing by itself)
+  erase --case <id> (--person <id> | --beneficial-owner <id>) --reason R [--by NAME] [--wait-ms MS]
+  erase --client <client id> --reason R [--by NAME] [--wait-ms MS]
+                                        have the running service erase (mask) the personal data of a person,
+                                        a beneficial owner, or every one of a client's cases, recording why and
+                                        who asked (--by, default cli:<user>); refused under legal hold
+  hold place|lift --case <id> --reason R [--by NAME] [--wait-ms MS]
+                                        place or lift a case's legal hold, which refuses erasure while placed
+  export-case <case id> [--out FILE]    a case's full history for an auditor as one JSON document: events with
+                                        their envelopes, read models, notifications with provenance, holds,
+                                        erasures, closing; --out writes FILE whole or not at all, mode 0600
+  token hash <name> [--scope read|write]
+                                        the API_TOKENS_FILE entry of the token piped to stdin (scope read
+                                        by default): printf %s "$TOKEN" | casestream token hash ops-alice
 
 Settings come from the environment and ENV_FILE (default config/local.env), as for the service.
 --json prints machine-readable output. Exit code 0 on success, non-zero with a one-line reason.`;
@@ -35,10 +54,14 @@ type Handler = (ctx: CliContext, args: ParsedArgs, out: Output) => Promise<numbe
 
 const HANDLERS: Record<string, Handler> = {
   cache: cacheCommand,
+  cases: casesCommand,
   notifications: notificationsCommand,
   outbox: outboxCommand,
   replay: replayCommand,
   dlq: dlqCommand,
+  erase: eraseCommand,
+  hold: holdCommand,
+  'export-case': exportCaseCommand,
 };
 
 export interface CliIo {
@@ -49,6 +72,8 @@ export interface CliIo {
   readonly terminal?: boolean;
   /** Asks the person at the terminal; absent when stdin is no terminal. */
   readonly ask?: (question: string) => Promise<string>;
+  /** All of stdin; absent when stdin is a terminal. */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** Runs one CLI command; resolves with the exit code. `start` is handled by the bin itself. */
@@ -56,6 +81,9 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
   let ctx: CliContext | undefined;
   try {
     const args = parseArgs(argv);
+    // needs no settings nor any client
+    if (args.words[0] === 'token' && !args.flags.has('help'))
+      return await tokenCommand(args, io.readStdin, (text) => io.stdout(`${text}\n`));
     const handler = HANDLERS[args.words[0] ?? ''];
     if (!handler || args.flags.has('help')) {
       io.stdout(`${USAGE}\n`);

@@ -13,6 +13,15 @@ export type EntityType = (typeof EntityType)[number];
 export const DocumentStatus = ['AWAITING_UPLOAD', 'UPLOADED', 'VERIFIED_SYSTEM', 'VERIFIED_MANUAL', 'REJECTED', 'NOT_APPLICABLE'] as const;
 export type DocumentStatus = (typeof DocumentStatus)[number];
 
+/** Whose personal data an erasure is about: a person of the case, or a beneficial owner of its company. */
+export const ErasureSubjectKind = ['person', 'beneficial_owner'] as const;
+export type ErasureSubjectKind = (typeof ErasureSubjectKind)[number];
+
+export interface ErasureSubject {
+  readonly kind: ErasureSubjectKind;
+  readonly id: string;
+}
+
 /** Free-form metadata of at most `maxKeys` keys, as long as it can be stored as a document. */
 const metadataObject = (maxKeys: number) =>
   new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
@@ -56,6 +65,36 @@ const commandCodecs = (limits: DecodeLimits) => {
       case_id: id,
       trigger: id,
     }),
+    close: objectOf('CloseCase', {
+      command_type: oneOf(['CloseCase'] as const),
+      command_id: id,
+      case_id: id,
+      reason: id,
+      /** Who closes it: the API sets its authenticated actor. */
+      closed_by: nullable(text),
+    }),
+    erase: objectOf('EraseSubject', {
+      command_type: oneOf(['EraseSubject'] as const),
+      command_id: id,
+      case_id: id,
+      subject: objectOf('erasure subject', { kind: oneOf(ErasureSubjectKind), id }),
+      reason: id,
+      requested_by: id,
+    }),
+    placeHold: objectOf('PlaceLegalHold', {
+      command_type: oneOf(['PlaceLegalHold'] as const),
+      command_id: id,
+      case_id: id,
+      reason: id,
+      placed_by: id,
+    }),
+    liftHold: objectOf('LiftLegalHold', {
+      command_type: oneOf(['LiftLegalHold'] as const),
+      command_id: id,
+      case_id: id,
+      reason: id,
+      lifted_by: id,
+    }),
   };
 };
 
@@ -68,11 +107,30 @@ export type UpdateDocumentStatus = t.TypeOf<Codecs['update']>;
  */
 export type RetryNotificationLookup = t.TypeOf<Codecs['retry']>;
 
+/** Ends a case (with why): its record is final, and RETENTION_CASE_CLOSED runs from its closing. */
+export type CloseCase = t.TypeOf<Codecs['close']>;
+
+/** Erases the personal data of one person or beneficial owner of the case (see personalData.ts), with why and at whose request. */
+export type EraseSubject = t.TypeOf<Codecs['erase']>;
+
+/** Puts the case under legal hold (with why and by whom): its personal data may not be erased until the hold is lifted. */
+export type PlaceLegalHold = t.TypeOf<Codecs['placeHold']>;
+export type LiftLegalHold = t.TypeOf<Codecs['liftHold']>;
+
 export type DocumentCommand = DetermineDocumentRequirements | UpdateDocumentStatus;
-export type CaseCommand = DocumentCommand | RetryNotificationLookup;
+export type LegalHoldCommand = PlaceLegalHold | LiftLegalHold;
+export type CaseCommand = DocumentCommand | RetryNotificationLookup | CloseCase | EraseSubject | LegalHoldCommand;
 
 const commandType = objectOf('case command', {
-  command_type: oneOf(['DetermineDocumentRequirements', 'UpdateDocumentStatus', 'RetryNotificationLookup'] as const),
+  command_type: oneOf([
+    'DetermineDocumentRequirements',
+    'UpdateDocumentStatus',
+    'RetryNotificationLookup',
+    'CloseCase',
+    'EraseSubject',
+    'PlaceLegalHold',
+    'LiftLegalHold',
+  ] as const),
 });
 
 const decodeType = decodeWith(commandType);
@@ -83,6 +141,10 @@ export const caseCommandDecoder = (limits: DecodeLimits) => {
   const decodeDetermine = decodeWith(codecs.determine);
   const decodeUpdate = decodeWith(codecs.update);
   const decodeRetry = decodeWith(codecs.retry);
+  const decodeClose = decodeWith(codecs.close);
+  const decodeErase = decodeWith(codecs.erase);
+  const decodePlaceHold = decodeWith(codecs.placeHold);
+  const decodeLiftHold = decodeWith(codecs.liftHold);
   return (input: unknown): E.Either<FieldError[], CaseCommand> => {
     const kind = decodeType(input);
     if (kind._tag === 'Left') return kind;
@@ -93,6 +155,14 @@ export const caseCommandDecoder = (limits: DecodeLimits) => {
         return decodeUpdate(input);
       case 'RetryNotificationLookup':
         return decodeRetry(input);
+      case 'CloseCase':
+        return decodeClose(input);
+      case 'EraseSubject':
+        return decodeErase(input);
+      case 'PlaceLegalHold':
+        return decodePlaceHold(input);
+      case 'LiftLegalHold':
+        return decodeLiftHold(input);
     }
   };
 };

@@ -1,6 +1,7 @@
 import type { DocumentStatus, EntityType } from './caseCommand.js';
 import type { TraitementType } from './clientMessage.js';
 import type { CaseEvent, DomainEvent } from './events.js';
+import { subjectKey } from './personalData.js';
 
 /** What the decisions need to know about one case, folded from its event stream. */
 
@@ -48,29 +49,112 @@ export interface CaseState {
    * for (undefined when its events carry none), so that a key reused for other content is refused.
    */
   readonly contentHashes: ReadonlyMap<string, string | undefined>;
+  /** When the case was closed (CaseClosed); null while it is open. */
+  readonly closed_at: Date | null;
+  /** The subjects whose personal data was erased (PersonalDataErased), by subjectKey. */
+  readonly erased: ReadonlySet<string>;
+  /** Since when and why the case is under legal hold; null when it is not. */
+  readonly legal_hold: LegalHold | null;
 }
+
+export interface LegalHold {
+  readonly since: Date;
+  readonly reason: string;
+}
+
+// Every state's empty collections are these: no state is ever changed (a fold copies a collection
+// before it adds to it), and most cases never fill some of them (notifications, erasures).
+const NO_IDS: ReadonlySet<string> = new Set();
+const NO_DOCUMENTS: ReadonlyMap<string, DocumentRequirementState> = new Map();
+const NO_HASHES: ReadonlyMap<string, string | undefined> = new Map();
 
 export const emptyCase = (case_id: string): CaseState => ({
   case_id,
   version: 0,
   facts: null,
   creation: null,
-  personIds: new Set(),
-  documents: new Map(),
-  notificationIds: new Set(),
-  contentHashes: new Map(),
+  personIds: NO_IDS,
+  documents: NO_DOCUMENTS,
+  notificationIds: NO_IDS,
+  contentHashes: NO_HASHES,
+  closed_at: null,
+  erased: NO_IDS,
+  legal_hold: null,
 });
 
-/** The parts of a case state one fold builds on: copied once per fold, not once per event. */
-interface Folding {
+// Entry by entry: `new Map(map)` and `new Set(set)` go through an iterator, an object per entry.
+const copyMap = <K, V>(from: ReadonlyMap<K, V>): Map<K, V> => {
+  const to = new Map<K, V>();
+  from.forEach((v, k) => to.set(k, v));
+  return to;
+};
+const copySet = <T>(from: ReadonlySet<T>): Set<T> => {
+  const to = new Set<T>();
+  from.forEach((v) => to.add(v));
+  return to;
+};
+
+/**
+ * What one fold builds on: the state's fields, each collection copied the first time the fold's
+ * events touch it (once per fold, not once per event); the others stay the state's own.
+ */
+class Folding {
   version: number;
   facts: CaseFacts | null;
   creation: CaseCreation | null;
-  readonly personIds: Set<string>;
-  readonly documents: Map<string, DocumentRequirementState>;
-  readonly notificationIds: Set<string>;
-  readonly contentHashes: Map<string, string | undefined>;
+  closed_at: Date | null;
+  legal_hold: LegalHold | null;
+  private copiedPersonIds: Set<string> | undefined;
+  private copiedDocuments: Map<string, DocumentRequirementState> | undefined;
+  private copiedNotificationIds: Set<string> | undefined;
+  private copiedContentHashes: Map<string, string | undefined> | undefined;
+  private copiedErased: Set<string> | undefined;
+
+  constructor(private readonly from: CaseState) {
+    this.version = from.version;
+    this.facts = from.facts;
+    this.creation = from.creation;
+    this.closed_at = from.closed_at;
+    this.legal_hold = from.legal_hold;
+  }
+
+  get personIds(): Set<string> {
+    return (this.copiedPersonIds ??= copySet(this.from.personIds));
+  }
+  get documents(): Map<string, DocumentRequirementState> {
+    return (this.copiedDocuments ??= copyMap(this.from.documents));
+  }
+  get notificationIds(): Set<string> {
+    return (this.copiedNotificationIds ??= copySet(this.from.notificationIds));
+  }
+  get contentHashes(): Map<string, string | undefined> {
+    return (this.copiedContentHashes ??= copyMap(this.from.contentHashes));
+  }
+  get erased(): Set<string> {
+    return (this.copiedErased ??= copySet(this.from.erased));
+  }
+
+  /** The folded state: the collections the events touched, copied; the others, the state's own. */
+  folded(): CaseState {
+    const from = this.from;
+    return {
+      case_id: from.case_id,
+      version: this.version,
+      facts: this.facts,
+      creation: this.creation,
+      personIds: this.copiedPersonIds ?? from.personIds,
+      documents: this.copiedDocuments ?? from.documents,
+      notificationIds: this.copiedNotificationIds ?? from.notificationIds,
+      contentHashes: this.copiedContentHashes ?? from.contentHashes,
+      closed_at: this.closed_at,
+      erased: this.copiedErased ?? from.erased,
+      legal_hold: this.legal_hold,
+    };
+  }
 }
+
+/** The case's first person: the first one added. */
+export const firstPersonId = (personIds: ReadonlySet<string>): string | undefined => personIds.values().next().value;
 
 const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
   s.version = e.version;
@@ -111,24 +195,33 @@ const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
     case 'NotificationRequired':
       s.notificationIds.add(e.event_id);
       return;
+    case 'CaseClosed':
+      s.closed_at = e.timestamp;
+      return;
+    case 'PersonalDataErased':
+      s.erased.add(subjectKey(e.payload.subject));
+      // The first person is the first added (personIds keeps insertion order): their names go.
+      if (s.creation !== null && e.payload.subject.kind === 'person' && firstPersonId(s.personIds) === e.payload.subject.id) {
+        s.creation = { ...s.creation, first_person: null };
+      }
+      return;
+    case 'LegalHoldPlaced':
+      s.legal_hold = { since: e.timestamp, reason: e.payload.reason };
+      return;
+    case 'LegalHoldLifted':
+      s.legal_hold = null;
+      return;
   }
 };
 
 /**
  * Folds events into the case state; events of other aggregates (the company stream) and versions
- * already folded are ignored. The given state is never changed.
+ * already folded are ignored. The given state is never changed: the new one shares with it the
+ * collections its events leave as they were.
  */
 export const evolveCase = (state: CaseState, events: readonly DomainEvent[]): CaseState => {
   if (!events.some((e) => e.aggregate_id === state.case_id && e.version > state.version)) return state;
-  const s: Folding = {
-    version: state.version,
-    facts: state.facts,
-    creation: state.creation,
-    personIds: new Set(state.personIds),
-    documents: new Map(state.documents),
-    notificationIds: new Set(state.notificationIds),
-    contentHashes: new Map(state.contentHashes),
-  };
+  const s = new Folding(state);
   for (const e of events) if (e.aggregate_id === state.case_id && e.version > s.version) applyCaseEvent(s, e as CaseEvent);
-  return { case_id: state.case_id, ...s };
+  return s.folded();
 };

@@ -1,7 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CaseState } from './caseState.js';
 import type { Command, CreateCase } from './commands.js';
+import { caseIsClosed, decideCaseClosing } from './decideCaseClosing.js';
 import { decideCaseCreation } from './decideCaseCreation.js';
+import { afterErasures, decideErasure } from './decideErasure.js';
+import { decideLegalHold } from './decideLegalHold.js';
 import { decideCaseCommand } from './decideDocumentCommands.js';
 import { decideNotification, decideNotificationRetry } from './decideNotification.js';
 import type { DomainEvent } from './events.js';
@@ -17,16 +20,22 @@ import type { Rejection } from './rejection.js';
 const decideCreate = (state: CaseState, cmd: CreateCase, rule: FoundRule | null): DomainEvent[] => {
   if (state.version === 0) {
     const events = decideCaseCreation(cmd);
-    const lastCaseVersion = events.filter((e) => e.aggregate_id === cmd.case_id).length;
-    return rule ? [...events, decideNotification(cmd, rule, lastCaseVersion)] : events;
+    if (!rule) return events;
+    let lastCaseVersion = 0;
+    for (const e of events) if (e.aggregate_id === cmd.case_id) lastCaseVersion = e.version;
+    events.push(decideNotification(cmd, rule, lastCaseVersion));
+    return events;
   }
   if (!rule) return [];
-  const notification = decideNotification(cmd, rule, state.version);
+  const notification = decideNotification(afterErasures(state, cmd), rule, state.version);
   return state.notificationIds.has(notification.event_id) ? [] : [notification];
 };
 
+const NONE: ReadonlySet<string> = new Set();
+
 /**
- * state + command → the events to record, or why the command is refused. Pure.
+ * state + command → the events to record, or why the command is refused. Pure. `beneficialOwners`:
+ * the ids of the case company's beneficial owners, which an erasure of one needs (lookUpBeneficialOwners).
  *
  * A message whose key the case has recorded is a redelivery when its content is the same (a case
  * command then records nothing again, whatever happened to the case since), and a refusal when it
@@ -37,12 +46,17 @@ export const decide = (
   cmd: Command,
   rule: FoundRule | null,
   maxNotesPerDocument?: number,
+  beneficialOwners: ReadonlySet<string> = NONE,
 ): E.Either<Rejection, DomainEvent[]> => {
   const recorded = state.contentHashes.has(cmd.key);
   if (recorded && contentDiffers(state.contentHashes.get(cmd.key), cmd.content_hash)) return E.left(keyReused());
   if (cmd.command_type === 'CreateCase') return E.right(decideCreate(state, cmd, rule));
   if (recorded) return E.right([]);
-  return cmd.command_type === 'RetryNotificationLookup'
-    ? decideNotificationRetry(state, cmd, rule)
-    : decideCaseCommand(state, cmd, maxNotesPerDocument);
+  if (cmd.command_type === 'RetryNotificationLookup') return decideNotificationRetry(state, cmd, rule);
+  if (cmd.command_type === 'CloseCase') return decideCaseClosing(state, cmd);
+  // A closed case may still be held, and erased once its retention is over.
+  if (cmd.command_type === 'EraseSubject') return decideErasure(state, cmd, beneficialOwners);
+  if (cmd.command_type === 'PlaceLegalHold' || cmd.command_type === 'LiftLegalHold') return decideLegalHold(state, cmd);
+  // A closed case's record is final: its documents change no more.
+  return state.closed_at !== null ? E.left(caseIsClosed(state)) : decideCaseCommand(state, cmd, maxNotesPerDocument);
 };

@@ -1,5 +1,5 @@
 import type { CompanyProfileData, PersonData, TraitementType } from './clientMessage.js';
-import type { DocumentStatus, EntityType } from './caseCommand.js';
+import type { DocumentStatus, EntityType, ErasureSubject } from './caseCommand.js';
 import type { RuleSource } from './notificationRule.js';
 
 /** The domain events casestream records in `domain_events`, one document per event. */
@@ -141,7 +141,39 @@ export type BeneficialOwnerAdded = Envelope<
   }
 >;
 
-export type CaseEvent = CaseCreated | PersonAddedToCase | DocumentRequirementDetermined | DocumentStatusUpdated | NotificationRequired;
+/** The case's record is complete (CloseCase); its retention (RETENTION_CASE_CLOSED) runs from `timestamp`. */
+export type CaseClosed = Envelope<'CaseClosed', { readonly reason: string; readonly closed_by: string }>;
+
+/**
+ * A data subject's personal data was erased (EraseSubject): masked in every store casestream
+ * keeps (see personalData.ts). Who asked, why and which fields; never the data.
+ */
+export type PersonalDataErased = Envelope<
+  'PersonalDataErased',
+  {
+    readonly subject: ErasureSubject;
+    readonly reason: string;
+    readonly requested_by: string;
+    /** The names of the fields erased, e.g. `firstname`; never their values. */
+    readonly fields: readonly string[];
+  }
+>;
+
+/** The case is under legal hold (PlaceLegalHold): its personal data may not be erased until the hold is lifted. */
+export type LegalHoldPlaced = Envelope<'LegalHoldPlaced', { readonly reason: string; readonly placed_by: string }>;
+
+export type LegalHoldLifted = Envelope<'LegalHoldLifted', { readonly reason: string; readonly lifted_by: string }>;
+
+export type CaseEvent =
+  | CaseCreated
+  | PersonAddedToCase
+  | DocumentRequirementDetermined
+  | DocumentStatusUpdated
+  | NotificationRequired
+  | CaseClosed
+  | PersonalDataErased
+  | LegalHoldPlaced
+  | LegalHoldLifted;
 
 export type CompanyEvent = CompanyProfileCreated | PersonLinkedToCompany | BeneficialOwnerAdded;
 

@@ -1,4 +1,5 @@
 import type { DomainEvent } from './events.js';
+import { PERSONAL_DATA, readModelOf } from './personalData.js';
 
 /** The read models casestream keeps, one MongoDB collection each. */
 export const ReadModelNames = ['cases', 'persons', 'companies', 'beneficial_owners', 'document_requirements'] as const;
@@ -35,9 +36,13 @@ export interface ReadModelWrite {
 
 export const appliedField = (stream: StreamKind): string => `applied.${stream}`;
 
-const created = (e: DomainEvent) => ({ created_at: e.timestamp, updated_at: e.timestamp });
+/** The `set` of a write that sets nothing: one shared (frozen) object, not one per event. */
+const NOTHING: Readonly<Record<string, unknown>> = Object.freeze({});
 
-const applied = (stream: StreamKind, e: DomainEvent) => ({ [appliedField(stream)]: e.version });
+// The writes below spell their fields out, `applied.case` and `applied.company` too (appliedField's
+// values): every event makes them, and spreads and computed keys build an object by a slower path.
+const applied = (stream: StreamKind, e: DomainEvent): Record<string, number> =>
+  stream === 'case' ? { 'applied.case': e.version } : { 'applied.company': e.version };
 
 /** What one event changes in the read models; NotificationRequired changes none. */
 export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
@@ -55,9 +60,10 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
             traitement_type: p.traitement_type,
             company_id: p.company_id,
             status: 'OPEN',
-            ...created(e),
+            created_at: e.timestamp,
+            updated_at: e.timestamp,
           },
-          set: {},
+          set: NOTHING,
           max: applied('case', e),
         },
       ];
@@ -68,14 +74,17 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
         {
           collection: 'persons',
           id: p.person_id,
-          onInsert: { company_id: null, ...created(e) },
-          set: {
-            case_id: e.aggregate_id,
+          // Names on insert only (PersonLinkedToCompany may insert them first, the same): a redelivered
+          // creation, decided again from its message, must not write back what an erasure masked.
+          onInsert: {
+            company_id: null,
             firstname: p.firstname,
             lastname: p.lastname,
             birthdate: p.birthdate,
-            role_in_company: p.role_in_company,
+            created_at: e.timestamp,
+            updated_at: e.timestamp,
           },
+          set: { case_id: e.aggregate_id, role_in_company: p.role_in_company },
           max: applied('case', e),
         },
       ];
@@ -86,7 +95,14 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
         {
           collection: 'persons',
           id: p.person_id,
-          onInsert: { case_id: p.case_id, firstname: p.firstname, lastname: p.lastname, birthdate: p.birthdate, ...created(e) },
+          onInsert: {
+            case_id: p.case_id,
+            firstname: p.firstname,
+            lastname: p.lastname,
+            birthdate: p.birthdate,
+            created_at: e.timestamp,
+            updated_at: e.timestamp,
+          },
           set: { company_id: e.aggregate_id, role_in_company: p.role_in_company },
           max: applied('company', e),
         },
@@ -98,8 +114,8 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
         {
           collection: 'companies',
           id: e.aggregate_id,
-          onInsert: { case_id, ...profile, ...created(e) },
-          set: {},
+          onInsert: { case_id, ...profile, created_at: e.timestamp, updated_at: e.timestamp },
+          set: NOTHING,
           max: applied('company', e),
         },
       ];
@@ -119,9 +135,10 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
             ownership_percentage: p.ownership_percentage,
             types_of_control: p.types_of_control,
             is_ubo: p.is_ubo,
-            ...created(e),
+            created_at: e.timestamp,
+            updated_at: e.timestamp,
           },
-          set: {},
+          set: NOTHING,
           max: applied('company', e),
         },
       ];
@@ -141,10 +158,11 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
             is_required: p.is_required,
             metadata: {},
             notes: [],
-            ...created(e),
-            [appliedField('case')]: e.version,
+            created_at: e.timestamp,
+            updated_at: e.timestamp,
+            'applied.case': e.version,
           },
-          set: {},
+          set: NOTHING,
         },
       ];
     }
@@ -155,7 +173,7 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
         {
           collection: 'document_requirements',
           id: p.document_requirement_id,
-          set: { status: p.new_status, ...metadata, updated_at: e.timestamp, [appliedField('case')]: e.version },
+          set: { status: p.new_status, ...metadata, updated_at: e.timestamp, 'applied.case': e.version },
           push: p.notes_added.length > 0 ? { notes: p.notes_added } : {},
           guard: { stream: 'case', version: e.version },
         },
@@ -163,11 +181,57 @@ export const projectEvent = (e: DomainEvent): ReadModelWrite[] => {
     }
     case 'NotificationRequired':
       return [];
+    case 'PersonalDataErased': {
+      // What the masking wrote, so that a replay of masked events shows the subject as erased too.
+      const readModel = readModelOf(e.payload.subject.kind);
+      return [
+        {
+          collection: readModel,
+          id: e.payload.subject.id,
+          set: { ...PERSONAL_DATA.readModels[readModel].masks, [appliedField('case')]: e.version },
+          guard: { stream: 'case', version: e.version },
+        },
+      ];
+    }
+    case 'LegalHoldPlaced':
+    case 'LegalHoldLifted':
+      return [
+        {
+          collection: 'cases',
+          id: e.aggregate_id,
+          set: {
+            legal_hold: e.event_type === 'LegalHoldPlaced' ? { since: e.timestamp, reason: e.payload.reason } : null,
+            updated_at: e.timestamp,
+            [appliedField('case')]: e.version,
+          },
+          guard: { stream: 'case', version: e.version },
+        },
+      ];
+    case 'CaseClosed':
+      return [
+        {
+          collection: 'cases',
+          id: e.aggregate_id,
+          set: {
+            status: 'CLOSED',
+            closed_at: e.timestamp,
+            closure_reason: e.payload.reason,
+            closed_by: e.payload.closed_by,
+            updated_at: e.timestamp,
+            [appliedField('case')]: e.version,
+          },
+          guard: { stream: 'case', version: e.version },
+        },
+      ];
   }
 };
 
 /** The writes for many events, in event order. */
-export const projectEvents = (events: readonly DomainEvent[]): ReadModelWrite[] => events.flatMap(projectEvent);
+export const projectEvents = (events: readonly DomainEvent[]): ReadModelWrite[] => {
+  const writes: ReadModelWrite[] = [];
+  for (const e of events) for (const w of projectEvent(e)) writes.push(w);
+  return writes;
+};
 
 type Doc = Record<string, unknown>;
 

@@ -147,3 +147,59 @@ export const flag = (fallback: boolean) =>
     },
     String,
   );
+
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+// Lower-case units only: `6M` must not pass for six months when it would be read as six minutes.
+const DURATION = /^\s*(\d{1,12})\s*(ms|s|m|h|d)\s*$/;
+
+/** Milliseconds of a duration written with its unit (`500ms`, `30s`, `15m`, `12h`, `90d`); NaN when it is not one. */
+export const parseDurationMs = (text: string): number => {
+  const m = DURATION.exec(text);
+  return m ? Number(m[1]) * DURATION_UNITS_MS[m[2] as keyof typeof DURATION_UNITS_MS] : NaN;
+};
+
+/** A duration as the shortest exact text with a unit, e.g. 2592000000 → `30d`. */
+export const formatDuration = (ms: number): string => {
+  const [unit, unitMs] = Object.entries(DURATION_UNITS_MS)
+    .reverse()
+    .find(([, size]) => ms % size === 0)!;
+  return `${ms / unitMs}${unit}`;
+};
+
+const durationRange = (minMs: number, maxMs: number): string =>
+  `a duration with its unit (ms, s, m, h or d) from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
+
+/** The milliseconds of `u` when it is a duration from `minMs` to `maxMs`, else undefined. */
+const durationIn = (u: unknown, minMs: number, maxMs: number): number | undefined => {
+  const ms = typeof u === 'string' ? parseDurationMs(u) : NaN;
+  return ms >= minMs && ms <= maxMs ? ms : undefined;
+};
+
+/** A duration with its unit, from `minMs` to `maxMs`, decoded as milliseconds. */
+export const duration = (fallbackMs: number, minMs: number, maxMs: number) =>
+  new t.Type<number, string, unknown>(
+    durationRange(minMs, maxMs),
+    (u): u is number => typeof u === 'number',
+    (u, c) => {
+      if (u === undefined || u === '') return t.success(fallbackMs);
+      const ms = durationIn(u, minMs, maxMs);
+      return ms !== undefined ? t.success(ms) : t.failure(u, c, `must be ${durationRange(minMs, maxMs)}, got ${JSON.stringify(u)}`);
+    },
+    formatDuration,
+  );
+
+/** How long something is kept: a duration from `minMs` to `maxMs` (in milliseconds), or `forever` (null). */
+export const retentionPeriod = (fallbackMs: number | null, minMs: number, maxMs: number) =>
+  new t.Type<number | null, string, unknown>(
+    `forever or ${durationRange(minMs, maxMs)}`,
+    (u): u is number | null => u === null || typeof u === 'number',
+    (u, c) => {
+      if (u === undefined || u === '') return t.success(fallbackMs);
+      if (typeof u === 'string' && u.trim().toLowerCase() === 'forever') return t.success(null);
+      const ms = durationIn(u, minMs, maxMs);
+      return ms !== undefined
+        ? t.success(ms)
+        : t.failure(u, c, `must be forever or ${durationRange(minMs, maxMs)}, got ${JSON.stringify(u)}`);
+    },
+    (a) => (a === null ? 'forever' : formatDuration(a)),
+  );

@@ -1,34 +1,18 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
+import { personalFieldNames } from '../domain/personalData.js';
 
 export type { Logger } from 'pino';
 
+/** Secrets that must never reach a log line, wherever they sit in a logged object. */
+const SECRETS = ['password', 'token', 'authorization'];
+
 /**
- * Personal data and secrets that must never reach a log line, wherever they sit in a logged
- * object. Code logs ids, positions and reasons only; this is the net under that rule.
+ * Personal data (the inventory's field names, see personalData.ts) and secrets that must never
+ * reach a log line, at the top of a logged object or one level down. Code logs ids, positions and
+ * reasons only; this is the net under that rule.
  */
-const REDACTED_PATHS = [
-  'firstname',
-  'lastname',
-  'birthdate',
-  'primary_contact_name',
-  'client_name',
-  'password',
-  'token',
-  'authorization',
-  'payload',
-  'value',
-  '*.firstname',
-  '*.lastname',
-  '*.birthdate',
-  '*.primary_contact_name',
-  '*.client_name',
-  '*.password',
-  '*.token',
-  '*.authorization',
-  '*.payload',
-  '*.value',
-];
+const REDACTED_PATHS = [...personalFieldNames(), ...SECRETS].flatMap((name) => [name, `*.${name}`]);
 
 /**
  * The ids of the span active when a line is logged (a message's, an API request's), so that a

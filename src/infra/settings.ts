@@ -2,7 +2,21 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { DecodeLimits } from '../domain/decodeLimits.js';
-import { brokers, choice, flag, integer, logLevel, optionalText, optionalUrl, ratio, seconds, text, url } from './envCodecs.js';
+import {
+  brokers,
+  choice,
+  duration,
+  flag,
+  integer,
+  logLevel,
+  optionalText,
+  optionalUrl,
+  ratio,
+  retentionPeriod,
+  seconds,
+  text,
+  url,
+} from './envCodecs.js';
 
 /**
  * Every setting casestream reads, decoded with io-ts once at startup into `Settings`, grouped by
@@ -21,6 +35,13 @@ export const TRACES_SAMPLERS = [
 ] as const;
 
 export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
+
+const SECOND_MS = 1_000;
+const DAY_MS = 86_400_000;
+/** The longest retention period a setting takes: a hundred years, or `forever`. */
+const MAX_RETENTION_MS = 36_525 * DAY_MS;
+/** A retention period (`forever`, or a duration with its unit) from one second to a hundred years. */
+const kept = (days: number) => retentionPeriod(days * DAY_MS, SECOND_MS, MAX_RETENTION_MS);
 
 export const settingsCodec = t.type({
   KAFKA_BOOTSTRAP_SERVERS: brokers,
@@ -63,9 +84,12 @@ export const settingsCodec = t.type({
   OUTBOX_GRACE_MS: integer(10_000, 0),
   OUTBOX_BATCH: integer(100, 1, 10_000),
   HTTP_PORT: integer(8000, 0, 65_535),
-  /** Unset: 127.0.0.1 without an API_TOKEN, every interface (0.0.0.0) with one (see httpHost). */
+  /** Unset: 127.0.0.1 without API tokens, every interface (0.0.0.0) with them (see httpHost). */
   HTTP_HOST: optionalText,
+  /** One write token, recorded as the actor `api-token`. */
   API_TOKEN: optionalText,
+  /** A JSON list of named, hashed tokens with their scopes (see src/infra/http/apiTokens.ts), read at startup. */
+  API_TOKENS_FILE: optionalText,
   /** Lets the API listen beyond loopback without a token (logged as a warning at every start). */
   HTTP_ALLOW_UNAUTHENTICATED: flag(false),
   HTTP_MAX_BODY_BYTES: integer(1_048_576, 1, 64 * 1_048_576),
@@ -100,6 +124,16 @@ export const settingsCodec = t.type({
   /** The ratio of the traceidratio samplers; other samplers ignore it. */
   OTEL_TRACES_SAMPLER_ARG: ratio(1),
   OTEL_SDK_DISABLED: flag(false),
+  /** How long casestream keeps what it stores besides the case record (see RetentionSettings). */
+  RETENTION_RAW_EVENTS: kept(30),
+  RETENTION_COMMAND_RESULTS: kept(90),
+  RETENTION_LOOKUP_FAILURES: kept(90),
+  RETENTION_API_IDEMPOTENCY: kept(30),
+  RETENTION_DLQ_TOPIC: kept(30),
+  /** Five years, leap days included: a closed case's due-diligence record is kept that long after it closes. */
+  RETENTION_CASE_CLOSED: kept(1_827),
+  RETENTION_SWEEP_INTERVAL: duration(3_600_000, 100, DAY_MS),
+  RETENTION_SWEEP_BATCH: integer(1_000, 1, 100_000),
 });
 
 /** The settings as the environment names them, one field per variable. */
@@ -118,8 +152,11 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
-/** Where the API listens: HTTP_HOST when set; otherwise loopback unless a token protects it. */
-export const httpHost = (s: EnvSettings): string => s.HTTP_HOST ?? (s.API_TOKEN ? '0.0.0.0' : '127.0.0.1');
+/** True when API tokens protect the API (API_TOKEN, API_TOKENS_FILE or both). */
+const hasApiTokens = (s: EnvSettings): boolean => s.API_TOKEN !== undefined || s.API_TOKENS_FILE !== undefined;
+
+/** Where the API listens: HTTP_HOST when set; otherwise loopback unless tokens protect it. */
+export const httpHost = (s: EnvSettings): string => s.HTTP_HOST ?? (hasApiTokens(s) ? '0.0.0.0' : '127.0.0.1');
 
 /** Shorter tokens are refused: a guessable token is no protection. */
 export const MIN_API_TOKEN_LENGTH = 32;
@@ -136,9 +173,9 @@ const crossChecks = (s: EnvSettings): string[] => [
   ...(s.API_TOKEN !== undefined && s.API_TOKEN.length < MIN_API_TOKEN_LENGTH
     ? [`  API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters long`]
     : []),
-  ...(s.API_TOKEN === undefined && !isLoopbackHost(httpHost(s)) && !s.HTTP_ALLOW_UNAUTHENTICATED
+  ...(!hasApiTokens(s) && !isLoopbackHost(httpHost(s)) && !s.HTTP_ALLOW_UNAUTHENTICATED
     ? [
-        `  HTTP_HOST ${httpHost(s)} is not loopback and API_TOKEN is not set: set API_TOKEN, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`,
+        `  HTTP_HOST ${httpHost(s)} is not loopback and neither API_TOKENS_FILE nor API_TOKEN is set: set one, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`,
       ]
     : []),
   ...(s.MAX_RECORD_BYTES > s.MAX_IN_FLIGHT_BYTES ? ['  MAX_IN_FLIGHT_BYTES must be at least MAX_RECORD_BYTES'] : []),
@@ -210,9 +247,10 @@ export interface RuleSettings {
 
 export interface HttpSettings {
   readonly port: number;
-  /** Resolved: HTTP_HOST, or loopback unless a token protects the API (see httpHost). */
+  /** Resolved: HTTP_HOST, or loopback unless tokens protect the API (see httpHost). */
   readonly host: string;
   readonly apiToken: string | undefined;
+  readonly apiTokensFile: string | undefined;
   readonly allowUnauthenticated: boolean;
   readonly maxBodyBytes: number;
   readonly maxPageSize: number;
@@ -265,6 +303,29 @@ export const tracesUrl = (s: EnvSettings): string | undefined => {
   return s.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${s.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
 };
 
+/**
+ * How long casestream keeps what it stores, each in milliseconds, null for forever. Records past
+ * their period are deleted by a TTL index where the server has them, else by the service's sweep.
+ */
+export interface RetentionSettings {
+  /** raw_events, counted from processed_at (when casestream last recorded how the message ended). */
+  readonly rawEventsMs: number | null;
+  /** command_results, counted from completed_at (a pending result is kept until it completes). */
+  readonly commandResultsMs: number | null;
+  /** notification_lookup_failures once resolved, counted from resolved_at (open ones are kept). */
+  readonly lookupFailuresMs: number | null;
+  /** api_idempotency (the REST Idempotency-Keys), counted from created_at. */
+  readonly apiIdempotencyMs: number | null;
+  /** The dead-letter topic's `retention.ms`, set when casestream creates it. */
+  readonly deadLetterTopicMs: number | null;
+  /** A case closed longer than this is reported by `casestream cases due-for-erasure` (never erased by casestream). */
+  readonly caseClosedMs: number | null;
+  /** Time between two passes of the sweep (FerretDB, or a server that refuses TTL indexes). */
+  readonly sweepIntervalMs: number;
+  /** The most records one pass deletes per collection. */
+  readonly sweepBatch: number;
+}
+
 /** Every setting, grouped by what it configures; read from the variables of settingsCodec. */
 export interface Settings {
   readonly kafka: KafkaSettings;
@@ -275,6 +336,7 @@ export interface Settings {
   readonly limits: LimitSettings;
   readonly pipeline: PipelineSettings;
   readonly telemetry: TelemetrySettings;
+  readonly retention: RetentionSettings;
   readonly logLevel: string;
 }
 
@@ -313,6 +375,7 @@ export const groupSettings = (s: EnvSettings): Settings => ({
     port: s.HTTP_PORT,
     host: httpHost(s),
     apiToken: s.API_TOKEN,
+    apiTokensFile: s.API_TOKENS_FILE,
     allowUnauthenticated: s.HTTP_ALLOW_UNAUTHENTICATED,
     maxBodyBytes: s.HTTP_MAX_BODY_BYTES,
     maxPageSize: s.API_MAX_PAGE_SIZE,
@@ -354,8 +417,23 @@ export const groupSettings = (s: EnvSettings): Settings => ({
     sampler: s.OTEL_TRACES_SAMPLER,
     samplerRatio: s.OTEL_TRACES_SAMPLER_ARG,
   },
+  retention: {
+    rawEventsMs: s.RETENTION_RAW_EVENTS,
+    commandResultsMs: s.RETENTION_COMMAND_RESULTS,
+    lookupFailuresMs: s.RETENTION_LOOKUP_FAILURES,
+    apiIdempotencyMs: s.RETENTION_API_IDEMPOTENCY,
+    deadLetterTopicMs: s.RETENTION_DLQ_TOPIC,
+    caseClosedMs: s.RETENTION_CASE_CLOSED,
+    sweepIntervalMs: s.RETENTION_SWEEP_INTERVAL,
+    sweepBatch: s.RETENTION_SWEEP_BATCH,
+  },
   logLevel: s.LOG_LEVEL,
 });
+
+/** A setting only startup can find wrong (a file it names): reported like a bad variable, with exit code 2. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
 
 /** Decodes the environment once into grouped settings, or one message naming every bad value. */
 export const decodeSettings = (env: Record<string, string | undefined>): E.Either<string, Settings> =>

@@ -1,4 +1,6 @@
 import type { Observable } from 'rxjs';
+import type { ErasureSubject } from '../domain/caseCommand.js';
+import type { CaseState } from '../domain/caseState.js';
 import type { DomainEvent, NotificationRequired } from '../domain/events.js';
 import type { FoundRule } from '../domain/notificationRule.js';
 import type { ReadModelWrite } from '../domain/projections.js';
@@ -46,10 +48,18 @@ export type AppendResult =
   | { readonly kind: 'key-reused' };
 
 export interface EventStore {
-  /** Appends events; idempotent per event_id; errors only on infrastructure failures. */
-  append(events: readonly DomainEvent[]): Observable<AppendResult>;
-  /** The stored events of one aggregate in version order. */
-  load(aggregate_id: string): Observable<DomainEvent[]>;
+  /**
+   * Appends events; idempotent per event_id; errors only on infrastructure failures. `state` is
+   * their case's state once they are stored (the fold of its stream up to its version): the store
+   * may keep it to load the case without reading its whole stream, but only when this call stored
+   * every one of the events (not for a redelivery, a conflict or a reused key).
+   */
+  append(events: readonly DomainEvent[], state?: CaseState): Observable<AppendResult>;
+  /**
+   * A case's state: the fold of its stored events in version order (an empty case when it has
+   * none), whatever states earlier appends carried. Each load gets a state of its own.
+   */
+  load(case_id: string): Observable<CaseState>;
 }
 
 export interface ReadModelApplyOptions {
@@ -140,6 +150,26 @@ export interface CommandResultLog {
   record(completion: Completion): Observable<void>;
 }
 
+/** An erasure of one data subject's personal data, as the stores need it (see personalData.ts). */
+export interface Erasure {
+  readonly case_id: string;
+  /** The case's company, whose stream holds its persons' links and its beneficial owners; null for KYC. */
+  readonly company_id: string | null;
+  readonly subject: ErasureSubject;
+  /** The ids of the raw copies of the case's messages. */
+  readonly raw_ids: readonly string[];
+  /** The case's version once the erasure is recorded: a snapshot of the case older than this may still name the subject. */
+  readonly version: number;
+}
+
+/** Personal data outside the case stream: a company's beneficial owners, and the masking of an erased subject everywhere. */
+export interface PersonalDataStore {
+  /** The ids of the beneficial owners a company's stream holds. */
+  beneficialOwners(company_id: string): Observable<ReadonlySet<string>>;
+  /** Masks the subject's personal data in every store casestream controls; idempotent, so a rerun finishes an interrupted one. */
+  erase(erasure: Erasure): Observable<void>;
+}
+
 export interface PipelinePorts {
   readonly eventStore: EventStore;
   readonly readModels: ReadModelStore;
@@ -149,4 +179,5 @@ export interface PipelinePorts {
   readonly rawEvents: RawEventLog;
   readonly lookupFailures: LookupFailureLog;
   readonly commandResults: CommandResultLog;
+  readonly personalData: PersonalDataStore;
 }

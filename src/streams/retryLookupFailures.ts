@@ -1,19 +1,7 @@
-import {
-  asyncScheduler,
-  concat,
-  concatMap,
-  defer,
-  from,
-  ignoreElements,
-  map,
-  mergeMap,
-  of,
-  timer,
-  type Observable,
-  type SchedulerLike,
-} from 'rxjs';
+import { concatMap, defer, map, of, type Observable } from 'rxjs';
 import type { RetryNotificationLookup } from '../domain/caseCommand.js';
 import { lookupRetryCommand } from '../domain/commands.js';
+import { sendCommands, type CommandEnd, type CommandRoundTripPorts, type RoundTripOptions } from './commandRoundTrip.js';
 import type { LookupRetryEnd } from './ports.js';
 
 /** A failed rule lookup as `notifications retry` reads it. */
@@ -29,20 +17,11 @@ export interface LookupFailureView {
   readonly event_id?: string;
 }
 
-/** How a case command ended, as the command results record it. */
-export type CommandEnd = { readonly command_id: string } & (
-  { readonly status: 'processed' } | { readonly status: 'rejected'; readonly reason: string }
-);
-
-export interface LookupRetryPorts {
+export interface LookupRetryPorts extends CommandRoundTripPorts<RetryNotificationLookup> {
   /** The open failures, oldest first, at most `limit`. */
   open(limit: number): Observable<readonly LookupFailureView[]>;
   /** The failures with these ids as they are now. */
   find(ids: readonly string[]): Observable<readonly LookupFailureView[]>;
-  /** Sends a command to the command topic (key = case id); completes once Kafka has it. */
-  publish(command: RetryNotificationLookup): Observable<void>;
-  /** How those of the commands that are complete ended; commands still pending are left out. */
-  ended(command_ids: readonly string[]): Observable<readonly CommandEnd[]>;
 }
 
 export type RetryOutcome = { readonly case_id: string; readonly trigger: string; readonly command_id: string } & (
@@ -53,15 +32,8 @@ export type RetryOutcome = { readonly case_id: string; readonly trigger: string;
   | { readonly outcome: 'pending' }
 );
 
-export interface RetryOptions {
+export interface RetryOptions extends RoundTripOptions {
   readonly limit: number;
-  /** How long to wait for the commands' results once they are sent. */
-  readonly waitMs: number;
-  /** How often the results are read while waiting. */
-  readonly pollMs: number;
-  /** How many commands are being sent at once (default 64). */
-  readonly publishConcurrency?: number;
-  readonly scheduler?: SchedulerLike;
 }
 
 /** How a retry ended, from its command's result and its failure as it is now. */
@@ -87,25 +59,13 @@ const outcomeOf = (
  * results and tells how each ended. Without a running service every retry stays pending.
  */
 export const retryLookupFailures = (ports: LookupRetryPorts, options: RetryOptions): Observable<RetryOutcome[]> => {
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const awaitEnds = (pending: readonly string[], ended: Map<string, CommandEnd>, deadline: number): Observable<Map<string, CommandEnd>> =>
-    ports.ended(pending).pipe(
-      concatMap((found) => {
-        for (const e of found) ended.set(e.command_id, e);
-        const rest = pending.filter((id) => !ended.has(id));
-        const left = deadline - scheduler.now();
-        if (rest.length === 0 || left <= 0) return of(ended);
-        return timer(Math.min(options.pollMs, left), scheduler).pipe(concatMap(() => awaitEnds(rest, ended, deadline)));
-      }),
-    );
   const retry = (open: readonly LookupFailureView[]): Observable<RetryOutcome[]> => {
     const commands = open.map((f) => ({ failure: f, command: lookupRetryCommand(f) }));
-    const ids = commands.map((c) => c.command.command_id);
-    const sent = from(commands).pipe(
-      mergeMap((c) => ports.publish(c.command), options.publishConcurrency ?? 64),
-      ignoreElements(),
-    );
-    const settled = defer(() => awaitEnds(ids, new Map(), scheduler.now() + options.waitMs)).pipe(
+    return sendCommands(
+      ports,
+      commands.map((c) => c.command),
+      options,
+    ).pipe(
       concatMap((ended) => {
         const processed = commands.filter((c) => ended.get(c.command.command_id)?.status === 'processed').map((c) => c.failure._id);
         return (processed.length === 0 ? of<readonly LookupFailureView[]>([]) : ports.find(processed)).pipe(
@@ -116,7 +76,6 @@ export const retryLookupFailures = (ports: LookupRetryPorts, options: RetryOptio
         );
       }),
     );
-    return concat(sent, settled);
   };
   return defer(() => ports.open(options.limit)).pipe(concatMap((open) => (open.length === 0 ? of<RetryOutcome[]>([]) : retry(open))));
 };

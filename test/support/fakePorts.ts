@@ -1,7 +1,16 @@
 import { defer, map, of, throwError, timer, type Observable } from 'rxjs';
+import { emptyCase, evolveCase } from '../../src/domain/caseState.js';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
 import type { Rejection } from '../../src/domain/rejection.js';
-import type { AppendResult, LookupFailure, LookupResolution, PipelinePorts, RawEventEntry, RuleAnswer } from '../../src/streams/ports.js';
+import type {
+  AppendResult,
+  Erasure,
+  LookupFailure,
+  LookupResolution,
+  PipelinePorts,
+  RawEventEntry,
+  RuleAnswer,
+} from '../../src/streams/ports.js';
 import type { Completion } from '../../src/streams/ports.js';
 import type { InboundRecord } from '../../src/streams/records.js';
 import { inMemoryAppend } from './inMemoryAppend.js';
@@ -25,6 +34,8 @@ export class FakePorts {
   readonly lookupFailures: LookupFailure[] = [];
   readonly lookupResolutions: LookupResolution[] = [];
   readonly commandResults: Completion[] = [];
+  /** The erasures the masking was asked for, in order. */
+  readonly erasures: Erasure[] = [];
   /** Appends running right now, and the most seen at once. */
   activeAppends = 0;
   maxActiveAppends = 0;
@@ -77,7 +88,7 @@ export class FakePorts {
             return this.storeEvents(events);
           });
         }),
-      load: (aggregate_id) => defer(() => of(this.stream(aggregate_id))),
+      load: (case_id) => defer(() => of(evolveCase(emptyCase(case_id), this.stream(case_id)))),
     },
     readModels: {
       apply: (writes) =>
@@ -111,5 +122,16 @@ export class FakePorts {
       resolve: (resolution) => defer(() => of(void this.lookupResolutions.push(resolution))),
     },
     commandResults: { record: (completion) => defer(() => of(void this.commandResults.push(completion))) },
+    personalData: {
+      beneficialOwners: (company_id) =>
+        defer(() =>
+          of(
+            new Set(
+              this.stream(company_id).flatMap((e) => (e.event_type === 'BeneficialOwnerAdded' ? [e.payload.beneficial_owner_id] : [])),
+            ),
+          ),
+        ),
+      erase: (erasure) => defer(() => of(void this.erasures.push(erasure))),
+    },
   };
 }

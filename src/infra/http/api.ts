@@ -1,20 +1,24 @@
 import { context } from '@opentelemetry/api';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { decodeCaseCommand, type CaseCommand } from '../../domain/caseCommand.js';
+import { decodeCaseCommand, type CaseCommand, type LegalHoldCommand } from '../../domain/caseCommand.js';
 import type { FieldError } from '../../domain/rejection.js';
 import {
+  closeCaseBody,
   decode,
   determineRequirementsBody,
   documentFilterQuery,
+  erasureBody,
   idempotencyKeyHeader,
+  legalHoldBody,
   pageQuery,
   pathId,
   updateDocumentStatusBody,
 } from './apiCodecs.js';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './apiLimits.js';
+import { ANONYMOUS, bearerToken, type Actor, type ApiTokens } from './apiTokens.js';
 import type { CommandPublisher } from './commandPublisher.js';
 import type { HealthReport, LivenessReport, StalledPartition } from './health.js';
 import { parseJsonBody } from './jsonBody.js';
@@ -22,6 +26,7 @@ import { openApiDocument } from './openapi.js';
 import type { ApiQueries } from '../mongo/caseQueries.js';
 import { requestFingerprint } from './requestFingerprint.js';
 import { isPublic, Router, splitTarget, type Method } from './router.js';
+import { grants } from './scopes.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.js';
 import { describeError } from '../../lib/errors.js';
 import { startRequestSpan } from './requestSpan.js';
@@ -47,8 +52,12 @@ export interface ApiDependencies {
   readonly stalled?: () => readonly StalledPartition[];
   /** The Prometheus text exposition. */
   readonly metrics: () => string | Promise<string>;
-  /** When set, every route but the public ones (/health, /health/live, /health/ready) requires `Authorization: Bearer <apiToken>`. */
-  readonly apiToken?: string;
+  /**
+   * When set, every route but the public ones (/health, /health/live, /health/ready) requires
+   * `Authorization: Bearer <token>` with a known token whose scope the route needs; unset, every
+   * caller is ANONYMOUS.
+   */
+  readonly tokens?: ApiTokens;
   readonly logger: HttpLogger;
   /** Bounds on requests (default DEFAULT_API_LIMITS). */
   readonly limits?: Partial<ApiLimits>;
@@ -75,6 +84,8 @@ interface RequestContext {
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
+  /** Who asks: the authenticated token's actor, ANONYMOUS without tokens or on a public route. */
+  readonly actor: Actor;
   /** The parsed JSON body (read on demand). */
   body(): Promise<unknown>;
 }
@@ -119,18 +130,6 @@ const decodeParts = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): E.E
 /** The field errors of several decodings together (path parameters, query, body), in that order. */
 const errorsOf = (...results: E.Either<FieldError[], unknown>[]): FieldError[] => results.flatMap((r) => (E.isLeft(r) ? r.left : []));
 
-/** Constant-time comparison of a presented bearer token with the configured one (both hashed first: equal lengths). */
-export const tokenMatches = (presented: string, expected: string): boolean => {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-};
-
-export const bearerToken = (header: string | undefined): string | undefined => {
-  const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? '');
-  return m?.[1];
-};
-
 /** Database driver errors are "unavailable" (503), everything else a 500. */
 const isDatabaseError = (error: unknown): boolean => error instanceof Error && /^Mongo/.test(error.name);
 
@@ -148,8 +147,12 @@ const withTimeout = <A>(p: Promise<A>, ms: number, what: string): Promise<A> => 
   ]).finally(() => clearTimeout(timer));
 };
 
-/** A route served without the API token. */
-const PUBLIC = { public: true } as const;
+/** A route served without a token. */
+const PUBLIC = { access: 'public' } as const;
+/** A route served to read tokens (and write tokens); command routes declare nothing: they need write. */
+const READ = { access: 'read' } as const;
+/** A route that erases personal data or holds a case: only admin tokens. */
+const ADMIN = { access: 'admin' } as const;
 
 interface Idempotency {
   readonly key: string;
@@ -167,16 +170,16 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
   const now = deps.now ?? (() => new Date());
   const checkTimeoutMs = deps.checkTimeoutMs ?? 5000;
 
-  /** The request's Idempotency-Key (when it sent one) with the fingerprint the key is bound to. */
+  /** The request's Idempotency-Key (when it sent one) with the fingerprint the key is bound to, its actor included. */
   const idempotencyOf = (ctx: RequestContext, key: string | undefined, body: unknown): Idempotency | undefined =>
-    key === undefined ? undefined : { key, request_hash: requestFingerprint(ctx.method, ctx.template, ctx.params, body) };
+    key === undefined ? undefined : { key, request_hash: requestFingerprint(ctx.actor.name, ctx.method, ctx.template, ctx.params, body) };
 
   /**
    * Claims the Idempotency-Key (a key already bound answers the earlier command, or 409 for another
    * request), records the pending result, publishes, answers 202; a failed publish frees both and
    * answers 503. A command the command decoder refuses (a bound of the Kafka path) is a 422.
    */
-  const submit = async (command: CaseCommand, idempotency: Idempotency | undefined): Promise<Reply> => {
+  const submit = async (command: CaseCommand, idempotency: Idempotency | undefined, actor: Actor): Promise<Reply> => {
     const checked = decodeCaseCommand(command);
     if (E.isLeft(checked)) return invalid(checked.left);
     if (idempotency !== undefined) {
@@ -204,7 +207,10 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       await releaseKey();
       return problem(503, 'the command could not be published; try again');
     }
-    deps.logger.info({ command_id: command.command_id, command_type: command.command_type, case_id: command.case_id }, 'command accepted');
+    deps.logger.info(
+      { command_id: command.command_id, command_type: command.command_type, case_id: command.case_id, actor: actor.name },
+      'command accepted',
+    );
     return accepted(command.command_id);
   };
 
@@ -234,6 +240,27 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       const p = decodeParts(page, { query: queryObject(ctx.query) });
       if (E.isLeft(p)) return p.left;
       return json(200, await find(p.right.query));
+    };
+
+  /** Places or lifts a case's legal hold, with the body's reason; the token is who does it. */
+  const legalHold =
+    (command_type: LegalHoldCommand['command_type']): Handler =>
+    async (ctx) => {
+      const p = decode(pathId('case_id'), { path: ctx.params });
+      const body = await ctx.body();
+      const b = decode(legalHoldBody, body);
+      const k = idempotencyKeyOf(ctx);
+      if (E.isLeft(p) || E.isLeft(b) || E.isLeft(k)) return invalid(errorsOf(p, b, k));
+      const case_id = p.right.path.case_id;
+      if ((await q.getCase(case_id)) === undefined) return notFound('case');
+      const base = { command_id: newCommandId(), case_id, reason: b.right.reason };
+      return submit(
+        command_type === 'PlaceLegalHold'
+          ? { command_type, ...base, placed_by: ctx.actor.name }
+          : { command_type, ...base, lifted_by: ctx.actor.name },
+        idempotencyOf(ctx, k.right.headers['idempotency-key'], body),
+        ctx.actor,
+      );
     };
 
   const router = new Router<Handler>();
@@ -278,67 +305,122 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
       },
       PUBLIC,
     )
-    .add('GET', '/metrics', async () => ({ status: 200, body: await deps.metrics(), contentType: PROMETHEUS_CONTENT_TYPE }))
-    .add('GET', '/openapi.json', async () => json(200, openApi))
+    .add('GET', '/metrics', async () => ({ status: 200, body: await deps.metrics(), contentType: PROMETHEUS_CONTENT_TYPE }), READ)
+    .add('GET', '/openapi.json', async () => json(200, openApi), READ)
     .add(
       'GET',
       '/api/v1/cases',
       paged((page) => q.listCases(page)),
+      READ,
     )
     .add(
       'GET',
       '/api/v1/cases/{case_id}',
       one('case_id', 'case', (id) => q.getCase(id)),
+      READ,
     )
     .add(
       'GET',
       '/api/v1/cases/{case_id}/events',
       many('case_id', (id) => q.caseEvents(id)),
+      READ,
     )
-    .add('GET', '/api/v1/cases/{case_id}/notifications', async (ctx) => {
-      const p = decode(pathId('case_id'), { path: ctx.params });
-      const g = decode(page, { query: queryObject(ctx.query) });
-      if (E.isLeft(p) || E.isLeft(g)) return invalid(errorsOf(p, g));
-      const notifications = await q.caseNotifications(p.right.path.case_id, g.right.query);
-      return notifications === undefined ? notFound('case') : json(200, notifications);
-    })
+    .add(
+      'GET',
+      '/api/v1/cases/{case_id}/notifications',
+      async (ctx) => {
+        const p = decode(pathId('case_id'), { path: ctx.params });
+        const g = decode(page, { query: queryObject(ctx.query) });
+        if (E.isLeft(p) || E.isLeft(g)) return invalid(errorsOf(p, g));
+        const notifications = await q.caseNotifications(p.right.path.case_id, g.right.query);
+        return notifications === undefined ? notFound('case') : json(200, notifications);
+      },
+      READ,
+    )
     .add(
       'GET',
       '/api/v1/persons/case/{case_id}',
       many('case_id', (id) => q.personsOfCase(id)),
+      READ,
     )
     .add(
       'GET',
       '/api/v1/companies/{company_id}',
       one('company_id', 'company', (id) => q.getCompany(id)),
+      READ,
     )
     .add(
       'GET',
       '/api/v1/companies/{company_id}/beneficial-owners',
       many('company_id', (id) => q.beneficialOwners(id)),
+      READ,
     )
     .add(
       'GET',
       '/api/v1/documents/{document_requirement_id}',
       one('document_requirement_id', 'document requirement', (id) => q.getDocumentRequirement(id)),
+      READ,
     )
-    .add('GET', '/api/v1/documents/case/{case_id}', async (ctx) => {
-      const p = decode(pathId('case_id'), { path: ctx.params });
-      const f = decode(documentFilterQuery, { query: queryObject(ctx.query) });
-      if (E.isLeft(p) || E.isLeft(f)) return invalid(errorsOf(p, f));
-      const filter = Object.fromEntries(Object.entries(f.right.query).filter(([, v]) => v !== undefined));
-      return json(200, await q.documentRequirementsOfCase(p.right.path.case_id, filter));
-    })
+    .add(
+      'GET',
+      '/api/v1/documents/case/{case_id}',
+      async (ctx) => {
+        const p = decode(pathId('case_id'), { path: ctx.params });
+        const f = decode(documentFilterQuery, { query: queryObject(ctx.query) });
+        if (E.isLeft(p) || E.isLeft(f)) return invalid(errorsOf(p, f));
+        const filter = Object.fromEntries(Object.entries(f.right.query).filter(([, v]) => v !== undefined));
+        return json(200, await q.documentRequirementsOfCase(p.right.path.case_id, filter));
+      },
+      READ,
+    )
     .add(
       'GET',
       '/api/v1/events/raw',
       paged((page) => q.rawEvents(page)),
+      READ,
     )
     .add(
       'GET',
       '/api/v1/commands/{command_id}',
       one('command_id', 'command', (id) => q.status(id)),
+      READ,
     )
+    .add('POST', '/api/v1/cases/{case_id}/close', async (ctx) => {
+      const p = decode(pathId('case_id'), { path: ctx.params });
+      const body = await ctx.body();
+      const b = decode(closeCaseBody, body);
+      const k = idempotencyKeyOf(ctx);
+      if (E.isLeft(p) || E.isLeft(b) || E.isLeft(k)) return invalid(errorsOf(p, b, k));
+      const case_id = p.right.path.case_id;
+      if ((await q.getCase(case_id)) === undefined) return notFound('case');
+      return submit(
+        { command_type: 'CloseCase', command_id: newCommandId(), case_id, reason: b.right.reason, closed_by: ctx.actor.name },
+        idempotencyOf(ctx, k.right.headers['idempotency-key'], body),
+        ctx.actor,
+      );
+    })
+    .add(
+      'POST',
+      '/api/v1/cases/{case_id}/erasures',
+      async (ctx) => {
+        const p = decode(pathId('case_id'), { path: ctx.params });
+        const body = await ctx.body();
+        const b = decode(erasureBody, body);
+        const k = idempotencyKeyOf(ctx);
+        if (E.isLeft(p) || E.isLeft(b) || E.isLeft(k)) return invalid(errorsOf(p, b, k));
+        const case_id = p.right.path.case_id;
+        if ((await q.getCase(case_id)) === undefined) return notFound('case');
+        const { subject, reason } = b.right;
+        return submit(
+          { command_type: 'EraseSubject', command_id: newCommandId(), case_id, subject, reason, requested_by: ctx.actor.name },
+          idempotencyOf(ctx, k.right.headers['idempotency-key'], body),
+          ctx.actor,
+        );
+      },
+      ADMIN,
+    )
+    .add('POST', '/api/v1/cases/{case_id}/legal-hold', legalHold('PlaceLegalHold'), ADMIN)
+    .add('DELETE', '/api/v1/cases/{case_id}/legal-hold', legalHold('LiftLegalHold'), ADMIN)
     .add('POST', '/api/v1/documents/determine-requirements', async (ctx) => {
       const body = await ctx.body();
       const b = decode(determineRequirementsBody, body);
@@ -354,6 +436,7 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
           entity_type: b.right.entity_type,
         },
         idempotencyOf(ctx, k.right.headers['idempotency-key'], body),
+        ctx.actor,
       );
     })
     .add('PUT', '/api/v1/documents/{document_requirement_id}/status', async (ctx) => {
@@ -373,12 +456,14 @@ export const buildRouter = (deps: ApiDependencies): Router<Handler> => {
           case_id,
           document_requirement_id: id,
           new_status: b.right.new_status,
-          updated_by_actor_type: b.right.updated_by_actor_type,
-          updated_by_actor_id: b.right.updated_by_actor_id,
+          // the authenticated caller, never a body field (the body codec refuses those)
+          updated_by_actor_type: ctx.actor.type,
+          updated_by_actor_id: ctx.actor.name,
           metadata_changes: b.right.metadata_changes,
           notes_to_add: b.right.notes_to_add,
         },
         idempotencyOf(ctx, k.right.headers['idempotency-key'], body),
+        ctx.actor,
       );
     });
   return router;
@@ -433,30 +518,33 @@ const readJsonBody = async (req: IncomingMessage, limits: ApiLimits): Promise<un
 
 const unauthorized: Reply = { status: 401, body: { detail: 'missing or invalid bearer token' }, headers: { 'WWW-Authenticate': 'Bearer' } };
 
+/** A known token without the scope the route needs (RFC 6750's insufficient_scope): names the scope, nothing about tokens. */
+const forbidden = (scope: string): Reply => ({
+  status: 403,
+  body: { detail: `this route needs a token with the ${scope} scope` },
+  headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+});
+
 /** The methods a path answers: HEAD with GET, and OPTIONS always. */
 const allowHeader = (methods: readonly Method[]): string =>
   [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
 
 /**
  * The request listener of the HTTP server: routing, auth, decoding, JSON errors `{detail}` (never a
- * stack trace) and request logging at debug level (method, route template, status, duration; no
- * bodies, no query strings: they can hold personal data).
+ * stack trace) and request logging at debug level (method, route template, status, duration, the
+ * actor's name; no bodies, no query strings: they can hold personal data; never a token).
  *
- * Auth is decided on the route the router matched, after its one normalisation of the path: with a
- * token configured, a request without it gets 401 for everything but a public route, whether the
- * path is protected, unknown, malformed or known with another method, so an unauthenticated caller
- * learns nothing about what exists. Authenticated callers (or every caller without a token) get
- * 400 (malformed path), 404, 405 with `Allow`, or 204 with `Allow` for OPTIONS.
+ * Auth is decided on the route the router matched, after its one normalisation of the path: with
+ * tokens configured, a request without a known one gets 401 for everything but a public route,
+ * whether the path is protected, unknown, malformed or known with another method, so an
+ * unauthenticated caller learns nothing about what exists. A known token without the scope of the
+ * route it asks for gets 403. Authenticated callers (or every caller without tokens) get 400
+ * (malformed path), 404, 405 with `Allow`, or 204 with `Allow` for OPTIONS.
  */
 export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMessage, res: ServerResponse) => void) => {
   const router = buildRouter(deps);
   const limits = { ...DEFAULT_API_LIMITS, ...deps.limits };
-  const token = deps.apiToken === undefined || deps.apiToken === '' ? undefined : deps.apiToken;
-  const authorized = (req: IncomingMessage): boolean => {
-    if (token === undefined) return true;
-    const presented = bearerToken(req.headers.authorization);
-    return presented !== undefined && tokenMatches(presented, token);
-  };
+  const tokens = deps.tokens;
 
   const send = (req: IncomingMessage, res: ServerResponse, reply: Reply): void => {
     if (res.headersSent) return;
@@ -483,13 +571,25 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
     req.resume();
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, setRoute: (r: string) => void): Promise<void> => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    setRoute: (r: string) => void,
+    setActor: (a: Actor) => void,
+  ): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const { path, query } = splitTarget(req.url ?? '/');
     const match = router.match(method === 'HEAD' ? 'GET' : method, path);
-    if (!isPublic(match) && !authorized(req)) {
+    const actor = tokens === undefined || isPublic(match) ? ANONYMOUS : tokens.authenticate(bearerToken(req.headers.authorization));
+    if (actor === undefined) {
       setRoute('unauthorized');
       refuse(req, res, unauthorized);
+      return;
+    }
+    setActor(actor);
+    if (match.kind === 'found' && match.route.access !== 'public' && !grants(actor.scope, match.route.access)) {
+      setRoute(match.route.template);
+      refuse(req, res, forbidden(match.route.access));
       return;
     }
     if (match.kind === 'malformed') return refuse(req, res, problem(400, 'malformed URL path'));
@@ -507,6 +607,7 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
       params: match.params,
       query,
       headers: req.headers,
+      actor,
       body: () => (bodyPromise ??= readJsonBody(req, limits)),
     };
     const reply = await match.route.handler(ctx);
@@ -517,12 +618,16 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
   return (req, res) => {
     const started = process.hrtime.bigint();
     let route = 'unmatched';
+    let actor: Actor | undefined;
+    /** The actor's name as a log field; none when the token was refused. */
+    const who = () => (actor === undefined ? {} : { actor: actor.name });
     const span = startRequestSpan(req);
     res.on('finish', () => {
       deps.logger.debug(
         {
           method: req.method,
           route,
+          ...who(),
           status: res.statusCode,
           duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
         },
@@ -530,21 +635,26 @@ export const createRequestHandler = (deps: ApiDependencies): ((req: IncomingMess
       );
     });
     // 'close' comes after 'finish', and also when the client goes away first.
-    if (span !== undefined) res.once('close', () => span.end(route, res.statusCode));
+    if (span !== undefined) res.once('close', () => span.end(route, res.statusCode, actor?.name));
     const serve = () =>
-      handle(req, res, (r) => (route = r)).catch((error: unknown) => {
+      handle(
+        req,
+        res,
+        (r) => (route = r),
+        (a) => (actor = a),
+      ).catch((error: unknown) => {
         if (error instanceof HttpError) {
           send(req, res, { status: error.status, body: { detail: error.detail }, headers: error.headers });
           return;
         }
         if (isDatabaseError(error)) {
-          deps.logger.warn({ method: req.method, route, error: errorLine(error) }, 'http request failed: database unavailable');
+          deps.logger.warn({ method: req.method, route, ...who(), error: errorLine(error) }, 'http request failed: database unavailable');
           send(req, res, problem(503, 'the database is unavailable; try again'));
           return;
         }
         // The id goes to the caller and into the log line, so a report of a failure finds its cause.
         const error_id = randomUUID();
-        deps.logger.error({ error_id, method: req.method, route, error: errorLine(error) }, 'http request failed');
+        deps.logger.error({ error_id, method: req.method, route, ...who(), error: errorLine(error) }, 'http request failed');
         send(req, res, json(500, { detail: 'internal error', error_id }));
       });
     // Handled, and a failure logged, with the request's span active: its log lines carry the trace.

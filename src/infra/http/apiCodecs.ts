@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
-import { arrayOf, decodeWith, jsonObject, nullable, objectOf, oneOf, optional, str } from '../../domain/codecs.js';
+import { DocumentStatus, EntityType, ErasureSubjectKind } from '../../domain/caseCommand.js';
+import { arrayOf, decodeWith, jsonObject, objectOf, oneOf, optional, str } from '../../domain/codecs.js';
 import type { FieldError } from '../../domain/rejection.js';
 import { unstorableBecause } from '../../domain/storableDocument.js';
 
@@ -147,13 +147,49 @@ export const determineRequirementsBody = objectOf('DetermineDocumentRequirements
   entity_type: oneOf(EntityType),
 });
 
-export const updateDocumentStatusBody = objectOf('UpdateDocumentStatus request', {
-  new_status: oneOf(DocumentStatus),
-  updated_by_actor_type: nullable(str),
-  updated_by_actor_id: nullable(str),
-  metadata_changes: optional(metadataChanges, {} as Record<string, unknown>),
-  notes_to_add: optional(arrayOf(str), [] as string[]),
-});
+/** Closing a case: why (the actor is the token's, as for every command). */
+export const closeCaseBody = objectOf('CloseCase request', { reason: idString });
+
+/** `codec`, refusing each of `fields` that the input holds, whatever its value (null included). */
+const refusing = <A>(codec: t.Type<A, unknown, unknown>, fields: readonly string[], why: string) =>
+  new t.Type<A, unknown, unknown>(
+    codec.name,
+    (u): u is A => codec.is(u),
+    (u, c) => {
+      const decoded = codec.validate(u, c);
+      const present = jsonObject.is(u) ? Object.entries(u).filter(([key]) => fields.includes(key)) : [];
+      if (present.length === 0) return decoded;
+      const errors: t.Errors = present.map(([key, value]) => ({ value, context: t.appendContext(c, key, codec, value), message: why }));
+      return t.failures(E.isLeft(decoded) ? [...decoded.left, ...errors] : errors);
+    },
+    t.identity,
+  );
+
+const NOT_THE_ACTOR = 'must not be sent: the actor recorded is the token the request authenticates with';
+
+/**
+ * The actor of the command is the token the request authenticates with: a body that names one is
+ * refused rather than silently overridden, so a client that still sends it learns at once.
+ */
+export const updateDocumentStatusBody = refusing(
+  objectOf('UpdateDocumentStatus request', {
+    new_status: oneOf(DocumentStatus),
+    metadata_changes: optional(metadataChanges, {} as Record<string, unknown>),
+    notes_to_add: optional(arrayOf(str), [] as string[]),
+  }),
+  ['updated_by_actor_type', 'updated_by_actor_id'],
+  NOT_THE_ACTOR,
+);
+
+/** Erasing a person or beneficial owner of a case: whom, and why (who asks is the token). */
+export const erasureBody = refusing(
+  objectOf('EraseSubject request', { subject: objectOf('subject', { kind: oneOf(ErasureSubjectKind), id: idString }), reason: idString }),
+  ['requested_by'],
+  NOT_THE_ACTOR,
+);
+
+/** Placing or lifting a case's legal hold: why (who does it is the token). */
+export const legalHoldBody = refusing(objectOf('legal hold request', { reason: idString }), ['placed_by', 'lifted_by'], NOT_THE_ACTOR);
 
 /** Decodes, or every field error. */
 export const decode = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): E.Either<FieldError[], A> => decodeWith(codec)(input);

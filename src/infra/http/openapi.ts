@@ -1,4 +1,4 @@
-import { DocumentStatus, EntityType } from '../../domain/caseCommand.js';
+import { DocumentStatus, EntityType, ErasureSubjectKind } from '../../domain/caseCommand.js';
 import { DEFAULT_PAGE_LIMIT, MAX_ID_LENGTH } from './apiCodecs.js';
 import type { ApiLimits } from './apiLimits.js';
 
@@ -39,7 +39,7 @@ const idempotencyKeyParam = (limits: ApiLimits) => ({
   required: false,
   description:
     'Makes a retry safe: a request with a key already used for the same request (method, route, path parameters and JSON body) answers the same `command_id` ' +
-    'and creates and publishes nothing; the same key with another request answers 409. Keys are kept by the service.',
+    'and creates and publishes nothing; the same key with another request answers 409. Keys are kept for RETENTION_API_IDEMPOTENCY (default 30 days).',
   schema: { type: 'string', minLength: 1, maxLength: limits.maxIdempotencyKeyLength, pattern: '^[\\x21-\\x7e]+$' },
 });
 
@@ -65,6 +65,7 @@ const get = (operationId: string, summary: string, parameters: unknown[], ok: un
 });
 
 const commandErrors = {
+  403: { $ref: '#/components/responses/Forbidden' },
   409: { $ref: '#/components/responses/IdempotencyConflict' },
   413: { $ref: '#/components/responses/TooLarge' },
   415: { $ref: '#/components/responses/UnsupportedMediaType' },
@@ -86,8 +87,10 @@ export const openApiDocument = (limits: ApiLimits) => ({
     description:
       'Read models of the KYC/KYB case-management stream processor, and case commands that go through the same per-case pipeline as the Kafka command topic. ' +
       'Errors are `{"detail": ...}`; invalid input is 422 with `detail` a list of `{path, rule}` (`$.field` for bodies, `$.query.<name>` and `$.path.<name>` for parameters). ' +
-      'When an API token is configured every route except /health, /health/live and /health/ready requires `Authorization: Bearer <token>`; ' +
-      'without it every other request, to a known path or not, answers 401. ' +
+      'When API tokens are configured every route except /health, /health/live and /health/ready requires `Authorization: Bearer <token>`; ' +
+      'without a known token every other request, to a known path or not, answers 401. ' +
+      'Each token has a name and a scope: `read` serves the GET routes, `write` also the commands, `admin` also erasures and legal holds; a token without the scope a route needs answers 403. ' +
+      'The actor recorded on a command is the name of the token it was sent with (`anonymous` when no token is configured), never a field of the body. ' +
       'Paths are split on `/` before percent-decoding, each segment decoded once; dot segments and segments decoding to `/`, `\\` or control characters answer 400; ' +
       'literal segments are case-sensitive, `;` is an ordinary character and one trailing `/` is ignored. ' +
       `JSON bodies need \`Content-Type: application/json\` (415 otherwise), at most ${limits.maxBodyBytes} bytes (413), ` +
@@ -103,7 +106,7 @@ export const openApiDocument = (limits: ApiLimits) => ({
     { name: 'commands', description: 'Case commands, processed asynchronously by the case pipeline.' },
     {
       name: 'operations',
-      description: 'Health and readiness (no token needed), metrics and this document (token needed when one is configured).',
+      description: 'Health and readiness (no token needed), metrics and this document (a read or write token when tokens are configured).',
     },
   ],
   security: [{ bearerAuth: [] }],
@@ -167,10 +170,56 @@ export const openApiDocument = (limits: ApiLimits) => ({
       pageParams(limits),
       listOf('RawEvent'),
     ),
+    '/api/v1/cases/{case_id}/close': {
+      post: {
+        operationId: 'closeCase',
+        summary:
+          'Close a case (command CloseCase): its documents change no more, and RETENTION_CASE_CLOSED runs from its closing. Closing a closed case records nothing.',
+        tags: ['commands'],
+        parameters: [pathParam('case_id', 'The case id.'), idempotencyKeyParam(limits)],
+        requestBody: { required: true, content: jsonContent(ref('CloseCaseRequest')) },
+        responses: { ...commandAccepted, ...notFound, ...commandErrors, ...errors },
+      },
+    },
+    '/api/v1/cases/{case_id}/erasures': {
+      post: {
+        operationId: 'eraseSubject',
+        summary:
+          'Erase (mask) the personal data of a person or beneficial owner of a case everywhere casestream keeps it (command EraseSubject).',
+        description:
+          'Needs a token with the admin scope; the request is recorded with the token as `requested_by`, with the reason, in a PersonalDataErased event (never the data). ' +
+          'Refused (the command is rejected) while the case is under legal hold, or for a subject the case does not have; erasing an erased subject records nothing.',
+        tags: ['commands'],
+        parameters: [pathParam('case_id', 'The case id.'), idempotencyKeyParam(limits)],
+        requestBody: { required: true, content: jsonContent(ref('EraseSubjectRequest')) },
+        responses: { ...commandAccepted, ...notFound, ...commandErrors, ...errors },
+      },
+    },
+    '/api/v1/cases/{case_id}/legal-hold': {
+      post: {
+        operationId: 'placeLegalHold',
+        summary: 'Place a case under legal hold (command PlaceLegalHold): its personal data may not be erased until the hold is lifted.',
+        description: 'Needs a token with the admin scope, recorded as `placed_by`. Placing a hold on a case under hold records nothing.',
+        tags: ['commands'],
+        parameters: [pathParam('case_id', 'The case id.'), idempotencyKeyParam(limits)],
+        requestBody: { required: true, content: jsonContent(ref('LegalHoldRequest')) },
+        responses: { ...commandAccepted, ...notFound, ...commandErrors, ...errors },
+      },
+      delete: {
+        operationId: 'liftLegalHold',
+        summary: "Lift a case's legal hold (command LiftLegalHold), with why; the body is required.",
+        description: 'Needs a token with the admin scope, recorded as `lifted_by`. Lifting a hold from a case without one records nothing.',
+        tags: ['commands'],
+        parameters: [pathParam('case_id', 'The case id.'), idempotencyKeyParam(limits)],
+        requestBody: { required: true, content: jsonContent(ref('LegalHoldRequest')) },
+        responses: { ...commandAccepted, ...notFound, ...commandErrors, ...errors },
+      },
+    },
     '/api/v1/documents/determine-requirements': {
       post: {
         operationId: 'determineDocumentRequirements',
         summary: 'Determine the document requirements of one entity of a case (command DetermineDocumentRequirements).',
+        description: 'Needs a token with the write scope.',
         tags: ['commands'],
         parameters: [idempotencyKeyParam(limits)],
         requestBody: { required: true, content: jsonContent(ref('DetermineRequirementsRequest')) },
@@ -181,6 +230,9 @@ export const openApiDocument = (limits: ApiLimits) => ({
       put: {
         operationId: 'updateDocumentStatus',
         summary: "Change a document requirement's status (command UpdateDocumentStatus; the case is the requirement's).",
+        description:
+          "Needs a token with the write scope. The command's actor is the token: `updated_by_actor_type` `API_TOKEN` and `updated_by_actor_id` its name " +
+          '(`ANONYMOUS` and `anonymous` when no token is configured), recorded as the `updated_by` of the DocumentStatusUpdated event.',
         tags: ['commands'],
         parameters: [pathParam('document_requirement_id', 'The document requirement id.'), idempotencyKeyParam(limits)],
         requestBody: { required: true, content: jsonContent(ref('UpdateDocumentStatusRequest')) },
@@ -236,7 +288,7 @@ export const openApiDocument = (limits: ApiLimits) => ({
       get: {
         operationId: 'metrics',
         summary:
-          'Prometheus metrics (text exposition format 0.0.4); they name topics and partitions, so they need the token when one is configured.',
+          'Prometheus metrics (text exposition format 0.0.4); they name topics and partitions, so they need a token when tokens are configured.',
         tags: ['operations'],
         responses: {
           200: { description: 'metrics', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
@@ -247,7 +299,7 @@ export const openApiDocument = (limits: ApiLimits) => ({
     '/openapi.json': {
       get: {
         operationId: 'openapi',
-        summary: 'This document (needs the token when one is configured).',
+        summary: 'This document (needs a token when tokens are configured).',
         tags: ['operations'],
         responses: { 200: response('OpenAPI 3.0 document', { type: 'object' }), 401: { $ref: '#/components/responses/Unauthorized' } },
       },
@@ -263,8 +315,13 @@ export const openApiDocument = (limits: ApiLimits) => ({
       ),
       Unauthorized: {
         description:
-          'Missing or wrong bearer token (only when a token is configured); answered for every path but the public ones, known or not.',
+          'Missing or unknown bearer token (only when tokens are configured); answered for every path but the public ones, known or not.',
         headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
+        content: jsonContent(ref('Error')),
+      },
+      Forbidden: {
+        description: 'The token is known but lacks the scope the route needs (a read token sending a command); `detail` names the scope.',
+        headers: { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer error="insufficient_scope", scope="write"' } } },
         content: jsonContent(ref('Error')),
       },
       ValidationFailed: response(
@@ -303,7 +360,17 @@ export const openApiDocument = (limits: ApiLimits) => ({
           type: { type: 'string', example: 'INDIVIDUAL_STANDARD' },
           traitement_type: { type: 'string', enum: ['KYC', 'KYB'] },
           company_id: nullableString,
-          status: { type: 'string', example: 'OPEN' },
+          status: { type: 'string', enum: ['OPEN', 'CLOSED'] },
+          closed_at: { ...dateTime, description: 'When the case was closed; absent while it is open.' },
+          closure_reason: { type: 'string', description: 'Why it was closed; absent while it is open.' },
+          closed_by: { type: 'string', description: 'The actor who closed it; absent while it is open.' },
+          legal_hold: {
+            type: 'object',
+            nullable: true,
+            required: ['since', 'reason'],
+            properties: { since: dateTime, reason: { type: 'string' } },
+            description: 'The legal hold the case is under; null once lifted, absent when none was ever placed.',
+          },
           created_at: dateTime,
           updated_at: dateTime,
         },
@@ -414,7 +481,17 @@ export const openApiDocument = (limits: ApiLimits) => ({
           event_id: { type: 'string' },
           event_type: {
             type: 'string',
-            enum: ['CaseCreated', 'PersonAddedToCase', 'DocumentRequirementDetermined', 'DocumentStatusUpdated', 'NotificationRequired'],
+            enum: [
+              'CaseCreated',
+              'PersonAddedToCase',
+              'DocumentRequirementDetermined',
+              'DocumentStatusUpdated',
+              'NotificationRequired',
+              'CaseClosed',
+              'PersonalDataErased',
+              'LegalHoldPlaced',
+              'LegalHoldLifted',
+            ],
           },
           aggregate_id: { type: 'string' },
           timestamp: dateTime,
@@ -517,6 +594,30 @@ export const openApiDocument = (limits: ApiLimits) => ({
           },
         },
       },
+      CloseCaseRequest: {
+        type: 'object',
+        required: ['reason'],
+        properties: { reason: { ...idSchema, example: 'business relationship ended' } },
+      },
+      EraseSubjectRequest: {
+        type: 'object',
+        required: ['subject', 'reason'],
+        description: 'Who asks is the token: a body with `requested_by`, whatever its value, answers 422.',
+        properties: {
+          subject: {
+            type: 'object',
+            required: ['kind', 'id'],
+            properties: { kind: { type: 'string', enum: [...ErasureSubjectKind] }, id: idSchema },
+          },
+          reason: { ...idSchema, example: 'GDPR art. 17 request #4711' },
+        },
+      },
+      LegalHoldRequest: {
+        type: 'object',
+        required: ['reason'],
+        description: 'Who does it is the token: a body with `placed_by` or `lifted_by`, whatever its value, answers 422.',
+        properties: { reason: { ...idSchema, example: 'AML investigation 2024-17' } },
+      },
       DetermineRequirementsRequest: {
         type: 'object',
         required: ['case_id', 'entity_id', 'entity_type'],
@@ -525,10 +626,10 @@ export const openApiDocument = (limits: ApiLimits) => ({
       UpdateDocumentStatusRequest: {
         type: 'object',
         required: ['new_status'],
+        description:
+          'The actor is the token the request is sent with: a body with `updated_by_actor_type` or `updated_by_actor_id`, whatever their value, answers 422.',
         properties: {
           new_status: { type: 'string', enum: [...DocumentStatus] },
-          updated_by_actor_type: { type: 'string', nullable: true, example: 'USER' },
-          updated_by_actor_id: { type: 'string', nullable: true, example: 'agent-7' },
           metadata_changes: {
             type: 'object',
             nullable: true,

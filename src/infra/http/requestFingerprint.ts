@@ -11,10 +11,17 @@ const canonicalJson = (value: unknown): string => {
 };
 
 /**
- * The SHA-256 (hex) of what a command request asks for: its method, route template, path
- * parameters and JSON body. An Idempotency-Key is bound to it: a retry must ask for the same.
+ * The SHA-256 (hex) of who asks and what a command request asks for: the actor's name, its method,
+ * route template, path parameters and JSON body. An Idempotency-Key is bound to it: a retry must
+ * come from the same actor (who is recorded on the command) and ask for the same.
  */
-export const requestFingerprint = (method: string, template: string, params: Readonly<Record<string, string>>, body: unknown): string =>
+export const requestFingerprint = (
+  actor: string,
+  method: string,
+  template: string,
+  params: Readonly<Record<string, string>>,
+  body: unknown,
+): string =>
   createHash('sha256')
-    .update(canonicalJson([method, template, params, body]), 'utf8')
+    .update(canonicalJson([actor, method, template, params, body]), 'utf8')
     .digest('hex');

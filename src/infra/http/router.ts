@@ -5,14 +5,19 @@
  * `/documents/determine-requirements` is not mistaken for `/documents/{id}`.
  *
  * The router applies the one normalisation of a request path (see `pathSegments`), and every route
- * says whether it is public or protected, so the caller decides authorization on the very route
- * that will serve the request.
+ * says who may use it (anyone, or a token with a scope), so the caller decides authorization on the
+ * very route that will serve the request.
  */
+
+import type { Scope } from './scopes.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
-/** Protected routes need the API token when one is configured; protected is the default. */
-export type Access = 'public' | 'protected';
+/**
+ * Who a route serves when tokens are configured: anyone (`public`), or a caller whose token grants
+ * the scope. A route that declares nothing needs `write`: a new route is closed until its author opens it.
+ */
+export type Access = 'public' | Scope;
 
 export interface Route<H> {
   readonly method: Method;
@@ -24,7 +29,7 @@ export interface Route<H> {
 export type RouteMatch<H> =
   | { readonly kind: 'found'; readonly route: Route<H>; readonly params: Record<string, string> }
   /** The path exists with other methods; `access` is public only when every route of the path is. */
-  | { readonly kind: 'method-not-allowed'; readonly allow: readonly Method[]; readonly access: Access }
+  | { readonly kind: 'method-not-allowed'; readonly allow: readonly Method[]; readonly access: 'public' | 'protected' }
   | { readonly kind: 'not-found' }
   /** The path breaks the normalisation rule (bad percent-encoding, a dot segment, an encoded `/`...). */
   | { readonly kind: 'malformed' };
@@ -98,8 +103,8 @@ export const splitTarget = (target: string): { readonly path: string; readonly q
 const specificity = (c: Compiled<unknown>): string => c.segments.map((s) => (typeof s === 'string' ? '0' : '1')).join('');
 
 export interface RouteOptions {
-  /** Served without the API token (default false: protected). */
-  readonly public?: boolean;
+  /** Default `write`. */
+  readonly access?: Access;
 }
 
 export class Router<H> {
@@ -110,7 +115,7 @@ export class Router<H> {
     if (this.routes.some((r) => r.route.method === method && r.route.template === template)) {
       throw new Error(`route ${method} ${template} is defined twice`);
     }
-    this.routes.push(compile({ method, template, handler, access: options.public === true ? 'public' : 'protected' }));
+    this.routes.push(compile({ method, template, handler, access: options.access ?? 'write' }));
     this.routes.sort((a, b) => specificity(a).localeCompare(specificity(b)));
     return this;
   }

@@ -1,6 +1,15 @@
-import type { Admin, Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+
+// Not a named export under Node's ESM loader: kafkajs's CommonJS index spreads its errors into
+// module.exports, which ends what the loader can detect before this name.
+const { ConfigResourceTypes } = kafkajs;
+
+/** Topic configs by topic name, e.g. `{'kyc_events.dlq': {'retention.ms': '2592000000'}}`. */
+export type TopicConfigs = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
 export interface TopicWaitOptions {
+  /** Configs the topics are created with (topics that exist are left as they are). */
+  readonly configs?: TopicConfigs;
   /** How long the topics may take to get a leader for every partition (default 60 s). */
   readonly timeoutMs?: number;
   readonly pollMs?: number;
@@ -39,7 +48,10 @@ export const createTopicsAndWait = async (
   if (missing.length === 0) return [];
   await admin.createTopics({
     waitForLeaders: false,
-    topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+    topics: missing.map((topic) => {
+      const configEntries = Object.entries(options.configs?.[topic] ?? {}).map(([name, value]) => ({ name, value }));
+      return { topic, numPartitions: partitions, replicationFactor: -1, ...(configEntries.length > 0 ? { configEntries } : {}) };
+    }),
   });
   for (;;) {
     try {
@@ -56,15 +68,65 @@ export const createTopicsAndWait = async (
   }
 };
 
+/** A config of an existing topic that is not what casestream would have created it with. */
+export interface TopicConfigDifference {
+  readonly topic: string;
+  readonly config: string;
+  readonly wanted: string;
+  /** As the broker describes it; null when it does not. */
+  readonly actual: string | null;
+}
+
+/** The configs of `topics` (existing ones) that differ from `configs`, as the broker describes them. */
+export const topicConfigDifferences = async (
+  admin: Pick<Admin, 'describeConfigs'>,
+  topics: readonly string[],
+  configs: TopicConfigs,
+): Promise<TopicConfigDifference[]> => {
+  const checked = topics.filter((t) => Object.keys(configs[t] ?? {}).length > 0);
+  if (checked.length === 0) return [];
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: checked.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: Object.keys(configs[name]!) })),
+  });
+  return resources.flatMap((r) =>
+    Object.entries(configs[r.resourceName] ?? {}).flatMap(([config, wanted]) => {
+      const actual = r.configEntries.find((e) => e.configName === config)?.configValue ?? null;
+      return actual === wanted ? [] : [{ topic: r.resourceName, config, wanted, actual }];
+    }),
+  );
+};
+
+export interface EnsuredTopics {
+  readonly created: string[];
+  /** Configs of topics that already existed which differ from `configs`: casestream changes no existing topic. */
+  readonly differing: TopicConfigDifference[];
+  /** Why the existing topics' configs could not be read (e.g. no DescribeConfigs permission): they were not checked. */
+  readonly unchecked?: string;
+}
+
 /**
  * Creates the topics casestream uses when they are missing (automatic topic creation is off on
- * the broker). Existing topics are left as they are.
+ * the broker), with `configs`. Existing topics are left as they are; their configs that differ
+ * are reported, for operations to change (kafka-configs.sh --alter) or to accept.
  */
-export const ensureTopics = async (kafka: Kafka, topics: readonly string[], partitions: number): Promise<string[]> => {
+export const ensureTopics = async (
+  kafka: Kafka,
+  topics: readonly string[],
+  partitions: number,
+  configs: TopicConfigs = {},
+): Promise<EnsuredTopics> => {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await createTopicsAndWait(admin, topics, partitions);
+    const created = await createTopicsAndWait(admin, topics, partitions, { configs });
+    const existing = topics.filter((t) => !created.includes(t));
+    try {
+      return { created, differing: await topicConfigDifferences(admin, existing, configs) };
+    } catch (error) {
+      // A check only: the service runs on topics whose configs it may not read.
+      return { created, differing: [], unchecked: error instanceof Error ? error.message : String(error) };
+    }
   } finally {
     await admin.disconnect();
   }

@@ -57,6 +57,10 @@ export interface CasestreamMetrics {
   readonly deadLetters: Counter<'topic'>;
   /** Dead letters sent without their value because the broker would refuse them whole, by source topic. */
   readonly deadLettersValueOmitted: Counter<'topic'>;
+  /** Expired records deleted by the retention sweep, by collection (TTL indexes delete theirs unseen). */
+  readonly retentionDeleted: Counter<'collection'>;
+  /** Retention sweep batches that failed, by collection (the next pass tries again). */
+  readonly retentionSweepFailures: Counter<'collection'>;
   /** Rule-lookup counters, read from `ruleStats` at scrape time. */
   readonly ruleCache: {
     readonly hits: Counter;
@@ -177,6 +181,16 @@ export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricS
       name: 'casestream_dead_letters_value_omitted_total',
       help: 'Dead letters published without the original value (too large for the broker), by source topic.',
       labelNames: ['topic'],
+    }),
+    retentionDeleted: registry.counter({
+      name: 'casestream_retention_deleted_total',
+      help: 'Records past their retention period deleted by the retention sweep, by collection.',
+      labelNames: ['collection'],
+    }),
+    retentionSweepFailures: registry.counter({
+      name: 'casestream_retention_sweep_failures_total',
+      help: 'Retention sweep batches that failed, by collection; the next pass tries again.',
+      labelNames: ['collection'],
     }),
     ruleCache: {
       hits: statCounter('casestream_rule_cache_hits_total', 'Rule lookups answered from a fresh cache entry.', 'hits'),

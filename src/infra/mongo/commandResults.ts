@@ -6,7 +6,7 @@ import { bulkUpsert, type Upsert } from './bulkUpsert.js';
 import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
 import { failedParts, mongoBatchSpan } from './batchSpans.js';
 import { chunksOf } from './updateChunks.js';
-import type { CommandEnd } from '../../streams/retryLookupFailures.js';
+import type { CommandEnd } from '../../streams/commandRoundTrip.js';
 
 export const COMMAND_RESULTS_COLLECTION = 'command_results';
 
@@ -227,7 +227,7 @@ export const endedCommands = async (db: Db, ids: readonly string[]): Promise<Com
     for (const d of await results.find({ _id: { $in: chunk }, status: { $ne: 'pending' } }).toArray()) {
       const view = toStatusView(d);
       if (view.status === 'rejected') ended.push({ command_id: d._id, status: 'rejected', reason: view.reason });
-      else if (view.status === 'processed') ended.push({ command_id: d._id, status: 'processed' });
+      else if (view.status === 'processed') ended.push({ command_id: d._id, status: 'processed', event_ids: view.event_ids });
     }
   }
   return ended;

@@ -18,7 +18,15 @@ export interface ServerAccommodations {
   readonly guards: 'server' | 'client';
   /** Create only the indexes that enforce a constraint (FerretDB uses no secondary index, so others only cost inserts). */
   readonly constraintsOnly: boolean;
+  /**
+   * Whether expired records are left to TTL indexes (MongoDB) or deleted by casestream's sweep
+   * (FerretDB v1.24 refuses `expireAfterSeconds`: "not implemented yet", code 238). A server that
+   * refuses a TTL index all the same gets the sweep for that collection (see retention.ts).
+   */
+  readonly ttlIndexes: boolean;
 }
 
 export const accommodationsFor = (ferretdb: boolean): ServerAccommodations =>
-  ferretdb ? { guards: 'client', constraintsOnly: true } : { guards: 'server', constraintsOnly: false };
+  ferretdb
+    ? { guards: 'client', constraintsOnly: true, ttlIndexes: false }
+    : { guards: 'server', constraintsOnly: false, ttlIndexes: true };

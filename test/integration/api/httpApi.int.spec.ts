@@ -19,6 +19,7 @@ import { createMongoRawEventLog } from '../../../src/infra/mongo/rawEventLog.js'
 import { createMongoReadModelStore } from '../../../src/infra/mongo/readModelStore.js';
 import { creationCommand, found, rawKybMessage, rawKycMessage } from '../../unit/domain/fixtures.js';
 import { FakePublisher, RecordingLogger } from '../../unit/http/fakes.js';
+import { tokensOf } from '../../unit/http/harness.js';
 import { useTestDatabase } from '../mongo/support.js';
 
 const HOST = '127.0.0.1';
@@ -133,7 +134,7 @@ describe('HTTP API on the real database', function () {
       logger,
     };
     server = await startHttpServer(common);
-    guarded = await startHttpServer({ ...common, apiToken: TOKEN });
+    guarded = await startHttpServer({ ...common, tokens: tokensOf({ reader: [TOKEN, 'read'] }) });
   });
 
   after(async () => {
@@ -352,10 +353,7 @@ describe('HTTP API on the real database', function () {
 
   it('PUT status: 202 with the case of the requirement; the rejected result round trip; 404 and 422', async () => {
     const before = commands.published.length;
-    const r = await send('PUT', `/api/v1/documents/${kyc.requirementIds[1]!}/status`, {
-      new_status: 'VERIFIED_MANUAL',
-      updated_by_actor_id: 'agent-9',
-    });
+    const r = await send('PUT', `/api/v1/documents/${kyc.requirementIds[1]!}/status`, { new_status: 'VERIFIED_MANUAL' });
     expect(r.status).to.equal(202);
     const { command_id } = r.body as { command_id: string };
     expect(commands.published.slice(before)).to.deep.equal([
@@ -365,8 +363,8 @@ describe('HTTP API on the real database', function () {
         case_id: kyc.case_id,
         document_requirement_id: kyc.requirementIds[1],
         new_status: 'VERIFIED_MANUAL',
-        updated_by_actor_type: null,
-        updated_by_actor_id: 'agent-9',
+        updated_by_actor_type: 'ANONYMOUS',
+        updated_by_actor_id: 'anonymous',
         metadata_changes: {},
         notes_to_add: [],
       },

@@ -390,8 +390,6 @@ describe('the running service over HTTP', function () {
 
     const accepted = await call('PUT', `/api/v1/documents/${String(passport.id)}/status`, {
       new_status: 'UPLOADED',
-      updated_by_actor_type: 'USER',
-      updated_by_actor_id: `user-${run}`,
       metadata_changes: { file_name: 'passport.pdf' },
       notes_to_add: ['scanned copy'],
     });
@@ -414,7 +412,8 @@ describe('the running service over HTTP', function () {
     expect(events.map((e) => e.version)).to.deep.equal(events.map((_, i) => i + 1));
     const updated = events.find((e) => e.event_id === eventId)!;
     expect(updated).to.include({ event_type: 'DocumentStatusUpdated', aggregate_id: ids.kycCase });
-    expect(updated.payload).to.deep.include({ document_requirement_id: passport.id, new_status: 'UPLOADED' });
+    // API_TOKEN is the actor named api-token
+    expect(updated.payload).to.deep.include({ document_requirement_id: passport.id, new_status: 'UPLOADED', updated_by: 'api-token' });
     expect(events[0]).to.include({ event_type: 'CaseCreated', aggregate_id: ids.kycCase, version: 1 });
 
     const afterUpdate = await waitFor(
@@ -457,10 +456,7 @@ describe('the running service over HTTP', function () {
     expect(route.status).to.equal(404);
     expect(route.body).to.deep.equal({ detail: 'not found' });
 
-    const status = await call('PUT', `/api/v1/documents/no-such-requirement-${run}/status`, {
-      new_status: 'UPLOADED',
-      updated_by_actor_type: 'USER',
-    });
+    const status = await call('PUT', `/api/v1/documents/no-such-requirement-${run}/status`, { new_status: 'UPLOADED' });
     expect(status.status, status.text).to.equal(404);
     expect(status.body).to.deep.equal({ detail: 'document requirement not found' });
 
@@ -496,10 +492,13 @@ describe('the running service over HTTP', function () {
 
     const [requirement] = listOf(await call('GET', docs));
     const statusPath = `/api/v1/documents/${String(requirement!.id)}/status`;
-    expect(paths(await call('PUT', statusPath, { new_status: 'LOST', updated_by_actor_type: 'USER' }))).to.deep.equal(['$.new_status']);
-    expect(
-      paths(await call('PUT', statusPath, { new_status: 'UPLOADED', updated_by_actor_type: 'USER', metadata_changes: { 'a.b': 1 } })),
-    ).to.deep.equal(['$.metadata_changes.a.b']);
+    expect(paths(await call('PUT', statusPath, { new_status: 'LOST' }))).to.deep.equal(['$.new_status']);
+    expect(paths(await call('PUT', statusPath, { new_status: 'UPLOADED', metadata_changes: { 'a.b': 1 } }))).to.deep.equal([
+      '$.metadata_changes.a.b',
+    ]);
+    expect(paths(await call('PUT', statusPath, { new_status: 'UPLOADED', updated_by_actor_id: 'someone-else' }))).to.deep.equal([
+      '$.updated_by_actor_id',
+    ]);
     expect(detailOf(await call('PUT', statusPath, '{"new_status": '))).to.deep.equal([{ path: '$', rule: 'must be a JSON document' }]);
 
     expect(

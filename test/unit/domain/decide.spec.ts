@@ -20,7 +20,7 @@ const T1 = new Date('2024-04-02T08:00:00.000Z');
 const created = creationCommand(rawKycMessage(), 'msg-1');
 const createdEvents = rightOf(decide(emptyCase(created.case_id), created, null));
 const stored = evolveCase(emptyCase(created.case_id), createdEvents);
-const passport = documentRequirementId(created.case_id, createdEvents.find(isEventOf('PersonAddedToCase'))!.payload.person_id, 'PASSPORT');
+const passport = documentRequirementId(created.ids, createdEvents.find(isEventOf('PersonAddedToCase'))!.payload.person_id, 'PASSPORT');
 
 /** An UpdateDocumentStatus of the passport sent under `key`, whose content is what it asks for. */
 const upload = (key: string, new_status: 'UPLOADED' | 'VERIFIED_MANUAL', note: string): CaseCommandWithContext => {

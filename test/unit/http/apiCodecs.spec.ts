@@ -107,8 +107,6 @@ describe('HTTP API codecs', () => {
   it('update-status body: defaults, and metadata keys that are plain field names with storable values', () => {
     expect(right(decode(updateDocumentStatusBody, { new_status: 'UPLOADED' }))).to.deep.equal({
       new_status: 'UPLOADED',
-      updated_by_actor_type: null,
-      updated_by_actor_id: null,
       metadata_changes: {},
       notes_to_add: [],
     });
@@ -116,7 +114,6 @@ describe('HTTP API codecs', () => {
       right(
         decode(updateDocumentStatusBody, {
           new_status: 'REJECTED',
-          updated_by_actor_id: 'a',
           metadata_changes: { checked: true, pages: [1, 2] },
           notes_to_add: ['n'],
         }),
@@ -136,16 +133,29 @@ describe('HTTP API codecs', () => {
         path: '$.new_status',
         rule: 'must be one of AWAITING_UPLOAD, UPLOADED, VERIFIED_SYSTEM, VERIFIED_MANUAL, REJECTED, NOT_APPLICABLE',
       },
-      { path: '$.updated_by_actor_type', rule: 'must be a string' },
       { path: '$.metadata_changes.a.b', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
       { path: '$.metadata_changes.$set', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
       { path: '$.metadata_changes.grid', rule: 'must be storable: it has an array directly inside an array' },
       { path: '$.metadata_changes.nested', rule: 'must be storable: it has a key that starts with $ or contains a dot' },
       { path: '$.metadata_changes.nul\u0000', rule: 'must be a field name: non-empty, without "." or NUL, not starting with "$"' },
       { path: '$.notes_to_add[1]', rule: 'must be a string' },
+      { path: '$.updated_by_actor_type', rule: 'must not be sent: the actor recorded is the token the request authenticates with' },
     ]);
     expect(left(decode(updateDocumentStatusBody, { new_status: 'UPLOADED', metadata_changes: [1] }))).to.deep.equal([
       { path: '$.metadata_changes', rule: 'must be an object' },
+    ]);
+  });
+
+  it('update-status body: refuses the actor fields whatever their value, null included, since the actor is the token', () => {
+    const rule = 'must not be sent: the actor recorded is the token the request authenticates with';
+    expect(left(decode(updateDocumentStatusBody, { new_status: 'UPLOADED', updated_by_actor_id: null }))).to.deep.equal([
+      { path: '$.updated_by_actor_id', rule },
+    ]);
+    expect(
+      left(decode(updateDocumentStatusBody, { new_status: 'UPLOADED', updated_by_actor_type: 'USER', updated_by_actor_id: 'agent-7' })),
+    ).to.deep.equal([
+      { path: '$.updated_by_actor_type', rule },
+      { path: '$.updated_by_actor_id', rule },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { apiRoutes, rawRequest, startHarness, type Harness } from './harness.js';
+import { apiRoutes, rawRequest, startHarness, tokensOf, type Harness } from './harness.js';
 
 /**
  * The token check against hostile request targets: every protected route of the router, its path
@@ -14,7 +14,7 @@ const SECRET = 'SECRET-BIRTHDATE-1970';
 const PARAMS: Record<string, string> = { case_id: 'c1', company_id: 'co1', document_requirement_id: 'd1', command_id: 'cmd-1' };
 
 const protectedRoutes = apiRoutes()
-  .filter((r) => r.access === 'protected')
+  .filter((r) => r.access !== 'public')
   .map((r) => ({ method: r.method, template: r.template, path: r.template.replace(/\{(\w+)\}/g, (_, name: string) => PARAMS[name]!) }));
 
 const hex = (ch: string, upper: boolean): string => {
@@ -87,7 +87,7 @@ describe('HTTP auth against raw request paths', function () {
   this.timeout(60_000);
   let h: Harness;
   before(async () => {
-    h = await startHarness({ apiToken: TOKEN });
+    h = await startHarness({ tokens: tokensOf({ 'api-token': [TOKEN, 'write'] }) });
     h.queries.cases = [{ id: 'c1', client_id: SECRET }];
     h.queries.persons = [{ id: 'p1', case_id: 'c1', birthdate: SECRET }];
     h.queries.companies = [{ id: 'co1', case_id: 'c1', registered_name: SECRET }];
@@ -119,7 +119,7 @@ describe('HTTP auth against raw request paths', function () {
       '/metrics',
       '/openapi.json',
     ]);
-    expect(templates.filter((t) => t.startsWith('/api/v1/'))).to.have.length(13);
+    expect(templates.filter((t) => t.startsWith('/api/v1/'))).to.have.length(17);
     expect(templates.some((t) => t.startsWith('/health'))).to.equal(false);
   });
 

@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import { request as httpRequest } from 'node:http';
 import { buildRouter } from '../../../src/infra/http/api.js';
+import { apiTokens, sha256Hex, type ApiTokens } from '../../../src/infra/http/apiTokens.js';
+import type { Scope } from '../../../src/infra/http/scopes.js';
 import type { HealthReport } from '../../../src/infra/http/health.js';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../../src/infra/http/server.js';
 import { FakePublisher, FakeQueries, RecordingLogger } from './fakes.js';
@@ -91,6 +93,10 @@ export const rawRequest = (
     req.on('error', reject);
     req.end(body);
   });
+
+/** API tokens by name, each with its token and scope, as API_TOKENS_FILE would list their hashes. */
+export const tokensOf = (tokens: Readonly<Record<string, readonly [token: string, scope: Scope]>>): ApiTokens =>
+  apiTokens(Object.entries(tokens).map(([name, [token, scope]]) => ({ name, sha256: sha256Hex(token), scope })));
 
 /** The routes the API serves, from a router built on fakes. */
 export const apiRoutes = () =>

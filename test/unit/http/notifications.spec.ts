@@ -5,7 +5,7 @@ import { decideNotification, decideNotificationRetry } from '../../../src/domain
 import type { NotificationRequired } from '../../../src/domain/events.js';
 import { toApiNotification } from '../../../src/infra/mongo/caseQueries.js';
 import { creationCommand, FETCHED_AT, found, rawKybMessage, rawKycMessage, rightOf } from '../domain/fixtures.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, tokensOf, type Harness } from './harness.js';
 
 const TOKEN = 'notifications-spec-token-0123456789abcdef';
 const welcome = {
@@ -117,7 +117,7 @@ describe('GET /api/v1/cases/{case_id}/notifications', () => {
   });
 
   it('needs the token when one is configured', async () => {
-    const guarded = await startHarness({ apiToken: TOKEN });
+    const guarded = await startHarness({ tokens: tokensOf({ reader: [TOKEN, 'read'] }) });
     try {
       guarded.queries.events = [...kycEvents, kycNotification].map((e) => ({ ...e }));
       const path = `/api/v1/cases/${kyc.case_id}/notifications`;

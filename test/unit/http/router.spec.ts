@@ -7,8 +7,8 @@ describe('http router', () => {
     .add('POST', '/api/v1/documents/determine-requirements', 'determine')
     .add('PUT', '/api/v1/documents/{document_requirement_id}/status', 'status')
     .add('GET', '/api/v1/documents/case/{case_id}', 'docs-of-case')
-    .add('GET', '/api/v1/cases', 'cases')
-    .add('GET', '/health', 'health', { public: true });
+    .add('GET', '/api/v1/cases', 'cases', { access: 'read' })
+    .add('GET', '/health', 'health', { access: 'public' });
 
   it('matches templates segment by segment and decodes parameters', () => {
     expect(router.match('GET', '/api/v1/documents/abc')).to.deep.include({ kind: 'found', params: { document_requirement_id: 'abc' } });
@@ -101,10 +101,22 @@ describe('http router', () => {
     expect(isPublic(router.match('DELETE', '/api/v1/cases'))).to.equal(false);
     expect(isPublic(router.match('GET', '/nothing'))).to.equal(false);
     expect(isPublic(router.match('GET', '/health/../api/v1/cases'))).to.equal(false);
-    const mixed = new Router<string>().add('GET', '/x', 'open', { public: true }).add('POST', '/x', 'closed');
+    const mixed = new Router<string>().add('GET', '/x', 'open', { access: 'public' }).add('POST', '/x', 'closed');
     expect(isPublic(mixed.match('PUT', '/x'))).to.equal(false);
     expect(isPublic(mixed.match('GET', '/x'))).to.equal(true);
     expect(isPublic(mixed.match('POST', '/x'))).to.equal(false);
+  });
+
+  it('makes a route that declares no access need the write scope, and keeps the scope a route declares', () => {
+    const access = Object.fromEntries(router.list().map((r) => [`${r.method} ${r.template}`, r.access]));
+    expect(access).to.deep.equal({
+      'GET /health': 'public',
+      'GET /api/v1/cases': 'read',
+      'POST /api/v1/documents/determine-requirements': 'write',
+      'GET /api/v1/documents/case/{case_id}': 'write',
+      'GET /api/v1/documents/{document_requirement_id}': 'write',
+      'PUT /api/v1/documents/{document_requirement_id}/status': 'write',
+    });
   });
 
   it('splits a request target into its raw path and its query at the first "?"', () => {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
-import { bearerToken, tokenMatches } from '../../../src/infra/http/api.js';
+import { bearerToken } from '../../../src/infra/http/apiTokens.js';
 import type { HealthReport } from '../../../src/infra/http/health.js';
-import { HOST, jsonBody, okReport, startHarness, type Harness } from './harness.js';
+import { HOST, jsonBody, okReport, startHarness, tokensOf, type Harness } from './harness.js';
 
 describe('HTTP server (fake database)', () => {
   let h: Harness;
@@ -288,13 +288,11 @@ describe('HTTP server (fake database)', () => {
       }
     });
 
-    it('PUT status looks the case up from the requirement and publishes UpdateDocumentStatus', async () => {
+    it('PUT status looks the case up from the requirement and publishes UpdateDocumentStatus, by the anonymous actor without tokens', async () => {
       const r = await h.call(
         '/api/v1/documents/d1/status',
         jsonBody('PUT', {
           new_status: 'UPLOADED',
-          updated_by_actor_type: 'USER',
-          updated_by_actor_id: 'agent-7',
           metadata_changes: { checked: true },
           notes_to_add: ['scan'],
         }),
@@ -307,8 +305,8 @@ describe('HTTP server (fake database)', () => {
           case_id: 'c1',
           document_requirement_id: 'd1',
           new_status: 'UPLOADED',
-          updated_by_actor_type: 'USER',
-          updated_by_actor_id: 'agent-7',
+          updated_by_actor_type: 'ANONYMOUS',
+          updated_by_actor_id: 'anonymous',
           metadata_changes: { checked: true },
           notes_to_add: ['scan'],
         },
@@ -316,11 +314,29 @@ describe('HTTP server (fake database)', () => {
       const minimal = await h.call('/api/v1/documents/d1/status', jsonBody('PUT', { new_status: 'VERIFIED_MANUAL' }));
       expect(minimal.status).to.equal(202);
       expect(h.commands.published[1]).to.deep.include({
-        updated_by_actor_type: null,
-        updated_by_actor_id: null,
+        updated_by_actor_type: 'ANONYMOUS',
+        updated_by_actor_id: 'anonymous',
         metadata_changes: {},
         notes_to_add: [],
       });
+    });
+
+    it('PUT status refuses a body that names an actor, null included, and publishes nothing', async () => {
+      const r = await h.call(
+        '/api/v1/documents/d1/status',
+        jsonBody('PUT', { new_status: 'UPLOADED', updated_by_actor_type: 'USER', updated_by_actor_id: null }),
+      );
+      const rule = 'must not be sent: the actor recorded is the token the request authenticates with';
+      expect(r).to.deep.include({
+        status: 422,
+        body: {
+          detail: [
+            { path: '$.updated_by_actor_type', rule },
+            { path: '$.updated_by_actor_id', rule },
+          ],
+        },
+      });
+      expect(h.commands.published).to.deep.equal([]);
     });
 
     it('PUT status: 404 for an unknown requirement, 422 naming path and body errors together', async () => {
@@ -367,7 +383,7 @@ describe('HTTP server with an API token', () => {
   const TOKEN = 's3cret-token-0123456789abcdef0123456789';
   let h: Harness;
   before(async () => {
-    h = await startHarness({ apiToken: TOKEN });
+    h = await startHarness({ tokens: tokensOf({ 'api-token': [TOKEN, 'write'] }) });
     h.queries.cases = [{ id: 'c1' }];
   });
   after(async () => {
@@ -421,10 +437,11 @@ describe('HTTP server with an API token', () => {
     expect(JSON.stringify(h.logger.lines)).not.to.contain(TOKEN);
   });
 
-  it('compares tokens in constant time over their hashes', () => {
-    expect(tokenMatches('a', 'a')).to.equal(true);
-    expect(tokenMatches('a', 'ab')).to.equal(false);
+  it('reads the token of a Bearer Authorization header, the scheme in any case', () => {
     expect(bearerToken('Bearer abc')).to.equal('abc');
+    expect(bearerToken('bEaReR   abc ')).to.equal('abc');
+    expect(bearerToken('Bearer a b')).to.equal(undefined);
+    expect(bearerToken('Basic abc')).to.equal(undefined);
     expect(bearerToken('Bearer')).to.equal(undefined);
     expect(bearerToken(undefined)).to.equal(undefined);
   });

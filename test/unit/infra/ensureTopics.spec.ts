@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import sinon from 'sinon';
-import { createTopicsAndWait } from '../../../src/infra/kafka/ensureTopics.js';
+import { createTopicsAndWait, ensureTopics, topicConfigDifferences } from '../../../src/infra/kafka/ensureTopics.js';
+import { topicConfigs } from '../../../src/retention.js';
 
 const notYet = () => Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
 const led = (topic: string, leader = 1) => ({
@@ -75,5 +76,52 @@ describe('createTopicsAndWait', () => {
     expect(await createTopicsAndWait(adminWith([], metadata, offsets), ['b'], 2, { pollMs: 1 })).to.deep.equal(['b']);
     expect(offsets.callCount).to.equal(3);
     expect(offsets.alwaysCalledWithExactly('b')).to.equal(true);
+  });
+
+  it('creates the dead-letter topic with its retention, and the other topics with the broker defaults', async () => {
+    const metadata = sinon.stub().resolves({ topics: [led('dlq'), led('in')] });
+    const admin = adminWith([], metadata);
+    const configs = topicConfigs('dlq', { deadLetterTopicMs: 86_400_000 });
+
+    await createTopicsAndWait(admin, ['dlq', 'in'], 2, { pollMs: 1, configs });
+    expect(admin.createTopics.firstCall.args[0].topics).to.deep.equal([
+      { topic: 'dlq', numPartitions: 2, replicationFactor: -1, configEntries: [{ name: 'retention.ms', value: '86400000' }] },
+      { topic: 'in', numPartitions: 2, replicationFactor: -1 },
+    ]);
+    expect(topicConfigs('dlq', { deadLetterTopicMs: null })).to.deep.equal({ dlq: { 'retention.ms': '-1' } });
+  });
+});
+
+describe('topicConfigDifferences', () => {
+  it('reports the configs of existing topics that differ from what casestream would create them with', async () => {
+    const describeConfigs = sinon.stub().resolves({
+      resources: [{ resourceName: 'dlq', errorCode: 0, configEntries: [{ configName: 'retention.ms', configValue: '604800000' }] }],
+    });
+    const configs = { dlq: { 'retention.ms': '2592000000' } };
+
+    expect(await topicConfigDifferences({ describeConfigs }, ['dlq', 'in'], configs)).to.deep.equal([
+      { topic: 'dlq', config: 'retention.ms', wanted: '2592000000', actual: '604800000' },
+    ]);
+    expect(describeConfigs.firstCall.args[0].resources).to.deep.equal([{ type: 2, name: 'dlq', configNames: ['retention.ms'] }]);
+    expect(await topicConfigDifferences({ describeConfigs }, ['dlq'], { dlq: { 'retention.ms': '604800000' } })).to.deep.equal([]);
+    expect(await topicConfigDifferences({ describeConfigs }, ['in'], configs)).to.deep.equal([]);
+    expect(describeConfigs.callCount).to.equal(2);
+  });
+
+  it('does not stop the start when the broker will not describe configs: it says they were not checked', async () => {
+    const admin = {
+      ...adminWith(['dlq'], sinon.stub()),
+      connect: sinon.stub().resolves(),
+      disconnect: sinon.stub().resolves(),
+      describeConfigs: sinon.stub().rejects(new Error('Topic authorization failed')),
+    };
+    const kafka = { admin: () => admin } as unknown as Kafka;
+
+    expect(await ensureTopics(kafka, ['dlq'], 2, { dlq: { 'retention.ms': '1000' } })).to.deep.equal({
+      created: [],
+      differing: [],
+      unchecked: 'Topic authorization failed',
+    });
+    expect(admin.disconnect.called).to.equal(true);
   });
 });

@@ -1,6 +1,7 @@
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
+import { personalFieldNames } from '../../../src/domain/personalData.js';
 import { createLogger } from '../../../src/infra/logger.js';
 import { casestreamTracer } from '../../../src/streams/tracing/tracer.js';
 import { inMemoryTracing, type InMemoryTracing } from '../../support/tracing.js';
@@ -64,5 +65,16 @@ describe('the logger without tracing', () => {
     const span = casestreamTracer().startSpan('process kyc_events');
     context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.info({}, 'message processed'));
     expect(lines[0]).not.to.have.any.keys('trace_id', 'span_id');
+  });
+});
+
+describe('the logger and personal data', () => {
+  it('censors every personal field of the inventory, at the top of a logged object and one level down', () => {
+    const { logger, lines } = memoryLogger();
+    const fields = Object.fromEntries(personalFieldNames().map((name) => [name, `secret-${name}`]));
+    logger.info({ ...fields, person: fields, case_id: 'c-1' }, 'a careless line');
+    const line = JSON.stringify(lines[0]);
+    for (const name of personalFieldNames()) expect(line).not.to.contain(`secret-${name}`);
+    expect(lines[0]).to.include({ case_id: 'c-1', firstname: '[redacted]' });
   });
 });

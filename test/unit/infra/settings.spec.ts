@@ -152,6 +152,7 @@ describe('HTTP exposure settings', () => {
     expect(httpHost(settingsOf({ API_TOKEN: TOKEN }))).to.equal('0.0.0.0');
     expect(httpHost(settingsOf({ API_TOKEN: TOKEN, HTTP_HOST: '0.0.0.0' }))).to.equal('0.0.0.0');
     expect(httpHost(settingsOf({ API_TOKEN: TOKEN, HTTP_HOST: '10.1.2.3' }))).to.equal('10.1.2.3');
+    expect(httpHost(settingsOf({ API_TOKENS_FILE: '/etc/casestream/tokens.json' }))).to.equal('0.0.0.0');
     expect(httpHost(settingsOf({ HTTP_HOST: '::1' }))).to.equal('::1');
     expect(httpHost(settingsOf({ HTTP_HOST: '127.0.0.2' }))).to.equal('127.0.0.2');
   });
@@ -159,9 +160,12 @@ describe('HTTP exposure settings', () => {
   it('refuses to expose the API beyond loopback without a token', () => {
     for (const host of ['0.0.0.0', '::', '10.1.2.3', 'casestream.internal']) {
       expect(problemsOf({ HTTP_HOST: host }), host).to.contain(
-        `HTTP_HOST ${host} is not loopback and API_TOKEN is not set: set API_TOKEN, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`,
+        `HTTP_HOST ${host} is not loopback and neither API_TOKENS_FILE nor API_TOKEN is set: set one, or HTTP_ALLOW_UNAUTHENTICATED=true to expose the API without auth`,
       );
     }
+    expect(settingsOf({ HTTP_HOST: '0.0.0.0', API_TOKENS_FILE: '/etc/casestream/tokens.json' }).API_TOKENS_FILE).to.equal(
+      '/etc/casestream/tokens.json',
+    );
   });
 
   it('exposes the API without a token only when HTTP_ALLOW_UNAUTHENTICATED=true says so', () => {

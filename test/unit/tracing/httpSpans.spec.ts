@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { expect } from 'chai';
 import type { Message, Producer, ProducerRecord } from 'kafkajs';
 import { createKafkaCommandPublisher } from '../../../src/infra/http/commandPublisher.js';
-import { jsonBody, startHarness, type Harness } from '../http/harness.js';
+import { jsonBody, startHarness, tokensOf, type Harness } from '../http/harness.js';
 import {
   inMemoryTracing,
   PRODUCER_SPAN_ID,
@@ -84,6 +84,24 @@ describe('API requests traced', () => {
     expect(refused.status.code).to.equal(SpanStatusCode.UNSET);
     expect(refused.attributes).to.include({ 'http.response.status_code': 404 });
     expect(refused.attributes).not.to.have.property('http.route');
+  });
+
+  it("names the request's actor: the token's name, anonymous without tokens, none for a refused token", async () => {
+    expect((await determine()).status).to.equal(202);
+    expect((await spanNamed(tracing, `POST ${ROUTE}`)).attributes).to.include({ 'casestream.actor': 'anonymous' });
+    const TOKEN = 'span-token-0123456789abcdef0123456789';
+    const guarded = await startHarness({ tokens: tokensOf({ 'ops-reader': [TOKEN, 'read'] }) });
+    try {
+      expect((await guarded.call('/api/v1/cases', { headers: { authorization: `Bearer ${TOKEN}` } })).status).to.equal(200);
+      expect((await spanNamed(tracing, 'GET /api/v1/cases')).attributes).to.include({ 'casestream.actor': 'ops-reader' });
+      expect((await guarded.call('/api/v1/cases/c1', { headers: { authorization: 'Bearer nope' } })).status).to.equal(401);
+      const refused = await spanNamed(tracing, 'GET');
+      expect(refused.attributes).to.include({ 'http.response.status_code': 401 });
+      expect(refused.attributes).not.to.have.property('casestream.actor');
+      expect(JSON.stringify(tracing.spans().map((s) => s.attributes))).not.to.contain(TOKEN);
+    } finally {
+      await guarded.server.close();
+    }
   });
 
   it('does not trace health checks and metric scrapes', async () => {
