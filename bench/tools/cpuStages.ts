@@ -5,10 +5,9 @@
  * such as the drivers decoding responses). Samples before the first batch reaches the contender are startup
  * (and, for the limit, its precomputed documents) and are left out, so the shares are those of the processing the bench measures.
  *
- *   node dist/bench/bench/tools/cpuStages.js <file.cpuprofile> [--cpu-ms-per-msg X] [--json]
+ *   node dist/bench/bench/tools/cpuStages.js <file.cpuprofile> [--messages N] [--json]
  *
- * With `--cpu-ms-per-msg` (the bench's CPU ms/msg of the same run) each stage is also shown in
- * µs per message.
+ * With `--messages` (the run's message count) each stage is also shown in µs of CPU per message.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -151,24 +150,26 @@ export const stageBreakdown = (profile: Profile): StageBreakdown => {
   return { cpuUs, stages };
 };
 
-export const formatBreakdown = (b: StageBreakdown, cpuMsPerMsg?: number): string => {
+/** The breakdown as text; with the run's message count, each stage also in µs of CPU per message. */
+export const formatBreakdown = (b: StageBreakdown, messages?: number): string => {
   const rows = b.stages.map((s) => {
-    const perMsg = cpuMsPerMsg === undefined ? '' : `  ${(s.share * cpuMsPerMsg * 1000).toFixed(0).padStart(5)} µs/msg`;
+    const perMsg = messages === undefined ? '' : `  ${(s.us / messages).toFixed(0).padStart(5)} µs/msg`;
     return `${(s.us / 1000).toFixed(0).padStart(7)} ms  ${(100 * s.share).toFixed(1).padStart(5)} %${perMsg}  ${s.stage}`;
   });
-  return [`${(b.cpuUs / 1e6).toFixed(2)} s on CPU after the first message`, ...rows].join('\n');
+  const total = messages === undefined ? '' : ` (${(b.cpuUs / messages / 1000).toFixed(2)} ms/msg)`;
+  return [`${(b.cpuUs / 1e6).toFixed(2)} s on CPU from the first batch${total}`, ...rows].join('\n');
 };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const file = process.argv[2];
   if (!file) {
-    process.stderr.write('usage: cpuStages <file.cpuprofile> [--cpu-ms-per-msg X] [--json]\n');
+    process.stderr.write('usage: cpuStages <file.cpuprofile> [--messages N] [--json]\n');
     process.exit(2);
   }
-  const at = process.argv.indexOf('--cpu-ms-per-msg');
-  const perMsg = at > 0 ? Number(process.argv[at + 1]) : undefined;
+  const at = process.argv.indexOf('--messages');
+  const messages = at > 0 ? Number(process.argv[at + 1]) : undefined;
   const breakdown = stageBreakdown(JSON.parse(readFileSync(file, 'utf8')) as Profile);
   process.stdout.write(
-    process.argv.includes('--json') ? `${JSON.stringify(breakdown, null, 2)}\n` : `${formatBreakdown(breakdown, perMsg)}\n`,
+    process.argv.includes('--json') ? `${JSON.stringify(breakdown, null, 2)}\n` : `${formatBreakdown(breakdown, messages)}\n`,
   );
 }

@@ -2,31 +2,11 @@ import type { Db } from 'mongodb';
 import type { DomainEvent } from '../../domain/events.js';
 import type { CaseExportReads } from '../../streams/caseExport.js';
 import { createMongoApiQueries } from './caseQueries.js';
-import { eventsCollection, fromEventDocument, outboxCollection, positionId } from './eventStore.js';
+import { eventsCollection, outboxCollection, readStream } from './eventStore.js';
 
-/** At most this many point reads of one stream at once (as the event store's readStream). */
-const MAX_READ_WINDOW = 32;
-
-/**
- * At most `limit` events of a stream from version `from` on, in version order, up to the first
- * version not stored: each read by `_id` (positionId), the one filter FerretDB v1 evaluates inside
- * SQLite, MAX_READ_WINDOW at a time, so that a page costs the same at any store size.
- */
-export const readEventPage = async (db: Db, aggregate_id: string, from: number, limit: number): Promise<DomainEvent[]> => {
-  const events = eventsCollection(db);
-  const found: DomainEvent[] = [];
-  for (let next = from; next < from + limit; next += MAX_READ_WINDOW) {
-    const window = Math.min(MAX_READ_WINDOW, from + limit - next);
-    const docs = await Promise.all(
-      Array.from({ length: window }, (_, i) => events.findOne({ _id: positionId(aggregate_id, next + i) }, { projection: { _id: 0 } })),
-    );
-    for (const d of docs) {
-      if (d === null) return found;
-      found.push(fromEventDocument(d));
-    }
-  }
-  return found;
-};
+/** At most `limit` events of a stream from version `from` on, in version order, up to the first version not stored. */
+export const readEventPage = (db: Db, aggregate_id: string, from: number, limit: number): Promise<DomainEvent[]> =>
+  readStream(eventsCollection(db), aggregate_id, from, limit);
 
 /**
  * The reads of `casestream export-case` on the casestream database: events by position, the read

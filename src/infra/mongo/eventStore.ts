@@ -143,13 +143,20 @@ const projection = { _id: 0 } as const;
 const MAX_READ_WINDOW = 32;
 
 /**
- * The stored events of a stream from version `from` on, up to the first version not stored, each
- * read by `_id` (positionId), the one filter FerretDB v1 evaluates inside SQLite: 1, 2, 4, … at a
- * time, so a long stream costs few round trips and none of them grows with the store.
+ * The stored events of a stream from version `from` on, up to the first version not stored (at most
+ * `limit` of them), each read by `_id` (positionId), the one filter FerretDB v1 evaluates inside
+ * SQLite: 1, 2, 4, … at a time, so a long stream costs few round trips and none of them grows with
+ * the store. Loads, erasures and the evidence export all read streams this way.
  */
-export const readStream = async (events: Collection<EventDocument>, aggregate_id: string, from = 1): Promise<DomainEvent[]> => {
+export const readStream = async (
+  events: Collection<EventDocument>,
+  aggregate_id: string,
+  from = 1,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<DomainEvent[]> => {
   const found: DomainEvent[] = [];
-  for (let next = from, window = 1; ; next += window, window = Math.min(window * 2, MAX_READ_WINDOW)) {
+  for (let next = from, window = 1; next < from + limit; next += window, window = Math.min(window * 2, MAX_READ_WINDOW)) {
+    window = Math.min(window, from + limit - next);
     const docs = await Promise.all(
       Array.from({ length: window }, (_, i) => events.findOne({ _id: positionId(aggregate_id, next + i) }, { projection })),
     );
@@ -158,6 +165,7 @@ export const readStream = async (events: Collection<EventDocument>, aggregate_id
       found.push(fromEventDocument(d));
     }
   }
+  return found;
 };
 
 /** What one caller gets back from a batch: its result, or the error of its own documents. */

@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { defer } from 'rxjs';
 import type { ErasureSubject } from '../../domain/caseCommand.js';
 import type { DomainEvent } from '../../domain/events.js';
@@ -6,24 +6,9 @@ import { maskEvent, maskRawMessage, PERSONAL_DATA, readModelOf, subjectIndex } f
 import type { Erasure, PersonalDataStore } from '../../streams/ports.js';
 import { snapshotsCollection } from './caseSnapshots.js';
 import { documentsById } from './documentsById.js';
-import { eventsCollection, fromEventDocument, outboxCollection, positionId, toEventDocument, type EventDocument } from './eventStore.js';
+import { eventsCollection, fromEventDocument, outboxCollection, positionId, readStream, toEventDocument } from './eventStore.js';
 import { rawEventsCollection } from './rawEventLog.js';
 import { asideName, freshPrefix } from './replay/replayCollections.js';
-
-/** At most this many events of one stream are read at once, each by `_id` (the cheap filter on FerretDB v1). */
-const MAX_READ_WINDOW = 32;
-
-/** A stream's events in version order, read by position (positionId) 1, 2, 4, … at a time up to the first missing one. */
-const readStream = async (events: Collection<EventDocument>, aggregate_id: string): Promise<DomainEvent[]> => {
-  const found: DomainEvent[] = [];
-  for (let next = 1, window = 1; ; next += window, window = Math.min(window * 2, MAX_READ_WINDOW)) {
-    const docs = await Promise.all(Array.from({ length: window }, (_, i) => events.findOne({ _id: positionId(aggregate_id, next + i) })));
-    for (const d of docs) {
-      if (d === null) return found;
-      found.push(fromEventDocument(d));
-    }
-  }
-};
 
 /** The read model of a subject's kind, and the copies a replay builds (`replay_<run>_…`) or keeps aside (`…__before_replay_<run>`). */
 const readModelCopies = async (db: Db, subject: ErasureSubject): Promise<string[]> => {
