@@ -52,7 +52,9 @@ export const bulkUpsert = async <T extends Document>(
     }
   }
   const pending = (await withoutNoOps(collection, [...toUpsert], upserts)).sort((a, b) => a - b);
-  await Promise.all(chunksOf(pending).map((chunk) => upsertChunk(collection, chunk, upserts, outcomes, what)));
+  // One chunk at a time: FerretDB v1 holds a connection per update statement until its command
+  // ends, and concurrent update commands reaching its pool's 100 deadlock the database (docs/ferretdb.md).
+  for (const chunk of chunksOf(pending)) await upsertChunk(collection, chunk, upserts, outcomes, what);
   return outcomes;
 };
 
