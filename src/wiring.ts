@@ -122,7 +122,7 @@ export const createWiring = (settings: Settings, logger: Logger, options: Wiring
     })();
     return opened.producer;
   });
-  const eventStore = once(async () => createMongoEventStore(await db(), { maxBatch }));
+  const eventStore = once(async () => createMongoEventStore(await db(), { maxBatch, snapshotEvery: settings.mongo.snapshotEvery }));
   const kafkaSinks = once(async () => {
     const store = await eventStore();
     return createKafkaSinks(await producer(), {

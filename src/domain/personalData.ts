@@ -51,7 +51,7 @@ const under = (parent: string, masks: Masks): Masks =>
 export type Holder = { readonly subject: ErasureSubjectKind; readonly id: string } | { readonly subject: 'first_person' };
 
 export const PERSONAL_DATA = {
-  /** Event payloads (domain_events, and the NotificationRequired copies in notification_outbox and on the notification topic). */
+  /** Event payloads (domain_events, and the NotificationRequired copies on the notification topic; notification_outbox only points at them). */
   events: {
     PersonAddedToCase: { holder: { subject: 'person', id: 'person_id' }, masks: NAME_AND_BIRTH_DATE },
     PersonLinkedToCompany: { holder: { subject: 'person', id: 'person_id' }, masks: NAME_AND_BIRTH_DATE },

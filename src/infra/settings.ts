@@ -79,6 +79,7 @@ export const settingsCodec = t.type({
   RETRY_MAX_MS: integer(30_000, 1),
   MAX_CONFLICT_RETRIES: integer(5, 0, 100),
   DB_MAX_BATCH: integer(500, 1, 100_000),
+  DB_SNAPSHOT_EVERY: integer(32, 1, 100_000),
   SHUTDOWN_TIMEOUT_MS: integer(15_000, 0),
   OUTBOX_RELAY_INTERVAL_MS: integer(5_000, 10),
   OUTBOX_GRACE_MS: integer(10_000, 0),
@@ -229,6 +230,8 @@ export interface MongoSettings {
   readonly serverMode: EnvSettings['DB_SERVER_MODE'];
   /** Writes gathered into one round trip at most (DB_MAX_BATCH). */
   readonly maxBatch: number;
+  /** Events between a case's snapshots (DB_SNAPSHOT_EVERY). */
+  readonly snapshotEvery: number;
 }
 
 export interface RedisSettings {
@@ -362,7 +365,13 @@ export const groupSettings = (s: EnvSettings): Settings => ({
       rejectUnauthorized: s.KAFKA_SSL_REJECT_UNAUTHORIZED,
     },
   },
-  mongo: { uri: s.MONGO_DETAILS, dbName: s.DB_NAME, serverMode: s.DB_SERVER_MODE, maxBatch: s.DB_MAX_BATCH },
+  mongo: {
+    uri: s.MONGO_DETAILS,
+    dbName: s.DB_NAME,
+    serverMode: s.DB_SERVER_MODE,
+    maxBatch: s.DB_MAX_BATCH,
+    snapshotEvery: s.DB_SNAPSHOT_EVERY,
+  },
   redis: { url: s.REDIS_URL, tlsCaFile: s.REDIS_TLS_CA_FILE },
   rules: {
     configServiceUrl: s.CONFIG_SERVICE_URL,

@@ -41,8 +41,10 @@ export interface EventDocument {
 /**
  * A NotificationRequired that Kafka has not acknowledged yet: its publication state, kept beside
  * the events by the same append and removed on acknowledgement. A collection of its own because it
- * stays small: on FerretDB v1 every update or delete scans its whole collection, which on
- * `domain_events` would cost a scan of every event ever stored per acknowledgement.
+ * stays small: on FerretDB v1 any filter but an exact `_id` scans its whole collection, which on
+ * `domain_events` would cost a scan of every event ever stored per relay pass. It points at the
+ * event rather than copying it: entries stay a few dozen bytes to write and to scan, and hold no
+ * personal data.
  */
 export interface OutboxDocument {
   /** The event id. */
@@ -51,7 +53,6 @@ export interface OutboxDocument {
   version: number;
   /** When it was appended: the relay leaves younger ones to the pipeline's fast path. */
   pending_since: Date;
-  event: EventDocument;
 }
 
 export interface MongoEventStore extends EventStore {
@@ -73,6 +74,11 @@ export interface MongoEventStoreOptions {
   readonly maxBatch?: number;
   /** How long an append waits for company before its batch starts (default 0: the next macrotask). */
   readonly maxWaitMs?: number;
+  /**
+   * A case's snapshot is rewritten by the append whose versions reach the next multiple of this
+   * (default 32, DB_SNAPSHOT_EVERY); 1 keeps one after every append.
+   */
+  readonly snapshotEvery?: number;
 }
 
 /** About how many events are stored (from the collection's metadata, without a scan). */
@@ -139,6 +145,8 @@ export const fromEventDocument = (d: EventDocument): DomainEvent =>
 
 const projection = { _id: 0 } as const;
 
+export const DEFAULT_SNAPSHOT_EVERY = 32;
+
 /** At most this many point reads of one stream at once (see readStream). */
 const MAX_READ_WINDOW = 32;
 
@@ -203,19 +211,23 @@ interface Slot {
 /**
  * The snapshot a caller's append lets the store keep: only when all of its events were stored by
  * this very append (a redelivery's state was decided on what the caller knew, not on what is
- * stored) and it holds the event at the state's version, whose id the snapshot records.
+ * stored), it holds the event at the state's version, whose id the snapshot records, and its
+ * versions reach a multiple of `every` (so a case has a snapshot at most every `every` events, and a
+ * load reads fewer than `every` events plus one append's after it). `fresh` when no earlier append
+ * of the case reached one.
  */
-const snapshotOf = (slot: Slot, outcome: Outcome | undefined): SnapshotWrite | undefined => {
+const snapshotOf = (slot: Slot, outcome: Outcome | undefined, every: number): SnapshotWrite | undefined => {
   const state = slot.state;
   if (state === undefined || !outcome?.ok || outcome.result.kind !== 'appended' || outcome.result.duplicates > 0) return undefined;
   let head: EventDocument | undefined;
-  let fresh = false;
+  let first = state.version;
   for (const d of slot.docs) {
     if (d.aggregate_id !== state.case_id) continue;
     if (d.version === state.version) head = d;
-    if (d.version === 1) fresh = true;
+    first = Math.min(first, d.version);
   }
-  return head && { doc: toSnapshotDocument(state, head.event_id), fresh };
+  const reached = Math.floor(state.version / every) > Math.floor((first - 1) / every);
+  return head && reached ? { doc: toSnapshotDocument(state, head.event_id), fresh: first - 1 < every } : undefined;
 };
 
 /**
@@ -229,9 +241,13 @@ const snapshotOf = (slot: Slot, outcome: Outcome | undefined): SnapshotWrite | u
  * (`key-reused`); it is not stored → another event holds that (aggregate_id, version) → a
  * `conflict` for that caller only. Only this rare path reads: an append without duplicates does not.
  *
- * An append that carries its case's state keeps it as the case's snapshot (caseSnapshots.ts), in
- * the same batch once its events are stored, so that a load reads the snapshot and the events
- * after it: the case's own documents, each by `_id`.
+ * An append that carries its case's state and reaches a multiple of `snapshotEvery` versions keeps
+ * it as the case's snapshot (caseSnapshots.ts), in the same batch once its events are stored, so
+ * that a load reads the snapshot and the events after it: the case's own documents, each by `_id`,
+ * fewer than `snapshotEvery` plus one append's whatever the stream's length. Not after every
+ * append: a load happens only when the case's actor does not remember the state
+ * (CASE_STATES_KEPT), while each snapshot is one more document written, and deleted, with the
+ * events.
  *
  * Cost on FerretDB v1.24 / SQLite: only an exact `{_id}` filter is evaluated inside SQLite (through
  * the `_id` index with the stack's patch, see docs/ferretdb.md); any other filter decodes every
@@ -264,6 +280,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   const events = eventsCollection(db);
   const outbox = outboxCollection(db);
   const snapshots = snapshotsCollection(db);
+  const snapshotEvery = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
 
   /**
    * Puts the notifications of the callers whose append succeeded in the outbox (a redelivered one
@@ -277,7 +294,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
             .filter((d) => d.event_type === 'NotificationRequired')
             .map((event) => ({
               caller,
-              doc: { _id: event.event_id, aggregate_id: event.aggregate_id, version: event.version, pending_since: now, event },
+              doc: { _id: event.event_id, aggregate_id: event.aggregate_id, version: event.version, pending_since: now },
             }))
         : [],
     );
@@ -314,7 +331,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   const keepSnapshots = async (slots: readonly Slot[], outcomes: readonly Outcome[]): Promise<void> => {
     const latest = new Map<string, SnapshotWrite>();
     slots.forEach((slot, caller) => {
-      const write = snapshotOf(slot, outcomes[caller]);
+      const write = snapshotOf(slot, outcomes[caller], snapshotEvery);
       const other = write && latest.get(write.doc._id);
       if (write && (other === undefined || other.doc.version < write.doc.version)) latest.set(write.doc._id, write);
     });
@@ -395,7 +412,12 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     return settle(slots, outcomes);
   };
 
-  /** Acknowledgements of many publishers at once: one delete of their outbox entries. */
+  /**
+   * Acknowledgements of many publishers at once: one delete of their outbox entries. With `$in`,
+   * which FerretDB v1 evaluates by reading the whole outbox: its entries are a few dozen bytes, so
+   * even a backlog of them reads faster than a delete per `_id`, each of which is a transaction and
+   * a sync of its own there. On MongoDB either is an index lookup.
+   */
   const acknowledge = createMicroBatcher<readonly string[], void, Context>({
     run: tracedBatch(
       mongoBatchSpan(db, OUTBOX_COLLECTION, 'delete', { size: (batches) => batches.reduce((n, ids) => n + ids.length, 0) }),
@@ -440,19 +462,37 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     return head?.event_id === event_id ? evolveCase(state, after) : whole();
   };
 
+  /**
+   * The events of the oldest outbox entries, each read by its position. An entry whose event is not
+   * the one stored at its position (an append a crash left undone halfway, or a redelivery's entry
+   * for an event stored at another version, already published) has nothing to publish: it is removed.
+   */
+  const pendingEvents = async (limit: number, appendedBefore: Date | undefined): Promise<NotificationRequired[]> => {
+    const entries = await outbox
+      .find(appendedBefore === undefined ? {} : { pending_since: { $lt: appendedBefore } }, {
+        sort: { aggregate_id: 1, version: 1 },
+        limit,
+      })
+      .toArray();
+    const stored = await Promise.all(
+      entries.map((entry) => events.findOne({ _id: positionId(entry.aggregate_id, entry.version) }, { projection })),
+    );
+    const found: NotificationRequired[] = [];
+    const orphans: string[] = [];
+    entries.forEach((entry, i) => {
+      const doc = stored[i];
+      if (doc?.event_id === entry._id) found.push(fromEventDocument(doc) as NotificationRequired);
+      else orphans.push(entry._id);
+    });
+    if (orphans.length > 0) await outbox.deleteMany({ _id: { $in: orphans } });
+    return found;
+  };
+
   return {
     append: (appended, state) =>
       appended.length === 0 ? of<AppendResult>({ kind: 'appended', duplicates: 0 }) : submit({ events: appended, state }).pipe(map(unwrap)),
     load: (case_id) => defer(() => loadCase(case_id)),
     markPublished: (event_ids) => (event_ids.length === 0 ? of(undefined) : acknowledge(event_ids)),
-    pendingNotifications: (limit, appendedBefore) =>
-      defer(() =>
-        outbox
-          .find(appendedBefore === undefined ? {} : { pending_since: { $lt: appendedBefore } }, {
-            sort: { aggregate_id: 1, version: 1 },
-            limit,
-          })
-          .toArray(),
-      ).pipe(map((docs) => docs.map((d) => fromEventDocument(d.event) as NotificationRequired))),
+    pendingNotifications: (limit, appendedBefore) => defer(() => pendingEvents(limit, appendedBefore)),
   };
 };

@@ -6,7 +6,7 @@ import { maskEvent, maskRawMessage, PERSONAL_DATA, readModelOf, subjectIndex } f
 import type { Erasure, PersonalDataStore } from '../../streams/ports.js';
 import { snapshotsCollection } from './caseSnapshots.js';
 import { documentsById } from './documentsById.js';
-import { eventsCollection, fromEventDocument, outboxCollection, positionId, readStream, toEventDocument } from './eventStore.js';
+import { eventsCollection, positionId, readStream } from './eventStore.js';
 import { rawEventsCollection } from './rawEventLog.js';
 import { asideName, freshPrefix } from './replay/replayCollections.js';
 
@@ -19,7 +19,7 @@ const readModelCopies = async (db: Db, subject: ErasureSubject): Promise<string[
 
 /**
  * Masks one subject everywhere casestream keeps its personal data (PERSONAL_DATA): its events on
- * the case and company streams, the case's notifications still in the outbox, its read-model
+ * the case and company streams (the outbox points at notifications, it holds no copy), its read-model
  * documents (replays' copies included), the raw copy of the message that created the case, and the
  * case's snapshot when it was taken before the erasure (deleted: a load then folds the events).
  * Each place is read and written only where it still holds the data, so running it again changes
@@ -40,18 +40,6 @@ const erase = async (db: Db, e: Erasure): Promise<void> => {
     return masked === x ? [] : [masked];
   });
   await Promise.all(changed.map((m) => events.updateOne({ _id: positionId(m.aggregate_id, m.version) }, { $set: { payload: m.payload } })));
-
-  const outbox = outboxCollection(db);
-  const pending = await documentsById(
-    outbox,
-    caseEvents.filter((x) => x.event_type === 'NotificationRequired').map((x) => x.event_id),
-  );
-  await Promise.all(
-    [...pending.values()].map(async (entry) => {
-      const masked = mask(fromEventDocument(entry.event));
-      if (masked.payload !== entry.event.payload) await outbox.updateOne({ _id: entry._id }, { $set: { event: toEventDocument(masked) } });
-    }),
-  );
 
   const { masks } = PERSONAL_DATA.readModels[readModelOf(e.subject.kind)];
   for (const name of await readModelCopies(db, e.subject)) {

@@ -39,7 +39,6 @@ const outboxEntry = (n: NotificationRequired, pending_since: Date) => ({
   aggregate_id: n.aggregate_id,
   version: n.version,
   pending_since,
-  event: toEventDocument(n),
 });
 
 describe('casestream notifications and outbox commands', function () {

@@ -24,7 +24,6 @@ describe('the reads of an evidence export, on the real server', () => {
         aggregate_id: e.aggregate_id,
         version: e.version,
         pending_since: e.timestamp,
-        event: toEventDocument(e),
       })),
     );
   });

@@ -8,6 +8,7 @@ import type { DomainEvent } from '../../../src/domain/events.js';
 import { snapshotsCollection, SNAPSHOTS_COLLECTION, toSnapshotDocument } from '../../../src/infra/mongo/caseSnapshots.js';
 import {
   createMongoEventStore,
+  DEFAULT_SNAPSHOT_EVERY,
   eventsCollection,
   EVENTS_COLLECTION,
   positionId,
@@ -39,7 +40,8 @@ forEachServerMode((mode) =>
     const snapshotOf = (case_id: string) => snapshotsCollection(t.db).findOne({ _id: case_id });
 
     before(() => {
-      store = createMongoEventStore(t.db);
+      // a snapshot after every append, so that every append exercises what a snapshot does
+      store = createMongoEventStore(t.db, { snapshotEvery: 1 });
     });
     afterEach(() => sinon.restore());
 
@@ -125,6 +127,21 @@ forEachServerMode((mode) =>
       expect(snapshot).to.deep.equal(toSnapshotDocument(foldOf(case_id, [...caseEvents, next]), next.event_id));
       expect(await snapshotOf(companyEvents[0]!.aggregate_id), 'no snapshot of the company stream').to.equal(null);
       expect(await load(case_id)).to.deep.equal(foldOf(case_id, [...caseEvents, next]));
+    });
+
+    it('keeps a snapshot only from the append that reaches the 32nd event on by default, rewrites it at the 64th, and loads the events after it', async () => {
+      const spaced = createMongoEventStore(t.db);
+      const case_id = freshId('spaced');
+      const events = personEvents(case_id, 1, 70);
+      const versions: (number | undefined)[] = [];
+      for (let from = 0; from < events.length; from += 10) {
+        await firstValueFrom(spaced.append(events.slice(from, from + 10), foldOf(case_id, events.slice(0, from + 10))));
+        versions.push((await snapshotOf(case_id))?.version);
+      }
+      expect(DEFAULT_SNAPSHOT_EVERY).to.equal(32);
+      expect(versions).to.deep.equal([undefined, undefined, undefined, 40, 40, 40, 70]);
+      await firstValueFrom(spaced.append(personEvents(case_id, 71, 75)));
+      expect(await firstValueFrom(spaced.load(case_id))).to.deep.equal(foldOf(case_id, personEvents(case_id, 1, 75)));
     });
 
     it('writes the snapshots of many new and existing cases appended at once without a single update (which FerretDB v1 can deadlock on)', async () => {
@@ -229,7 +246,7 @@ describe('case loads at any store size (integration)', function () {
     const commands: CommandStartedEvent[] = [];
     sent.set(dbName, commands);
     client.on('commandStarted', (e) => commands.push(e));
-    const store = createMongoEventStore(client.db(dbName));
+    const store = createMongoEventStore(client.db(dbName), { snapshotEvery: 4 });
     const events = personEvents(case_id, 1, 6);
     // a snapshot as of version 4, then two events appended without one: a load reads both kinds
     await firstValueFrom(store.append(events.slice(0, 4), foldOf(case_id, events.slice(0, 4))));

@@ -140,7 +140,8 @@ describe('erasure of one data subject, and legal hold, against the real stack', 
 
   before(async () => {
     stub = await startConfigServiceStub({ rules: { [`CASE_CREATED_KYB_${CASE_TYPE}`]: [welcome] } });
-    svc = await new ServiceHarness({ API_TOKEN: TOKEN, CONFIG_SERVICE_URL: stub.url }).start();
+    // A snapshot after every append, so that the case has one for the erasure to reach.
+    svc = await new ServiceHarness({ API_TOKEN: TOKEN, CONFIG_SERVICE_URL: stub.url, DB_SNAPSHOT_EVERY: '1' }).start();
     await svc.sendClientData({ value: kyb(client_id), messageId: `erasure-${run}` });
     const created = await svc.caseOf(client_id);
     caseId = created.id as string;
