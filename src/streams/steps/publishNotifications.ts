@@ -11,13 +11,15 @@ export const notificationsOf = (w: CaseWork): NotificationRequired[] => w.events
 
 /**
  * Publishes the message's notifications right after they are stored (the fast path of the outbox).
- * A redelivered notification is published again: consumers deduplicate on event_id.
+ * A redelivery's (some of its events were stored before) are left to the outbox relay, which
+ * publishes them again as stored: the decided copy may name a person erased since, whose stored
+ * copy is masked. Consumers deduplicate on event_id.
  */
 export const publishNotifications =
   (publisher: NotificationPublisher): Step<CaseWork> =>
   (w) => {
     const notifications = notificationsOf(w);
-    if (notifications.length === 0) return w;
+    if (notifications.length === 0 || w.duplicates > 0) return w;
     const published = inStepSpan(w.trace, 'publish notifications', () => publisher.publish(notifications), {
       attributes: () => ({ [EVENT_COUNT]: notifications.length }),
     });

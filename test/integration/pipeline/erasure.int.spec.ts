@@ -140,8 +140,17 @@ describe('erasure of one data subject, and legal hold, against the real stack', 
 
   before(async () => {
     stub = await startConfigServiceStub({ rules: { [`CASE_CREATED_KYB_${CASE_TYPE}`]: [welcome] } });
-    // A snapshot after every append, so that the case has one for the erasure to reach.
-    svc = await new ServiceHarness({ API_TOKEN: TOKEN, CONFIG_SERVICE_URL: stub.url, DB_SNAPSHOT_EVERY: '1' }).start();
+    svc = await new ServiceHarness({
+      API_TOKEN: TOKEN,
+      CONFIG_SERVICE_URL: stub.url,
+      // a snapshot after every append, so that the case has one for the erasure to reach
+      DB_SNAPSHOT_EVERY: '1',
+      // actors that forget a case soon after its last message, and a relay that is soon due
+      CASE_IDLE_MS: '200',
+      CASE_STATES_KEPT: '0',
+      OUTBOX_GRACE_MS: '500',
+      OUTBOX_RELAY_INTERVAL_MS: '250',
+    }).start();
     await svc.sendClientData({ value: kyb(client_id), messageId: `erasure-${run}` });
     const created = await svc.caseOf(client_id);
     caseId = created.id as string;
@@ -274,6 +283,24 @@ describe('erasure of one data subject, and legal hold, against the real stack', 
     });
     expect(again).to.deep.equal({ status: 'processed', event_ids: [] });
     expect((await streamOf(caseId)).length).to.equal(events);
+  });
+
+  it("publishes a redelivered first message's notification again only as stored, with the erased person's name masked", async () => {
+    const earlier = svc.notifications.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the case's actor released, its state forgotten
+    await svc.sendClientData({ value: kyb(client_id), messageId: `erasure-${run}` });
+
+    const again = await waitFor(() => svc.notifications.slice(earlier).find((n) => n.key === caseId), 30_000, {
+      description: 'the notification published again',
+    });
+    const payload = (JSON.parse(again.value!) as { payload: Json }).payload;
+    expect(payload.recipient_details).to.include({ primary_contact_name: ERASED });
+    const published = svc.notifications
+      .slice(earlier)
+      .map((n) => n.value ?? '')
+      .join('\n');
+    for (const value of SUBJECT_VALUES) expect(published).not.to.contain(value);
+    expect(holding(await everything(), [...SUBJECT_VALUES, ...OWNER_VALUES])).to.deep.equal({});
   });
 
   it('refuses an erasure while the case is under legal hold, saying why, and erases once the hold is lifted', async () => {

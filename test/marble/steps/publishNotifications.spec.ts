@@ -50,6 +50,17 @@ describe('publishNotifications', () => {
     });
   });
 
+  it("leaves a redelivery's notifications to the outbox relay, which publishes them as stored (erased names masked)", () => {
+    const w = { ...decided(workOf(recordOf(kycMessage('c'), { offset: 0 })), ruleAnswer), duplicates: 5 };
+    let calls: (readonly NotificationRequired[])[] | undefined;
+    newTestScheduler().run(({ cold, expectObservable }) => {
+      const { publisher, published } = publisherAnswering(() => cold('---|'));
+      calls = published;
+      expectObservable(cold('(w|)', { w }).pipe(asOperator(publishNotifications(publisher)))).toBe('(w|)', { w });
+    });
+    expect(calls, 'after the run').to.deep.equal([]);
+  });
+
   it('passes a publishing failure on so the message is retried', () => {
     newTestScheduler().run(({ cold, expectObservable }) => {
       const w = decided(workOf(recordOf(kycMessage('c'), { offset: 0 })), ruleAnswer);
