@@ -4,6 +4,7 @@ import { badInputs, MULTI_MEGABYTE_BYTES, paddedWrongVersion } from './support/b
 import { expectInvariants, scenarioHooks } from './support/expectations.js';
 import { isTooLarge } from './support/kafka.js';
 import type { InvalidMessage } from './support/messages.js';
+import { produceInBatches } from './support/produceInBatches.js';
 import { faultMessages, FaultScenario, interleave, round } from './support/scenario.js';
 
 // Fault 7: a corpus of broken messages (≥ 50 kinds, see support/badInputs.ts) interleaved with
@@ -80,20 +81,7 @@ describe('fault suite 07: a corpus of broken messages interleaved with valid one
     );
     const p = scenario.startService('a');
     scenario.timings.join_ms = await scenario.waitJoined(p);
-    // light messages in batches; each heavy one alone (a batch holding it would pass 1 MiB)
-    let batch: typeof scenario.messages = [];
-    for (const m of scenario.messages) {
-      if (!m.valid && heavy.has(m.name)) {
-        await scenario.produce(batch);
-        batch = [];
-        await scenario.produce([m]);
-      } else batch.push(m);
-      if (batch.length >= 50) {
-        await scenario.produce(batch);
-        batch = [];
-      }
-    }
-    await scenario.produce(batch);
+    await produceInBatches(scenario, heavy);
     const t0 = Date.now();
     const result = await scenario.finish({ alive: [p] });
     scenario.timings.processing_s = round((Date.now() - t0) / 1000);

@@ -5,6 +5,7 @@ import { MARKER, type BadInput } from './support/badInputs.js';
 import { expectInvariants, scenarioHooks } from './support/expectations.js';
 import { Driver, faultKafka } from './support/kafka.js';
 import type { InvalidMessage, ValidMessage } from './support/messages.js';
+import { produceInBatches } from './support/produceInBatches.js';
 import { faultMessages, FaultScenario, interleave } from './support/scenario.js';
 import { sleep } from '../support/stack.js';
 
@@ -104,19 +105,7 @@ describe('fault suite 08: a hostile corpus against the real stack', function () 
     const heavy = new Set(hostileCorpus(scenario.tag).map((b) => b.name));
     const p = scenario.startService('a');
     scenario.timings.join_ms = await scenario.waitJoined(p);
-    let batch: typeof scenario.messages = [];
-    for (const m of scenario.messages) {
-      if (!m.valid && heavy.has(m.name)) {
-        await scenario.produce(batch);
-        batch = [];
-        await scenario.produce([m]);
-      } else batch.push(m);
-      if (batch.length >= 50) {
-        await scenario.produce(batch);
-        batch = [];
-      }
-    }
-    await scenario.produce(batch);
+    await produceInBatches(scenario, heavy);
     const original = reusedOriginal!;
     const other = JSON.parse(original.value.toString()) as Record<string, unknown>;
     await scenario.driver.send([

@@ -1,4 +1,5 @@
 import { runCli } from '../../src/cli/runCli.js';
+import type { ServiceHarness } from './serviceHarness.js';
 
 export interface CliRun {
   readonly code: number;
@@ -31,4 +32,23 @@ export const runCliAt = async (terminal: CliTerminal, env: Record<string, string
     ...(answer === undefined ? {} : { ask: async (question: string) => ((stderr += question), answer) }),
   });
   return { code, stdout, stderr };
+};
+
+/**
+ * The settings that point a CLI run at the harness's own brokers, topics, database and rule cache,
+ * with `extra` on top; the rest keep their defaults.
+ */
+export const cliEnvOf = (svc: ServiceHarness, extra: Record<string, string> = {}): Record<string, string> => {
+  const s = svc.env;
+  return {
+    KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
+    KAFKA_TOPIC_NAME: s.KAFKA_TOPIC_NAME,
+    KAFKA_COMMAND_TOPIC: s.KAFKA_COMMAND_TOPIC,
+    KAFKA_DLQ_TOPIC: s.KAFKA_DLQ_TOPIC,
+    NOTIFICATION_KAFKA_TOPIC: s.NOTIFICATION_KAFKA_TOPIC,
+    MONGO_DETAILS: s.MONGO_DETAILS,
+    DB_NAME: s.DB_NAME,
+    REDIS_URL: s.REDIS_URL,
+    ...extra,
+  };
 };

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { encodeRuleCacheEntry, newRuleCacheEntry, ruleCacheKey } from '../../../src/infra/rules/ruleCache.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
-import { runCliWith } from '../../support/cli.js';
+import { cliEnvOf, runCliWith } from '../../support/cli.js';
 import { HARNESS_REDIS_URL, ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -163,23 +163,7 @@ describe('notification provenance through the running service and its API', func
     expect(await get(`/api/v1/cases/${case_id}/notifications`)).to.deep.equal({ status: 200, body: [] });
 
     stub.reset();
-    const s = svc.env;
-    const retried = await runCliWith(
-      {
-        KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
-        KAFKA_COMMAND_TOPIC: s.KAFKA_COMMAND_TOPIC,
-        NOTIFICATION_KAFKA_TOPIC: s.NOTIFICATION_KAFKA_TOPIC,
-        KAFKA_DLQ_TOPIC: s.KAFKA_DLQ_TOPIC,
-        MONGO_DETAILS: s.MONGO_DETAILS,
-        DB_NAME: s.DB_NAME,
-        REDIS_URL: s.REDIS_URL,
-      },
-      'notifications',
-      'retry',
-      '--json',
-      '--wait-ms',
-      '20000',
-    );
+    const retried = await runCliWith(cliEnvOf(svc), 'notifications', 'retry', '--json', '--wait-ms', '20000');
     expect(retried.code, retried.stderr).to.equal(0);
     const [outcome] = JSON.parse(retried.stdout) as { case_id: string; outcome: string; command_id: string }[];
     expect(outcome).to.deep.include({ case_id, outcome: 'notified' });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { idsFor } from '../../../src/domain/deterministicId.js';
 import { documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
-import { runCliWith } from '../../support/cli.js';
+import { cliEnvOf, runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -17,8 +17,7 @@ describe('casestream dlq commands', function () {
     await svc?.stop();
   });
 
-  const cli = (...argv: string[]) =>
-    runCliWith({ KAFKA_BOOTSTRAP_SERVERS: svc.env.KAFKA_BOOTSTRAP_SERVERS.join(','), KAFKA_DLQ_TOPIC: svc.env.KAFKA_DLQ_TOPIC }, ...argv);
+  const cli = (...argv: string[]) => runCliWith(cliEnvOf(svc), ...argv);
 
   it('lists and shows dead letters, and re-submits one that can succeed once the upstream is fixed', async () => {
     const messageId = uniqueName('dlq-case');

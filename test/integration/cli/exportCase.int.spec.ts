@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CASE_EXPORT_FORMAT } from '../../../src/domain/caseExport.js';
 import { ERASED } from '../../../src/domain/personalData.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
-import { runCliWith } from '../../support/cli.js';
+import { cliEnvOf, runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -41,20 +41,7 @@ describe('casestream export-case against the real stack', function () {
   let companyId = '';
   let subjectId = '';
 
-  const cli = (...argv: string[]) => {
-    const s = svc.env;
-    return runCliWith(
-      {
-        KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
-        KAFKA_COMMAND_TOPIC: s.KAFKA_COMMAND_TOPIC,
-        KAFKA_TOPIC_NAME: s.KAFKA_TOPIC_NAME,
-        MONGO_DETAILS: s.MONGO_DETAILS,
-        DB_NAME: s.DB_NAME,
-        REDIS_URL: s.REDIS_URL,
-      },
-      ...argv,
-    );
-  };
+  const cli = (...argv: string[]) => runCliWith(cliEnvOf(svc), ...argv);
 
   /** Runs a CLI command that must succeed. */
   const succeeds = async (...argv: string[]) => {

@@ -7,7 +7,7 @@ import { decodeClientMessage } from '../../../src/domain/clientMessage.js';
 import { idFor } from '../../../src/domain/deterministicId.js';
 import { outboxCollection, toEventDocument, type EventDocument } from '../../../src/infra/mongo/eventStore.js';
 import type { NotificationRequired } from '../../../src/domain/events.js';
-import { runCliWith } from '../../support/cli.js';
+import { cliEnvOf, runCliWith } from '../../support/cli.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { found } from '../../unit/domain/fixtures.js';
@@ -17,21 +17,13 @@ const run = uniqueName('cli').toUpperCase().replace(/-/g, '_');
 const welcome = { rule_id: 'WELCOME', is_active: true, notification_type: 'EMAIL', template_id: 'WELCOME_V1', language_code: 'en' };
 
 /** Runs the CLI with the harness's settings. */
-const cli = (svc: ServiceHarness, extraEnv: Record<string, string>, ...argv: string[]) => {
-  const s = svc.env;
-  return runCliWith(
-    {
-      KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
-      KAFKA_COMMAND_TOPIC: s.KAFKA_COMMAND_TOPIC,
-      NOTIFICATION_KAFKA_TOPIC: s.NOTIFICATION_KAFKA_TOPIC,
-      KAFKA_DLQ_TOPIC: s.KAFKA_DLQ_TOPIC,
-      MONGO_DETAILS: s.MONGO_DETAILS,
-      DB_NAME: s.DB_NAME,
-      REDIS_URL: s.REDIS_URL,
-      ...extraEnv,
-    },
-    ...argv,
-  );
+const cli = (svc: ServiceHarness, extraEnv: Record<string, string>, ...argv: string[]) => runCliWith(cliEnvOf(svc, extraEnv), ...argv);
+
+/** The CreateCase command of a KYC message from `client_id`, as the pipeline would make it. */
+const creationOf = (client_id: string) => {
+  const message = decodeClientMessage({ client_id, version: '1.0', type: 'INDIVIDUAL_STANDARD', traitement_type: 'KYC', persons: [] });
+  if (message._tag === 'Left') throw new Error('bad fixture');
+  return createCaseCommand(message.right, { key: `${run}-${client_id}`, content_hash: `${client_id}-content`, timestamp: new Date() });
 };
 
 const outboxEntry = (n: NotificationRequired, pending_since: Date) => ({
@@ -159,15 +151,7 @@ describe('casestream notifications and outbox commands', function () {
   });
 
   it('publishes a notification that was stored but never acknowledged (a crash between append and publish)', async () => {
-    const message = decodeClientMessage({
-      client_id: 'crashed',
-      version: '1.0',
-      type: 'INDIVIDUAL_STANDARD',
-      traitement_type: 'KYC',
-      persons: [],
-    });
-    if (message._tag === 'Left') throw new Error('bad fixture');
-    const cmd = createCaseCommand(message.right, { key: `${run}-crashed`, content_hash: 'crashed-content', timestamp: new Date() });
+    const cmd = creationOf('crashed');
     const events = decideCaseCreation(cmd);
     const notification = decideNotification(cmd, found(welcome), events.length);
     // What a crash right after the append leaves: the events, and the notification in the outbox.
@@ -189,15 +173,7 @@ describe('casestream notifications and outbox commands', function () {
   });
 
   it('`outbox flush` publishes pending notifications on demand', async () => {
-    const message = decodeClientMessage({
-      client_id: 'flushed',
-      version: '1.0',
-      type: 'INDIVIDUAL_STANDARD',
-      traitement_type: 'KYC',
-      persons: [],
-    });
-    if (message._tag === 'Left') throw new Error('bad fixture');
-    const cmd = createCaseCommand(message.right, { key: `${run}-flushed`, content_hash: 'flushed-content', timestamp: new Date() });
+    const cmd = creationOf('flushed');
     const notification = decideNotification(cmd, found(welcome), 0);
     await svc.db.collection<EventDocument>('domain_events').insertOne(toEventDocument(notification));
     await outboxCollection(svc.db).insertOne(outboxEntry(notification, new Date()));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ReadModelNames } from '../../../src/domain/projections.js';
 import type { ReplayResult } from '../../../src/infra/mongo/replayReadModels.js';
-import { runCliAt, runCliWith } from '../../support/cli.js';
+import { cliEnvOf, runCliAt, runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { sleep, waitFor } from '../../support/stack.js';
 import { forEachServerMode } from '../mongo/support.js';
@@ -53,7 +53,7 @@ forEachServerMode((mode) =>
 
     before(async () => {
       svc = await new ServiceHarness({ DB_SERVER_MODE: mode }).start();
-      env = { MONGO_DETAILS: svc.env.MONGO_DETAILS, DB_NAME: svc.env.DB_NAME, DB_SERVER_MODE: mode };
+      env = cliEnvOf(svc, { DB_SERVER_MODE: mode });
       await svc.sendClientData({ value: kyb('replay-kyb') }, { value: kyc('replay-kyc') });
       const kycCase = await svc.caseOf('replay-kyc');
       await svc.caseOf('replay-kyb');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { runCliWith } from '../../support/cli.js';
+import { cliEnvOf, runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { KAFKA_BROKERS, sleep, uniqueName, waitFor } from '../../support/stack.js';
 
@@ -43,12 +43,7 @@ describe('retention with short settings (service and CLI)', function () {
 
   /** Runs the CLI against the harness's database, closed cases kept CASE_RETENTION_MS. */
   const dueForErasure = (...flags: string[]) =>
-    runCliWith(
-      { MONGO_DETAILS: svc.env.MONGO_DETAILS, DB_NAME: svc.env.DB_NAME, RETENTION_CASE_CLOSED: `${CASE_RETENTION_MS}ms` },
-      'cases',
-      'due-for-erasure',
-      ...flags,
-    );
+    runCliWith(cliEnvOf(svc, { RETENTION_CASE_CLOSED: `${CASE_RETENTION_MS}ms` }), 'cases', 'due-for-erasure', ...flags);
 
   const rawCopyOf = (client_id: string) => svc.db.collection('raw_events').findOne({ 'payload.client_id': client_id });
 

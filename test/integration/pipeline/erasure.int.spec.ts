@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ERASED } from '../../../src/domain/personalData.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
-import { runCliWith } from '../../support/cli.js';
+import { cliEnvOf, runCliWith } from '../../support/cli.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -87,20 +87,7 @@ describe('erasure of one data subject, and legal hold, against the real stack', 
     );
   };
 
-  const cli = (...argv: string[]) => {
-    const s = svc.env;
-    return runCliWith(
-      {
-        KAFKA_BOOTSTRAP_SERVERS: s.KAFKA_BOOTSTRAP_SERVERS.join(','),
-        KAFKA_COMMAND_TOPIC: s.KAFKA_COMMAND_TOPIC,
-        KAFKA_TOPIC_NAME: s.KAFKA_TOPIC_NAME,
-        MONGO_DETAILS: s.MONGO_DETAILS,
-        DB_NAME: s.DB_NAME,
-        REDIS_URL: s.REDIS_URL,
-      },
-      ...argv,
-    );
-  };
+  const cli = (...argv: string[]) => runCliWith(cliEnvOf(svc), ...argv);
 
   /** Every document of every collection of the database, as JSON text, by collection. */
   const everything = async (): Promise<Map<string, string>> => {

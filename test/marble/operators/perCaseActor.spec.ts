@@ -28,6 +28,38 @@ const countingWork =
     return timer(m.ms, scheduler).pipe(map(() => `${m.n}:${memo.state}`));
   };
 
+/** Work that takes `ms` virtual milliseconds and notes its case in `stopped` when it ends or is stopped. */
+const stoppableWork =
+  (stopped: string[]) =>
+  (m: Msg): Observable<string> =>
+    timer(m.ms).pipe(
+      map(() => m.key),
+      finalize(() => stopped.push(m.key)),
+    );
+
+/**
+ * How many cases have a live actor (`<count>@<virtual time>`) each time the count changes, as
+ * `values` arrive on `marbles` (each message taking its `ms`), with room for 4 cases at once.
+ */
+const liveActors = (marbles: string, values: Record<string, Msg>, idleMs: number): string[] => {
+  const scheduler = newTestScheduler();
+  const lives: string[] = [];
+  scheduler.run(({ cold }) => {
+    cold<Msg>(marbles, values)
+      .pipe(
+        perCaseActor(
+          (m) => m.key,
+          timedWork([], scheduler),
+          { maxActiveCases: 4, idleMs },
+          { onActorsChanged: (n) => lives.push(`${n}@${scheduler.now()}`) },
+        ),
+      )
+      .subscribe();
+    scheduler.flush();
+  });
+  return lives;
+};
+
 /** Runs V8's garbage collector (exposed for this file), so a test can see what is still reachable. */
 const collectGarbage = (): void => {
   setFlagsFromString('--expose-gc');
@@ -190,10 +222,7 @@ describe('perCaseActor', () => {
                 throw new Error('refused');
               }),
             )
-          : timer(m.ms).pipe(
-              map(() => m.key),
-              finalize(() => stopped.push(m.key)),
-            );
+          : stoppableWork(stopped)(m);
       const out = cold<Msg>('(ab)', { a: { key: 'x', n: 1, ms: 10 }, b: { key: 'bad', n: 1, ms: 0 } }).pipe(
         perCaseActor((m) => m.key, work, { maxActiveCases: 4, idleMs: 100 }),
       );
@@ -207,11 +236,7 @@ describe('perCaseActor', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable, flush }) => {
       const stopped: string[] = [];
-      const work = (m: Msg) =>
-        timer(m.ms).pipe(
-          map(() => m.key),
-          finalize(() => stopped.push(m.key)),
-        );
+      const work = stoppableWork(stopped);
       const out = cold<Msg>('(ab)', { a: { key: 'x', n: 1, ms: 10 }, b: { key: 'y', n: 1, ms: 20 } }).pipe(
         perCaseActor((m) => m.key, work, { maxActiveCases: 4, idleMs: 100 }),
       );
@@ -238,69 +263,24 @@ describe('perCaseActor', () => {
   });
 
   it('releases each case idleMs after its own last message finished, in the order they went idle', () => {
-    const scheduler = newTestScheduler();
-    scheduler.run(({ cold }) => {
-      const lives: string[] = [];
-      const values = {
-        a: { key: 'x', n: 1, ms: 4 },
-        b: { key: 'y', n: 1, ms: 1 },
-        c: { key: 'z', n: 1, ms: 10 },
-        d: { key: 'y', n: 2, ms: 1 },
-      };
-      // x idle at 4, y at 2 and again at 7 (after its second message), z at 12.
-      cold<Msg>('abc 3ms d', values)
-        .pipe(
-          perCaseActor(
-            (m) => m.key,
-            timedWork([], scheduler),
-            { maxActiveCases: 4, idleMs: 10 },
-            { onActorsChanged: (n) => lives.push(`${n}@${scheduler.now()}`) },
-          ),
-        )
-        .subscribe();
-      scheduler.flush();
-      expect(lives).to.deep.equal(['1@0', '2@1', '3@2', '2@14', '1@17', '0@22']);
-    });
+    const values = {
+      a: { key: 'x', n: 1, ms: 4 },
+      b: { key: 'y', n: 1, ms: 1 },
+      c: { key: 'z', n: 1, ms: 10 },
+      d: { key: 'y', n: 2, ms: 1 },
+    };
+    // x idle at 4, y at 2 and again at 7 (after its second message), z at 12.
+    expect(liveActors('abc 3ms d', values, 10)).to.deep.equal(['1@0', '2@1', '3@2', '2@14', '1@17', '0@22']);
   });
 
   it('keeps a case live while its messages keep coming within idleMs', () => {
-    const scheduler = newTestScheduler();
-    scheduler.run(({ cold }) => {
-      const lives: string[] = [];
-      const values = { a: { key: 'x', n: 1, ms: 1 }, b: { key: 'x', n: 2, ms: 1 }, c: { key: 'x', n: 3, ms: 1 } };
-      cold<Msg>('a 7ms b 7ms c', values)
-        .pipe(
-          perCaseActor(
-            (m) => m.key,
-            timedWork([], scheduler),
-            { maxActiveCases: 4, idleMs: 10 },
-            { onActorsChanged: (n) => lives.push(`${n}@${scheduler.now()}`) },
-          ),
-        )
-        .subscribe();
-      scheduler.flush();
-      expect(lives).to.deep.equal(['1@0', '0@27']);
-    });
+    const values = { a: { key: 'x', n: 1, ms: 1 }, b: { key: 'x', n: 2, ms: 1 }, c: { key: 'x', n: 3, ms: 1 } };
+    expect(liveActors('a 7ms b 7ms c', values, 10)).to.deep.equal(['1@0', '0@27']);
   });
 
   it('releases a case as soon as its last message finished once the source has completed', () => {
-    const scheduler = newTestScheduler();
-    scheduler.run(({ cold }) => {
-      const lives: string[] = [];
-      const values = { a: { key: 'x', n: 1, ms: 3 }, b: { key: 'y', n: 1, ms: 5 } };
-      cold<Msg>('(ab|)', values)
-        .pipe(
-          perCaseActor(
-            (m) => m.key,
-            timedWork([], scheduler),
-            { maxActiveCases: 4, idleMs: 100 },
-            { onActorsChanged: (n) => lives.push(`${n}@${scheduler.now()}`) },
-          ),
-        )
-        .subscribe();
-      scheduler.flush();
-      expect(lives).to.deep.equal(['1@0', '2@0', '1@3', '0@5']);
-    });
+    const values = { a: { key: 'x', n: 1, ms: 3 }, b: { key: 'y', n: 1, ms: 5 } };
+    expect(liveActors('(ab|)', values, 100)).to.deep.equal(['1@0', '2@0', '1@3', '0@5']);
   });
 
   it('lets go of a released case entirely, so nothing keeps its memory reachable', async () => {
@@ -342,11 +322,7 @@ describe('perCaseActor', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, expectObservable, flush }) => {
       const stopped: string[] = [];
-      const work = (m: Msg) =>
-        timer(m.ms).pipe(
-          map(() => m.key),
-          finalize(() => stopped.push(m.key)),
-        );
+      const work = stoppableWork(stopped);
       const keyOf = (m: Msg) => {
         if (m.key === '') throw new Error('no case id');
         return m.key;

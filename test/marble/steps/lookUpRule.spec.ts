@@ -5,7 +5,7 @@ import { lookUpRule } from '../../../src/streams/steps/lookUpRule.js';
 import type { RuleAnswer, RuleLookup } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kybMessage, kycMessage, recordOf } from '../../support/records.js';
-import { decided, ruleAnswer, workOf } from './work.js';
+import { caseAwaitingRetry, decided, ruleAnswer, workOf } from './work.js';
 import { asOperator } from '../../support/steps.js';
 
 interface Ask {
@@ -27,16 +27,7 @@ const lookup = (answer: () => Observable<RuleAnswer>) => {
 
 const noRule: RuleAnswer = { kind: 'no-rule' };
 
-// A KYC case created without a notification, and a RetryNotificationLookup of its trigger.
-const TRIGGER = 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD';
-const creation = decided(workOf(recordOf(kycMessage('client-9'), { offset: 0 })));
-const caseId = creation.command!.case_id;
-const storedCase = evolveCase(emptyCase(caseId), creation.events);
-const retryOf = (patch: Record<string, unknown> = {}, offset = 1) =>
-  recordOf(
-    { command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch },
-    { topic: COMMAND_TOPIC, offset },
-  );
+const { trigger: TRIGGER, caseId, storedCase, retryOf } = caseAwaitingRetry('client-9');
 
 describe('lookUpRule', () => {
   it('asks which rule applies to a new KYC case, with its trigger and context, and waits for the answer', () => {

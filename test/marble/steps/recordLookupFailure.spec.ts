@@ -6,7 +6,7 @@ import { recordLookupFailure } from '../../../src/streams/steps/recordLookupFail
 import type { LookupFailure, LookupFailureLog, LookupResolution } from '../../../src/streams/ports.js';
 import { newTestScheduler } from '../../support/marbles.js';
 import { COMMAND_TOPIC, kycMessage, recordOf } from '../../support/records.js';
-import { decided, ruleAnswer, workOf } from './work.js';
+import { caseAwaitingRetry, decided, ruleAnswer, workOf } from './work.js';
 import { asOperator } from '../../support/steps.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
@@ -27,16 +27,7 @@ const logAnswering = (answer: () => Observable<void>) => {
   return { log, recorded, resolved };
 };
 
-// A KYC case created without a notification, and a RetryNotificationLookup of its trigger.
-const TRIGGER = 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD';
-const creation = decided(workOf(recordOf(kycMessage('c1'), { offset: 0 })));
-const caseId = creation.command!.case_id;
-const storedCase = evolveCase(emptyCase(caseId), creation.events);
-const retryOf = (patch: Record<string, unknown> = {}, offset = 1) =>
-  recordOf(
-    { command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger: TRIGGER, ...patch },
-    { topic: COMMAND_TOPIC, offset },
-  );
+const { trigger: TRIGGER, caseId, storedCase, retryOf } = caseAwaitingRetry('c1');
 
 describe('recordLookupFailure', () => {
   it('remembers a new case whose rule lookup was unavailable, and passes the work on once it is written', () => {

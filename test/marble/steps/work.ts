@@ -1,13 +1,13 @@
 // Builders shared by the operator marble specs: a CaseWork as the pipeline would hand it to an operator.
 import { of, type Observable } from 'rxjs';
-import type { CaseState } from '../../../src/domain/caseState.js';
+import { emptyCase, evolveCase, type CaseState } from '../../../src/domain/caseState.js';
 import type { NotificationRule } from '../../../src/domain/notificationRule.js';
 import { startWork, type CaseWork } from '../../../src/streams/steps/caseWork.js';
 import { decideEvents } from '../../../src/streams/steps/decideEvents.js';
 import { decodeInbound } from '../../../src/streams/steps/decodeRecord.js';
 import type { RuleAnswer } from '../../../src/streams/ports.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
-import { CLIENT_TOPIC, COMMAND_TOPIC } from '../../support/records.js';
+import { CLIENT_TOPIC, COMMAND_TOPIC, kycMessage, recordOf } from '../../support/records.js';
 import { asOperator } from '../../support/steps.js';
 
 export const topics = { clientData: CLIENT_TOPIC, commands: COMMAND_TOPIC } as const;
@@ -63,3 +63,19 @@ export const syncValue = <T>(source: Observable<T>): T => {
 /** A work with its events decided (on an empty case for a creation), as appendEvents receives it. */
 export const decided = (work: CaseWork, rule: RuleAnswer | null = null): CaseWork =>
   syncValue(of({ ...work, rule }).pipe(asOperator(decideEvents())));
+
+/**
+ * A KYC case created from `client_id`'s message without a notification, as its actor remembers it,
+ * its trigger, and RetryNotificationLookup records of that trigger (patched, at an offset).
+ */
+export const caseAwaitingRetry = (client_id: string) => {
+  const trigger = 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD';
+  const creation = decided(workOf(recordOf(kycMessage(client_id), { offset: 0 })));
+  const caseId = creation.command!.case_id;
+  const retryOf = (patch: Record<string, unknown> = {}, offset = 1) =>
+    recordOf(
+      { command_type: 'RetryNotificationLookup', command_id: 'retry-1', case_id: caseId, trigger, ...patch },
+      { topic: COMMAND_TOPIC, offset },
+    );
+  return { trigger, caseId, storedCase: evolveCase(emptyCase(caseId), creation.events), retryOf };
+};

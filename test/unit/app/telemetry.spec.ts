@@ -2,12 +2,12 @@ import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemet
 import { InMemorySpanExporter, SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
-import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../../src/infra/logger.js';
 import type { TelemetrySettings } from '../../../src/infra/settings.js';
 import { casestreamTracer } from '../../../src/streams/tracing/tracer.js';
 import { samplerFor, startTelemetry, type Telemetry } from '../../../src/telemetry.js';
+import { capturingLogger } from '../../support/capturedLogs.js';
 
 const settings = (more: Partial<TelemetrySettings> = {}): TelemetrySettings => ({
   serviceName: 'casestream-test',
@@ -79,22 +79,7 @@ describe('startTelemetry', () => {
   it('reports an export that failed as one warning line, without the stack, outside any span', async () => {
     const closed = await otlpReceiver();
     await closed.close();
-    const lines: Record<string, unknown>[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(
-            ...chunk
-              .toString()
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => JSON.parse(l) as Record<string, unknown>),
-          );
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = capturingLogger();
     // The SDK's own variables (read when it is made): export at once, give up retrying after 300 ms.
     const sdkEnv = { OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '300' };
     Object.assign(process.env, sdkEnv);

@@ -3,28 +3,16 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createCliContext } from '../../../src/cli/cliContext.js';
 import { createLogger } from '../../../src/infra/logger.js';
 import { decodeSettings, type Settings } from '../../../src/infra/settings.js';
 import { createWiring, redisOptionsFor, type Role } from '../../../src/wiring.js';
+import { capturingLogger } from '../../support/capturedLogs.js';
 
 const settingsOf = (env: Record<string, string>): Settings => {
   const decoded = decodeSettings(env);
   if (E.isLeft(decoded)) throw new Error(decoded.left);
   return decoded.right;
-};
-
-/** A logger whose lines are kept, parsed. */
-const capturingLogger = () => {
-  const lines: { level: string; msg: string }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { level: string; msg: string });
-      done();
-    },
-  });
-  return { lines, logger: createLogger('debug', sink) };
 };
 
 describe('the wiring shared by the service and the CLI', () => {
@@ -75,7 +63,7 @@ describe('the wiring shared by the service and the CLI', () => {
   });
 
   it('warns once, not twice, that notifications are off when CONFIG_SERVICE_URL is unset', async () => {
-    const { lines, logger } = capturingLogger();
+    const { lines, logger } = capturingLogger<{ level: string; msg: string }>('debug');
     const wiring = createWiring(settingsOf({ REDIS_URL: 'redis://127.0.0.1:1' }), logger, { role: 'service' });
     try {
       wiring.ruleLookup();

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { logLevel, type LogEntry } from 'kafkajs';
 import { pino } from 'pino';
-import { Writable } from 'node:stream';
 import { createKafka } from '../../../src/infra/kafka/kafkaClient.js';
 import { crashLogLevel, kafkaLogLevel, SETTLING_RETRIES } from '../../../src/infra/kafka/kafkaLogLevels.js';
+import { capturedLogs } from '../../support/capturedLogs.js';
 
 const labels = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN', [logLevel.INFO]: 'INFO', [logLevel.DEBUG]: 'DEBUG' } as Record<
   number,
@@ -228,19 +228,7 @@ describe('crashLogLevel', () => {
 
 describe('createKafka logging', () => {
   it("writes kafkajs's lines through the service logger at their level, with the retry count", () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(
-          ...chunk
-            .toString()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Record<string, unknown>),
-        );
-        done();
-      },
-    });
+    const { sink, lines } = capturedLogs();
     const logger = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, sink);
     const root = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'casestream' }, logger).logger();
     root.namespace('Connection').error('Response ListOffsets(key: 2, version: 3)', {

@@ -1,28 +1,9 @@
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { expect } from 'chai';
-import { Writable } from 'node:stream';
 import { personalFieldNames } from '../../../src/domain/personalData.js';
-import { createLogger } from '../../../src/infra/logger.js';
 import { casestreamTracer } from '../../../src/streams/tracing/tracer.js';
+import { capturingLogger } from '../../support/capturedLogs.js';
 import { inMemoryTracing, type InMemoryTracing } from '../../support/tracing.js';
-
-/** A logger writing to memory, and the lines it wrote, parsed. */
-const memoryLogger = () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
-      );
-      done();
-    },
-  });
-  return { logger: createLogger('info', sink), lines };
-};
 
 describe('the logger joined to traces', () => {
   let tracing: InMemoryTracing;
@@ -34,7 +15,7 @@ describe('the logger joined to traces', () => {
   });
 
   it('a log line written while a span is active carries its trace_id and span_id', () => {
-    const { logger, lines } = memoryLogger();
+    const { logger, lines } = capturingLogger();
     const span = casestreamTracer().startSpan('process kyc_events');
     context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.info({ case_id: 'c-1' }, 'message processed'));
     span.end();
@@ -43,7 +24,7 @@ describe('the logger joined to traces', () => {
   });
 
   it('carries the ids of the span active at that moment, through awaits', async () => {
-    const { logger, lines } = memoryLogger();
+    const { logger, lines } = capturingLogger();
     const outer = casestreamTracer().startSpan('outer');
     await context.with(trace.setSpan(ROOT_CONTEXT, outer), async () => {
       await new Promise((resolve) => setImmediate(resolve));
@@ -53,7 +34,7 @@ describe('the logger joined to traces', () => {
   });
 
   it('writes a line without trace_id or span_id when no span is active', () => {
-    const { logger, lines } = memoryLogger();
+    const { logger, lines } = capturingLogger();
     logger.info({}, 'starting casestream');
     expect(lines[0]).not.to.have.any.keys('trace_id', 'span_id');
   });
@@ -61,7 +42,7 @@ describe('the logger joined to traces', () => {
 
 describe('the logger without tracing', () => {
   it('writes lines without trace_id or span_id', () => {
-    const { logger, lines } = memoryLogger();
+    const { logger, lines } = capturingLogger();
     const span = casestreamTracer().startSpan('process kyc_events');
     context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.info({}, 'message processed'));
     expect(lines[0]).not.to.have.any.keys('trace_id', 'span_id');
@@ -70,7 +51,7 @@ describe('the logger without tracing', () => {
 
 describe('the logger and personal data', () => {
   it('censors every personal field of the inventory, at the top of a logged object and one level down', () => {
-    const { logger, lines } = memoryLogger();
+    const { logger, lines } = capturingLogger();
     const fields = Object.fromEntries(personalFieldNames().map((name) => [name, `secret-${name}`]));
     logger.info({ ...fields, person: fields, case_id: 'c-1' }, 'a careless line');
     const line = JSON.stringify(lines[0]);

@@ -2,12 +2,11 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { Writable } from 'node:stream';
 import { idFor } from '../../../src/domain/deterministicId.js';
-import { createLogger } from '../../../src/infra/logger.js';
 import { casePipeline } from '../../../src/streams/casePipeline.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
 import { decodeRecord } from '../../../src/streams/steps/decodeRecord.js';
+import { capturingLogger } from '../../support/capturedLogs.js';
 import { FakePorts } from '../../support/fakePorts.js';
 import { CLIENT_TOPIC, COMMAND_TOPIC, kybMessage, kycMessage, recordOf } from '../../support/records.js';
 import { inMemoryTracing, PRODUCER_SPAN_ID, PRODUCER_TRACE_ID, PRODUCER_TRACEPARENT, type InMemoryTracing } from '../../support/tracing.js';
@@ -156,22 +155,7 @@ describe('the pipeline traced', () => {
   });
 
   it("writes the log lines of a message's handling with its span active: they carry its trace_id and span_id", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(
-            ...chunk
-              .toString()
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => JSON.parse(l) as Record<string, unknown>),
-          );
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = capturingLogger();
     const fake = new FakePorts();
     fake.failNextAppends = 1;
     await handle(fake, [kybRecord({ traceparent: PRODUCER_TRACEPARENT })], () => logger.warn({}, 'infrastructure failure, retrying'));
