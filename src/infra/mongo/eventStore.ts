@@ -190,6 +190,14 @@ const appendOutcomes = (outcomes: readonly Outcome[]): Attributes => {
   };
 };
 
+const isAppended = (o: Outcome | undefined): boolean => o?.ok === true && o.result.kind === 'appended';
+
+/** The outbox entries one batch wrote: those it created, by caller, and the callers whose entry failed. */
+interface WrittenEntries {
+  readonly created: readonly { readonly caller: number; readonly doc: OutboxDocument }[];
+  readonly failed: ReadonlyMap<number, Error>;
+}
+
 const unwrap = (o: Outcome): AppendResult => {
   if (!o.ok) throw o.error;
   return o.result;
@@ -283,22 +291,26 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
   const snapshotEvery = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
 
   /**
-   * Puts the notifications of the callers whose append succeeded in the outbox (a redelivered one
-   * too: its entry may be what a crash lost; publishing it again is harmless). Answers each caller.
+   * Puts every caller's notifications in the outbox, while their events are being inserted: an
+   * entry only points at its event, and the relay publishes what is stored at the entry's position
+   * (removing an entry whose position holds another event or none), so an entry written ahead of
+   * its event is never published without it. Resolves with the entries this insert created and the
+   * callers whose entry could not be written (an entry already there is a redelivery's: its event
+   * may be what a crash left unpublished, and publishing it again is harmless).
    */
-  const enqueueNotifications = async (slots: readonly Slot[], outcomes: Outcome[]): Promise<Outcome[]> => {
+  const writeEntries = async (slots: readonly Slot[]): Promise<WrittenEntries> => {
     const now = new Date();
     const entries = slots.flatMap((slot, caller) =>
-      outcomes[caller]?.ok && outcomes[caller].result.kind === 'appended'
-        ? slot.docs
-            .filter((d) => d.event_type === 'NotificationRequired')
-            .map((event) => ({
-              caller,
-              doc: { _id: event.event_id, aggregate_id: event.aggregate_id, version: event.version, pending_since: now },
-            }))
-        : [],
+      slot.docs
+        .filter((d) => d.event_type === 'NotificationRequired')
+        .map((event) => ({
+          caller,
+          doc: { _id: event.event_id, aggregate_id: event.aggregate_id, version: event.version, pending_since: now },
+        })),
     );
-    if (entries.length === 0) return outcomes;
+    const failed = new Map<number, Error>();
+    if (entries.length === 0) return { created: [], failed };
+    const refused = new Set<number>();
     try {
       await outbox.insertMany(
         entries.map((e) => e.doc),
@@ -309,11 +321,21 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       if (writeErrors === undefined) throw error;
       for (const w of writeErrors) {
         const entry = entries[w.index];
-        if (entry && !isDuplicateKeyCode(w.code))
-          outcomes[entry.caller] = { ok: false, error: itemError(w, 'notification outbox entry failed') };
+        refused.add(w.index);
+        if (entry && !isDuplicateKeyCode(w.code)) failed.set(entry.caller, itemError(w, 'notification outbox entry failed'));
       }
     }
-    return outcomes;
+    return { created: entries.filter((_, i) => !refused.has(i)), failed };
+  };
+
+  /**
+   * Removes the entries this batch created for callers whose events were not stored (a conflict, a
+   * reused key, a failure). Not awaited by anyone's result: an entry left behind is removed by the
+   * relay, as one whose position does not hold its event.
+   */
+  const withdrawEntries = async (written: WrittenEntries, outcomes: readonly Outcome[]): Promise<void> => {
+    const ids = written.created.filter((e) => !isAppended(outcomes[e.caller])).map((e) => e.doc._id);
+    if (ids.length > 0) await outbox.deleteMany({ _id: { $in: ids } }).catch(() => undefined);
   };
 
   /** Deletes the documents a conflicting append did insert (by position); resolves with the error if that failed. */
@@ -340,10 +362,19 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     if (unwritten > 0) trace.getActiveSpan()?.setAttribute(SNAPSHOTS_UNWRITTEN, unwritten);
   };
 
-  /** What follows a stored append, at once: its notifications' outbox entries and its case's snapshot. */
-  const settle = async (slots: readonly Slot[], outcomes: Outcome[]): Promise<Outcome[]> => {
-    const [settled] = await Promise.all([enqueueNotifications(slots, [...outcomes]), keepSnapshots(slots, outcomes)]);
-    return settled;
+  /**
+   * What follows the events' insert: each caller answered (an append whose outbox entry could not
+   * be written fails, to be retried), the entries of callers whose events were not stored
+   * withdrawn, and the snapshots kept.
+   */
+  const settle = async (slots: readonly Slot[], stored: Outcome[], entries: Promise<WrittenEntries>): Promise<Outcome[]> => {
+    const written = await entries;
+    const outcomes = stored.map((o, caller): Outcome => {
+      const failed = written.failed.get(caller);
+      return failed !== undefined && isAppended(o) ? { ok: false, error: failed } : o;
+    });
+    await Promise.all([withdrawEntries(written, outcomes), keepSnapshots(slots, outcomes)]);
+    return outcomes;
   };
 
   const runBatch = async (batch: Appending[]): Promise<Outcome[]> => {
@@ -354,6 +385,8 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       slots.push({ docs: own, first: docs.length, state: appended.state });
       docs.push(...own);
     }
+    const entries = writeEntries(slots);
+    entries.catch(() => undefined); // awaited by settle; a failed insert of the events ends the batch first
     const failures = new Map<number, { code: number; error: ReturnType<typeof itemError> }>();
     try {
       await writeIsolatingRefusals(docs, (some) => events.insertMany(some, { ordered: false, ignoreUndefined: true }), false);
@@ -366,6 +399,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
       return settle(
         slots,
         slots.map(() => ({ ok: true, result: { kind: 'appended', duplicates: 0 } })),
+        entries,
       );
 
     // Which of the duplicate-key failures are events that are already stored, and for which
@@ -409,7 +443,7 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
         outcomes.push({ ok: true, result: { kind: 'appended', duplicates } });
       }
     }
-    return settle(slots, outcomes);
+    return settle(slots, outcomes, entries);
   };
 
   /**

@@ -158,6 +158,22 @@ forEachServerMode((mode) =>
       expect(await stored().countDocuments({ aggregate_id: { $in: [other1, other2] } })).to.equal(5);
     });
 
+    it('withdraws the outbox entry it wrote beside a notification whose append lost its version to another event', async () => {
+      const c = kybCase(freshId('withdrawn'));
+      await append(c.caseEvents);
+      await append([personEvent(c.cmd.case_id, c.notification.version, 'winner')]);
+
+      expect(await append([c.notification])).to.deep.equal({
+        kind: 'conflict',
+        aggregate_id: c.cmd.case_id,
+        version: c.notification.version,
+      });
+
+      expect(await outboxCollection(t.db).findOne({ _id: c.notification.event_id })).to.equal(null);
+      const pending = await firstValueFrom(store.pendingNotifications(10_000));
+      expect(pending.map((n) => n.event_id)).not.to.include(c.notification.event_id);
+    });
+
     it('lets exactly one of two writers (two MongoClients) win each race to append different events at one version', async () => {
       const other = await t.connectAnother();
       const storeA = createMongoEventStore(t.db);
