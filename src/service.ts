@@ -26,6 +26,7 @@ import {
 import { loadApiTokens, type ApiTokens } from './infra/http/apiTokens.js';
 import { startHttpServer } from './infra/http/server.js';
 import { casestreamMetrics, type CasestreamMetricSources } from './infra/metrics/casestreamMetrics.js';
+import { processMetrics } from './infra/metrics/processMetrics.js';
 import { countPendingNotifications } from './infra/mongo/outboxStatus.js';
 import { createConsumerLagTracker, createEndToEndTracker, instrumentPorts, pollValue } from './infra/metrics/instrument.js';
 import { Registry } from './infra/metrics/registry.js';
@@ -70,6 +71,7 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry, t
   const registry = new Registry();
   const metricSources: CasestreamMetricSources = {};
   const metrics = casestreamMetrics(registry, metricSources);
+  processMetrics(registry);
   const wiring = createWiring(settings, logger, { role: 'service', metrics });
 
   const mongo = await wiring.mongo();

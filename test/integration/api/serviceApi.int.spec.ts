@@ -593,6 +593,9 @@ describe('the running service over HTTP', function () {
     expect(value('casestream_end_to_end_latency_seconds_count')).to.be.greaterThan(0);
 
     expect(value('casestream_notifications_published_total')).to.be.at.least(3);
+    // the service's own process: what a container's memory limit counts, and its CPU so far
+    expect(value('process_resident_memory_bytes')).to.be.greaterThan(value('nodejs_heap_size_used_bytes'));
+    expect(value('process_cpu_seconds_total')).to.be.greaterThan(0);
     // the version "2.0" client message and the command about an unknown person
     expect(value('casestream_dead_letters_total', `topic="${svc.env.KAFKA_TOPIC_NAME}"`)).to.be.at.least(1);
     expect(value('casestream_dead_letters_total', `topic="${svc.env.KAFKA_COMMAND_TOPIC}"`)).to.be.at.least(1);
