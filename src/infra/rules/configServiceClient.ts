@@ -71,8 +71,28 @@ const serverOf = (url: string): Record<string, string | number> => {
   }
 };
 
+/**
+ * The endpoint without the credentials a base URL may carry (`https://user:pass@host/…`), and those
+ * credentials as a Basic `authorization` header: fetch refuses a URL holding credentials, and a URL
+ * without them is also what spans and error messages may show.
+ */
+export const endpointOf = (base: string): { readonly url: string; readonly headers: Record<string, string> } => {
+  const url = matchUrl(base);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, headers: {} };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url, headers: {} };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, headers: { authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` } };
+};
+
 export const createConfigServiceClient = (options: ConfigServiceClientOptions): ConfigServiceClient => {
-  const endpoint = matchUrl(options.url);
+  const { url: endpoint, headers: credentials } = endpointOf(options.url);
   const doFetch: FetchLike = options.fetch ?? (nodeFetch as unknown as FetchLike);
   const { timeoutMs } = options;
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
@@ -88,7 +108,7 @@ export const createConfigServiceClient = (options: ConfigServiceClientOptions): 
     try {
       const response = await doFetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...outboundTraceHeaders() },
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...credentials, ...outboundTraceHeaders() },
         body: JSON.stringify({ event_trigger: trigger, context }),
         signal,
       });

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sinon from 'sinon';
 import { createConfigServiceClient, matchUrl, type FetchLike } from '../../../src/infra/rules/configServiceClient.js';
 import { rule } from './fakes.js';
@@ -21,6 +23,38 @@ describe('createConfigServiceClient', () => {
     expect(init.headers['content-type']).to.equal('application/json');
     expect(JSON.parse(init.body)).to.deep.equal({ event_trigger: 'CASE_CREATED_KYC_STANDARD', context: CONTEXT });
     expect(init.signal).to.be.instanceOf(AbortSignal);
+  });
+
+  it('sends the credentials of a base URL (user:password@) as Basic authorization, never in the URL', async () => {
+    const fetch = sinon.stub<Parameters<FetchLike>, ReturnType<FetchLike>>().resolves(respond(200, JSON.stringify([rule()])));
+    const client = createConfigServiceClient({ url: 'https://svc%40eu:p%3Ass%20w@config.internal:8443/api/', timeoutMs: 1000, fetch });
+
+    await client.matchRule('CASE_CREATED_KYC_STANDARD', CONTEXT);
+
+    const [url, init] = fetch.firstCall.args;
+    expect(url).to.equal('https://config.internal:8443/api/rules/match');
+    expect(init.headers.authorization).to.equal(`Basic ${Buffer.from('svc@eu:p:ss w').toString('base64')}`);
+  });
+
+  it('reaches a Configuration Service whose URL carries credentials through node-fetch, which refuses such URLs itself', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([rule()])));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = createConfigServiceClient({ url: `http://casestream:s3cret@127.0.0.1:${port}`, timeoutMs: 2_000 });
+
+      const result = await client.matchRule('CASE_CREATED_KYC_STANDARD', CONTEXT);
+
+      expect(result).to.deep.include({ kind: 'answered', rule: rule() });
+      expect(seen).to.deep.equal([`Basic ${Buffer.from('casestream:s3cret').toString('base64')}`]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('does not double the slash of a base URL ending with one', () => {
