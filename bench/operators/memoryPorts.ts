@@ -132,6 +132,6 @@ export class MemoryPorts {
         }),
     },
     // the bench's workload erases nobody
-    personalData: { beneficialOwners: () => of(new Set<string>()), erase: () => done },
+    personalData: { beneficialOwners: () => of(new Set<string>()), erase: () => done, holdRawCopies: () => done },
   };
 }

@@ -9,6 +9,7 @@ import { erasePersonalData } from './steps/erasePersonalData.js';
 import type { DecodedRecord } from './steps/decodeRecord.js';
 import { decideEvents } from './steps/decideEvents.js';
 import { loadCaseState } from './steps/loadCaseState.js';
+import { holdRawCopies } from './steps/holdRawCopies.js';
 import { lookUpBeneficialOwners } from './steps/lookUpBeneficialOwners.js';
 import { lookUpRule } from './steps/lookUpRule.js';
 import type { ActorMemo } from '../operators/perCaseActor.js';
@@ -237,6 +238,7 @@ export const handleMessage = (ports: PipelinePorts, options: HandlerOptions) => 
       ),
       // After the read models are projected, so that the masking has the last word on them.
       erasePersonalData(ports.personalData),
+      holdRawCopies(ports.personalData),
     ],
     ports,
     maxConflictRetries: options.maxConflictRetries,

@@ -162,12 +162,24 @@ export interface Erasure {
   readonly version: number;
 }
 
-/** Personal data outside the case stream: a company's beneficial owners, and the masking of an erased subject everywhere. */
+/** A case's raw copies put under legal hold, or released from it. */
+export interface RawCopyHold {
+  readonly case_id: string;
+  readonly raw_ids: readonly string[];
+  readonly held: boolean;
+}
+
+/**
+ * Personal data outside the case stream: a company's beneficial owners, the masking of an erased
+ * subject everywhere, and the retention of a held case's raw copies.
+ */
 export interface PersonalDataStore {
   /** The ids of the beneficial owners a company's stream holds. */
   beneficialOwners(company_id: string): Observable<ReadonlySet<string>>;
   /** Masks the subject's personal data in every store casestream controls; idempotent, so a rerun finishes an interrupted one. */
   erase(erasure: Erasure): Observable<void>;
+  /** Keeps the raw copies from expiring while held, and lets them expire again once released; idempotent. */
+  holdRawCopies(hold: RawCopyHold): Observable<void>;
 }
 
 export interface PipelinePorts {

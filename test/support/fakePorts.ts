@@ -5,6 +5,7 @@ import type { Rejection } from '../../src/domain/rejection.js';
 import type {
   AppendResult,
   Erasure,
+  RawCopyHold,
   LookupFailure,
   LookupResolution,
   PipelinePorts,
@@ -36,6 +37,8 @@ export class FakePorts {
   readonly commandResults: Completion[] = [];
   /** The erasures the masking was asked for, in order. */
   readonly erasures: Erasure[] = [];
+  /** The raw-copy holds and releases asked for, in order. */
+  readonly rawCopyHolds: RawCopyHold[] = [];
   /** Appends running right now, and the most seen at once. */
   activeAppends = 0;
   maxActiveAppends = 0;
@@ -132,6 +135,7 @@ export class FakePorts {
           ),
         ),
       erase: (erasure) => defer(() => of(void this.erasures.push(erasure))),
+      holdRawCopies: (hold) => defer(() => of(void this.rawCopyHolds.push(hold))),
     },
   };
 }

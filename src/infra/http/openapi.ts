@@ -587,6 +587,10 @@ export const openApiDocument = (limits: ApiLimits) => ({
           payload: { type: 'object', additionalProperties: true },
           received_at: dateTime,
           processed_at: dateTime,
+          legal_hold: {
+            type: 'boolean',
+            description: 'Present (true) while its case is under legal hold: it is kept whatever RETENTION_RAW_EVENTS says.',
+          },
           status: { type: 'string', enum: ['processed', 'rejected'] },
           error: {
             type: 'object',

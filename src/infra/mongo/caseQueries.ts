@@ -52,6 +52,12 @@ export const toApiDocument = (d: Document): ApiDocument => {
 
 const hiddenProjection = { _id: 0, applied: 0 } as const;
 
+/** A raw copy as the API shows it: its `processed_at` whether or not its case holds it, and `legal_hold` while it does. */
+const toApiRawEvent = (d: ApiDocument): ApiDocument => {
+  const { held_processed_at, ...rest } = d;
+  return held_processed_at === undefined ? rest : { ...rest, processed_at: held_processed_at, legal_hold: true };
+};
+
 /** The stored event as the API shows it: the envelope in its documented order, no outbox state. */
 export const toApiEvent = (d: Document): ApiDocument => ({
   event_id: d.event_id,
@@ -132,6 +138,6 @@ export const createMongoApiQueries = (db: Db): ApiQueries => {
         },
         { created_at: 1, entity_type: 1, document_type: 1, _id: 1 },
       ),
-    rawEvents: (page) => list(RAW_EVENTS_COLLECTION, {}, { received_at: -1, _id: 1 }, page),
+    rawEvents: async (page) => (await list(RAW_EVENTS_COLLECTION, {}, { received_at: -1, _id: 1 }, page)).map(toApiRawEvent),
   };
 };

@@ -7,6 +7,7 @@ import type { Erasure, PersonalDataStore } from '../../streams/ports.js';
 import { snapshotsCollection } from './caseSnapshots.js';
 import { documentsById } from './documentsById.js';
 import { eventsCollection, positionId, readStream } from './eventStore.js';
+import { holdRawCopies } from './rawCopyHolds.js';
 import { rawEventsCollection } from './rawEventLog.js';
 import { asideName, freshPrefix } from './replay/replayCollections.js';
 
@@ -67,6 +68,7 @@ export const createMongoPersonalDataStore = (db: Db): PersonalDataStore => ({
       return new Set(stream.flatMap((x) => (x.event_type === 'BeneficialOwnerAdded' ? [x.payload.beneficial_owner_id] : [])));
     }),
   erase: (erasure) => defer(() => erase(db, erasure)),
+  holdRawCopies: (hold) => defer(() => holdRawCopies(db, hold)),
 });
 
 /** A data subject of a client's case, as the read models list them. */

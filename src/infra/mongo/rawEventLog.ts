@@ -22,7 +22,10 @@ export interface RawEventDocument {
   /** The message as parsed, or its JSON text when it cannot be stored as a document. */
   payload: RawEventEntry['payload'];
   received_at: Date;
-  processed_at: Date;
+  /** When casestream last recorded how the message ended; RETENTION_RAW_EVENTS counts from it. */
+  processed_at?: Date;
+  /** processed_at while the message's case is under legal hold: a copy without processed_at never expires (see rawCopyHolds). */
+  held_processed_at?: Date;
   status: RawEventEntry['status'];
   error?: Rejection;
 }
@@ -48,8 +51,10 @@ export const ensureRawEventLogIndexes = async (db: Db, options: IndexOptions = {
  */
 export const toRawEventUpsert = (entry: RawEventEntry, now: Date): Upsert<RawEventDocument> & { insert: RawEventDocument } => ({
   filter: { _id: entry.id },
-  // a redelivery that ended as before keeps the entry as it is, processed_at of the first time
-  changes: (stored) => stored.status !== entry.status || !isDeepStrictEqual(stored.error, entry.error),
+  // a redelivery that ended as before keeps the entry as it is, processed_at of the first time; a
+  // copy under legal hold stays as it was when held
+  changes: (stored) =>
+    stored.held_processed_at === undefined && (stored.status !== entry.status || !isDeepStrictEqual(stored.error, entry.error)),
   insert: {
     _id: entry.id,
     id: entry.id,

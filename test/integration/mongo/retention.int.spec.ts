@@ -10,6 +10,7 @@ import {
   createCommandResultStore,
 } from '../../../src/infra/mongo/commandResults.js';
 import { createMongoLookupFailures, LOOKUP_FAILURES_COLLECTION } from '../../../src/infra/mongo/lookupFailures.js';
+import { createMongoPersonalDataStore } from '../../../src/infra/mongo/personalDataErasure.js';
 import { createMongoRawEventLog, RAW_EVENTS_COLLECTION } from '../../../src/infra/mongo/rawEventLog.js';
 import { deleteExpired, prepareExpiry, retentionTargets, type RetentionTarget } from '../../../src/infra/mongo/retention.js';
 import { decodeSettings } from '../../../src/infra/settings.js';
@@ -80,6 +81,33 @@ describe('retention on the real server (integration)', function () {
 
     expect(await sweep(RAW_EVENTS_COLLECTION)).to.deep.equal({ deleted: 1, more: false });
     expect(await ids(RAW_EVENTS_COLLECTION)).to.deep.equal([fresh]);
+  });
+
+  it('keeps the raw copy of a case under legal hold past the setting, unchanged by a redelivery, and lets it expire once the hold is lifted', async () => {
+    const held = freshId('raw-held');
+    const entry = (status: 'processed' | 'rejected') => ({
+      id: held,
+      payload: { client_id: 'c', persons: [{ firstname: 'Ada' }] },
+      received_at: T0,
+      status,
+    });
+    await firstValueFrom(createMongoRawEventLog(t.db, { now: () => ago(11 * MINUTE) }).record(entry('processed')));
+    const store = createMongoPersonalDataStore(t.db);
+    const hold = (on: boolean) =>
+      firstValueFrom(store.holdRawCopies({ case_id: 'case-held', raw_ids: [held], held: on }), { defaultValue: undefined });
+
+    await hold(true);
+    await hold(true);
+    expect(await sweep(RAW_EVENTS_COLLECTION)).to.deep.equal({ deleted: 0, more: false });
+    // a redelivery of the message that ended otherwise leaves the held copy as it was
+    await firstValueFrom(createMongoRawEventLog(t.db, { now: () => ago(MINUTE) }).record(entry('rejected')));
+    const kept = await t.db.collection(RAW_EVENTS_COLLECTION).findOne({ _id: held as never });
+    expect(kept).to.deep.include({ status: 'processed', held_processed_at: ago(11 * MINUTE) });
+    expect(kept).not.to.have.property('processed_at');
+
+    await hold(false);
+    expect(await sweep(RAW_EVENTS_COLLECTION)).to.deep.equal({ deleted: 1, more: false });
+    expect(await ids(RAW_EVENTS_COLLECTION)).not.to.include(held);
   });
 
   it('deletes command results completed longer ago, keeps recent ones and pending ones however old, and expired idempotency keys', async () => {

@@ -295,6 +295,15 @@ describe('erasure of one data subject, and legal hold, against the real stack', 
     expect(placed.status).to.equal('processed');
     const held = (await call('GET', `/api/v1/cases/${caseId}`)).body as Json;
     expect(held.legal_hold).to.include({ reason: 'AML investigation 2024-17' });
+    // its raw copy no longer counts down to RETENTION_RAW_EVENTS, and the API says why
+    const rawCopy = () => svc.db.collection('raw_events').findOne({ 'payload.client_id': client_id });
+    const whileHeld = await rawCopy();
+    expect(whileHeld).to.have.property('held_processed_at');
+    expect(whileHeld).not.to.have.property('processed_at');
+    const listed = ((await call('GET', '/api/v1/events/raw?limit=500')).body as Json[]).find(
+      (r) => (r.payload as Json).client_id === client_id,
+    );
+    expect(listed).to.include({ legal_hold: true, processed_at: (whileHeld!.held_processed_at as Date).toISOString() });
 
     const refused = await cli('erase', '--case', caseId, '--person', colleagueId, '--reason', 'GDPR', '--json');
     expect(refused.code).to.equal(1);
@@ -306,6 +315,9 @@ describe('erasure of one data subject, and legal hold, against the real stack', 
     const lifted = await cli('hold', 'lift', '--case', caseId, '--reason', 'investigation closed', '--json');
     expect(lifted.code, lifted.stderr + lifted.stdout).to.equal(0);
     expect(((await call('GET', `/api/v1/cases/${caseId}`)).body as Json).legal_hold).to.equal(null);
+    const released = await rawCopy();
+    expect(released).to.have.property('processed_at');
+    expect(released).not.to.have.property('held_processed_at');
 
     const client = await cli('erase', '--client', client_id, '--reason', 'client relationship ended', '--json');
     expect(client.code, client.stderr + client.stdout).to.equal(0);

@@ -3,9 +3,10 @@ import type { Observable } from 'rxjs';
 import { emptyCase, evolveCase } from '../../../src/domain/caseState.js';
 import { idsFor } from '../../../src/domain/deterministicId.js';
 import { isEventOf } from '../../../src/domain/events.js';
-import type { Erasure, PersonalDataStore } from '../../../src/streams/ports.js';
+import type { Erasure, PersonalDataStore, RawCopyHold } from '../../../src/streams/ports.js';
 import type { CaseWork } from '../../../src/streams/steps/caseWork.js';
 import { erasePersonalData } from '../../../src/streams/steps/erasePersonalData.js';
+import { holdRawCopies } from '../../../src/streams/steps/holdRawCopies.js';
 import { lookUpBeneficialOwners } from '../../../src/streams/steps/lookUpBeneficialOwners.js';
 import { rawCopyId } from '../../../src/streams/steps/recordRawEvent.js';
 import { newTestScheduler } from '../../support/marbles.js';
@@ -34,6 +35,7 @@ const appended = (w: CaseWork): CaseWork => ({ ...w, state: evolveCase(w.state!,
 const storeAnswering = (answer: () => Observable<void>, owners: () => Observable<ReadonlySet<string>>) => {
   const erased: Erasure[] = [];
   const asked: string[] = [];
+  const holds: RawCopyHold[] = [];
   const store: PersonalDataStore = {
     beneficialOwners: (company_id) => {
       asked.push(company_id);
@@ -43,8 +45,12 @@ const storeAnswering = (answer: () => Observable<void>, owners: () => Observable
       erased.push(erasure);
       return answer();
     },
+    holdRawCopies: (hold) => {
+      holds.push(hold);
+      return answer();
+    },
   };
-  return { store, erased, asked };
+  return { store, erased, asked, holds };
 };
 
 describe('lookUpBeneficialOwners', () => {
@@ -143,6 +149,53 @@ describe('erasePersonalData', () => {
       });
       scheduler.flush();
       expect(erased).to.deep.equal([]);
+    });
+  });
+});
+
+describe('holdRawCopies', () => {
+  const place = (offset: number, state: CaseWork['state'] = stored) =>
+    appended(decided({ ...commandWork({ command_type: 'PlaceLegalHold', reason: 'AML', placed_by: 'mlro' }, offset), state }));
+  const lift = (offset: number, state: CaseWork['state']) =>
+    appended(decided({ ...commandWork({ command_type: 'LiftLegalHold', reason: 'closed', lifted_by: 'mlro' }, offset), state }));
+  const raw_ids = [rawCopyId(idsFor('create-1'))];
+
+  it("holds the case's raw copy once the hold is recorded, releases it once lifted, and passes the work on when done", () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { store, holds } = storeAnswering(
+        () => cold('--(x|)', { x: undefined }),
+        () => cold('|'),
+      );
+      const placed = place(1);
+      const lifted = lift(2, placed.state);
+      expect(placed.state?.legal_hold).to.not.equal(null);
+      expectObservable(cold('(w|)', { w: placed }).pipe(asOperator(holdRawCopies(store)))).toBe('--(w|)', { w: placed });
+      expectObservable(cold('(w|)', { w: lifted }).pipe(asOperator(holdRawCopies(store)))).toBe('--(w|)', { w: lifted });
+      scheduler.flush();
+      expect(holds).to.deep.equal([
+        { case_id: caseId, raw_ids, held: true },
+        { case_id: caseId, raw_ids, held: false },
+      ]);
+    });
+  });
+
+  it('holds again when a hold is placed twice (a crash may have interrupted the first), and asks nothing for other commands', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const { store, holds } = storeAnswering(
+        () => cold('-|'),
+        () => cold('|'),
+      );
+      const placed = place(1);
+      const again = place(2, placed.state);
+      expect(again.events).to.deep.equal([]);
+      const erasure = appended(decided(eraseWork('person', jane!, 3)));
+      cold('(ab|)', { a: again, b: erasure })
+        .pipe(asOperator(holdRawCopies(store)))
+        .subscribe();
+      scheduler.flush();
+      expect(holds).to.deep.equal([{ case_id: caseId, raw_ids, held: true }]);
     });
   });
 });
