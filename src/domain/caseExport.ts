@@ -1,5 +1,5 @@
 import type { ErasureSubject } from './caseCommand.js';
-import type { DomainEvent, NotificationProvenance, NotificationRequired } from './events.js';
+import { inEnvelopeOrder, type DomainEvent, type NotificationProvenance, type NotificationRequired } from './events.js';
 
 /**
  * What an evidence export (`casestream export-case`) says about a case beyond its events: the
@@ -81,18 +81,6 @@ export const historyWith = (history: CaseHistory, events: readonly DomainEvent[]
   return { legal_holds, erasures, closure, notifications };
 };
 
-/** An event as the export writes it: its envelope in the documented order (as the API and the notification topic show it). */
-export const exportedEvent = (e: DomainEvent): DomainEvent =>
-  ({
-    event_id: e.event_id,
-    event_type: e.event_type,
-    aggregate_id: e.aggregate_id,
-    timestamp: e.timestamp,
-    version: e.version,
-    payload: e.payload,
-    metadata: e.metadata,
-  }) as DomainEvent;
-
 /** A notification as the export (and the API) lists it: its provenance null when recorded before casestream kept it, and whether Kafka acknowledged it. */
 export type ExportedNotification = Omit<NotificationRequired, 'payload'> & {
   readonly payload: Omit<NotificationRequired['payload'], 'provenance'> & { readonly provenance: NotificationProvenance | null };
@@ -100,7 +88,7 @@ export type ExportedNotification = Omit<NotificationRequired, 'payload'> & {
 };
 
 export const exportedNotification = (e: NotificationRequired, published: boolean): ExportedNotification => ({
-  ...(exportedEvent(e) as NotificationRequired),
+  ...inEnvelopeOrder(e),
   payload: { ...e.payload, provenance: e.payload.provenance ?? null },
   published,
 });

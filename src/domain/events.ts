@@ -187,14 +187,20 @@ export const isEventOf =
   (e: DomainEvent): e is Extract<DomainEvent, { event_type: T }> =>
     e.event_type === type;
 
-/** The event as JSON on the notification topic: ISO-8601 timestamp, envelope fields in the documented order. */
-export const toWireJson = (e: DomainEvent): string =>
-  JSON.stringify({
+/**
+ * The event's envelope alone, its fields in the documented order (as the API, the notification topic
+ * and the evidence export show them), with `metadata` in place of its own when given.
+ */
+export const inEnvelopeOrder = <E extends DomainEvent>(e: E, metadata: EventMetadata = e.metadata): E =>
+  ({
     event_id: e.event_id,
     event_type: e.event_type,
     aggregate_id: e.aggregate_id,
-    timestamp: e.timestamp.toISOString(),
+    timestamp: e.timestamp,
     version: e.version,
     payload: e.payload,
-    metadata: e.metadata,
-  });
+    metadata,
+  }) as E;
+
+/** The event as JSON on the notification topic: ISO-8601 timestamp (a Date's JSON), envelope fields in the documented order. */
+export const toWireJson = (e: DomainEvent): string => JSON.stringify(inEnvelopeOrder(e));

@@ -1,4 +1,5 @@
-import { CASE_EXPORT_FORMAT, EMPTY_HISTORY, exportedEvent, exportedNotification, historyWith } from '../domain/caseExport.js';
+import { CASE_EXPORT_FORMAT, EMPTY_HISTORY, exportedNotification, historyWith } from '../domain/caseExport.js';
+import { inEnvelopeOrder } from '../domain/events.js';
 import type { DomainEvent } from '../domain/events.js';
 import { jsonLines, Later, StreamedArray } from '../lib/streamedJson.js';
 
@@ -45,7 +46,7 @@ async function* pagesOf(
   let next = 1;
   let page = first ?? (await reads.events(aggregate_id, next, pageSize));
   while (page.length > 0) {
-    yield page.map(exportedEvent);
+    yield page.map((e) => inEnvelopeOrder(e));
     if (page.length < pageSize) return;
     next += page.length;
     page = await reads.events(aggregate_id, next, pageSize);

@@ -2,7 +2,7 @@ import { trace, type Attributes, type Context } from '@opentelemetry/api';
 import type { Collection, Db } from 'mongodb';
 import { defer, map, of, type Observable } from 'rxjs';
 import { emptyCase, evolveCase, type CaseState } from '../../domain/caseState.js';
-import type { DomainEvent, EventMetadata, NotificationRequired } from '../../domain/events.js';
+import { inEnvelopeOrder, type DomainEvent, type EventMetadata, type NotificationRequired } from '../../domain/events.js';
 import { contentDiffers } from '../../domain/keyReuse.js';
 import type { AppendResult, EventStore } from '../../streams/ports.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
@@ -128,20 +128,14 @@ export const toEventDocument = (e: DomainEvent): EventDocument => ({
 });
 
 /** The domain event a stored document holds (envelope fields in their documented order; `_id` dropped). */
-export const fromEventDocument = (d: EventDocument): DomainEvent =>
-  ({
-    event_id: d.event_id,
-    event_type: d.event_type,
-    aggregate_id: d.aggregate_id,
-    timestamp: d.timestamp,
-    version: d.version,
-    payload: d.payload,
-    metadata: {
-      correlation_id: d.metadata.correlation_id,
-      causation_id: d.metadata.causation_id,
-      ...(d.metadata.content_hash === undefined ? {} : { content_hash: d.metadata.content_hash }),
-    },
-  }) as DomainEvent;
+export const fromEventDocument = (d: EventDocument): DomainEvent => {
+  const { correlation_id, causation_id, content_hash } = d.metadata;
+  return inEnvelopeOrder(d as unknown as DomainEvent, {
+    correlation_id,
+    causation_id,
+    ...(content_hash === undefined ? {} : { content_hash }),
+  });
+};
 
 const projection = { _id: 0 } as const;
 
