@@ -97,6 +97,7 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry, t
       rawEvents: await wiring.rawEvents(),
       rules,
       notifications: sinks.notifications,
+      outbox: eventStore,
       deadLetters: sinks.deadLetters,
       lookupFailures: await wiring.lookupFailures(),
       personalData: await wiring.personalData(),

@@ -122,7 +122,13 @@ export const createWiring = (settings: Settings, logger: Logger, options: Wiring
     })();
     return opened.producer;
   });
-  const eventStore = once(async () => createMongoEventStore(await db(), { maxBatch, snapshotEvery: settings.mongo.snapshotEvery }));
+  const eventStore = once(async () =>
+    createMongoEventStore(await db(), {
+      maxBatch,
+      snapshotEvery: settings.mongo.snapshotEvery,
+      outboxGraceMs: settings.pipeline.outboxGraceMs,
+    }),
+  );
   const kafkaSinks = once(async () => {
     const store = await eventStore();
     return createKafkaSinks(await producer(), {

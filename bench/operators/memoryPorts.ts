@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { Observable, of } from 'rxjs';
-import { emptyCase, evolveCase } from '../../src/domain/caseState.js';
+import { emptyCase, evolveCase, type CaseState } from '../../src/domain/caseState.js';
 import type { DomainEvent } from '../../src/domain/events.js';
 import { selectRule } from '../../src/domain/notificationRule.js';
 import type { AppendResult, PipelinePorts, RuleAnswer } from '../../src/streams/ports.js';
@@ -34,6 +34,7 @@ export class MemoryPorts {
   loads = 0;
   readModelWrites = 0;
   notifications = 0;
+  requeued = 0;
   deadLetters = 0;
   rawEvents = 0;
   lookupFailures = 0;
@@ -66,6 +67,12 @@ export class MemoryPorts {
     return (this.streams.get(aggregate_id) ?? []).filter((e) => e !== undefined);
   }
 
+  /** A case's state, folded from its stored events: what a load answers. */
+  loaded(case_id: string): CaseState {
+    this.loads += 1;
+    return evolveCase(emptyCase(case_id), this.stream(case_id));
+  }
+
   /** The real store's rules (test/support/inMemoryAppend.ts), looked up in O(1) per event. */
   append(events: readonly DomainEvent[]): AppendResult {
     const { result, fresh } = inMemoryAppend(
@@ -87,11 +94,7 @@ export class MemoryPorts {
   readonly ports: PipelinePorts = {
     eventStore: {
       append: (events) => answer(() => this.append(events)),
-      load: (case_id) =>
-        answer(() => {
-          this.loads += 1;
-          return evolveCase(emptyCase(case_id), this.stream(case_id));
-        }),
+      load: (case_id) => answer(() => this.loaded(case_id)),
     },
     readModels: {
       apply: (writes) =>
@@ -104,6 +107,12 @@ export class MemoryPorts {
       publish: (events) =>
         answer(() => {
           this.notifications += events.length;
+        }),
+    },
+    outbox: {
+      requeue: (notifications) =>
+        answer(() => {
+          this.requeued += notifications.length;
         }),
     },
     deadLetters: {

@@ -40,10 +40,11 @@ export interface CaseState {
   readonly personIds: ReadonlySet<string>;
   readonly documents: ReadonlyMap<string, DocumentRequirementState>;
   /**
-   * The ids of the notifications the case recorded, so that a redelivered creation does not decide
-   * one twice. Only these: a live case actor keeps its state in memory, so it stays small.
+   * The version of each notification the case recorded, by its id: so that a redelivered creation
+   * does not decide one twice, and a redelivery can point an outbox entry at the stored one (see
+   * notificationRequeue). Only these: a live case actor keeps its state in memory, so it stays small.
    */
-  readonly notificationIds: ReadonlySet<string>;
+  readonly notificationVersions: ReadonlyMap<string, number>;
   /**
    * The idempotency key of every message recorded on the case, with the content hash it stands
    * for (undefined when its events carry none), so that a key reused for other content is refused.
@@ -67,6 +68,7 @@ export interface LegalHold {
 const NO_IDS: ReadonlySet<string> = new Set();
 const NO_DOCUMENTS: ReadonlyMap<string, DocumentRequirementState> = new Map();
 const NO_HASHES: ReadonlyMap<string, string | undefined> = new Map();
+const NO_VERSIONS: ReadonlyMap<string, number> = new Map();
 
 export const emptyCase = (case_id: string): CaseState => ({
   case_id,
@@ -75,7 +77,7 @@ export const emptyCase = (case_id: string): CaseState => ({
   creation: null,
   personIds: NO_IDS,
   documents: NO_DOCUMENTS,
-  notificationIds: NO_IDS,
+  notificationVersions: NO_VERSIONS,
   contentHashes: NO_HASHES,
   closed_at: null,
   erased: NO_IDS,
@@ -106,7 +108,7 @@ class Folding {
   legal_hold: LegalHold | null;
   private copiedPersonIds: Set<string> | undefined;
   private copiedDocuments: Map<string, DocumentRequirementState> | undefined;
-  private copiedNotificationIds: Set<string> | undefined;
+  private copiedNotificationVersions: Map<string, number> | undefined;
   private copiedContentHashes: Map<string, string | undefined> | undefined;
   private copiedErased: Set<string> | undefined;
 
@@ -124,8 +126,8 @@ class Folding {
   get documents(): Map<string, DocumentRequirementState> {
     return (this.copiedDocuments ??= copyMap(this.from.documents));
   }
-  get notificationIds(): Set<string> {
-    return (this.copiedNotificationIds ??= copySet(this.from.notificationIds));
+  get notificationVersions(): Map<string, number> {
+    return (this.copiedNotificationVersions ??= copyMap(this.from.notificationVersions));
   }
   get contentHashes(): Map<string, string | undefined> {
     return (this.copiedContentHashes ??= copyMap(this.from.contentHashes));
@@ -144,7 +146,7 @@ class Folding {
       creation: this.creation,
       personIds: this.copiedPersonIds ?? from.personIds,
       documents: this.copiedDocuments ?? from.documents,
-      notificationIds: this.copiedNotificationIds ?? from.notificationIds,
+      notificationVersions: this.copiedNotificationVersions ?? from.notificationVersions,
       contentHashes: this.copiedContentHashes ?? from.contentHashes,
       closed_at: this.closed_at,
       erased: this.copiedErased ?? from.erased,
@@ -193,7 +195,7 @@ const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
       return;
     }
     case 'NotificationRequired':
-      s.notificationIds.add(e.event_id);
+      s.notificationVersions.set(e.event_id, e.version);
       return;
     case 'CaseClosed':
       s.closed_at = e.timestamp;

@@ -28,7 +28,7 @@ const decideCreate = (state: CaseState, cmd: CreateCase, rule: FoundRule | null)
   }
   if (!rule) return [];
   const notification = decideNotification(afterErasures(state, cmd), rule, state.version);
-  return state.notificationIds.has(notification.event_id) ? [] : [notification];
+  return state.notificationVersions.has(notification.event_id) ? [] : [notification];
 };
 
 const NONE: ReadonlySet<string> = new Set();

@@ -65,7 +65,7 @@ export const ruleContext = (case_: CreateCase | NotificationSubject) => {
  * The id of a case's notification, one of the ids of the message that created the case (`creation`).
  * A case raises one trigger, fixed by that message, so the trigger is not among its parts.
  */
-const notificationId = (creation: MessageIds): string => creation.of('notification');
+export const notificationId = (creation: MessageIds): string => creation.of('notification');
 
 /** Why the notification is sent: the found rule, and `retry` when a retried lookup found it. */
 const provenanceOf = (s: NotificationSubject, found: FoundRule, retried: boolean): NotificationProvenance => ({
@@ -129,7 +129,8 @@ export type NotificationRetry =
   | { readonly kind: 'unknown-case' }
   /** The trigger is not the one the case raised: none of its rules can concern the case. */
   | { readonly kind: 'other-trigger' }
-  | { readonly kind: 'already-notified' }
+  /** The case recorded the notification, `event_id`, already. */
+  | { readonly kind: 'already-notified'; readonly event_id: string }
   /** The rule must be asked for, about this case; `creation` are the ids of the message that created it. */
   | { readonly kind: 'ask'; readonly subject: NotificationSubject; readonly creation: MessageIds };
 
@@ -138,7 +139,8 @@ export const notificationRetry = (state: CaseState, cmd: Pick<RetryNotificationL
   if (subject === null) return { kind: 'unknown-case' };
   if (caseCreatedTrigger(subject) !== cmd.trigger) return { kind: 'other-trigger' };
   const creation = idsFor(subject.creation_key);
-  return state.notificationIds.has(notificationId(creation)) ? { kind: 'already-notified' } : { kind: 'ask', subject, creation };
+  const event_id = notificationId(creation);
+  return state.notificationVersions.has(event_id) ? { kind: 'already-notified', event_id } : { kind: 'ask', subject, creation };
 };
 
 /**

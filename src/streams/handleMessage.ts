@@ -17,6 +17,7 @@ import { projectReadModels } from './steps/projectReadModels.js';
 import { publishNotifications } from './steps/publishNotifications.js';
 import { recordLookupFailure } from './steps/recordLookupFailure.js';
 import { recordRawEvent } from './steps/recordRawEvent.js';
+import { requeueNotifications } from './steps/requeueNotifications.js';
 import { Backoff, retriedWithBackoff, type BackoffOptions } from '../operators/retryWithBackoff.js';
 import { andThen, inOrder, recover, runStep, runWork, waits, type Step, type StepResult } from '../operators/steps.js';
 import { isKeyReused } from '../domain/keyReuse.js';
@@ -203,10 +204,11 @@ class MessageRun implements Observer<CaseWork> {
 /**
  * Everything one message does inside its case actor: decide and append (deciding again on a fresh
  * view of the case after a version conflict), then, at the same time, project and publish
- * notifications, dead-letter a rejection and keep the raw message. Infrastructure failures retry
- * the whole message with backoff; every step is idempotent, so a retry redoes nothing twice. The
- * actor's memory is updated only once the message is complete. With tracing on, it all runs in
- * the message's span, each step's port call in a child span of its own (a retry's too).
+ * notifications, re-queue those a redelivery finds recorded, dead-letter a rejection and keep the
+ * raw message. Infrastructure failures retry the whole message with backoff; every step is
+ * idempotent, so a retry redoes nothing twice. The actor's memory is updated only once the message
+ * is complete. With tracing on, it all runs in the message's span, each step's port call in a child
+ * span of its own (a retry's too).
  */
 export const handleMessage = (ports: PipelinePorts, options: HandlerOptions) => {
   const load = loadCaseState(ports.eventStore);
@@ -231,6 +233,7 @@ export const handleMessage = (ports: PipelinePorts, options: HandlerOptions) => 
       // the read models: whoever reacts to one may read the case straight away.
       concurrently(
         inOrder(projectReadModels(ports.readModels), publishNotifications(ports.notifications)),
+        requeueNotifications(ports.outbox),
         recordLookupFailure(ports.lookupFailures),
         sendDeadLetter,
         // Not for a message refused for reusing a key: its raw copy's id is the first message's.

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { ErasureSubject } from '../domain/caseCommand.js';
 import type { CaseState } from '../domain/caseState.js';
 import type { DomainEvent, NotificationRequired } from '../domain/events.js';
+import type { RecordedNotification } from '../domain/notificationRequeue.js';
 import type { FoundRule } from '../domain/notificationRule.js';
 import type { ReadModelWrite } from '../domain/projections.js';
 import type { Rejection } from '../domain/rejection.js';
@@ -91,6 +92,19 @@ export interface RuleLookup {
 export interface NotificationPublisher {
   /** Publishes to the notification topic (key = case id) and records the acknowledgement. */
   publish(events: readonly NotificationRequired[]): Observable<void>;
+}
+
+/**
+ * The notifications waiting for Kafka's acknowledgement, kept beside the events: an append puts its
+ * notifications there, and the outbox relay publishes whatever stays.
+ */
+export interface NotificationOutbox {
+  /**
+   * Makes sure each of these stored notifications is waiting in the outbox, due at the relay's next
+   * pass (no fast path publishes it): a redelivered message whose notification a crash may have left
+   * without an entry. An entry already there stays as it is; errors only on infrastructure failures.
+   */
+  requeue(notifications: readonly RecordedNotification[]): Observable<void>;
 }
 
 export interface DeadLetterSink {
@@ -187,6 +201,7 @@ export interface PipelinePorts {
   readonly readModels: ReadModelStore;
   readonly rules: RuleLookup;
   readonly notifications: NotificationPublisher;
+  readonly outbox: NotificationOutbox;
   readonly deadLetters: DeadLetterSink;
   readonly rawEvents: RawEventLog;
   readonly lookupFailures: LookupFailureLog;

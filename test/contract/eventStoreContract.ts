@@ -3,7 +3,8 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import { emptyCase, evolveCase, type CaseState } from '../../src/domain/caseState.js';
 import { decideCaseCreation } from '../../src/domain/decideCaseCreation.js';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
-import type { AppendResult, EventStore } from '../../src/streams/ports.js';
+import type { RecordedNotification } from '../../src/domain/notificationRequeue.js';
+import type { AppendResult, EventStore, NotificationOutbox as RequeuingOutbox } from '../../src/streams/ports.js';
 import { creationCommand, rawKybMessage } from '../unit/domain/fixtures.js';
 import { freshId, kybCase, personEvent, personEvents } from './fixtures.js';
 
@@ -26,8 +27,8 @@ const foldOf = (case_id: string, events: readonly DomainEvent[]): CaseState => e
 /** A state that its events do not make (another person): what a stale or wrong caller could carry. */
 const wrongState = (state: CaseState): CaseState => ({ ...state, personIds: new Set(['a person the events never added']) });
 
-/** The notification outbox a store may keep beside its events (MongoEventStore does). */
-export interface NotificationOutbox {
+/** The notification outbox a store may keep beside its events (MongoEventStore does): the pipeline's port, and the relay's reads. */
+export interface NotificationOutbox extends RequeuingOutbox {
   pendingNotifications(limit: number, appendedBefore?: Date): Observable<NotificationRequired[]>;
   markPublished(event_ids: readonly string[]): Observable<void>;
 }
@@ -389,6 +390,13 @@ export const notificationOutboxContract = (name: string, makeStore: MakeStore<Ev
       firstValueFrom(store.pendingNotifications(limit, appendedBefore));
     const acknowledge = (event_ids: readonly string[]): Promise<void> =>
       firstValueFrom(store.markPublished(event_ids), { defaultValue: undefined });
+    const requeue = (notifications: readonly RecordedNotification[]): Promise<void> =>
+      firstValueFrom(store.requeue(notifications), { defaultValue: undefined });
+    const positionOf = (n: NotificationRequired): RecordedNotification => ({
+      event_id: n.event_id,
+      aggregate_id: n.aggregate_id,
+      version: n.version,
+    });
     /** Appends three whole cases; their notifications, in stream order. */
     const threeCases = async (): Promise<NotificationRequired[]> => {
       const cases = [kybCase(freshId('outbox')), kybCase(freshId('outbox')), kybCase(freshId('outbox'))];
@@ -427,7 +435,7 @@ export const notificationOutboxContract = (name: string, makeStore: MakeStore<Ev
       await acknowledge([notifications[0]!.event_id]);
 
       expect(await pending()).to.deep.equal(notifications.slice(1));
-      expect([...(await firstValueFrom(store.load(notifications[0]!.aggregate_id))).notificationIds]).to.include(
+      expect([...(await firstValueFrom(store.load(notifications[0]!.aggregate_id))).notificationVersions.keys()]).to.include(
         notifications[0]!.event_id,
       );
     });
@@ -447,6 +455,33 @@ export const notificationOutboxContract = (name: string, makeStore: MakeStore<Ev
 
       expect(await append([n!])).to.deep.equal({ kind: 'appended', duplicates: 1 });
       expect((await pending()).map((e) => e.event_id)).to.include(n!.event_id);
+    });
+
+    it('puts a stored notification whose entry is gone back in the outbox when re-queued, due now, as stored', async () => {
+      const notifications = await threeCases();
+      await acknowledge(notifications.map((n) => n.event_id));
+
+      await requeue([positionOf(notifications[1]!)]);
+
+      expect(await pending(10, new Date())).to.deep.equal([notifications[1]]);
+    });
+
+    it('leaves an entry already waiting as it is when its notification is re-queued', async () => {
+      const notifications = await threeCases();
+
+      await requeue(notifications.map(positionOf));
+
+      expect(await pending(), 'each once').to.deep.equal(notifications);
+      expect(await pending(10, new Date(Date.now() - 60_000)), 'still dated by its append').to.deep.equal([]);
+    });
+
+    it('never lists a re-queued entry whose position does not hold its notification', async () => {
+      const [n] = await threeCases();
+      await acknowledge([n!.event_id]);
+
+      await requeue([{ ...positionOf(n!), version: n!.version + 1 }]);
+
+      expect((await pending()).map((e) => e.event_id)).not.to.include(n!.event_id);
     });
 
     it('removes every entry when many publishers acknowledge at once, and no other', async () => {

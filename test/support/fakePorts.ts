@@ -1,6 +1,7 @@
 import { defer, map, of, throwError, timer, type Observable } from 'rxjs';
 import { emptyCase, evolveCase } from '../../src/domain/caseState.js';
 import type { DomainEvent, NotificationRequired } from '../../src/domain/events.js';
+import type { RecordedNotification } from '../../src/domain/notificationRequeue.js';
 import type { Rejection } from '../../src/domain/rejection.js';
 import type {
   AppendResult,
@@ -30,6 +31,8 @@ export class FakePorts {
   readonly events: DomainEvent[] = [];
   readonly readModels = new InMemoryReadModels();
   readonly published: NotificationRequired[] = [];
+  /** The recorded notifications put back in the outbox, in order. */
+  readonly requeued: RecordedNotification[] = [];
   readonly deadLetters: { record: InboundRecord; why: Rejection }[] = [];
   readonly rawEvents = new Map<string, RawEventEntry>();
   readonly lookupFailures: LookupFailure[] = [];
@@ -108,6 +111,7 @@ export class FakePorts {
           return of(void this.published.push(...events));
         }),
     },
+    outbox: { requeue: (notifications) => defer(() => of(void this.requeued.push(...notifications))) },
     deadLetters: { send: (record, why) => defer(() => of(void this.deadLetters.push({ record, why }))) },
     rawEvents: {
       record: (entry) =>

@@ -51,6 +51,8 @@ export interface CasestreamMetrics {
   readonly configServiceLatency: Histogram<'result'>;
   /** NotificationRequired events acknowledged by the notification topic (by the pipeline or the outbox relay). */
   readonly notificationsPublished: Counter;
+  /** Stored notifications a redelivered message put back in the outbox, for the relay to publish again. */
+  readonly notificationsRequeued: Counter;
   /** Stored notifications waiting in the outbox (collected). */
   readonly outboxPending: Gauge;
   /** Messages published to the dead-letter topic, by source topic. */
@@ -166,6 +168,10 @@ export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricS
     notificationsPublished: registry.counter({
       name: 'casestream_notifications_published_total',
       help: 'NotificationRequired events acknowledged by the notification topic.',
+    }),
+    notificationsRequeued: registry.counter({
+      name: 'casestream_notifications_requeued_total',
+      help: 'Stored NotificationRequired events a redelivered message put back in the outbox.',
     }),
     outboxPending: registry.gauge({
       name: 'casestream_notifications_outbox_pending',

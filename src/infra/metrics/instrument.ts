@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import { defer, tap } from 'rxjs';
 import type { ConfigServiceClient } from '../rules/configServiceClient.js';
-import type { DeadLetterSink, EventStore, NotificationPublisher } from '../../streams/ports.js';
+import type { DeadLetterSink, EventStore, NotificationOutbox, NotificationPublisher } from '../../streams/ports.js';
 import type { InboundRecord, RecordPosition } from '../../streams/records.js';
 import type { CasestreamMetrics } from './casestreamMetrics.js';
 
@@ -48,6 +48,16 @@ export const instrumentNotifications = <P extends NotificationPublisher>(
   publish: (events) => defer(() => publisher.publish(events).pipe(onDone(() => metrics.notificationsPublished.inc(events.length)))),
 });
 
+/** Counts the notifications a requeue call put back in the outbox (its emission or completion). */
+export const instrumentOutbox = <O extends NotificationOutbox>(
+  outbox: O,
+  metrics: Pick<CasestreamMetrics, 'notificationsRequeued'>,
+): O => ({
+  ...outbox,
+  requeue: (notifications) =>
+    defer(() => outbox.requeue(notifications).pipe(onDone(() => metrics.notificationsRequeued.inc(notifications.length)))),
+});
+
 /** Counts dead letters sent (the send's emission or completion), by the record's topic. */
 export const instrumentDeadLetters = <D extends DeadLetterSink>(sink: D, metrics: Pick<CasestreamMetrics, 'deadLetters'>): D => ({
   ...sink,
@@ -55,18 +65,24 @@ export const instrumentDeadLetters = <D extends DeadLetterSink>(sink: D, metrics
 });
 
 /**
- * The three decorators at once on an object holding the ports (PipelinePorts, or the Kafka sinks):
- * `eventStore`, `notifications` and `deadLetters` are replaced when present, the rest is kept.
+ * The four decorators at once on an object holding the ports (PipelinePorts, or the Kafka sinks):
+ * `eventStore`, `notifications`, `outbox` and `deadLetters` are replaced when present, the rest is kept.
  */
 export const instrumentPorts = <
-  P extends { readonly eventStore?: EventStore; readonly notifications?: NotificationPublisher; readonly deadLetters?: DeadLetterSink },
+  P extends {
+    readonly eventStore?: EventStore;
+    readonly notifications?: NotificationPublisher;
+    readonly outbox?: NotificationOutbox;
+    readonly deadLetters?: DeadLetterSink;
+  },
 >(
   ports: P,
-  metrics: Pick<CasestreamMetrics, 'appendLatency' | 'notificationsPublished' | 'deadLetters'>,
+  metrics: Pick<CasestreamMetrics, 'appendLatency' | 'notificationsPublished' | 'notificationsRequeued' | 'deadLetters'>,
 ): P => ({
   ...ports,
   ...(ports.eventStore === undefined ? {} : { eventStore: instrumentEventStore(ports.eventStore, metrics) }),
   ...(ports.notifications === undefined ? {} : { notifications: instrumentNotifications(ports.notifications, metrics) }),
+  ...(ports.outbox === undefined ? {} : { outbox: instrumentOutbox(ports.outbox, metrics) }),
   ...(ports.deadLetters === undefined ? {} : { deadLetters: instrumentDeadLetters(ports.deadLetters, metrics) }),
 });
 

@@ -23,7 +23,8 @@ import { isDuplicateKeyCode, perOperationErrors } from './writeErrors.js';
  */
 export const SNAPSHOTS_COLLECTION = 'case_snapshots';
 
-export const SNAPSHOT_FORMAT = 1;
+/** 2: a notification's version kept beside its id (format 1 kept the ids alone). */
+export const SNAPSHOT_FORMAT = 2;
 
 /** A BSON date (the driver reads one as a Date). */
 const date = new t.Type<Date, Date, unknown>(
@@ -65,7 +66,7 @@ const snapshotDocument = t.type({
       notes: t.number,
     }),
   ),
-  notification_ids: t.array(t.string),
+  notifications: t.array(t.type({ event_id: t.string, version })),
   /** Objects rather than pairs: FerretDB v1 refuses arrays inside arrays. */
   content_hashes: t.array(t.type({ key: t.string, content_hash: t.union([t.string, t.null]) })),
   closed_at: t.union([date, t.null]),
@@ -93,7 +94,7 @@ export const toSnapshotDocument = (state: CaseState, event_id: string): CaseSnap
   creation: state.creation,
   person_ids: [...state.personIds],
   documents: [...state.documents.values()],
-  notification_ids: [...state.notificationIds],
+  notifications: [...state.notificationVersions].map(([event_id, version]) => ({ event_id, version })),
   content_hashes: [...state.contentHashes].map(([key, hash]) => ({ key, content_hash: hash ?? null })),
   closed_at: state.closed_at,
   erased: [...state.erased],
@@ -130,7 +131,7 @@ const fromDocument = (d: CaseSnapshotDocument): CaseSnapshot => ({
         },
       ]),
     ),
-    notificationIds: new Set(d.notification_ids),
+    notificationVersions: new Map(d.notifications.map((n) => [n.event_id, n.version])),
     contentHashes: new Map(d.content_hashes.map((h) => [h.key, h.content_hash ?? undefined])),
     closed_at: d.closed_at,
     erased: new Set(d.erased),

@@ -4,12 +4,13 @@ import { defer, map, of, type Observable } from 'rxjs';
 import { emptyCase, evolveCase, type CaseState } from '../../domain/caseState.js';
 import { inEnvelopeOrder, type DomainEvent, type EventMetadata, type NotificationRequired } from '../../domain/events.js';
 import { contentDiffers } from '../../domain/keyReuse.js';
-import type { AppendResult, EventStore } from '../../streams/ports.js';
+import type { RecordedNotification } from '../../domain/notificationRequeue.js';
+import type { AppendResult, EventStore, NotificationOutbox } from '../../streams/ports.js';
 import { createMicroBatcher } from '../../lib/microBatcher.js';
 import { ensureIndexList, type IndexOptions } from './indexes.js';
 import { isDuplicateKeyCode, itemError, perOperationErrors, writeIsolatingRefusals } from './writeErrors.js';
 import { callerContext, tracedBatch } from '../telemetry/batchSpan.js';
-import { mongoBatchSpan } from './batchSpans.js';
+import { failedParts, mongoBatchSpan } from './batchSpans.js';
 import {
   APPEND_CONFLICTS,
   APPEND_DUPLICATES,
@@ -51,11 +52,14 @@ export interface OutboxDocument {
   _id: string;
   aggregate_id: string;
   version: number;
-  /** When it was appended: the relay leaves younger ones to the pipeline's fast path. */
+  /**
+   * When it was appended: the relay leaves younger ones to the pipeline's fast path. A re-queued
+   * entry, which no fast path publishes, is dated the relay's grace earlier.
+   */
   pending_since: Date;
 }
 
-export interface MongoEventStore extends EventStore {
+export interface MongoEventStore extends EventStore, NotificationOutbox {
   /** Records that Kafka acknowledged these notifications (removes them from the outbox); idempotent. */
   markPublished(event_ids: readonly string[]): Observable<void>;
   /**
@@ -79,6 +83,11 @@ export interface MongoEventStoreOptions {
    * (default 32, DB_SNAPSHOT_EVERY); 1 keeps one after every append.
    */
   readonly snapshotEvery?: number;
+  /**
+   * The outbox relay's grace (OUTBOX_GRACE_MS; default 0): a re-queued entry is dated this much
+   * earlier than now, so that the relay's next pass publishes it.
+   */
+  readonly outboxGraceMs?: number;
 }
 
 /** About how many events are stored (from the collection's metadata, without a scan). */
@@ -458,6 +467,48 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     maxBatch: opts.maxBatch ?? 200,
   });
 
+  /**
+   * Re-queued notifications of many callers at once: one insert of their entries. An entry already
+   * there (its append's, or another redelivery's) is left as it is: its duplicate-key error is the
+   * expected answer. Any other refusal fails its caller, whose message is then retried.
+   */
+  const requeueBatch = async (batches: (readonly RecordedNotification[])[]): Promise<(Error | undefined)[]> => {
+    // a millisecond more: the relay takes entries strictly older than its grace
+    const pending_since = new Date(Date.now() - (opts.outboxGraceMs ?? 0) - 1);
+    const callers: number[] = [];
+    const docs: OutboxDocument[] = [];
+    batches.forEach((notifications, caller) => {
+      for (const n of notifications) {
+        callers.push(caller);
+        docs.push({ _id: n.event_id, aggregate_id: n.aggregate_id, version: n.version, pending_since });
+      }
+    });
+    const failed: (Error | undefined)[] = batches.map(() => undefined);
+    try {
+      await outbox.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const writeErrors = perOperationErrors(error);
+      if (writeErrors === undefined) throw error;
+      for (const w of writeErrors) {
+        const caller = callers[w.index];
+        if (caller !== undefined && !isDuplicateKeyCode(w.code)) failed[caller] ??= itemError(w, 'notification outbox entry failed');
+      }
+    }
+    return failed;
+  };
+
+  const requeue = createMicroBatcher<readonly RecordedNotification[], Error | undefined, Context>({
+    run: tracedBatch(
+      mongoBatchSpan(db, OUTBOX_COLLECTION, 'insert', {
+        size: (batches) => batches.reduce((n, notifications) => n + notifications.length, 0),
+        results: failedParts,
+      }),
+      requeueBatch,
+    ),
+    tagOf: callerContext,
+    maxBatch: opts.maxBatch ?? 200,
+  });
+
   // Per-caller failures travel as outcomes so that one caller's failed document fails that caller only.
   const submit = createMicroBatcher<Appending, Outcome, Context>({
     run: tracedBatch(
@@ -522,5 +573,13 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     load: (case_id) => defer(() => loadCase(case_id)),
     markPublished: (event_ids) => (event_ids.length === 0 ? of(undefined) : acknowledge(event_ids)),
     pendingNotifications: (limit, appendedBefore) => defer(() => pendingEvents(limit, appendedBefore)),
+    requeue: (notifications) =>
+      notifications.length === 0
+        ? of(undefined)
+        : requeue(notifications).pipe(
+            map((error) => {
+              if (error !== undefined) throw error;
+            }),
+          ),
   };
 };

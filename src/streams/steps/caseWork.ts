@@ -1,6 +1,7 @@
 import type { CaseState } from '../../domain/caseState.js';
 import type { Command } from '../../domain/commands.js';
 import type { DomainEvent } from '../../domain/events.js';
+import type { RecordedNotification } from '../../domain/notificationRequeue.js';
 import type { Rejection } from '../../domain/rejection.js';
 import type { RuleAnswer } from '../ports.js';
 import type { InboundRecord } from '../records.js';
@@ -22,6 +23,8 @@ export interface CaseWork {
   readonly rejection: Rejection | null;
   /** How many of the events were already stored (a redelivery). */
   readonly duplicates: number;
+  /** Recorded notifications this message puts back in the outbox (a redelivery's, see notificationsToRequeue). */
+  readonly requeue: readonly RecordedNotification[];
   /** The id of the case command this message carries, whose result is recorded; null for client data. */
   readonly command_id: string | null;
   /** The ids of the case company's beneficial owners, looked up for an erasure of one (lookUpBeneficialOwners). */
@@ -29,6 +32,8 @@ export interface CaseWork {
   /** The message's span, when tracing is on: each step's span is its child. */
   readonly trace?: MessageTrace;
 }
+
+const NONE: readonly RecordedNotification[] = [];
 
 /** Starts the work for a decoded record, with the case state the actor remembers (or null). */
 export const startWork = (d: DecodedRecord, state: CaseState | null): CaseWork => ({
@@ -40,6 +45,7 @@ export const startWork = (d: DecodedRecord, state: CaseState | null): CaseWork =
   events: [],
   rejection: d.kind === 'rejected' ? d.rejection : null,
   duplicates: 0,
+  requeue: NONE,
   command_id: d.kind === 'rejected' ? d.command_id : d.command.command_type === 'CreateCase' ? null : d.command.command_id,
   ...(d.trace === undefined ? {} : { trace: d.trace }),
 });

@@ -22,7 +22,7 @@ import { caseSteps, caseStream, foldOf } from '../../support/caseStreams.js';
 import { forEachServerMode, freshId, guardsOf, MONGO_URI, personEvents, useTestDatabase } from './support.js';
 
 /** How a test leaves the case's snapshot before the load. */
-const TAMPERINGS = ['as written', 'missing', 'stale', 'ahead of the events', 'of a rewritten stream', 'unreadable'] as const;
+const TAMPERINGS = ['as written', 'missing', 'stale', 'ahead of the events', 'of a rewritten stream', 'unreadable', 'of format 1'] as const;
 type Tampering = (typeof TAMPERINGS)[number];
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -45,7 +45,7 @@ forEachServerMode((mode) =>
     });
     afterEach(() => sinon.restore());
 
-    it('loads the fold of the stored events whatever the snapshot: as written, missing, stale, ahead of the events, of a rewritten stream, unreadable', async () => {
+    it('loads the fold of the stored events whatever the snapshot: as written, missing, stale, ahead of the events, of a rewritten stream, unreadable, of format 1', async () => {
       let run = 0;
       await fc.assert(
         fc.asyncProperty(
@@ -104,6 +104,15 @@ forEachServerMode((mode) =>
                 break;
               case 'unreadable':
                 await snapshots.replaceOne({ _id: case_id }, { _id: case_id, format: 0, version: 'x' } as never, { upsert: true });
+                break;
+              case 'of format 1':
+                // as written before notifications kept their versions: their ids alone
+                if (at > 0) {
+                  const state = foldOf(case_id, events.slice(0, at));
+                  const { notifications: _, ...current } = toSnapshotDocument(state, events[at - 1]!.event_id);
+                  const older = { ...current, format: 1, notification_ids: [...state.notificationVersions.keys()] };
+                  await snapshots.replaceOne({ _id: case_id }, older as never, { upsert: true });
+                }
                 break;
             }
 

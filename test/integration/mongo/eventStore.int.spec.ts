@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Collection, MongoBulkWriteError } from 'mongodb';
+import { Collection, MongoBulkWriteError, MongoNetworkError } from 'mongodb';
 import { firstValueFrom } from 'rxjs';
 import sinon from 'sinon';
 import { emptyCase, evolveCase, type CaseState } from '../../../src/domain/caseState.js';
@@ -14,7 +14,7 @@ import {
   type EventDocument,
   type MongoEventStore,
 } from '../../../src/infra/mongo/eventStore.js';
-import type { AppendResult } from '../../../src/streams/ports.js';
+import { UnstorableInput, type AppendResult } from '../../../src/streams/ports.js';
 import { kybCase } from '../../contract/fixtures.js';
 import { forEachServerMode, freshId, personEvent, personEvents, useTestDatabase } from './support.js';
 
@@ -87,6 +87,40 @@ forEachServerMode((mode) =>
       expect(ids).to.include(c.notification.event_id);
       expect(await outboxCollection(t.db).countDocuments({ aggregate_id })).to.equal(1);
       expect(await firstValueFrom(store.pendingNotifications(10_000))).to.deep.include(c.notification);
+    });
+
+    it("dates a re-queued entry the relay's grace earlier, so that its next pass publishes it, while a fresh append's entry waits out the grace", async () => {
+      const graced = createMongoEventStore(t.db, { outboxGraceMs: 60_000 });
+      const [fresh, lost] = [kybCase(freshId('fresh')), kybCase(freshId('lost'))];
+      await append([...lost.caseEvents, lost.notification], graced);
+      await firstValueFrom(graced.markPublished([lost.notification.event_id]), { defaultValue: undefined });
+      await append([...fresh.caseEvents, fresh.notification], graced);
+      const { event_id, aggregate_id, version } = lost.notification;
+
+      await firstValueFrom(graced.requeue([{ event_id, aggregate_id, version }]), { defaultValue: undefined });
+
+      const due = (await firstValueFrom(graced.pendingNotifications(10_000, new Date(Date.now() - 60_000)))).map((n) => n.event_id);
+      expect(due).to.include(event_id);
+      expect(due).not.to.include(fresh.notification.event_id);
+    });
+
+    it('fails a re-queue that the server refuses for any reason but an entry already there, so that its message is retried', async () => {
+      const { notification } = kybCase(freshId('refused'));
+      const { event_id, aggregate_id, version } = notification;
+      const requeue = () => firstValueFrom(store.requeue([{ event_id, aggregate_id, version }]), { defaultValue: undefined });
+      const insertMany = sinon.stub(Collection.prototype, 'insertMany');
+      insertMany.rejects(
+        new MongoBulkWriteError(
+          { message: 'refused', code: 91, writeErrors: [{ index: 0, code: 91, errmsg: 'shutdown in progress' }] } as never,
+          {} as never,
+        ),
+      );
+      const refused = await requeue().catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(Error).and.not.to.be.instanceOf(UnstorableInput);
+      expect((refused as Error).message).to.contain('shutdown in progress');
+      const outage = new MongoNetworkError('connection reset');
+      insertMany.rejects(outage);
+      expect(await requeue().catch((e: unknown) => e)).to.equal(outage);
     });
 
     it('relies on the server reporting every failing document of an unordered insertMany, by index, and storing the rest', async () => {

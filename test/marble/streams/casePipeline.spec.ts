@@ -341,6 +341,22 @@ describe('the composed case pipeline', () => {
     });
   });
 
+  it('re-queues the notification of a client message sent again while its actor remembers the case, and publishes it no second time itself', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const fake = new FakePorts();
+      fake.ruleAnswer = ruleAnswer;
+      const sent = (offset: number) => recordOf(kycMessage('c1'), { offset, headers: { 'message-id': 'msg-1' } });
+      run(scheduler, fake, cold('a 5ms b', { a: sent(0), b: sent(1) })).events.subscribe();
+      scheduler.flush();
+      const caseId = idFor('msg-1', 'case');
+      const notifications = fake.stream(caseId).filter((e) => e.event_type === 'NotificationRequired');
+      expect(notifications.map((n) => n.version)).to.deep.equal([5]);
+      expect(fake.published.map((n) => n.event_id)).to.deep.equal([notifications[0]!.event_id]);
+      expect(fake.requeued).to.deep.equal([{ event_id: notifications[0]!.event_id, aggregate_id: caseId, version: 5 }]);
+    });
+  });
+
   it("retries a failed rule lookup in the case's actor: the notification the creation missed, recorded and published once, the failure closed", () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
@@ -369,6 +385,9 @@ describe('the composed case pipeline', () => {
           .map((e) => [e.event_id, e.version, e.metadata.causation_id]),
       ).to.deep.equal([[notificationId, 5, 'retry-0']]);
       expect(fake.published.map((n) => n.event_id)).to.deep.equal([notificationId]);
+      expect(fake.requeued, 'the second retry finds it recorded: back in the outbox, for the relay').to.deep.equal([
+        { event_id: notificationId, aggregate_id: caseId, version: 5 },
+      ]);
       expect(fake.lookupResolutions.map((r) => [r.case_id, r.outcome])).to.deep.equal([
         [caseId, 'notified'],
         [caseId, 'already-notified'],

@@ -43,7 +43,7 @@ describe('emptyCase', () => {
     expect(s.facts).to.equal(null);
     expect(s.personIds.size).to.equal(0);
     expect(s.documents.size).to.equal(0);
-    expect(s.notificationIds.size).to.equal(0);
+    expect(s.notificationVersions.size).to.equal(0);
     expect(s.contentHashes.size).to.equal(0);
   });
 });
@@ -99,11 +99,11 @@ describe('evolveCase', () => {
     expect(emptyCase('case-1').creation).to.equal(null);
   });
 
-  it('remembers the id of every notification the case recorded, and of no other event', () => {
+  it('remembers the version of every notification the case recorded, by its id, and of no other event', () => {
     const notification = decideNotification(kybCmd, found(activeRule), kybState.version);
     const notified = evolveCase(kybState, [notification]);
-    expect([...kybState.notificationIds]).to.deep.equal([]);
-    expect([...notified.notificationIds]).to.deep.equal([notification.event_id]);
+    expect([...kybState.notificationVersions]).to.deep.equal([]);
+    expect([...notified.notificationVersions]).to.deep.equal([[notification.event_id, kybState.version + 1]]);
   });
 
   it('ignores events of the company stream', () => {

@@ -5,16 +5,9 @@ import { decide } from '../../../src/domain/decide.js';
 import { documentRequirementId } from '../../../src/domain/decideCaseCreation.js';
 import { isEventOf, type DomainEvent } from '../../../src/domain/events.js';
 import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
-import type { NotificationRule } from '../../../src/domain/notificationRule.js';
-import { contentOf, creationCommand, found, leftOf, rawKycMessage, rightOf } from './fixtures.js';
+import { contentOf, creationCommand, found, leftOf, rawKycMessage, rightOf, welcomeRule } from './fixtures.js';
 
-const rule: NotificationRule = {
-  rule_id: 'r-1',
-  is_active: true,
-  notification_type: 'EMAIL_WELCOME',
-  template_id: 'tpl',
-  language_code: 'en',
-};
+const rule = welcomeRule;
 const T1 = new Date('2024-04-02T08:00:00.000Z');
 
 const created = creationCommand(rawKycMessage(), 'msg-1');

@@ -11,16 +11,9 @@ import {
   notificationRetry,
 } from '../../../src/domain/decideNotification.js';
 import { KEY_REUSED_REASON } from '../../../src/domain/keyReuse.js';
-import type { NotificationRule } from '../../../src/domain/notificationRule.js';
-import { contentOf, creationCommand, FETCHED_AT, found, leftOf, rawKybMessage, rightOf } from './fixtures.js';
+import { contentOf, creationCommand, FETCHED_AT, found, leftOf, rawKybMessage, rightOf, welcomeRule } from './fixtures.js';
 
-const rule: NotificationRule = {
-  rule_id: 'r-1',
-  is_active: true,
-  notification_type: 'EMAIL_WELCOME',
-  template_id: 'tpl',
-  language_code: 'en',
-};
+const rule = welcomeRule;
 const RETRIED_AT = new Date('2024-05-01T09:00:00.000Z');
 
 // A KYB case created while the Configuration Service was down: no notification was recorded.

@@ -70,6 +70,15 @@ export const contentOf = (value: unknown): string => contentHash(Buffer.from(JSO
 export const creationCommand = (raw: unknown, key = 'key-1', timestamp: Date = T0): CreateCase =>
   createCaseCommand(decodeOrThrow(raw), { key, content_hash: contentOf(raw), timestamp });
 
+/** An active welcome-email rule. */
+export const welcomeRule: NotificationRule = {
+  rule_id: 'r-1',
+  is_active: true,
+  notification_type: 'EMAIL_WELCOME',
+  template_id: 'tpl',
+  language_code: 'en',
+};
+
 /** When the Configuration Service gave the answers of `found`. */
 export const FETCHED_AT = '2024-03-01T10:00:00.000Z';
 

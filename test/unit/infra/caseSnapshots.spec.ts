@@ -54,7 +54,7 @@ describe('case snapshots (the codec of case_snapshots)', () => {
     // are then folded again from the events) and update the document below.
     expect(toSnapshotDocument(foldOf('case-1', events), events.at(-1)!.event_id)).to.deep.equal({
       _id: 'case-1',
-      format: 1,
+      format: 2,
       version: 14,
       event_id: 'case-1-event-14',
       facts: { client_id: 'client-case-1', case_type: 'STANDARD', traitement_type: 'KYB', company_id: 'case-1-company' },
@@ -78,7 +78,7 @@ describe('case snapshots (the codec of case_snapshots)', () => {
           notes: 1,
         },
       ],
-      notification_ids: ['case-1-event-9'],
+      notifications: [{ event_id: 'case-1-event-9', version: 9 }],
       content_hashes: [
         { key: 'case-1-key-0', content_hash: 'hash-0' },
         { key: 'case-1-key-1', content_hash: null },
@@ -89,6 +89,16 @@ describe('case snapshots (the codec of case_snapshots)', () => {
       erased: ['person:case-1-person-0'],
       legal_hold: { since: new Date('2026-02-02T08:00:13.000Z'), reason: 'hold 5' },
     });
+  });
+
+  it('reads no snapshot from a document of format 1, whose notification ids carry no version: its case is folded from the events', () => {
+    const events = caseStream('case-1', everyKind);
+    const { notifications: _, ...current } = toSnapshotDocument(foldOf('case-1', events), events.at(-1)!.event_id);
+
+    expect(decodeSnapshot(stored({ ...current, format: 1, notification_ids: ['case-1-event-9'] } as never))).to.equal(undefined);
+    expect(decodeSnapshot(stored({ ...current, format: SNAPSHOT_FORMAT, notification_ids: ['case-1-event-9'] } as never))).to.equal(
+      undefined,
+    );
   });
 
   it('stores no array inside an array, which FerretDB v1 refuses', () => {

@@ -13,7 +13,7 @@ import {
 } from '../../../src/infra/metrics/instrument.js';
 import { Registry } from '../../../src/infra/metrics/registry.js';
 import type { RuleLookupStats } from '../../../src/infra/rules/cachedRuleLookup.js';
-import type { DeadLetterSink, EventStore, NotificationPublisher } from '../../../src/streams/ports.js';
+import type { DeadLetterSink, EventStore, NotificationOutbox, NotificationPublisher } from '../../../src/streams/ports.js';
 import type { InboundRecord } from '../../../src/streams/records.js';
 
 const stats: RuleLookupStats = {
@@ -53,6 +53,7 @@ describe('casestreamMetrics', () => {
       'casestream_end_to_end_latency_seconds histogram',
       'casestream_config_service_request_duration_seconds histogram',
       'casestream_notifications_published_total counter',
+      'casestream_notifications_requeued_total counter',
       'casestream_notifications_outbox_pending gauge',
       'casestream_dead_letters_total counter',
       'casestream_dead_letters_value_omitted_total counter',
@@ -156,6 +157,22 @@ describe('metric instruments', () => {
       defaultValue: undefined,
     });
     expect(m.deadLetters.get({ topic: 'kyc' })).to.equal(1);
+  });
+
+  it('instrumentPorts counts the notifications a re-queue put back in the outbox, none when it failed', async () => {
+    const r = new Registry();
+    const m = casestreamMetrics(r);
+    const outbox: NotificationOutbox = { requeue: () => of(undefined) };
+    const failing: NotificationOutbox = { requeue: () => throwError(() => new Error('mongo down')) };
+    const position = { event_id: 'n-1', aggregate_id: 'case-1', version: 5 };
+
+    await lastValueFrom(instrumentPorts({ outbox }, m).outbox.requeue([position, { ...position, event_id: 'n-2' }]), {
+      defaultValue: undefined,
+    });
+    await lastValueFrom(instrumentPorts({ outbox: failing }, m).outbox.requeue([position])).catch(() => undefined);
+
+    expect(m.notificationsRequeued.get()).to.equal(2);
+    expect(samples(r.render())).to.include('casestream_notifications_requeued_total 2');
   });
 
   it('instrumentEventStore hands the case state an append carries on to the store', async () => {
