@@ -117,6 +117,7 @@ const start = async (settings: Settings, logger: Logger, telemetry: Telemetry, t
     groupId: k.groupId,
     topics: inbound,
     partitionsConsumedConcurrently: k.partitionsConsumedConcurrently,
+    fetch: k.fetch,
     intake,
     logger: logger.child({ component: 'consumer' }),
     onCrash: (restart) => metrics.consumerCrashes.inc({ restart: String(restart) }),

@@ -75,6 +75,13 @@ export const settingsCodec = t.type({
   COMMIT_INTERVAL_MS: integer(50, 0),
   /** 0: every inbound partition one instance can be assigned (see partitionsConsumedConcurrently). */
   PARTITIONS_CONSUMED_CONCURRENTLY: integer(0, 0, 10_000),
+  /**
+   * What one fetch may bring, in all and per partition. A fetch's records wait in memory, beside the
+   * in-flight ones, until each is admitted; the broker still sends a partition's first record batch
+   * when it is larger, so a record over the per-partition bound is consumed all the same.
+   */
+  KAFKA_FETCH_MAX_BYTES: integer(4_194_304, 1_024, 1_073_741_824),
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: integer(262_144, 1_024, 1_073_741_824),
   RETRY_INITIAL_MS: integer(200, 1),
   RETRY_MAX_MS: integer(30_000, 1),
   MAX_CONFLICT_RETRIES: integer(5, 0, 100),
@@ -196,6 +203,12 @@ export const decodeEnvSettings = (env: Record<string, string | undefined>): E.Ei
     }),
   );
 
+/** What one Kafka fetch may bring (KAFKA_FETCH_MAX_BYTES, KAFKA_FETCH_MAX_BYTES_PER_PARTITION). */
+export interface FetchBounds {
+  readonly maxBytes: number;
+  readonly maxBytesPerPartition: number;
+}
+
 export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly clientId: string;
@@ -214,6 +227,7 @@ export interface KafkaSettings {
   readonly topicPartitions: number;
   /** Batches handled at once (PARTITIONS_CONSUMED_CONCURRENTLY, resolved; see partitionsConsumedConcurrently). */
   readonly partitionsConsumedConcurrently: number;
+  readonly fetch: FetchBounds;
   readonly security: {
     readonly protocol: EnvSettings['KAFKA_SECURITY_PROTOCOL'];
     readonly saslMechanism: EnvSettings['KAFKA_SASL_MECHANISM'];
@@ -356,6 +370,7 @@ export const groupSettings = (s: EnvSettings): Settings => ({
     },
     topicPartitions: s.KAFKA_TOPIC_PARTITIONS,
     partitionsConsumedConcurrently: partitionsConsumedConcurrently(s),
+    fetch: { maxBytes: s.KAFKA_FETCH_MAX_BYTES, maxBytesPerPartition: s.KAFKA_FETCH_MAX_BYTES_PER_PARTITION },
     security: {
       protocol: s.KAFKA_SECURITY_PROTOCOL,
       saslMechanism: s.KAFKA_SASL_MECHANISM,

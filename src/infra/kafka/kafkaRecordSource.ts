@@ -5,6 +5,7 @@ import type { Intake } from '../../streams/intake.js';
 import { latestPositions, type CommitPosition } from '../../streams/offsetLedger.js';
 import type { InboundRecord } from '../../streams/records.js';
 import type { Logger } from '../logger.js';
+import type { FetchBounds } from '../settings.js';
 import { crashLogLevel } from './kafkaLogLevels.js';
 import { toInboundRecord } from './toInboundRecord.js';
 
@@ -12,6 +13,8 @@ export interface KafkaRecordSourceOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly partitionsConsumedConcurrently: number;
+  /** What one fetch may bring (kafkajs's own defaults, 10 MB and 1 MB a partition, when absent). */
+  readonly fetch?: FetchBounds;
   /** A message is handed on only once the intake admits it, so a full pipeline stops fetching. */
   readonly intake: Intake;
   readonly logger: Logger;
@@ -45,7 +48,7 @@ export interface KafkaRecordSource {
  * the intake.
  */
 export const createKafkaRecordSource = (kafka: Kafka, options: KafkaRecordSourceOptions): KafkaRecordSource => {
-  const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, ...options.fetch });
   const records = new Subject<InboundRecord>();
   let stopping = false;
   let abandoned = false;

@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import {
   decodeEnvSettings,
   decodeSettings,
+  groupSettings,
   httpHost,
   isLoopbackHost,
   MIN_API_TOKEN_LENGTH,
@@ -48,6 +49,13 @@ describe('decodeEnvSettings', () => {
     expect(partitionsConsumedConcurrently(settingsOf({}))).to.equal(12);
     expect(partitionsConsumedConcurrently(settingsOf({ KAFKA_TOPIC_PARTITIONS: '10' }))).to.equal(20);
     expect(partitionsConsumedConcurrently(settingsOf({ KAFKA_TOPIC_PARTITIONS: '10', PARTITIONS_CONSUMED_CONCURRENTLY: '3' }))).to.equal(3);
+  });
+
+  it('bounds what one Kafka fetch brings, to 4 MB and 256 KB a partition unless told otherwise', () => {
+    expect(groupSettings(settingsOf({})).kafka.fetch).to.deep.equal({ maxBytes: 4_194_304, maxBytesPerPartition: 262_144 });
+    const told = settingsOf({ KAFKA_FETCH_MAX_BYTES: '1048576', KAFKA_FETCH_MAX_BYTES_PER_PARTITION: '65536' });
+    expect(groupSettings(told).kafka.fetch).to.deep.equal({ maxBytes: 1_048_576, maxBytesPerPartition: 65_536 });
+    expect(decodeSettings({ KAFKA_FETCH_MAX_BYTES_PER_PARTITION: '100' })._tag).to.equal('Left');
   });
 
   it('treats an empty value as unset', () => {
