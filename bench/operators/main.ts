@@ -36,6 +36,7 @@ import { unstorableBecause } from '../../src/domain/storableDocument.js';
 import { decodeInbound } from '../../src/streams/steps/decodeRecord.js';
 import { rawCopyId } from '../../src/streams/steps/recordRawEvent.js';
 import { recordTime } from '../../src/streams/records.js';
+import { LruMap } from '../../src/lib/lruMap.js';
 import { casePipeline } from '../../src/streams/casePipeline.js';
 import { consumeLoop } from '../../src/streams/consumeLoop.js';
 import { admitted, Intake } from '../../src/streams/intake.js';
@@ -230,10 +231,12 @@ const pipelinePass = (records: readonly InboundRecord[], rules: RulesByTrigger, 
  * With `ports`, also what the pipeline's ports do: the append to the same in-memory store and the
  * counts of the other ports. Everything the pipeline does but the operators and their bookkeeping.
  */
-const barePass = (records: readonly InboundRecord[], rules: RulesByTrigger, ports: MemoryPorts | undefined): PassTiming => {
+const barePass = (records: readonly InboundRecord[], rules: RulesByTrigger, s: Settings, ports: MemoryPorts | undefined): PassTiming => {
   const decode = decodeInbound(TOPICS);
   const answers = ports ?? new MemoryPorts(rules);
-  const states = new Map<string, CaseState>();
+  // As many case states as the pipeline keeps (its active and its released cases): a loop keeping
+  // every case's state would weigh a heap the service never holds on its garbage collector.
+  const states = new LruMap<string, CaseState>(s.maxActiveCases + s.keepReleased);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const record of records) {
@@ -241,7 +244,7 @@ const barePass = (records: readonly InboundRecord[], rules: RulesByTrigger, port
     if (d.kind !== 'command') throw new Error(`the workload holds no rejection, got ${d.rejection.reason}`);
     const cmd = d.command;
     const answer = cmd.command_type === 'CreateCase' ? answers.ruleFor(caseCreatedTrigger(cmd), ruleContext(cmd)) : null;
-    const state = states.get(cmd.case_id) ?? emptyCase(cmd.case_id);
+    const state = states.get(cmd.case_id) ?? (ports === undefined ? emptyCase(cmd.case_id) : ports.loaded(cmd.case_id));
     const decided = decide(state, cmd, answer?.kind === 'rule' ? answer : null);
     if (E.isLeft(decided)) throw new Error(`the workload holds no rejection, got ${decided.left.reason}`);
     const events = decided.right;
@@ -270,8 +273,8 @@ const child = async (s: Settings, round: number): Promise<void> => {
   const records = inboundRecords(s.messages, s.commandShare, rules, 'bench');
   // warm-up: the JIT sees every path; short-lived actors so nothing of it stays around
   await pipelinePass(warm, rules, s, 1);
-  barePass(warm, rules, new MemoryPorts(rules));
-  barePass(warm, rules, undefined);
+  barePass(warm, rules, s, new MemoryPorts(rules));
+  barePass(warm, rules, s, undefined);
   await new Promise((r) => setTimeout(r, 50));
   gc();
   const heapBeforeMb = heapMb();
@@ -283,10 +286,10 @@ const child = async (s: Settings, round: number): Promise<void> => {
   pass.ports.clear();
   gc();
   const heapWithoutStoreMb = heapMb();
-  const bare = await profiled(s.profileDir, `bare-round-${round}`, () => barePass(records, rules, new MemoryPorts(rules)));
+  const bare = await profiled(s.profileDir, `bare-round-${round}`, () => barePass(records, rules, s, new MemoryPorts(rules)));
   const bareGc = await gcUsPerMsg(bare, records.length);
   gc();
-  const domain = await profiled(s.profileDir, `domain-round-${round}`, () => barePass(records, rules, undefined));
+  const domain = await profiled(s.profileDir, `domain-round-${round}`, () => barePass(records, rules, s, undefined));
   const domainGc = await gcUsPerMsg(domain, records.length);
   const p = pass.ports;
   process.stdout.write(
