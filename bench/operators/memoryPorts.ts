@@ -73,6 +73,18 @@ export class MemoryPorts {
     return evolveCase(emptyCase(case_id), this.stream(case_id));
   }
 
+  /** The stored events of a stream from `first` to `last` (its end), up to the first version missing: O(events read). */
+  eventsAt(aggregate_id: string, first: number, last = Number.POSITIVE_INFINITY): DomainEvent[] {
+    const stream = this.streams.get(aggregate_id) ?? [];
+    const found: DomainEvent[] = [];
+    for (let version = first; version <= last; version += 1) {
+      const e = stream[version - 1];
+      if (e === undefined) break;
+      found.push(e);
+    }
+    return found;
+  }
+
   /** The real store's rules (test/support/inMemoryAppend.ts), looked up in O(1) per event. */
   append(events: readonly DomainEvent[]): AppendResult {
     const { result, fresh } = inMemoryAppend(
@@ -95,6 +107,7 @@ export class MemoryPorts {
     eventStore: {
       append: (events) => answer(() => this.append(events)),
       load: (case_id) => answer(() => this.loaded(case_id)),
+      eventsAt: (aggregate_id, first, last) => answer(() => this.eventsAt(aggregate_id, first, last)),
     },
     readModels: {
       apply: (writes) =>

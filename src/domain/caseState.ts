@@ -46,16 +46,30 @@ export interface CaseState {
    */
   readonly notificationVersions: ReadonlyMap<string, number>;
   /**
-   * The idempotency key of every message recorded on the case, with the content hash it stands
-   * for (undefined when its events carry none), so that a key reused for other content is refused.
+   * Every message recorded on the case, by its idempotency key: the content hash the key stands for,
+   * so that a key reused for other content is refused, and where its events are, so that its
+   * redelivery can re-apply them as stored (see redelivery.ts).
    */
-  readonly contentHashes: ReadonlyMap<string, string | undefined>;
+  readonly recordedKeys: ReadonlyMap<string, RecordedKey>;
   /** When the case was closed (CaseClosed); null while it is open. */
   readonly closed_at: Date | null;
   /** The subjects whose personal data was erased (PersonalDataErased), by subjectKey. */
   readonly erased: ReadonlySet<string>;
   /** Since when and why the case is under legal hold; null when it is not. */
   readonly legal_hold: LegalHold | null;
+}
+
+/** What the case stream holds of one message. */
+export interface RecordedKey {
+  /** The content hash the key stands for; undefined when its events carry none. */
+  readonly hash: string | undefined;
+  /**
+   * The versions its events took on the case stream, from `first` to `last`: the run of one append.
+   * A later event under the same key (a retried lookup's notification keeps the creation's) is not
+   * counted unless it follows at once.
+   */
+  readonly first: number;
+  readonly last: number;
 }
 
 export interface LegalHold {
@@ -67,7 +81,7 @@ export interface LegalHold {
 // before it adds to it), and most cases never fill some of them (notifications, erasures).
 const NO_IDS: ReadonlySet<string> = new Set();
 const NO_DOCUMENTS: ReadonlyMap<string, DocumentRequirementState> = new Map();
-const NO_HASHES: ReadonlyMap<string, string | undefined> = new Map();
+const NO_KEYS: ReadonlyMap<string, RecordedKey> = new Map();
 const NO_VERSIONS: ReadonlyMap<string, number> = new Map();
 
 export const emptyCase = (case_id: string): CaseState => ({
@@ -78,7 +92,7 @@ export const emptyCase = (case_id: string): CaseState => ({
   personIds: NO_IDS,
   documents: NO_DOCUMENTS,
   notificationVersions: NO_VERSIONS,
-  contentHashes: NO_HASHES,
+  recordedKeys: NO_KEYS,
   closed_at: null,
   erased: NO_IDS,
   legal_hold: null,
@@ -109,8 +123,12 @@ class Folding {
   private copiedPersonIds: Set<string> | undefined;
   private copiedDocuments: Map<string, DocumentRequirementState> | undefined;
   private copiedNotificationVersions: Map<string, number> | undefined;
-  private copiedContentHashes: Map<string, string | undefined> | undefined;
+  private copiedRecordedKeys: Map<string, RecordedKey> | undefined;
   private copiedErased: Set<string> | undefined;
+  /** The key whose run of versions the last events extend, kept as it grows and recorded once it ends: one object per message. */
+  private runKey: string | undefined;
+  private runHash: string | undefined;
+  private runFirst = 0;
 
   constructor(private readonly from: CaseState) {
     this.version = from.version;
@@ -129,8 +147,26 @@ class Folding {
   get notificationVersions(): Map<string, number> {
     return (this.copiedNotificationVersions ??= copyMap(this.from.notificationVersions));
   }
-  get contentHashes(): Map<string, string | undefined> {
-    return (this.copiedContentHashes ??= copyMap(this.from.contentHashes));
+  get recordedKeys(): Map<string, RecordedKey> {
+    return (this.copiedRecordedKeys ??= copyMap(this.from.recordedKeys));
+  }
+
+  /** Records the key of the event at `version` (the fold's next one): a new run, or the current one or a recorded one extended. */
+  recordKey(key: string, hash: string | undefined, version: number): void {
+    if (this.runKey === key && this.version === version - 1) return;
+    this.endRun();
+    const recorded = this.recordedKeys.get(key);
+    if (recorded !== undefined && recorded.last !== version - 1) return;
+    this.runKey = key;
+    this.runHash = recorded === undefined ? hash : recorded.hash;
+    this.runFirst = recorded === undefined ? version : recorded.first;
+  }
+
+  /** Records the current run of versions, which ends at the version folded last. */
+  private endRun(): void {
+    if (this.runKey === undefined) return;
+    this.recordedKeys.set(this.runKey, { hash: this.runHash, first: this.runFirst, last: this.version });
+    this.runKey = undefined;
   }
   get erased(): Set<string> {
     return (this.copiedErased ??= copySet(this.from.erased));
@@ -138,6 +174,7 @@ class Folding {
 
   /** The folded state: the collections the events touched, copied; the others, the state's own. */
   folded(): CaseState {
+    this.endRun();
     const from = this.from;
     return {
       case_id: from.case_id,
@@ -147,7 +184,7 @@ class Folding {
       personIds: this.copiedPersonIds ?? from.personIds,
       documents: this.copiedDocuments ?? from.documents,
       notificationVersions: this.copiedNotificationVersions ?? from.notificationVersions,
-      contentHashes: this.copiedContentHashes ?? from.contentHashes,
+      recordedKeys: this.copiedRecordedKeys ?? from.recordedKeys,
       closed_at: this.closed_at,
       erased: this.copiedErased ?? from.erased,
       legal_hold: this.legal_hold,
@@ -159,8 +196,8 @@ class Folding {
 export const firstPersonId = (personIds: ReadonlySet<string>): string | undefined => personIds.values().next().value;
 
 const applyCaseEvent = (s: Folding, e: CaseEvent): void => {
+  s.recordKey(e.metadata.correlation_id, e.metadata.content_hash, e.version);
   s.version = e.version;
-  if (!s.contentHashes.has(e.metadata.correlation_id)) s.contentHashes.set(e.metadata.correlation_id, e.metadata.content_hash);
   switch (e.event_type) {
     case 'CaseCreated':
       s.facts = {

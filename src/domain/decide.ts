@@ -48,8 +48,8 @@ export const decide = (
   maxNotesPerDocument?: number,
   beneficialOwners: ReadonlySet<string> = NONE,
 ): E.Either<Rejection, DomainEvent[]> => {
-  const recorded = state.contentHashes.has(cmd.key);
-  if (recorded && contentDiffers(state.contentHashes.get(cmd.key), cmd.content_hash)) return E.left(keyReused());
+  const recorded = state.recordedKeys.get(cmd.key);
+  if (recorded && contentDiffers(recorded.hash, cmd.content_hash)) return E.left(keyReused());
   if (cmd.command_type === 'CreateCase') return E.right(decideCreate(state, cmd, rule));
   if (recorded) return E.right([]);
   if (cmd.command_type === 'RetryNotificationLookup') return decideNotificationRetry(state, cmd, rule);

@@ -160,6 +160,6 @@ export const decideNotificationRetry = (
   if (retry.kind === 'unknown-case') return E.left(unknownCase(cmd.case_id));
   if (retry.kind !== 'ask' || found === null) return E.right([]);
   const key = retry.subject.creation_key;
-  const metadata = eventMetadata({ key, command_id: cmd.command_id, content_hash: state.contentHashes.get(key) });
+  const metadata = eventMetadata({ key, command_id: cmd.command_id, content_hash: state.recordedKeys.get(key)?.hash });
   return E.right([notificationEvent(retry.subject, retry.creation, found, true, state.version, cmd.timestamp, metadata)]);
 };

@@ -30,7 +30,7 @@ const notificationAbout = (state: CaseState, cmd: Command): string | null => {
  */
 export const notificationsToRequeue = (state: CaseState, cmd: Command): readonly RecordedNotification[] => {
   // Most cases have no notification: nothing to work out.
-  if (state.notificationVersions.size === 0 || contentDiffers(state.contentHashes.get(cmd.key), cmd.content_hash)) return NONE;
+  if (state.notificationVersions.size === 0 || contentDiffers(state.recordedKeys.get(cmd.key)?.hash, cmd.content_hash)) return NONE;
   const event_id = notificationAbout(state, cmd);
   const version = event_id === null ? undefined : state.notificationVersions.get(event_id);
   return event_id === null || version === undefined ? NONE : [{ event_id, aggregate_id: state.case_id, version }];

@@ -17,6 +17,7 @@ import { projectReadModels } from './steps/projectReadModels.js';
 import { publishNotifications } from './steps/publishNotifications.js';
 import { recordLookupFailure } from './steps/recordLookupFailure.js';
 import { recordRawEvent } from './steps/recordRawEvent.js';
+import { reprojectRecorded } from './steps/reprojectRecorded.js';
 import { requeueNotifications } from './steps/requeueNotifications.js';
 import { Backoff, retriedWithBackoff, type BackoffOptions } from '../operators/retryWithBackoff.js';
 import { andThen, inOrder, recover, runStep, runWork, waits, type Step, type StepResult } from '../operators/steps.js';
@@ -64,8 +65,8 @@ const recordCommandResult = (ports: PipelinePorts, trace: MessageTrace | undefin
 
 /**
  * The state a decision starts from: what the actor remembers; for a new case, an empty one
- * without a read (a redelivery finds its events stored and comes back through a conflict);
- * otherwise null, which makes loadCaseState read the stream.
+ * without a read (a redelivery finds its events stored, and is decided again on the stored stream:
+ * see MessageRun.storedAlready); otherwise null, which makes loadCaseState read the stream.
  */
 const initialState = (d: DecodedRecord, memo: ActorMemo<CaseState>, reload: boolean): CaseState | null => {
   if (d.kind !== 'command' || reload) return null;
@@ -124,6 +125,11 @@ class MessageRun implements Observer<CaseWork> {
         this.memo.state = undefined;
         return this.decide(true);
       }
+      // right after the append, the first step after the decision
+      if (stage === decision.length + 1 && this.storedAlready(w)) {
+        this.memo.state = undefined;
+        return this.decide(true);
+      }
       const step = stage < decision.length ? decision[stage] : afterDecision[stage - decision.length];
       if (step === undefined) return this.finish(w);
       let result: StepResult<CaseWork>;
@@ -149,6 +155,17 @@ class MessageRun implements Observer<CaseWork> {
    */
   private refusedOnMemory(w: CaseWork): boolean {
     return w.rejection !== null && w.command !== null && this.remembered !== null && this.remembered.version > 0;
+  }
+
+  /**
+   * A creation decided on an assumed-empty case (the actor forgot it, nothing was read) whose append
+   * found events stored: a redelivery, decided again on the stored stream so that it re-applies what
+   * its first delivery stored (recordedRanges, notificationsToRequeue) rather than what it decided
+   * now, which may lack the notification (no rule now) or place it at another version than stored.
+   * The append stored what a crash may have left out of the first one; nothing else of it is used.
+   */
+  private storedAlready(w: CaseWork): boolean {
+    return w.duplicates > 0 && this.remembered !== null && this.remembered.version === 0;
   }
 
   private finish(w: CaseWork): void {
@@ -204,10 +221,10 @@ class MessageRun implements Observer<CaseWork> {
 /**
  * Everything one message does inside its case actor: decide and append (deciding again on a fresh
  * view of the case after a version conflict), then, at the same time, project and publish
- * notifications, re-queue those a redelivery finds recorded, dead-letter a rejection and keep the
- * raw message. Infrastructure failures retry the whole message with backoff; every step is
- * idempotent, so a retry redoes nothing twice. The actor's memory is updated only once the message
- * is complete. With tracing on, it all runs in the message's span, each step's port call in a child
+ * notifications (a redelivery re-projects the events it recorded and re-queues their notifications
+ * instead), dead-letter a rejection and keep the raw message. Infrastructure failures retry the
+ * whole message with backoff; every step is idempotent, so a retry redoes nothing twice. The
+ * actor's memory is updated only once the message is complete. With tracing on, it all runs in the message's span, each step's port call in a child
  * span of its own (a retry's too).
  */
 export const handleMessage = (ports: PipelinePorts, options: HandlerOptions) => {
@@ -232,8 +249,14 @@ export const handleMessage = (ports: PipelinePorts, options: HandlerOptions) => 
       // message waits for the slowest of them rather than for their sum. Notifications still follow
       // the read models: whoever reacts to one may read the case straight away.
       concurrently(
-        inOrder(projectReadModels(ports.readModels), publishNotifications(ports.notifications)),
-        requeueNotifications(ports.outbox),
+        // A redelivery's stored events and notifications (it publishes nothing itself) follow its
+        // read models too: the relay publishes a re-queued notification once the case reads right.
+        inOrder(
+          projectReadModels(ports.readModels),
+          reprojectRecorded(ports.eventStore, ports.readModels),
+          publishNotifications(ports.notifications),
+          requeueNotifications(ports.outbox),
+        ),
         recordLookupFailure(ports.lookupFailures),
         sendDeadLetter,
         // Not for a message refused for reusing a key: its raw copy's id is the first message's.

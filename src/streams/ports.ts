@@ -61,6 +61,12 @@ export interface EventStore {
    * none), whatever states earlier appends carried. Each load gets a state of its own.
    */
   load(case_id: string): Observable<CaseState>;
+  /**
+   * The stored events of a stream from version `first` to `last` (to its end when absent), in version
+   * order, up to the first version not stored: what a redelivered message recorded, to re-project
+   * as stored. Cheap per event read, never a scan of the store.
+   */
+  eventsAt(aggregate_id: string, first: number, last?: number): Observable<DomainEvent[]>;
 }
 
 export interface ReadModelApplyOptions {

@@ -23,6 +23,17 @@ export type Delay = number | ((events: readonly DomainEvent[]) => number);
 
 const after = <T>(delay: number, value: () => T): Observable<T> => (delay === 0 ? defer(() => of(value())) : timer(delay).pipe(map(value)));
 
+/** Of a stream's events in version order, those from `first` to `last` up to the first version missing: what eventsAt answers. */
+export const storedRun = (stream: readonly DomainEvent[], first: number, last: number): DomainEvent[] => {
+  const run: DomainEvent[] = [];
+  for (const e of stream) {
+    if (e.version < first) continue;
+    if (e.version !== first + run.length || e.version > last) break;
+    run.push(e);
+  }
+  return run;
+};
+
 /**
  * In-memory ports with the same idempotency rules as the real adapters (the store contracts in
  * test/contract hold them to it), and a log of what they saw.
@@ -33,6 +44,8 @@ export class FakePorts {
   readonly published: NotificationRequired[] = [];
   /** The recorded notifications put back in the outbox, in order. */
   readonly requeued: RecordedNotification[] = [];
+  /** The stored events read back (a redelivery's), by the ranges asked for, in order. */
+  readonly eventsRead: { aggregate_id: string; first: number; last: number }[] = [];
   readonly deadLetters: { record: InboundRecord; why: Rejection }[] = [];
   readonly rawEvents = new Map<string, RawEventEntry>();
   readonly lookupFailures: LookupFailure[] = [];
@@ -95,6 +108,11 @@ export class FakePorts {
           });
         }),
       load: (case_id) => defer(() => of(evolveCase(emptyCase(case_id), this.stream(case_id)))),
+      eventsAt: (aggregate_id, first, last = Number.POSITIVE_INFINITY) =>
+        defer(() => {
+          this.eventsRead.push({ aggregate_id, first, last });
+          return of(storedRun(this.stream(aggregate_id), first, last));
+        }),
     },
     readModels: {
       apply: (writes) =>

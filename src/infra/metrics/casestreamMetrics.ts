@@ -53,6 +53,8 @@ export interface CasestreamMetrics {
   readonly notificationsPublished: Counter;
   /** Stored notifications a redelivered message put back in the outbox, for the relay to publish again. */
   readonly notificationsRequeued: Counter;
+  /** Stored events a redelivered message read back to project them again (see reprojectRecorded). */
+  readonly eventsReprojected: Counter;
   /** Stored notifications waiting in the outbox (collected). */
   readonly outboxPending: Gauge;
   /** Messages published to the dead-letter topic, by source topic. */
@@ -172,6 +174,10 @@ export const casestreamMetrics = (registry: Registry, sources: CasestreamMetricS
     notificationsRequeued: registry.counter({
       name: 'casestream_notifications_requeued_total',
       help: 'Stored NotificationRequired events a redelivered message put back in the outbox.',
+    }),
+    eventsReprojected: registry.counter({
+      name: 'casestream_redelivered_events_reprojected_total',
+      help: 'Stored events a redelivered message read back to project them again.',
     }),
     outboxPending: registry.gauge({
       name: 'casestream_notifications_outbox_pending',

@@ -23,9 +23,17 @@ const onDone = <T>(f: () => void) => {
   return tap<T>({ next: once, complete: once });
 };
 
-/** Times every append (subscription to its result or error) into `appendLatency`; other members are kept. */
-export const instrumentEventStore = <S extends EventStore>(store: S, metrics: Pick<CasestreamMetrics, 'appendLatency'>): S => ({
+/**
+ * Times every append (subscription to its result or error) into `appendLatency`, and counts the
+ * stored events read back for a redelivery into `eventsReprojected`; other members are kept.
+ */
+export const instrumentEventStore = <S extends EventStore>(
+  store: S,
+  metrics: Pick<CasestreamMetrics, 'appendLatency' | 'eventsReprojected'>,
+): S => ({
   ...store,
+  eventsAt: (aggregate_id, first, last) =>
+    store.eventsAt(aggregate_id, first, last).pipe(tap((events) => metrics.eventsReprojected.inc(events.length))),
   append: (events, state) =>
     defer(() => {
       const start = process.hrtime.bigint();
@@ -77,7 +85,10 @@ export const instrumentPorts = <
   },
 >(
   ports: P,
-  metrics: Pick<CasestreamMetrics, 'appendLatency' | 'notificationsPublished' | 'notificationsRequeued' | 'deadLetters'>,
+  metrics: Pick<
+    CasestreamMetrics,
+    'appendLatency' | 'eventsReprojected' | 'notificationsPublished' | 'notificationsRequeued' | 'deadLetters'
+  >,
 ): P => ({
   ...ports,
   ...(ports.eventStore === undefined ? {} : { eventStore: instrumentEventStore(ports.eventStore, metrics) }),

@@ -23,7 +23,10 @@ import { isDuplicateKeyCode, perOperationErrors } from './writeErrors.js';
  */
 export const SNAPSHOTS_COLLECTION = 'case_snapshots';
 
-/** 2: a notification's version kept beside its id (format 1 kept the ids alone). */
+/**
+ * 2: a notification's version kept beside its id (format 1 kept the ids alone), and each recorded
+ * key's versions beside its content hash (`keys`; unreleased `content_hashes` documents decode as absent).
+ */
 export const SNAPSHOT_FORMAT = 2;
 
 /** A BSON date (the driver reads one as a Date). */
@@ -68,7 +71,7 @@ const snapshotDocument = t.type({
   ),
   notifications: t.array(t.type({ event_id: t.string, version })),
   /** Objects rather than pairs: FerretDB v1 refuses arrays inside arrays. */
-  content_hashes: t.array(t.type({ key: t.string, content_hash: t.union([t.string, t.null]) })),
+  keys: t.array(t.type({ key: t.string, content_hash: t.union([t.string, t.null]), first: version, last: version })),
   closed_at: t.union([date, t.null]),
   erased: t.array(t.string),
   legal_hold: t.union([t.type({ since: date, reason: t.string }), t.null]),
@@ -95,7 +98,7 @@ export const toSnapshotDocument = (state: CaseState, event_id: string): CaseSnap
   person_ids: [...state.personIds],
   documents: [...state.documents.values()],
   notifications: [...state.notificationVersions].map(([event_id, version]) => ({ event_id, version })),
-  content_hashes: [...state.contentHashes].map(([key, hash]) => ({ key, content_hash: hash ?? null })),
+  keys: [...state.recordedKeys].map(([key, k]) => ({ key, content_hash: k.hash ?? null, first: k.first, last: k.last })),
   closed_at: state.closed_at,
   erased: [...state.erased],
   legal_hold: state.legal_hold,
@@ -132,7 +135,7 @@ const fromDocument = (d: CaseSnapshotDocument): CaseSnapshot => ({
       ]),
     ),
     notificationVersions: new Map(d.notifications.map((n) => [n.event_id, n.version])),
-    contentHashes: new Map(d.content_hashes.map((h) => [h.key, h.content_hash ?? undefined])),
+    recordedKeys: new Map(d.keys.map((k) => [k.key, { hash: k.content_hash ?? undefined, first: k.first, last: k.last }])),
     closed_at: d.closed_at,
     erased: new Set(d.erased),
     legal_hold: d.legal_hold && { since: d.legal_hold.since, reason: d.legal_hold.reason },

@@ -157,7 +157,7 @@ const MAX_READ_WINDOW = 32;
  * The stored events of a stream from version `from` on, up to the first version not stored (at most
  * `limit` of them), each read by `_id` (positionId), the one filter FerretDB v1 evaluates inside
  * SQLite: 1, 2, 4, … at a time, so a long stream costs few round trips and none of them grows with
- * the store. Loads, erasures and the evidence export all read streams this way.
+ * the store. Loads, erasures, the evidence export and a redelivery's re-projection all read streams this way.
  */
 export const readStream = async (
   events: Collection<EventDocument>,
@@ -571,6 +571,8 @@ export const createMongoEventStore = (db: Db, opts: MongoEventStoreOptions = {})
     append: (appended, state) =>
       appended.length === 0 ? of<AppendResult>({ kind: 'appended', duplicates: 0 }) : submit({ events: appended, state }).pipe(map(unwrap)),
     load: (case_id) => defer(() => loadCase(case_id)),
+    eventsAt: (aggregate_id, first, last) =>
+      defer(() => readStream(events, aggregate_id, first, last === undefined ? undefined : last - first + 1)),
     markPublished: (event_ids) => (event_ids.length === 0 ? of(undefined) : acknowledge(event_ids)),
     pendingNotifications: (limit, appendedBefore) => defer(() => pendingEvents(limit, appendedBefore)),
     requeue: (notifications) =>

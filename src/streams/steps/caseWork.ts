@@ -2,6 +2,7 @@ import type { CaseState } from '../../domain/caseState.js';
 import type { Command } from '../../domain/commands.js';
 import type { DomainEvent } from '../../domain/events.js';
 import type { RecordedNotification } from '../../domain/notificationRequeue.js';
+import type { StoredRange } from '../../domain/redelivery.js';
 import type { Rejection } from '../../domain/rejection.js';
 import type { RuleAnswer } from '../ports.js';
 import type { InboundRecord } from '../records.js';
@@ -17,6 +18,11 @@ export interface CaseWork {
   readonly command: Command | null;
   /** The case as last known; null means "load it from the event store". */
   readonly state: CaseState | null;
+  /**
+   * The state was read from the event store for this message: the case actors did not remember the
+   * case (after a restart, a rebalance or its eviction), as after any crash.
+   */
+  readonly loaded: boolean;
   readonly rule: RuleAnswer | null;
   /** The events decided for this message (empty until decided, or when there is nothing to record). */
   readonly events: readonly DomainEvent[];
@@ -25,6 +31,8 @@ export interface CaseWork {
   readonly duplicates: number;
   /** Recorded notifications this message puts back in the outbox (a redelivery's, see notificationsToRequeue). */
   readonly requeue: readonly RecordedNotification[];
+  /** Where the events a redelivered message recorded are stored, to re-project them (see recordedRanges). */
+  readonly reproject: readonly StoredRange[];
   /** The id of the case command this message carries, whose result is recorded; null for client data. */
   readonly command_id: string | null;
   /** The ids of the case company's beneficial owners, looked up for an erasure of one (lookUpBeneficialOwners). */
@@ -34,6 +42,7 @@ export interface CaseWork {
 }
 
 const NONE: readonly RecordedNotification[] = [];
+const NOWHERE: readonly StoredRange[] = [];
 
 /** Starts the work for a decoded record, with the case state the actor remembers (or null). */
 export const startWork = (d: DecodedRecord, state: CaseState | null): CaseWork => ({
@@ -41,11 +50,13 @@ export const startWork = (d: DecodedRecord, state: CaseState | null): CaseWork =
   raw: d.raw,
   command: d.kind === 'command' ? d.command : null,
   state,
+  loaded: false,
   rule: null,
   events: [],
   rejection: d.kind === 'rejected' ? d.rejection : null,
   duplicates: 0,
   requeue: NONE,
+  reproject: NOWHERE,
   command_id: d.kind === 'rejected' ? d.command_id : d.command.command_type === 'CreateCase' ? null : d.command.command_id,
   ...(d.trace === undefined ? {} : { trace: d.trace }),
 });

@@ -12,5 +12,5 @@ export const loadCaseState = (store: Pick<EventStore, 'load'>): OperatorFunction
     return inStepSpan(w.trace, 'load case', () => store.load(case_id), {
       attributes: () => ({ [CASE_ID]: case_id }),
       onValue: (span, state) => span.setAttributes({ [CASE_VERSION]: state.version }),
-    }).pipe(map((state) => ({ ...w, state })));
+    }).pipe(map((state) => ({ ...w, state, loaded: true })));
   });

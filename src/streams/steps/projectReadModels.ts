@@ -7,10 +7,10 @@ import { inStepSpan } from '../tracing/messageTrace.js';
 import { EVENT_COUNT, WRITE_COUNT } from '../tracing/semconv.js';
 
 /**
- * Brings the read models up to date with the message's events. All of them are projected, even
- * those that were already stored: a crash between append and projection is healed by the
- * redelivery, and the writes are idempotent. Events stored just now (no duplicate) were never
- * projected, which the store is told.
+ * Brings the read models up to date with the events the message decided. Events stored just now (no
+ * duplicate) were never projected, which the store is told; the writes are idempotent. What a
+ * redelivery recorded the first time is re-projected as stored by reprojectRecorded, which heals a
+ * crash between append and projection.
  */
 export const projectReadModels =
   (readModels: ReadModelStore): Step<CaseWork> =>

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { outboxCollection } from '../../../src/infra/mongo/eventStore.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
+import { FORGETFUL_SERVICE_ENV, forgetCases, publishedFor as publishedOf } from './forgetfulService.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -32,12 +33,7 @@ describe('a redelivered message re-queues the notification whose outbox entry a 
   let stub: ConfigServiceStub;
   let svc: ServiceHarness;
 
-  /** The messages published for a case, parsed, in the order the watcher saw them. */
-  const publishedFor = (case_id: string, from = 0): Json[] =>
-    svc.notifications
-      .slice(from)
-      .filter((n) => n.key === case_id)
-      .map((n) => JSON.parse(n.value!) as Json);
+  const publishedFor = (case_id: string, from = 0): Json[] => publishedOf(svc, case_id, from);
 
   const storedNotification = async (case_id: string): Promise<Json> => {
     const [stored] = await svc.db.collection('domain_events').find({ aggregate_id: case_id, event_type: 'NotificationRequired' }).toArray();
@@ -52,7 +48,7 @@ describe('a redelivered message re-queues the notification whose outbox entry a 
   /** What a crash right after the events' insert leaves: no outbox entry, and a service that knows nothing of the case. */
   const crashLosesTheEntryOf = async (event_id: string): Promise<void> => {
     await outboxCollection(svc.db).deleteOne({ _id: event_id });
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the case's actor released, its state forgotten
+    await forgetCases();
   };
 
   before(async () => {
@@ -61,11 +57,7 @@ describe('a redelivered message re-queues the notification whose outbox entry a 
     });
     svc = await new ServiceHarness({
       CONFIG_SERVICE_URL: stub.url,
-      // actors that forget a case soon after its last message, and a relay that is soon due
-      CASE_IDLE_MS: '200',
-      CASE_STATES_KEPT: '0',
-      OUTBOX_GRACE_MS: '2000',
-      OUTBOX_RELAY_INTERVAL_MS: '250',
+      ...FORGETFUL_SERVICE_ENV,
     }).start();
   });
 

@@ -95,16 +95,24 @@ describe('decideEvents', () => {
     expect(w.rejection).to.equal(null);
   });
 
-  it('carries the stored notification a redelivered creation re-queues, whatever the rule answers now; none on a first delivery', () => {
+  it('carries the stored notification a redelivered creation re-queues when its case had to be loaded, whatever the rule answers now; none on a first delivery', () => {
     const stored = decide(creation(ruleAnswer)).events;
     const notification = stored.at(-1)!;
     const state = evolveCase(emptyCase(notification.aggregate_id), stored);
     for (const rule of [ruleAnswer, { kind: 'no-rule' }, { kind: 'unavailable', reason: 'timeout' }] as RuleAnswer[]) {
-      expect(decide({ ...creation(rule), state }).requeue, JSON.stringify(rule)).to.deep.equal([
+      expect(decide({ ...creation(rule), state, loaded: true }).requeue, JSON.stringify(rule)).to.deep.equal([
         { event_id: notification.event_id, aggregate_id: notification.aggregate_id, version: 5 },
       ]);
     }
     expect(decide(creation(ruleAnswer)).requeue).to.deep.equal([]);
+  });
+
+  it('re-queues nothing for a redelivered creation whose actor remembers the case (a producer retry): its notification is not sent again', () => {
+    const stored = decide(creation(ruleAnswer)).events;
+    const state = evolveCase(emptyCase(stored[0]!.aggregate_id), stored);
+    const w = decide({ ...creation(ruleAnswer), state });
+    expect(w.requeue).to.deep.equal([]);
+    expect(w.events).to.deep.equal([]);
   });
 
   it('decides only the missing notification for a stored case whose rule was unavailable at first', () => {

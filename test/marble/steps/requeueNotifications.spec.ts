@@ -24,8 +24,8 @@ const outboxAnswering = (answer: () => Observable<void>) => {
 const creation = recordOf(kycMessage('client-1'), { offset: 0 });
 const first = decided(workOf(creation), ruleAnswer);
 const notification = first.events.at(-1)!;
-/** The same message delivered again to the actor that remembers its case, notified. */
-const redelivered: CaseWork = decided(workOf(creation, evolveCase(first.state!, first.events)), ruleAnswer);
+/** The same message delivered again after a crash: its case, notified, loaded from the store. */
+const redelivered: CaseWork = decided({ ...workOf(creation, evolveCase(first.state!, first.events)), loaded: true }, ruleAnswer);
 
 describe('requeueNotifications', () => {
   it("puts a redelivered creation's recorded notification back in the outbox, and passes the work on once it is there", () => {

@@ -341,7 +341,7 @@ describe('the composed case pipeline', () => {
     });
   });
 
-  it('re-queues the notification of a client message sent again while its actor remembers the case, and publishes it no second time itself', () => {
+  it('neither publishes nor re-queues the notification of a client message sent again while its actor remembers the case (a producer retry)', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
       const fake = new FakePorts();
@@ -353,7 +353,91 @@ describe('the composed case pipeline', () => {
       const notifications = fake.stream(caseId).filter((e) => e.event_type === 'NotificationRequired');
       expect(notifications.map((n) => n.version)).to.deep.equal([5]);
       expect(fake.published.map((n) => n.event_id)).to.deep.equal([notifications[0]!.event_id]);
-      expect(fake.requeued).to.deep.equal([{ event_id: notifications[0]!.event_id, aggregate_id: caseId, version: 5 }]);
+      expect(fake.requeued).to.deep.equal([]);
+    });
+  });
+
+  describe('a message delivered again after its actor forgot the case (a crash after its append)', () => {
+    const creation = (offset: number) => recordOf(kycMessage('c1'), { offset, headers: { 'message-id': 'msg-1' } });
+    const caseId = idFor('msg-1', 'case');
+    const documentId = documentRequirementId(idsFor('msg-1'), idFor('msg-1', 'person', 0), 'PASSPORT');
+    const command = (body: Record<string, unknown>, offset: number) =>
+      recordOf({ case_id: caseId, ...body }, { topic: COMMAND_TOPIC, offset, headers: { 'message-id': String(body.command_id) } });
+    const upload = (offset: number) =>
+      command(
+        { command_type: 'UpdateDocumentStatus', command_id: 'cmd-upload', document_requirement_id: documentId, new_status: 'UPLOADED' },
+        offset,
+      );
+
+    it('projects again, as stored, the change of a command whose read-model write a crash lost, and re-reads nothing on first deliveries', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ cold }) => {
+        const fake = new FakePorts();
+        const source = cold('a 5ms b 2000ms c', { a: creation(0), b: upload(0), c: upload(1) }).pipe(
+          tap((r) => {
+            if (r.topic !== COMMAND_TOPIC || r.offset !== '1') return;
+            // the crash: the upload is stored, its projection lost
+            const documents = fake.readModels.collections.get('document_requirements')!;
+            documents.set(documentId, { ...documents.get(documentId), status: 'AWAITING_UPLOAD', applied: { case: 4 } });
+          }),
+        );
+        run(scheduler, fake, source).events.subscribe();
+        scheduler.flush();
+        expect(fake.readModels.get('document_requirements', documentId)).to.deep.include({ status: 'UPLOADED', applied: { case: 5 } });
+        expect(fake.eventsRead, 'only the redelivery reads its stored event back').to.deep.equal([
+          { aggregate_id: caseId, first: 5, last: 5 },
+        ]);
+        expect(fake.stream(caseId)).to.have.length(5);
+        expect(fake.commandResults.map((c) => [c.command_id, c.outcome])).to.deep.equal([
+          ['cmd-upload', 'processed'],
+          ['cmd-upload', 'processed'],
+        ]);
+      });
+    });
+
+    it('re-queues the stored notification of a creation, though no rule matches now, and re-projects its stored events; publishes nothing itself', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ cold }) => {
+        const fake = new FakePorts();
+        fake.ruleAnswer = ruleAnswer;
+        const source = cold('a 2000ms b', { a: creation(0), b: creation(1) }).pipe(
+          tap((r) => {
+            if (r.offset === '1') fake.ruleAnswer = { kind: 'no-rule' };
+          }),
+        );
+        run(scheduler, fake, source).events.subscribe();
+        scheduler.flush();
+        const [notification] = fake.stream(caseId).filter((e) => e.event_type === 'NotificationRequired');
+        expect(notification!.version).to.equal(5);
+        expect(fake.published.map((n) => n.event_id)).to.deep.equal([notification!.event_id]);
+        expect(fake.requeued).to.deep.equal([{ event_id: notification!.event_id, aggregate_id: caseId, version: 5 }]);
+        expect(fake.eventsRead).to.deep.equal([{ aggregate_id: caseId, first: 1, last: 5 }]);
+        expect(fake.stream(caseId)).to.have.length(5);
+      });
+    });
+
+    it('re-queues the notification of a creation at the version a retried lookup recorded it, after other commands', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ cold }) => {
+        const fake = new FakePorts();
+        fake.ruleAnswer = { kind: 'unavailable', reason: 'HTTP 503' };
+        const retry = command(
+          { command_type: 'RetryNotificationLookup', command_id: 'retry-1', trigger: 'CASE_CREATED_KYC_INDIVIDUAL_STANDARD' },
+          1,
+        );
+        const source = cold('a 5ms b 5ms c 2000ms d', { a: creation(0), b: upload(0), c: retry, d: creation(1) }).pipe(
+          tap((r) => {
+            if (r === retry) fake.ruleAnswer = ruleAnswer;
+          }),
+        );
+        run(scheduler, fake, source).events.subscribe();
+        scheduler.flush();
+        const [notification] = fake.stream(caseId).filter((e) => e.event_type === 'NotificationRequired');
+        expect(notification!.version, 'after the upload').to.equal(6);
+        expect(fake.requeued).to.deep.equal([{ event_id: notification!.event_id, aggregate_id: caseId, version: 6 }]);
+        expect(fake.published.map((n) => n.event_id)).to.deep.equal([notification!.event_id]);
+        expect(fake.stream(caseId)).to.have.length(6);
+      });
     });
   });
 
@@ -385,9 +469,7 @@ describe('the composed case pipeline', () => {
           .map((e) => [e.event_id, e.version, e.metadata.causation_id]),
       ).to.deep.equal([[notificationId, 5, 'retry-0']]);
       expect(fake.published.map((n) => n.event_id)).to.deep.equal([notificationId]);
-      expect(fake.requeued, 'the second retry finds it recorded: back in the outbox, for the relay').to.deep.equal([
-        { event_id: notificationId, aggregate_id: caseId, version: 5 },
-      ]);
+      expect(fake.requeued, 'the second retry finds it recorded, by an actor that remembers it: not sent again').to.deep.equal([]);
       expect(fake.lookupResolutions.map((r) => [r.case_id, r.outcome])).to.deep.equal([
         [caseId, 'notified'],
         [caseId, 'already-notified'],

@@ -44,16 +44,51 @@ describe('emptyCase', () => {
     expect(s.personIds.size).to.equal(0);
     expect(s.documents.size).to.equal(0);
     expect(s.notificationVersions.size).to.equal(0);
-    expect(s.contentHashes.size).to.equal(0);
+    expect(s.recordedKeys.size).to.equal(0);
   });
 });
 
 describe('evolveCase', () => {
   it('remembers the content hash each message key of the case stands for, and an unknown one for events stored without', () => {
-    expect([...kycState.contentHashes]).to.deep.equal([[kycCmd.key, kycCmd.content_hash]]);
+    expect([...kycState.recordedKeys]).to.deep.equal([[kycCmd.key, { hash: kycCmd.content_hash, first: 1, last: kycState.version }]]);
     const legacy = statusUpdate(kycCmd.case_id, kycState.version + 1, 'doc', 'UPLOADED');
-    expect(evolveCase(kycState, [legacy]).contentHashes.get('k')).to.equal(undefined);
-    expect(evolveCase(kycState, [legacy]).contentHashes.has('k')).to.equal(true);
+    expect(evolveCase(kycState, [legacy]).recordedKeys.get('k')).to.deep.equal({
+      hash: undefined,
+      first: kycState.version + 1,
+      last: kycState.version + 1,
+    });
+  });
+
+  it("remembers the versions each message's events took on the case stream, whether folded at once or append by append", () => {
+    const v = kycState.version;
+    const [docId] = [...kycState.documents.keys()];
+    const update = (version: number, key: string) => ({
+      ...statusUpdate(kycCmd.case_id, version, docId!, 'UPLOADED'),
+      metadata: { correlation_id: key, causation_id: key },
+    });
+    const later = [update(v + 1, 'upload'), update(v + 2, 'review'), update(v + 3, 'review')];
+    const expected = [
+      [kycCmd.key, { hash: kycCmd.content_hash, first: 1, last: v }],
+      ['upload', { hash: undefined, first: v + 1, last: v + 1 }],
+      ['review', { hash: undefined, first: v + 2, last: v + 3 }],
+    ];
+    expect([...evolveCase(kycState, later).recordedKeys]).to.deep.equal(expected);
+    const all = [...kycEvents, ...later];
+    const appendByAppend = [all.slice(0, 2), all.slice(2, v), all.slice(v, v + 2), all.slice(v + 2)].reduce(
+      evolveCase,
+      emptyCase(kycCmd.case_id),
+    );
+    expect([...appendByAppend.recordedKeys]).to.deep.equal(expected);
+  });
+
+  it("keeps a message's versions to its own run: a notification a retried lookup records later under the creation's key adds none", () => {
+    const notification = decideNotification(kybCmd, found(activeRule), kybState.version + 1);
+    const closed = statusUpdate(kybCmd.case_id, kybState.version + 1, 'doc', 'UPLOADED');
+    const later = evolveCase(kybState, [{ ...closed, metadata: { correlation_id: 'close', causation_id: 'close' } }, notification]);
+    expect(later.recordedKeys.get(kybCmd.key)).to.deep.equal({ hash: kybCmd.content_hash, first: 1, last: kybState.version });
+    expect(later.notificationVersions.get(notification.event_id)).to.equal(kybState.version + 2);
+    const atOnce = evolveCase(kybState, [decideNotification(kybCmd, found(activeRule), kybState.version)]);
+    expect(atOnce.recordedKeys.get(kybCmd.key)).to.deep.equal({ hash: kybCmd.content_hash, first: 1, last: kybState.version + 1 });
   });
 
   it('records the facts of the created case', () => {

@@ -79,11 +79,11 @@ describe('case snapshots (the codec of case_snapshots)', () => {
         },
       ],
       notifications: [{ event_id: 'case-1-event-9', version: 9 }],
-      content_hashes: [
-        { key: 'case-1-key-0', content_hash: 'hash-0' },
-        { key: 'case-1-key-1', content_hash: null },
-        { key: 'case-1-key-2', content_hash: 'hash-2' },
-        { key: 'case-1-key-3', content_hash: 'hash-3' },
+      keys: [
+        { key: 'case-1-key-0', content_hash: 'hash-0', first: 1, last: 2 },
+        { key: 'case-1-key-1', content_hash: null, first: 3, last: 4 },
+        { key: 'case-1-key-2', content_hash: 'hash-2', first: 5, last: 7 },
+        { key: 'case-1-key-3', content_hash: 'hash-3', first: 8, last: 14 },
       ],
       closed_at: new Date('2026-02-02T08:00:14.000Z'),
       erased: ['person:case-1-person-0'],
@@ -99,6 +99,14 @@ describe('case snapshots (the codec of case_snapshots)', () => {
     expect(decodeSnapshot(stored({ ...current, format: SNAPSHOT_FORMAT, notification_ids: ['case-1-event-9'] } as never))).to.equal(
       undefined,
     );
+  });
+
+  it('reads no snapshot from a document whose keys carry no versions (format 2 before it kept them): its case is folded from the events', () => {
+    const events = caseStream('case-1', everyKind);
+    const { keys, ...current } = toSnapshotDocument(foldOf('case-1', events), events.at(-1)!.event_id);
+    const content_hashes = keys.map((k) => ({ key: k.key, content_hash: k.content_hash }));
+
+    expect(decodeSnapshot(stored({ ...current, content_hashes } as never))).to.equal(undefined);
   });
 
   it('stores no array inside an array, which FerretDB v1 refuses', () => {

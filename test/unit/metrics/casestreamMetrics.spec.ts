@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { firstValueFrom, lastValueFrom, of, throwError } from 'rxjs';
 import sinon from 'sinon';
 import { emptyCase, type CaseState } from '../../../src/domain/caseState.js';
+import type { DomainEvent } from '../../../src/domain/events.js';
 import { casestreamMetrics, type CasestreamMetricSources } from '../../../src/infra/metrics/casestreamMetrics.js';
 import {
   createConsumerLagTracker,
@@ -54,6 +55,7 @@ describe('casestreamMetrics', () => {
       'casestream_config_service_request_duration_seconds histogram',
       'casestream_notifications_published_total counter',
       'casestream_notifications_requeued_total counter',
+      'casestream_redelivered_events_reprojected_total counter',
       'casestream_notifications_outbox_pending gauge',
       'casestream_dead_letters_total counter',
       'casestream_dead_letters_value_omitted_total counter',
@@ -138,6 +140,7 @@ describe('metric instruments', () => {
     const store: EventStore & { extra: () => string } = {
       append: () => of({ kind: 'appended', duplicates: 0 } as const),
       load: (case_id) => of(emptyCase(case_id)),
+      eventsAt: () => of([]),
       extra: () => 'kept',
     };
     const notifications: NotificationPublisher = { publish: () => of(undefined) };
@@ -175,11 +178,30 @@ describe('metric instruments', () => {
     expect(samples(r.render())).to.include('casestream_notifications_requeued_total 2');
   });
 
+  it('instrumentPorts counts the stored events a redelivery read back to project them again', async () => {
+    const r = new Registry();
+    const m = casestreamMetrics(r);
+    const stored = [{} as DomainEvent, {} as DomainEvent, {} as DomainEvent];
+    const store: EventStore = {
+      append: () => of({ kind: 'appended', duplicates: 0 } as const),
+      load: (case_id) => of(emptyCase(case_id)),
+      eventsAt: (_aggregate_id, first, last) => of(stored.slice(first - 1, last)),
+    };
+    const ports = instrumentPorts({ eventStore: store }, m);
+
+    await firstValueFrom(ports.eventStore.eventsAt('case-1', 2, 3));
+    await firstValueFrom(ports.eventStore.eventsAt('company-1', 1));
+
+    expect(m.eventsReprojected.get()).to.equal(5);
+    expect(samples(r.render())).to.include('casestream_redelivered_events_reprojected_total 5');
+  });
+
   it('instrumentEventStore hands the case state an append carries on to the store', async () => {
     const given: (CaseState | undefined)[] = [];
     const store: EventStore = {
       append: (_events, state) => (given.push(state), of({ kind: 'appended', duplicates: 0 } as const)),
       load: (case_id) => of(emptyCase(case_id)),
+      eventsAt: () => of([]),
     };
     const state = emptyCase('case-1');
 
