@@ -150,13 +150,18 @@ const projection = { _id: 0 } as const;
 
 export const DEFAULT_SNAPSHOT_EVERY = 32;
 
-/** At most this many point reads of one stream at once (see readStream). */
+/**
+ * Point reads of one stream at once (see readStream): first 8, which holds a whole KYC or KYB
+ * case's creation and its first commands in one round trip (starting from 1, it took four), then
+ * twice as many each time, up to 32.
+ */
+const FIRST_READ_WINDOW = 8;
 const MAX_READ_WINDOW = 32;
 
 /**
  * The stored events of a stream from version `from` on, up to the first version not stored (at most
  * `limit` of them), each read by `_id` (positionId), the one filter FerretDB v1 evaluates inside
- * SQLite: 1, 2, 4, … at a time, so a long stream costs few round trips and none of them grows with
+ * SQLite: 8, 16, 32, 32, … at a time, so a stream costs few round trips and none of them grows with
  * the store. Loads, erasures, the evidence export and a redelivery's re-projection all read streams this way.
  */
 export const readStream = async (
@@ -166,7 +171,7 @@ export const readStream = async (
   limit = Number.POSITIVE_INFINITY,
 ): Promise<DomainEvent[]> => {
   const found: DomainEvent[] = [];
-  for (let next = from, window = 1; next < from + limit; next += window, window = Math.min(window * 2, MAX_READ_WINDOW)) {
+  for (let next = from, window = FIRST_READ_WINDOW; next < from + limit; next += window, window = Math.min(window * 2, MAX_READ_WINDOW)) {
     window = Math.min(window, from + limit - next);
     const docs = await Promise.all(
       Array.from({ length: window }, (_, i) => events.findOne({ _id: positionId(aggregate_id, next + i) }, { projection })),
