@@ -31,7 +31,7 @@ export const USAGE = `usage: casestream <command> [--json]
                                         lookup failed (one command per case), and wait for the outcomes
   outbox status                         notifications stored but not yet acknowledged by Kafka
   outbox flush [--batch N]              publish them now
-  cases due-for-erasure [--limit N]     cases closed longer than RETENTION_CASE_CLOSED, longest closed first
+  cases due-for-erasure [--limit N]     cases closed longer than RETENTION_CASE_CLOSED that still hold personal data, longest closed first
                                         (a report only: casestream erases nothing by itself)
   erase --case <id> (--person <id> | --beneficial-owner <id>) --reason R [--by NAME] [--wait-ms MS]
   erase --client <client id> --reason R [--by NAME] [--wait-ms MS]

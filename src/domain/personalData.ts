@@ -124,6 +124,10 @@ type Json = Readonly<Record<string, unknown>>;
 
 const isObject = (u: unknown): u is Json => typeof u === 'object' && u !== null && !Array.isArray(u);
 
+/** The value at a dotted path; undefined where the path is absent. */
+const valueAt = (value: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, part) => (isObject(v) ? v[part] : undefined), value);
+
 /**
  * `value` with the masks written at their paths, where those paths are present (an absent field
  * stays absent); `value` itself when that changes nothing, so a masking run twice changes nothing.
@@ -132,7 +136,7 @@ export const withMasks = <T>(value: T, masks: Masks): T => {
   let out: Record<string, unknown> | undefined;
   for (const [path, mask] of Object.entries(masks)) {
     const parts = path.split('.');
-    const current = parts.reduce<unknown>((v, part) => (isObject(v) ? v[part] : undefined), out ?? value);
+    const current = valueAt(out ?? value, path);
     if (current === undefined || current === mask) continue;
     out ??= { ...(value as Json) };
     let target = out;
@@ -141,6 +145,14 @@ export const withMasks = <T>(value: T, masks: Masks): T => {
   }
   return (out ?? value) as T;
 };
+
+/**
+ * Whether a read-model document of `model` still holds its subject's personal data: some personal
+ * field differs from its mask (an erasure writes them all). An absent field reads as null, as in a
+ * MongoDB filter: a document without names is not taken for an erased one.
+ */
+export const holdsPersonalData = (model: PersonalReadModel, document: Json): boolean =>
+  Object.entries(PERSONAL_DATA.readModels[model].masks).some(([path, mask]) => (valueAt(document, path) ?? null) !== mask);
 
 export const subjectKey = (s: ErasureSubject): string => `${s.kind}:${s.id}`;
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../infra/envCodecs.js';
-import { casesDueForErasure, type CaseDueForErasure } from '../../infra/mongo/casesDueForErasure.js';
+import { casesDueForErasure, splitForErasure, type CaseDueForErasure } from '../../infra/mongo/casesDueForErasure.js';
 import { positiveIntOption, UsageError, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../cliContext.js';
 import { show, table, type Output } from '../output.js';
@@ -7,8 +7,9 @@ import { show, table, type Output } from '../output.js';
 const DAY_MS = 86_400_000;
 
 /**
- * `casestream cases due-for-erasure`: the cases closed longer than RETENTION_CASE_CLOSED, longest
- * closed first. It only reports: erasing, or placing a hold, is a person's decision.
+ * `casestream cases due-for-erasure`: the cases closed longer than RETENTION_CASE_CLOSED whose
+ * subjects still hold personal data, longest closed first; those with nothing left are only counted.
+ * It only reports: erasing, or placing a hold, is a person's decision.
  */
 export const casesCommand = async (ctx: CliContext, args: ParsedArgs, out: Output): Promise<number> => {
   if (args.words[1] !== 'due-for-erasure') throw new UsageError('cases needs: due-for-erasure [--limit N]');
@@ -16,7 +17,7 @@ export const casesCommand = async (ctx: CliContext, args: ParsedArgs, out: Outpu
   if (retentionMs === null) {
     show(
       out,
-      { retention: 'forever', closed_before: null, cases: [], held: [] },
+      { retention: 'forever', closed_before: null, cases: [], held: [], erased: [] },
       () => 'RETENTION_CASE_CLOSED is forever: no case is ever due',
     );
     return 0;
@@ -25,13 +26,7 @@ export const casesCommand = async (ctx: CliContext, args: ParsedArgs, out: Outpu
   const closedBefore = new Date(now.getTime() - retentionMs);
   const found = await casesDueForErasure((await ctx.mongo()).db, closedBefore, positiveIntOption(args, 'limit', 10_000));
   const retention = formatDuration(retentionMs);
-  const report = {
-    retention,
-    closed_before: closedBefore.toISOString(),
-    cases: found.filter((c) => c.legal_hold === null),
-    // past retention too, but their erasure is refused until the hold is lifted
-    held: found.filter((c) => c.legal_hold !== null),
-  };
+  const report = { retention, closed_before: closedBefore.toISOString(), ...splitForErasure(found) };
   const rows = (cases: readonly CaseDueForErasure[]) =>
     cases.map((c) => ({
       ...c,
@@ -39,7 +34,7 @@ export const casesCommand = async (ctx: CliContext, args: ParsedArgs, out: Outpu
       closed_days: Math.floor((now.getTime() - c.closed_at.getTime()) / DAY_MS),
       hold: c.legal_hold?.reason,
     }));
-  const columns = ['case_id', 'type', 'traitement_type', 'client_id', 'closed_at', 'closed_days', 'closure_reason'];
+  const columns = ['case_id', 'type', 'traitement_type', 'client_id', 'closed_at', 'closed_days', 'closure_reason', 'personal_data_left'];
   show(out, report, (r) =>
     [
       ...(r.cases.length === 0 ? [] : [table(rows(r.cases), columns)]),
@@ -47,6 +42,7 @@ export const casesCommand = async (ctx: CliContext, args: ParsedArgs, out: Outpu
       ...(r.held.length === 0
         ? []
         : [table(rows(r.held), [...columns, 'hold']), `${r.held.length} more under legal hold: not to be erased until the hold is lifted`]),
+      ...(r.erased.length === 0 ? [] : [`${r.erased.length} more closed case(s) hold no personal data any more: nothing to erase`]),
     ].join('\n'),
   );
   return 0;

@@ -18,11 +18,47 @@ const clientData = (client_id: string) => ({
   },
 });
 
+const kybData = (client_id: string) => ({
+  key: client_id,
+  value: {
+    client_id,
+    version: '1.0',
+    type: 'COMPANY_STANDARD',
+    traitement_type: 'KYB',
+    company_profile: {
+      registered_name: 'Retention Test Ltd',
+      registration_number: 'RT-1',
+      country_of_incorporation: 'GB',
+      registered_address: { country: 'GB' },
+    },
+    persons: [{ firstname: 'Grace', lastname: 'Kept', birthdate: '1980-02-02', role_in_company: 'Director' }],
+    beneficial_owners: [
+      {
+        person_details: { firstname: 'Owen', lastname: 'Kept', birthdate: '1970-03-03' },
+        ownership_percentage: 60,
+        types_of_control: ['SHAREHOLDING_OVER_25'],
+        is_ubo: true,
+      },
+    ],
+  },
+});
+
+interface DueCase {
+  case_id: string;
+  client_id: string;
+  type: string;
+  traitement_type: string;
+  closed_at: string;
+  closure_reason: string;
+  personal_data_left: number;
+}
+
 interface DueReport {
   retention: string;
   closed_before: string;
-  cases: { case_id: string; client_id: string; type: string; traitement_type: string; closed_at: string; closure_reason: string }[];
-  held: { case_id: string }[];
+  cases: DueCase[];
+  held: DueCase[];
+  erased: DueCase[];
 }
 
 describe('retention with short settings (service and CLI)', function () {
@@ -129,7 +165,9 @@ describe('retention with short settings (service and CLI)', function () {
       closure_reason: 'business relationship ended',
     });
     expect(Date.parse(due.cases[0]!.closed_at)).to.be.below(Date.parse(due.closed_before));
+    expect(due.cases[0]!.personal_data_left, 'its one person').to.equal(1);
     expect(due.held).to.deep.equal([]);
+    expect(due.erased).to.deep.equal([]);
     expect([...due.cases, ...due.held].map((c) => c.case_id)).not.to.include.members([openId, nowId]);
 
     const human = await dueForErasure();
@@ -140,5 +178,49 @@ describe('retention with short settings (service and CLI)', function () {
     // a report only: the case and its history are all still there
     expect(await svc.db.collection('cases').findOne({ _id: longId as never })).to.include({ status: 'CLOSED' });
     expect(await svc.events(longId)).to.have.length(eventsBefore);
+  });
+
+  it('counts the data subjects of a closed case that still hold personal data, and no longer reports it as due once all are erased', async () => {
+    const client_id = `${run}-kyb-erased`;
+    await svc.sendClientData(kybData(client_id));
+    const caseId = (await svc.caseOf(client_id)).id as string;
+    const personId = String((await waitFor(() => svc.db.collection('persons').findOne({ case_id: caseId }), 20_000))._id);
+    const ownerId = String((await waitFor(() => svc.db.collection('beneficial_owners').findOne({ case_id: caseId }), 20_000))._id);
+    await svc.sendCommand({
+      key: caseId,
+      value: { command_type: 'CloseCase', command_id: `${run}-close-kyb`, case_id: caseId, reason: 'business relationship ended' },
+    });
+    await waitFor(() => svc.db.collection('cases').findOne({ _id: caseId as never, status: 'CLOSED' }), 20_000, {
+      description: 'the KYB case to be closed',
+    });
+    await sleep(CASE_RETENTION_MS + 500);
+
+    const report = async (): Promise<DueReport> => {
+      const r = await dueForErasure('--json');
+      expect(r.code, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as DueReport;
+    };
+    const erase = async (...subject: string[]) => {
+      const r = await runCliWith(cliEnvOf(svc), 'erase', '--case', caseId, ...subject, '--reason', 'retention over', '--json');
+      expect(r.code, r.stderr + r.stdout).to.equal(0);
+    };
+    const dueLeft = (due: DueReport) => due.cases.find((c) => c.case_id === caseId)?.personal_data_left;
+
+    expect(dueLeft(await report()), 'the person and the beneficial owner').to.equal(2);
+    const table = await dueForErasure();
+    expect(table.stdout).to.match(/PERSONAL_DATA_LEFT/);
+    expect(table.stdout.split('\n').find((line) => line.startsWith(caseId))).to.match(/ 2$/);
+
+    await erase('--person', personId);
+    expect(dueLeft(await report()), 'the beneficial owner').to.equal(1);
+
+    await erase('--beneficial-owner', ownerId);
+    const due = await report();
+    expect(due.cases.map((c) => c.case_id)).not.to.include(caseId);
+    expect(due.held.map((c) => c.case_id)).not.to.include(caseId);
+    expect(due.erased.map((c) => [c.case_id, c.personal_data_left])).to.deep.equal([[caseId, 0]]);
+    const human = await dueForErasure();
+    expect(human.stdout).not.to.contain(caseId);
+    expect(human.stdout).to.contain('1 more closed case(s) hold no personal data any more: nothing to erase');
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom } from 'rxjs';
+import { ERASED } from '../../../src/domain/personalData.js';
 import { casesDueForErasure } from '../../../src/infra/mongo/casesDueForErasure.js';
 import { connectMongo, isFerretDB } from '../../../src/infra/mongo/connect.js';
 import {
@@ -189,6 +190,7 @@ describe('retention on the real server (integration)', function () {
         closed_at: ago(60 * MINUTE),
         closure_reason: 'left',
         legal_hold: hold,
+        personal_data_left: 0,
       },
       {
         case_id: 'closed-long',
@@ -198,8 +200,39 @@ describe('retention on the real server (integration)', function () {
         closed_at: ago(30 * MINUTE),
         closure_reason: 'ended',
         legal_hold: null,
+        personal_data_left: 0,
       },
     ]);
     expect((await casesDueForErasure(t.db, ago(10 * MINUTE), 1)).map((c) => c.case_id)).to.deep.equal(['closed-longest']);
+  });
+
+  it('counts, per closed case, the persons and beneficial owners whose read-model documents are not masked', async () => {
+    const kase = (id: string) => ({
+      _id: id,
+      client_id: `client-${id}`,
+      type: 'COMPANY_STANDARD',
+      traitement_type: 'KYB',
+      status: 'CLOSED',
+      closed_at: ago(30 * MINUTE),
+    });
+    const named = { firstname: 'Ada', lastname: 'Lovelace', birthdate: '1815-12-10', role_in_company: 'DIRECTOR' };
+    const masked = { firstname: ERASED, lastname: ERASED, birthdate: null, role_in_company: 'DIRECTOR' };
+    const [partly, wholly, untouched] = [freshId('partly'), freshId('wholly'), freshId('untouched')];
+    await t.db.collection<{ _id: string }>('cases').insertMany([kase(partly), kase(wholly), kase(untouched)]);
+    await t.db.collection<{ _id: string; [field: string]: unknown }>('persons').insertMany([
+      { _id: freshId('p'), case_id: partly, ...named },
+      { _id: freshId('p'), case_id: partly, ...masked },
+      { _id: freshId('p'), case_id: wholly, ...masked },
+      { _id: freshId('p'), case_id: untouched, ...named },
+      { _id: freshId('p'), case_id: freshId('open-case'), ...named },
+    ]);
+    await t.db.collection<{ _id: string; [field: string]: unknown }>('beneficial_owners').insertMany([
+      { _id: freshId('bo'), case_id: partly, ...named, ownership_percentage: 60 },
+      { _id: freshId('bo'), case_id: wholly, ...masked, ownership_percentage: 40 },
+      { _id: freshId('bo'), case_id: untouched, ...named, ownership_percentage: 100 },
+    ]);
+
+    const left = new Map((await casesDueForErasure(t.db, ago(10 * MINUTE), 100)).map((c) => [c.case_id, c.personal_data_left]));
+    expect([partly, wholly, untouched].map((id) => left.get(id))).to.deep.equal([2, 0, 2]);
   });
 });
