@@ -1,9 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Registry } from './registry.js';
 
+type MemoryField = 'rss' | 'heapUsed' | 'heapTotal' | 'external';
+
 /** What the process metrics read at scrape time (the process's own by default; tests pass fixed ones). */
 export interface ProcessReadings {
-  readonly memory: () => Pick<NodeJS.MemoryUsage, 'rss' | 'heapUsed' | 'heapTotal' | 'external'>;
+  readonly memory: () => Pick<NodeJS.MemoryUsage, MemoryField>;
   /** User and system CPU since the process started, in microseconds. */
   readonly cpu: () => NodeJS.CpuUsage;
   /** The event loop's delay in nanoseconds since the previous scrape: its 99th percentile and maximum (NaN when unmeasured). */
@@ -30,6 +32,14 @@ const processReadings = (): ProcessReadings => ({
   loopDelay: eventLoopDelay(),
 });
 
+/** The memory gauges: name, help, and the field of process.memoryUsage() each reads. */
+const MEMORY_GAUGES: readonly (readonly [string, string, MemoryField])[] = [
+  ['process_resident_memory_bytes', 'Resident memory size in bytes.', 'rss'],
+  ['nodejs_heap_size_used_bytes', 'V8 heap used, in bytes.', 'heapUsed'],
+  ['nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes.', 'heapTotal'],
+  ['nodejs_external_memory_bytes', 'Memory of C++ objects bound to JavaScript objects (Buffers included), in bytes.', 'external'],
+];
+
 /** Nanoseconds to seconds; a histogram with no sample yet reads as 0. */
 const seconds = (ns: number): number => (Number.isFinite(ns) && ns > 0 ? ns / 1e9 : 0);
 
@@ -39,26 +49,7 @@ const seconds = (ns: number): number => (Number.isFinite(ns) && ns > 0 ? ns / 1e
  * set is what a container's memory limit counts, the heap what `--max-old-space-size` bounds.
  */
 export const processMetrics = (registry: Registry, readings: ProcessReadings = processReadings()): void => {
-  registry.gauge({
-    name: 'process_resident_memory_bytes',
-    help: 'Resident memory size in bytes.',
-    collect: () => readings.memory().rss,
-  });
-  registry.gauge({
-    name: 'nodejs_heap_size_used_bytes',
-    help: 'V8 heap used, in bytes.',
-    collect: () => readings.memory().heapUsed,
-  });
-  registry.gauge({
-    name: 'nodejs_heap_size_total_bytes',
-    help: 'V8 heap reserved, in bytes.',
-    collect: () => readings.memory().heapTotal,
-  });
-  registry.gauge({
-    name: 'nodejs_external_memory_bytes',
-    help: 'Memory of C++ objects bound to JavaScript objects (Buffers included), in bytes.',
-    collect: () => readings.memory().external,
-  });
+  for (const [name, help, field] of MEMORY_GAUGES) registry.gauge({ name, help, collect: () => readings.memory()[field] });
   registry.counter({
     name: 'process_cpu_seconds_total',
     help: 'User and system CPU time spent, in seconds.',

@@ -1,4 +1,6 @@
+import { outboxCollection } from '../../../src/infra/mongo/eventStore.js';
 import type { ServiceHarness } from '../../support/serviceHarness.js';
+import { waitFor } from '../../support/stack.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,3 +24,27 @@ export const publishedFor = (svc: ServiceHarness, case_id: string, from = 0): Js
     .slice(from)
     .filter((n) => n.key === case_id)
     .map((n) => JSON.parse(n.value!) as Json);
+
+/** The first notification published for a case after the `from`th one the harness saw, waited for. */
+export const nextPublished = async (
+  svc: ServiceHarness,
+  case_id: string,
+  from: number,
+  description: string,
+  timeoutMs = 20_000,
+): Promise<Json> => {
+  const [first] = await waitFor(
+    () => (publishedFor(svc, case_id, from).length > 0 ? publishedFor(svc, case_id, from) : undefined),
+    timeoutMs,
+    {
+      description,
+    },
+  );
+  return first!;
+};
+
+/** Waits until the outbox holds no entry for a notification (Kafka acknowledged it). */
+export const outboxEntryGone = (svc: ServiceHarness, event_id: string, description = `the outbox entry of ${event_id} removed`) =>
+  waitFor(async () => ((await outboxCollection(svc.db).countDocuments({ _id: event_id })) === 0 ? true : undefined), 20_000, {
+    description,
+  });

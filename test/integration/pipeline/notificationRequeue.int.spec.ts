@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { outboxCollection } from '../../../src/infra/mongo/eventStore.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
-import { FORGETFUL_SERVICE_ENV, forgetCases, publishedFor as publishedOf } from './forgetfulService.js';
+import { FORGETFUL_SERVICE_ENV, forgetCases, nextPublished, outboxEntryGone, publishedFor as publishedOf } from './forgetfulService.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -40,10 +40,21 @@ describe('a redelivered message re-queues the notification whose outbox entry a 
     return stored!;
   };
 
-  const outboxEmptyOf = (event_id: string) =>
-    waitFor(async () => (await outboxCollection(svc.db).countDocuments({ _id: event_id })) === 0, 20_000, {
-      description: `the outbox entry of ${event_id} removed`,
-    });
+  const outboxEmptyOf = (event_id: string) => outboxEntryGone(svc, event_id);
+
+  /**
+   * A crash loses the outbox entry of `first` and the service forgets its case; the message that
+   * recorded it, sent again, publishes it again as stored, and the outbox ends empty.
+   */
+  const publishedAgainAfterCrash = async (case_id: string, first: Json, sendAgain: () => Promise<unknown>, description: string) => {
+    await crashLosesTheEntryOf(first.event_id as string);
+    const earlier = svc.notifications.length;
+    await sendAgain();
+    const again = await nextPublished(svc, case_id, earlier, description, 30_000);
+    expect(again).to.deep.equal(first);
+    expect(again).to.deep.include({ event_id: (await storedNotification(case_id)).event_id });
+    await outboxEmptyOf(first.event_id as string);
+  };
 
   /** What a crash right after the events' insert leaves: no outbox entry, and a service that knows nothing of the case. */
   const crashLosesTheEntryOf = async (event_id: string): Promise<void> => {
@@ -73,23 +84,10 @@ describe('a redelivered message re-queues the notification whose outbox entry a 
     const message = { value: kyc('requeue-created'), messageId: `requeue-created-${run}` };
     await svc.sendClientData(message);
     createdCase = (await svc.caseOf('requeue-created')).id as string;
-    const [first] = await waitFor(() => (publishedFor(createdCase).length > 0 ? publishedFor(createdCase) : undefined), 20_000, {
-      description: 'the notification',
-    });
-    await outboxEmptyOf(first!.event_id as string);
+    const first = await nextPublished(svc, createdCase, 0, 'the notification');
+    await outboxEmptyOf(first.event_id as string);
 
-    await crashLosesTheEntryOf(first!.event_id as string);
-    const earlier = svc.notifications.length;
-    await svc.sendClientData(message);
-
-    const [again] = await waitFor(
-      () => (publishedFor(createdCase, earlier).length > 0 ? publishedFor(createdCase, earlier) : undefined),
-      30_000,
-      { description: 'the notification published again' },
-    );
-    expect(again).to.deep.equal(first);
-    expect(again).to.deep.include({ event_id: (await storedNotification(createdCase)).event_id });
-    await outboxEmptyOf(first!.event_id as string);
+    await publishedAgainAfterCrash(createdCase, first, () => svc.sendClientData(message), 'the notification published again');
   });
 
   it('publishes again, as stored, the notification a redelivered lookup retry recorded, and leaves the outbox empty', async () => {
@@ -108,24 +106,11 @@ describe('a redelivered message re-queues the notification whose outbox entry a 
       headers: { 'message-id': command_id },
     };
     await svc.sendCommand(retry);
-    const [first] = await waitFor(() => (publishedFor(retriedCase).length > 0 ? publishedFor(retriedCase) : undefined), 20_000, {
-      description: 'the retried notification',
-    });
-    expect((first!.metadata as Json).causation_id).to.equal(command_id);
-    await outboxEmptyOf(first!.event_id as string);
+    const first = await nextPublished(svc, retriedCase, 0, 'the retried notification');
+    expect((first.metadata as Json).causation_id).to.equal(command_id);
+    await outboxEmptyOf(first.event_id as string);
 
-    await crashLosesTheEntryOf(first!.event_id as string);
-    const earlier = svc.notifications.length;
-    await svc.sendCommand(retry);
-
-    const [again] = await waitFor(
-      () => (publishedFor(retriedCase, earlier).length > 0 ? publishedFor(retriedCase, earlier) : undefined),
-      30_000,
-      { description: 'the retried notification published again' },
-    );
-    expect(again).to.deep.equal(first);
-    expect(again).to.deep.include({ event_id: (await storedNotification(retriedCase)).event_id });
-    await outboxEmptyOf(first!.event_id as string);
+    await publishedAgainAfterCrash(retriedCase, first, () => svc.sendCommand(retry), 'the retried notification published again');
   });
 
   it('publishes nothing again for ordinary messages: a new case and a command of a notified case', async () => {

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { ERASED } from '../../../src/domain/personalData.js';
-import { outboxCollection } from '../../../src/infra/mongo/eventStore.js';
 import { startConfigServiceStub, type ConfigServiceStub } from '../../../tools/config-service-stub/stub.js';
-import { FORGETFUL_SERVICE_ENV, forgetCases, publishedFor as publishedOf } from './forgetfulService.js';
+import { FORGETFUL_SERVICE_ENV, forgetCases, nextPublished, outboxEntryGone } from './forgetfulService.js';
 import { ServiceHarness } from '../../support/serviceHarness.js';
 import { uniqueName, waitFor } from '../../support/stack.js';
 
@@ -52,7 +51,6 @@ describe('a redelivered message heals, from its stored events, what a crash left
       { description: `the result of ${command_id}` },
     );
   const command = (body: Json) => ({ value: body, key: String(body.case_id), headers: { 'message-id': String(body.command_id) } });
-  const publishedFor = (case_id: string, from = 0): Json[] => publishedOf(svc, case_id, from);
 
   before(async () => {
     stub = await startConfigServiceStub({ rules: { [`CASE_CREATED_KYB_${CASE_TYPE}`]: [welcome] } });
@@ -114,16 +112,8 @@ describe('a redelivered message heals, from its stored events, what a crash left
   });
 
   it('publishes, as stored, the notification of a creation redelivered once its rule is gone and its outbox entry lost', async () => {
-    const [first] = await waitFor(() => (publishedFor(caseId).length > 0 ? publishedFor(caseId) : undefined), 20_000, {
-      description: 'the notification',
-    });
-    await waitFor(
-      async () => ((await outboxCollection(svc.db).countDocuments({ _id: first!.event_id as never })) === 0 ? true : undefined),
-      20_000,
-      {
-        description: 'the first outbox entry removed',
-      },
-    );
+    const first = await nextPublished(svc, caseId, 0, 'the notification');
+    await outboxEntryGone(svc, first.event_id as string, 'the first outbox entry removed');
     // the rule is gone from the Configuration Service, and the Redis cache has forgotten it
     stub.setRules({});
     await svc.db.collection('persons').updateOne({ case_id: caseId }, { $set: { role_in_company: 'crash lost it' } });
@@ -131,9 +121,7 @@ describe('a redelivered message heals, from its stored events, what a crash left
     const earlier = svc.notifications.length;
     await svc.sendClientData(message);
 
-    const [again] = await waitFor(() => (publishedFor(caseId, earlier).length > 0 ? publishedFor(caseId, earlier) : undefined), 30_000, {
-      description: 'the notification published again',
-    });
+    const again = await nextPublished(svc, caseId, earlier, 'the notification published again', 30_000);
     expect(again).to.deep.equal(first);
     await waitFor(
       async () => ((await readModel('persons', { case_id: caseId }))?.role_in_company === 'Director' ? true : undefined),
